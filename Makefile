@@ -1,0 +1,61 @@
+# fpgagan: every target creates .venv on first use, so a fresh clone needs nothing else typed.
+PYTHON      ?= python3
+VENV        := .venv
+PY          := $(VENV)/bin/python
+STAMP       := $(VENV)/.installed
+FMNIST_DIR  ?= /usr/share/datasets/fashion-mnist
+FMNIST_PKG  := dataset-fashion-mnist
+CONFIG      ?= configs/default.yaml
+PYTEST_ARGS ?=
+
+.PHONY: help venv data train-qat export test test-slow lint bench-train clean
+
+help:
+	@echo "make train-qat [CONFIG=configs/default.yaml]  train float teacher + low-bit generator, export QONNX"
+	@echo "make export                                    re-export the shipped default checkpoint to QONNX"
+	@echo "make test                                      default test suite (what CI runs)"
+	@echo "make test-slow                                 the slow tests (full-size training and export)"
+	@echo "make bench-train                               wall time of a default training run"
+	@echo "make lint                                      ruff"
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch==2.13.0 is pinned in pyproject.toml: it is the local CPU build on our machines
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Fashion-MNIST comes from Debian's package; install it when missing and we are root.
+data:
+	@if [ -f "$(FMNIST_DIR)/train-images-idx3-ubyte.gz" ] || [ -n "$$FPGAGAN_FMNIST_DIR" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian package $(FMNIST_PKG)"; \
+	  (apt-get install -y -qq $(FMNIST_PKG) >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null && apt-get install -y -qq $(FMNIST_PKG) >/dev/null)); \
+	else \
+	  echo "Fashion-MNIST missing: run  sudo apt-get install $(FMNIST_PKG)  (or set FPGAGAN_FMNIST_DIR)"; exit 1; \
+	fi
+
+train-qat: $(STAMP) data
+	$(PY) -m fpgagan train-qat --config $(CONFIG)
+
+export: $(STAMP)
+	$(PY) -m fpgagan export --checkpoint fpgagan/assets/default/generator.pt --out runs/default-export/generator.onnx
+
+test: $(STAMP) data
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-slow: $(STAMP) data
+	$(PY) -m pytest -q -m slow $(PYTEST_ARGS)
+
+bench-train: $(STAMP) data
+	$(PY) benchmarks/bench_train.py
+
+lint: $(STAMP)
+	$(PY) -m ruff check fpgagan tests benchmarks
+	$(PY) -m ruff format --check fpgagan tests benchmarks
+
+clean:
+	rm -rf runs .pytest_cache

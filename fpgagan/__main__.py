@@ -1,0 +1,3 @@
+from fpgagan.cli import main
+
+raise SystemExit(main())

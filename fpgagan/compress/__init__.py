@@ -1,0 +1,1 @@
+"""Compression: GAN training (float and quantization-aware), later pruning and distillation."""

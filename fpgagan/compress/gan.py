@@ -1,0 +1,80 @@
+"""One epoch of non-saturating GAN training, deterministic for a given (seed, epoch)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from fpgagan.config import OptimConfig
+from fpgagan.models import Discriminator, Generator
+
+
+def make_optimizers(gen: Generator, disc: Discriminator, cfg: OptimConfig) -> tuple[torch.optim.Adam, torch.optim.Adam]:
+    betas = (cfg.beta1, cfg.beta2)
+    return (
+        torch.optim.Adam(gen.parameters(), lr=cfg.lr_g, betas=betas),
+        torch.optim.Adam(disc.parameters(), lr=cfg.lr_d, betas=betas),
+    )
+
+
+def epoch_rng(seed: int, epoch: int) -> torch.Generator:
+    """The RNG for one epoch: resuming at epoch k replays exactly what an unbroken run does."""
+    return torch.Generator().manual_seed(seed * 100_003 + epoch)
+
+
+@dataclasses.dataclass
+class EpochLosses:
+    loss_d: float
+    loss_g: float
+
+
+def train_epoch(
+    gen: Generator,
+    disc: Discriminator,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    images: torch.Tensor,
+    batch_size: int,
+    rng: torch.Generator,
+    desc: str = "epoch",
+) -> EpochLosses:
+    """Train G and D for one pass over ``images`` (N, 1, 28, 28) in [-1, 1]."""
+    gen.train()
+    disc.train()
+    bce = nn.BCEWithLogitsLoss()
+    order = torch.randperm(len(images), generator=rng)
+    n_batches = len(images) // batch_size if len(images) >= batch_size else 1
+    sum_d = sum_g = 0.0
+    bar = tqdm(range(n_batches), desc=desc, leave=False, unit="batch", mininterval=1.0)
+    for b in bar:
+        real = images[order[b * batch_size : (b + 1) * batch_size]]
+        z = torch.randn(len(real), gen.spec.latent_dim, generator=rng)
+        ones = torch.ones(len(real))
+        zeros = torch.zeros(len(real))
+        fake = gen(z)
+        loss_d = bce(disc(real), ones) + bce(disc(fake.detach()), zeros)
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+        loss_g = bce(disc(fake), ones)
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        sum_d += loss_d.item()
+        sum_g += loss_g.item()
+        if b % 20 == 0:
+            bar.set_postfix(loss_d=f"{loss_d.item():.3f}", loss_g=f"{loss_g.item():.3f}")
+    return EpochLosses(sum_d / n_batches, sum_g / n_batches)
+
+
+@torch.no_grad()
+def generate(gen: Generator, z: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """Images for latents ``z`` in eval mode, batched to bound memory."""
+    was_training = gen.training
+    gen.eval()
+    out = torch.cat([gen(z[i : i + batch_size]) for i in range(0, len(z), batch_size)])
+    gen.train(was_training)
+    return out

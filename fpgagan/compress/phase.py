@@ -1,0 +1,150 @@
+"""A resumable training phase: epochs of GAN training with validation, checkpoints and samples.
+
+After every epoch the whole state (G, D, optimizers, history, best model) is written atomically to
+``<run_dir>/<name>.state.pt``; rerunning the same command after Ctrl-C or a kill resumes from the
+last finished epoch and, because each epoch's RNG depends only on (seed, epoch), ends with the
+same weights as an unbroken run.  The selected generator (best validation score) is written to
+``<run_dir>/<name>.pt`` when the phase finishes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from fpgagan.config import OptimConfig, to_dict
+from fpgagan.errors import CheckpointError
+from fpgagan.images import save_grid
+from fpgagan.io import atomic_path
+from fpgagan.models import Discriminator, Generator
+from fpgagan.models.checkpoint import generator_from_record, generator_record, read_checkpoint, save_generator
+from fpgagan.compress.gan import epoch_rng, generate, make_optimizers, train_epoch
+
+log = logging.getLogger(__name__)
+
+Score = Callable[[Generator], float]  # lower is better (validation FID)
+
+
+@dataclasses.dataclass(frozen=True)
+class PhaseSpec:
+    """What one phase trains and how long; its fingerprint guards resumption."""
+
+    name: str
+    generator_name: str
+    optim: OptimConfig
+    batch_size: int
+    seed: int
+    max_epochs: int
+    min_epochs: int
+    patience: int  # epochs without improvement before stopping
+    setup: dict[str, Any] = dataclasses.field(default_factory=dict)  # anything else that must match
+
+    def fingerprint(self) -> str:
+        blob = json.dumps(to_dict(self), sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@dataclasses.dataclass
+class PhaseResult:
+    generator: Generator
+    discriminator_state: dict[str, torch.Tensor]
+    history: list[dict[str, float]]
+    best_epoch: int
+    best_score: float
+
+
+def run_phase(
+    spec: PhaseSpec,
+    run_dir: Path,
+    gen: Generator,
+    disc: Discriminator,
+    images: torch.Tensor,
+    score: Score,
+    sample_z: torch.Tensor,
+) -> PhaseResult:
+    """Train ``gen``/``disc`` per ``spec``, resuming from ``run_dir`` when a matching state exists."""
+    state_path = run_dir / f"{spec.name}.state.pt"
+    opt_g, opt_d = make_optimizers(gen, disc, spec.optim)
+    history: list[dict[str, float]] = []
+    best: dict[str, Any] | None = None
+    start = 0
+    if state_path.exists():
+        state = read_checkpoint(state_path)
+        if state.get("fingerprint") != spec.fingerprint():
+            raise CheckpointError(
+                f"{state_path}: saved by a different recipe for phase {spec.name!r}; "
+                "remove the run folder or pick another --out"
+            )
+        gen.load_state_dict(state["generator"]["state_dict"])
+        disc.load_state_dict(state["discriminator"])
+        opt_g.load_state_dict(state["opt_g"])
+        opt_d.load_state_dict(state["opt_d"])
+        history, best, start = state["history"], state["best"], state["epoch"]
+        log.info("%s: resuming after epoch %d", spec.name, start)
+        if state.get("done"):
+            return _result(best, history, f"{state_path}")
+
+    for epoch in range(start, spec.max_epochs):
+        t0 = time.perf_counter()
+        losses = train_epoch(
+            gen, disc, opt_g, opt_d, images, spec.batch_size, epoch_rng(spec.seed, epoch),
+            desc=f"{spec.name} {epoch + 1}/{spec.max_epochs}",
+        )
+        train_s = time.perf_counter() - t0
+        val = float(score(gen))
+        row = {"epoch": epoch + 1, "loss_d": losses.loss_d, "loss_g": losses.loss_g,
+               "val_fid": val, "train_s": train_s, "eval_s": time.perf_counter() - t0 - train_s}
+        history.append(row)
+        save_grid(run_dir / "samples" / f"{spec.name}_epoch{epoch + 1:03d}.png", generate(gen, sample_z))
+        if best is None or val < best["score"]:
+            best = {"score": val, "epoch": epoch + 1, "generator": generator_record(gen, spec.generator_name),
+                    "discriminator": _detached(disc.state_dict())}
+        stale = epoch + 1 - best["epoch"]
+        done = epoch + 1 == spec.max_epochs or (epoch + 1 >= spec.min_epochs and stale >= spec.patience)
+        _save_state(state_path, spec, gen, disc, opt_g, opt_d, epoch + 1, history, best, done)
+        log.info("%s epoch %d: val FID-FMNIST %.2f (best %.2f @ %d), %.0f s",
+                 spec.name, epoch + 1, val, best["score"], best["epoch"], train_s)
+        if done:
+            break
+    return _result(best, history, str(state_path))
+
+
+def _detached(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k: v.detach().cpu().clone() for k, v in sd.items()}
+
+
+def _save_state(path: Path, spec: PhaseSpec, gen, disc, opt_g, opt_d, epoch, history, best, done) -> None:
+    state = {
+        "fingerprint": spec.fingerprint(),
+        "epoch": epoch,
+        "done": done,
+        "generator": generator_record(gen, spec.generator_name),
+        "discriminator": _detached(disc.state_dict()),
+        "opt_g": opt_g.state_dict(),
+        "opt_d": opt_d.state_dict(),
+        "history": history,
+        "best": best,
+    }
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def _result(best: dict[str, Any] | None, history: list[dict[str, float]], where: str) -> PhaseResult:
+    if best is None:
+        raise CheckpointError(f"{where}: phase state has no trained epoch")
+    gen, _ = generator_from_record(best["generator"], where)
+    return PhaseResult(gen, best["discriminator"], history, best["epoch"], best["score"])
+
+
+def export_best(result: PhaseResult, path: Path, generator_name: str, extra: dict[str, Any]) -> None:
+    """Write the phase's selected generator as a standalone checkpoint."""
+    save_generator(path, result.generator, generator_name,
+                   extra={"best_epoch": result.best_epoch, "val_fid": result.best_score, **extra})

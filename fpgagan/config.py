@@ -1,0 +1,272 @@
+"""Typed, frozen configuration and the strict YAML loader.
+
+Every config is a frozen dataclass.  ``from_dict`` builds one from plain data and rejects unknown
+keys, wrong types and out-of-range values with a :class:`ConfigError` naming the key path, so a
+typo in a recipe never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from fpgagan.errors import ConfigError
+
+T = TypeVar("T")
+
+# --------------------------------------------------------------------------- strict loading
+
+
+def from_dict(cls: type[T], data: Any, where: str = "config") -> T:
+    """Build dataclass ``cls`` from ``data``; unknown keys and wrong types raise ConfigError."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    for key in data:
+        if key not in names:
+            raise ConfigError(f"{where}: unknown key '{key}' (known keys: {', '.join(names)})")
+    kwargs = {k: _coerce(hints[k], v, f"{where}.{k}") for k, v in data.items()}
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _coerce(tp: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        if len(inner) == 1:
+            return _coerce(inner[0], value, where)
+        raise ConfigError(f"{where}: unsupported union type {tp}")  # pragma: no cover
+    if origin is typing.Literal:
+        if value not in args:
+            raise ConfigError(f"{where}: must be one of {list(args)}, got {value!r}")
+        return value
+    if dataclasses.is_dataclass(tp):
+        return from_dict(tp, value, where)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {type(value).__name__}")
+        kt, vt = args
+        return types.MappingProxyType(
+            {_coerce(kt, k, f"{where}") : _coerce(vt, v, f"{where}.{k}") for k, v in value.items()}
+        )
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where}: expected a list, got {type(value).__name__}")
+        return tuple(_coerce(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        try:
+            return tp(value)
+        except ValueError:
+            known = ", ".join(str(m.value) for m in tp)
+            raise ConfigError(f"{where}: must be one of {known}, got {value!r}") from None
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true/false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, str):  # YAML reads 2e-4 as a string
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
+        return value
+    raise ConfigError(f"{where}: unsupported config type {tp}")  # pragma: no cover
+
+
+def to_dict(cfg: Any) -> Any:
+    """Plain-data view of a config (for JSON artefacts and checkpoints)."""
+    if dataclasses.is_dataclass(cfg):
+        return {f.name: to_dict(getattr(cfg, f.name)) for f in dataclasses.fields(cfg)}
+    if isinstance(cfg, typing.Mapping):
+        return {k: to_dict(v) for k, v in cfg.items()}
+    if isinstance(cfg, tuple):
+        return [to_dict(v) for v in cfg]
+    if isinstance(cfg, enum.Enum):
+        return cfg.value
+    return cfg
+
+
+def load_yaml(cls: type[T], path: str | Path) -> T:
+    """Load ``path`` into dataclass ``cls`` strictly; errors name the file and the key."""
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: config file not found") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: not valid YAML ({exc.__class__.__name__})") from None
+    return from_dict(cls, data, where=str(p))
+
+
+def _check_range(where: str, value: int, lo: int, hi: int) -> None:
+    if not lo <= value <= hi:
+        raise ValueError(f"{where} must be in [{lo}, {hi}], got {value}")
+
+
+# --------------------------------------------------------------------------- model precision
+
+WEIGHT_BITS = (1, 8)
+ACT_BITS = (2, 8)
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerPrecision:
+    """Per-layer override; ``None`` keeps the model-wide value."""
+
+    weight_bits: int | None = None
+    act_bits: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.weight_bits is not None:
+            _check_range("weight_bits", self.weight_bits, *WEIGHT_BITS)
+        if self.act_bits is not None:
+            _check_range("act_bits", self.act_bits, *ACT_BITS)
+
+
+@dataclasses.dataclass(frozen=True)
+class Precision:
+    """Bit widths of a quantized model; all scales are powers of two (fixed point).
+
+    ``input_bits``/``input_range``: the latent is quantized to a signed fixed-point type covering
+    [-input_range, input_range).  ``output_bits``: the quantized hard-tanh on the image.
+    ``layers`` overrides weight/activation bits per layer name (e.g. ``fc``, ``deconv1``).
+    """
+
+    weight_bits: int = 4
+    act_bits: int = 8
+    input_bits: int = 8
+    input_range: float = 4.0
+    output_bits: int = 8
+    layers: dict[str, LayerPrecision] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_range("weight_bits", self.weight_bits, *WEIGHT_BITS)
+        _check_range("act_bits", self.act_bits, *ACT_BITS)
+        _check_range("input_bits", self.input_bits, *ACT_BITS)
+        _check_range("output_bits", self.output_bits, *ACT_BITS)
+        if self.input_range <= 0 or 2 ** round(_log2(self.input_range)) != self.input_range:
+            raise ValueError(f"input_range must be a power of two, got {self.input_range}")
+
+    def weight_bits_of(self, layer: str) -> int:
+        o = self.layers.get(layer)
+        return o.weight_bits if o is not None and o.weight_bits is not None else self.weight_bits
+
+    def act_bits_of(self, layer: str) -> int:
+        o = self.layers.get(layer)
+        return o.act_bits if o is not None and o.act_bits is not None else self.act_bits
+
+    @property
+    def tag(self) -> str:
+        return f"W{self.weight_bits}A{self.act_bits}"
+
+
+def _log2(x: float) -> float:
+    import math
+
+    return math.log2(x)
+
+
+# --------------------------------------------------------------------------- training
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+    dataset: typing.Literal["fashion-mnist", "digits"] = "fashion-mnist"
+    root: str | None = None  # overrides FPGAGAN_FMNIST_DIR and the Debian default
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    generator: str = "dcgan-default"
+    discriminator: str = "dcgan-disc"
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimConfig:
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+
+    def __post_init__(self) -> None:
+        if self.lr_g <= 0 or self.lr_d <= 0:
+            raise ValueError("learning rates must be positive")
+
+
+@dataclasses.dataclass(frozen=True)
+class TeacherConfig:
+    """Float teacher: trained until validation FID stops improving, within ``max_epochs``."""
+
+    max_epochs: int = 20
+    min_epochs: int = 3
+    patience: int = 2
+    optim: OptimConfig = OptimConfig()
+
+    def __post_init__(self) -> None:
+        _check_range("max_epochs", self.max_epochs, 1, 10_000)
+        _check_range("min_epochs", self.min_epochs, 1, self.max_epochs)
+        _check_range("patience", self.patience, 1, 10_000)
+
+
+@dataclasses.dataclass(frozen=True)
+class QatConfig:
+    epochs: int = 4
+    optim: OptimConfig = OptimConfig(lr_g=1e-4, lr_d=1e-4)
+    precision: Precision = Precision()
+    discriminator_precision: Precision | None = None  # None: float discriminator
+
+    def __post_init__(self) -> None:
+        _check_range("epochs", self.epochs, 1, 10_000)
+
+
+@dataclasses.dataclass(frozen=True)
+class EvalConfig:
+    n_samples: int = 10_000  # generated images for FID-FMNIST
+
+    def __post_init__(self) -> None:
+        _check_range("n_samples", self.n_samples, 2, 1_000_000)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainQatConfig:
+    """A complete ``fpgagan train-qat`` recipe."""
+
+    name: str = "default"
+    seed: int = 0
+    batch_size: int = 128
+    max_train_images: int | None = None  # subsample the training set (tests, quick looks)
+    data: DataConfig = DataConfig()
+    model: ModelConfig = ModelConfig()
+    teacher: TeacherConfig = TeacherConfig()
+    qat: QatConfig = QatConfig()
+    eval: EvalConfig = EvalConfig()
+
+    def __post_init__(self) -> None:
+        _check_range("batch_size", self.batch_size, 1, 65_536)
+        if not self.name or "/" in self.name:
+            raise ValueError(f"name must be a non-empty file name, got {self.name!r}")

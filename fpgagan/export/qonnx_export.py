@@ -1,0 +1,85 @@
+"""Brevitas generator -> QONNX file ready for hls4ml.
+
+``export_qonnx`` -> qonnx cleanup -> zero bias for bias-free Gemms -> ``GemmToMatMul`` (hls4ml's
+ONNX frontend reads MatMul, not Gemm) -> channels-last -> cleanup and shape inference.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import onnx
+import torch
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.transformation.channels_last import ConvertToChannelsLastAndClean
+from qonnx.transformation.gemm_to_matmul import GemmToMatMul
+from qonnx.transformation.infer_shapes import InferShapes
+from qonnx.util.cleanup import cleanup_model
+
+from fpgagan.errors import ExportError
+from fpgagan.export.transforms import GiveGemmZeroBias
+from fpgagan.io import atomic_path, provenance
+from fpgagan.models import Generator
+
+log = logging.getLogger(__name__)
+
+
+def clean_for_hls(model: ModelWrapper) -> ModelWrapper:
+    """The qonnx transformations fpgagan applies to any QONNX model before hls4ml sees it."""
+    model = cleanup_model(model)
+    model = model.transform(InferShapes())
+    model = model.transform(GiveGemmZeroBias())
+    with warnings.catch_warnings():
+        # it checks the opset of the first opset_import entry, which Brevitas sets to qonnx's
+        warnings.filterwarnings("ignore", message="The GemmToMatMul transformation only offers")
+        model = model.transform(GemmToMatMul())
+    model = model.transform(ConvertToChannelsLastAndClean())
+    return cleanup_model(model)
+
+
+def to_qonnx(gen: Generator) -> ModelWrapper:
+    """Export a low-bit generator (eval mode) to a cleaned, channels-last QONNX model."""
+    from brevitas.export import export_qonnx
+
+    if not gen.quantized:
+        raise ExportError("only low-bit (Brevitas) generators export to QONNX; got the float twin")
+    gen = gen.eval()
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw.onnx"
+        # the dynamo exporter prints progress lines and warnings about torchvision ops
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            for name in ("torch.onnx", "onnx_ir", "onnxscript"):
+                logging.getLogger(name).setLevel(logging.ERROR)
+            export_qonnx(gen, torch.zeros(1, gen.spec.latent_dim), export_path=str(raw))
+        model = ModelWrapper(str(raw))
+    model = clean_for_hls(model)
+    meta = provenance()
+    onnx.helper.set_model_props(
+        model.model,
+        {"fpgagan.versions": str(meta["versions"]), "fpgagan.git_commit": str(meta["git_commit"])},
+    )
+    return model
+
+
+def save_qonnx(model: ModelWrapper, path: str | os.PathLike[str]) -> None:
+    """Write a QONNX model atomically."""
+    with atomic_path(path) as tmp:
+        onnx.save(model.model, str(tmp))
+
+
+def load_qonnx(path: str | os.PathLike[str]) -> ModelWrapper:
+    """Read a QONNX file; a missing or corrupt file raises ExportError naming it."""
+    p = Path(path)
+    if not p.is_file():
+        raise ExportError(f"{p}: ONNX file not found")
+    try:
+        return ModelWrapper(onnx.load(str(p)))
+    except Exception as exc:
+        raise ExportError(f"{p}: not a readable ONNX model ({type(exc).__name__})") from None

@@ -1,0 +1,84 @@
+"""Generator checkpoints: the weights plus everything needed to rebuild the module.
+
+A checkpoint is a ``torch.save`` dict read back with ``weights_only=True`` (no pickled code).
+Corrupt files and files that do not match the model they claim raise CheckpointError.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from fpgagan.config import Precision, from_dict, to_dict
+from fpgagan.errors import CheckpointError, ConfigError, ModelError
+from fpgagan.io import atomic_path, provenance
+from fpgagan.models.generator import Generator
+from fpgagan.models.registry import build_generator
+
+FORMAT = "fpgagan.generator"
+VERSION = 1
+
+
+def generator_record(gen: Generator, name: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The dict that :func:`save_generator` writes (also embedded in training checkpoints)."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "generator": name,
+        "precision": None if gen.precision is None else to_dict(gen.precision),
+        "batch_norm": gen.batch_norm,
+        "state_dict": {k: v.detach().cpu().clone() for k, v in gen.state_dict().items()},
+        "provenance": provenance(),
+        "extra": extra or {},
+    }
+
+
+def save_generator(path: str | os.PathLike[str], gen: Generator, name: str, extra: dict[str, Any] | None = None) -> None:
+    """Write a generator checkpoint atomically."""
+    with atomic_path(path) as tmp:
+        torch.save(generator_record(gen, name, extra), tmp)
+
+
+def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Load a checkpoint dict safely; a missing or unreadable file raises CheckpointError."""
+    p = Path(path)
+    if not p.is_file():
+        raise CheckpointError(f"{p}: checkpoint not found")
+    try:
+        obj = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a corrupt zip/pickle
+        raise CheckpointError(f"{p}: corrupt or unreadable checkpoint ({type(exc).__name__})") from None
+    if not isinstance(obj, dict):
+        raise CheckpointError(f"{p}: not an fpgagan checkpoint")
+    return obj
+
+
+def generator_from_record(record: dict[str, Any], where: str) -> tuple[Generator, dict[str, Any]]:
+    """Rebuild a generator from a record; mismatches raise CheckpointError naming ``where``."""
+    if record.get("format") != FORMAT:
+        raise CheckpointError(f"{where}: not an fpgagan generator checkpoint (format={record.get('format')!r})")
+    if record.get("version") != VERSION:
+        raise CheckpointError(f"{where}: unsupported checkpoint version {record.get('version')!r}")
+    try:
+        precision = None if record["precision"] is None else from_dict(Precision, record["precision"], "precision")
+        gen = build_generator(record["generator"], precision, batch_norm=bool(record["batch_norm"]))
+    except (ConfigError, ModelError, KeyError) as exc:
+        raise CheckpointError(f"{where}: {exc}") from None
+    try:
+        gen.load_state_dict(record["state_dict"], strict=True)
+    except (RuntimeError, KeyError) as exc:
+        first = str(exc).strip().splitlines()
+        detail = " ".join(line.strip() for line in first[:3])[:300]
+        raise CheckpointError(
+            f"{where}: weights do not match generator {record['generator']!r} ({detail})"
+        ) from None
+    gen.eval()
+    return gen, record
+
+
+def load_generator(path: str | os.PathLike[str]) -> tuple[Generator, dict[str, Any]]:
+    """Load a generator checkpoint written by :func:`save_generator`; returns (model, record)."""
+    return generator_from_record(read_checkpoint(path), str(path))

@@ -1,0 +1,119 @@
+"""DCGAN-style generators: latent -> Linear -> 7x7 map -> stride-2 transposed convs -> 28x28x1.
+
+One module class serves both twins: with ``precision=None`` it is the float teacher (plain torch
+layers, optional batch-norm); with a :class:`~fpgagan.config.Precision` it is the low-bit student
+built from Brevitas layers with power-of-two scales and no batch-norm (the teacher's batch-norm is
+folded into its weights before they are loaded, see :mod:`fpgagan.models.folding`).  Parameter
+names are the same in both, so a folded teacher state dict loads into the student directly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import brevitas.nn as qnn
+import torch
+from torch import nn
+
+from fpgagan.config import Precision
+from fpgagan.errors import ModelError
+from fpgagan.models import quantizers as q
+
+
+@dataclasses.dataclass(frozen=True)
+class GeneratorSpec:
+    """Shape of a generator: channels after the Linear layer, halved by every stage."""
+
+    latent_dim: int
+    base_channels: int
+    start_size: int = 7
+    n_stages: int = 2  # 7 -> 14 -> 28
+    out_channels: int = 1
+    kernel_size: int = 4
+
+    def __post_init__(self) -> None:
+        if self.base_channels >> (self.n_stages - 1) < 1:
+            raise ModelError(f"base_channels={self.base_channels} too small for {self.n_stages} stages")
+
+    @property
+    def out_size(self) -> int:
+        return self.start_size * 2**self.n_stages
+
+    def stage_channels(self) -> list[tuple[int, int]]:
+        chans = [self.base_channels >> i for i in range(self.n_stages)] + [self.out_channels]
+        return list(zip(chans[:-1], chans[1:], strict=True))
+
+    def layer_names(self) -> list[str]:
+        """Names of the weight layers, in order (keys of ``Precision.layers``)."""
+        return ["fc"] + [f"deconv{i + 1}" for i in range(self.n_stages)]
+
+
+class Generator(nn.Module):
+    """Generator of ``spec``; float when ``precision`` is None, Brevitas low-bit otherwise."""
+
+    def __init__(self, spec: GeneratorSpec, precision: Precision | None = None, batch_norm: bool = True):
+        super().__init__()
+        self.spec = spec
+        self.precision = precision
+        if precision is not None:
+            unknown = set(precision.layers) - set(spec.layer_names())
+            if unknown:
+                raise ModelError(
+                    f"precision.layers names unknown layer(s) {sorted(unknown)} "
+                    f"(layers: {', '.join(spec.layer_names())})"
+                )
+        self.batch_norm = batch_norm and precision is None
+        s = spec
+        fc_out = s.base_channels * s.start_size * s.start_size
+        stages = s.stage_channels()
+        if precision is None:
+            self.inp = nn.Identity()
+            self.fc = nn.Linear(s.latent_dim, fc_out)
+            self.deconvs = nn.ModuleList(
+                nn.ConvTranspose2d(ci, co, s.kernel_size, 2, 1) for ci, co in stages
+            )
+            self.acts = nn.ModuleList(nn.ReLU() for _ in stages)
+            self.out_act = nn.Hardtanh(-1.0, 1.0)
+        else:
+            p = precision
+            names = s.layer_names()
+            self.inp = qnn.QuantIdentity(
+                act_quant=q.signed_range_quant(p.input_bits, p.input_range), return_quant_tensor=True
+            )
+            self.fc = qnn.QuantLinear(
+                s.latent_dim, fc_out, bias=True,
+                weight_quant=q.weight_quant(p.weight_bits_of("fc")), bias_quant=q.bias_quant(),
+            )
+            self.deconvs = nn.ModuleList(
+                qnn.QuantConvTranspose2d(
+                    ci, co, s.kernel_size, 2, 1, bias=True,
+                    weight_quant=q.weight_quant(p.weight_bits_of(name)), bias_quant=q.bias_quant(),
+                )
+                for (ci, co), name in zip(stages, names[1:], strict=True)
+            )
+            # act i follows weight layer i (fc, deconv1, ...); its bits are that layer's act_bits
+            self.acts = nn.ModuleList(
+                qnn.QuantReLU(act_quant=q.relu_quant(p.act_bits_of(name)), return_quant_tensor=True)
+                for name in names[:-1]
+            )
+            self.out_act = qnn.QuantHardTanh(
+                act_quant=q.signed_range_quant(p.output_bits, 1.0), min_val=-1.0, max_val=1.0
+            )
+        self.fc_bn = nn.BatchNorm1d(fc_out) if self.batch_norm else nn.Identity()
+        self.bns = nn.ModuleList(
+            (nn.BatchNorm2d(co) if self.batch_norm else nn.Identity()) for _, co in stages[:-1]
+        )
+
+    @property
+    def quantized(self) -> bool:
+        return self.precision is not None
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        s = self.spec
+        x = self.acts[0](self.fc_bn(self.fc(self.inp(z))))
+        x = x.reshape(-1, s.base_channels, s.start_size, s.start_size)
+        for i, deconv in enumerate(self.deconvs):
+            x = deconv(x)
+            if i < len(self.bns):
+                x = self.acts[i + 1](self.bns[i](x))
+        return self.out_act(x)

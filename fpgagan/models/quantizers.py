@@ -1,0 +1,80 @@
+"""The one place where Brevitas quantizer injection happens.
+
+Every quantizer here has a power-of-two scale (fixed point), so that each QONNX ``Quant`` node the
+exporter writes maps onto an ``ap_fixed`` type exactly.  Callers ask for bit widths; they never see
+Brevitas injectors.
+
+- weights, 2-8 bits: signed narrow-range integers, per-tensor scale ``2^ceil(log2(max|w| / qmax))``
+  recomputed from the weights at every forward (nothing to calibrate, nothing stale after loading);
+- weights, 1 bit: binary ``{-s, +s}`` with ``s`` the power of two nearest to mean ``|w|``;
+- ReLU activations: unsigned integers, scale learned from runtime statistics, rounded up to 2^k;
+- input and output: signed integers over a fixed range ``[-r, r)`` (constant scale ``r / 2^(b-1)``);
+- biases: 32-bit integers in the accumulator's scale (input scale x weight scale), so a bias add is
+  exact in fixed point.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from brevitas.core.function_wrapper.ops_ste import RoundSte
+from brevitas.inject.enum import RestrictValueType, ScalingImplType, StatsOp
+from brevitas.quant import (
+    Int8ActPerTensorFixedPoint,
+    Int8WeightPerTensorFixedPoint,
+    Int32Bias,
+    SignedBinaryWeightPerTensorConst,
+    Uint8ActPerTensorFixedPoint,
+)
+
+from fpgagan.config import ACT_BITS, WEIGHT_BITS
+from fpgagan.errors import ModelError
+
+
+def _check(kind: str, bits: int, lo_hi: tuple[int, int]) -> None:
+    lo, hi = lo_hi
+    if not lo <= bits <= hi:
+        raise ModelError(f"{kind} bits must be in [{lo}, {hi}], got {bits}")
+
+
+def weight_quant(bits: int) -> Any:
+    """Power-of-two per-tensor weight quantizer with ``bits`` bits (1 = binary)."""
+    _check("weight", bits, WEIGHT_BITS)
+    if bits == 1:
+        return SignedBinaryWeightPerTensorConst.let(
+            scaling_impl_type=ScalingImplType.STATS,
+            scaling_stats_op=StatsOp.AVE,
+            restrict_scaling_type=RestrictValueType.POWER_OF_TWO,
+            restrict_value_float_to_int_impl=RoundSte,
+            scaling_min_val=2.0**-16,
+        )
+    return Int8WeightPerTensorFixedPoint.let(bit_width=bits)
+
+
+def relu_quant(bits: int) -> Any:
+    """Unsigned power-of-two activation quantizer for ReLU outputs."""
+    _check("activation", bits, ACT_BITS)
+    return Uint8ActPerTensorFixedPoint.let(bit_width=bits)
+
+
+def signed_range_quant(bits: int, max_abs: float) -> Any:
+    """Signed quantizer over the constant range ``[-max_abs, max_abs)``; ``max_abs`` a power of 2."""
+    _check("activation", bits, ACT_BITS)
+    return Int8ActPerTensorFixedPoint.let(
+        bit_width=bits,
+        scaling_impl_type=ScalingImplType.CONST,
+        scaling_const=float(max_abs),
+        min_val=-float(max_abs),
+        max_val=float(max_abs),
+    )
+
+
+def signed_act_quant(bits: int) -> Any:
+    """Signed power-of-two activation quantizer with a scale learned from runtime statistics."""
+    _check("activation", bits, ACT_BITS)
+    return Int8ActPerTensorFixedPoint.let(bit_width=bits)
+
+
+def bias_quant() -> Any:
+    """Bias in the accumulator's scale, 32 bits: exact when added in fixed point."""
+    return Int32Bias

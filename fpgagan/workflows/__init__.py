@@ -1,0 +1,1 @@
+"""End-to-end workflows that compose the stages (the CLI calls these)."""

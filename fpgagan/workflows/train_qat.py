@@ -1,0 +1,126 @@
+"""``fpgagan train-qat``: float teacher (until FID stops improving), then low-bit QAT from it.
+
+Model selection uses FID-FMNIST against training images; the reported figures use the test split,
+with the floor (train vs test images) beside them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from fpgagan.compress.gan import generate
+from fpgagan.compress.phase import PhaseSpec, export_best, run_phase
+from fpgagan.config import TrainQatConfig, to_dict
+from fpgagan.data import load_images
+from fpgagan.io import provenance, write_json_atomic
+from fpgagan.models import Generator, build_discriminator, build_generator, fold_batch_norm
+from fpgagan.report.classifier import load_classifier
+from fpgagan.report.quality import METRIC_NAME, METRIC_NOTE, QualityScorer
+
+log = logging.getLogger(__name__)
+
+TEACHER = "teacher"
+QAT = "qat"
+
+
+@dataclasses.dataclass
+class TrainQatResult:
+    run_dir: Path
+    metrics: dict[str, Any]
+
+
+def _subsample(x: torch.Tensor, n: int | None, seed: int) -> torch.Tensor:
+    if n is None or n >= len(x):
+        return x
+    return x[torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n]]
+
+
+def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) -> TrainQatResult:
+    """Run (or resume) the whole recipe in ``run_dir``; returns the metrics written there."""
+    t_start = time.perf_counter()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(run_dir / "config.json", to_dict(cfg))
+    root = data_root if data_root is not None else cfg.data.root
+    train_x, _ = load_images(cfg.data.dataset, "train", root)
+    test_x, _ = load_images(cfg.data.dataset, "test", root)
+    train_x = _subsample(train_x, cfg.max_train_images, cfg.seed)
+    n_eval = min(cfg.eval.n_samples, len(test_x))
+
+    classifier = load_classifier()
+    val_scorer = QualityScorer(classifier, _subsample(train_x, n_eval, cfg.seed + 1))
+    test_scorer = QualityScorer(classifier, test_x[:n_eval])
+    floor = test_scorer.scores(_subsample(train_x, n_eval, cfg.seed + 2))
+
+    latent = build_generator(cfg.model.generator).spec.latent_dim
+    val_z = torch.randn(n_eval, latent, generator=torch.Generator().manual_seed(cfg.seed + 3))
+    test_z = torch.randn(n_eval, latent, generator=torch.Generator().manual_seed(cfg.seed + 4))
+    sample_z = torch.randn(64, latent, generator=torch.Generator().manual_seed(cfg.seed + 5))
+
+    def val_fid(gen: Generator) -> float:
+        return val_scorer.fid(generate(gen, val_z))
+
+    # ---- float teacher
+    torch.manual_seed(cfg.seed)
+    teacher = build_generator(cfg.model.generator)
+    disc = build_discriminator(cfg.model.discriminator)
+    t = cfg.teacher
+    teacher_spec = PhaseSpec(
+        TEACHER, cfg.model.generator, t.optim, cfg.batch_size, cfg.seed, t.max_epochs,
+        t.min_epochs, t.patience,
+        setup={"data": to_dict(cfg.data), "n_train": len(train_x), "disc": cfg.model.discriminator},
+    )
+    t_res = run_phase(teacher_spec, run_dir, teacher, disc, train_x, val_fid, sample_z)
+    export_best(t_res, run_dir / f"{TEACHER}.pt", cfg.model.generator, {"phase": TEACHER})
+
+    # ---- low-bit student, initialised from the folded teacher and its discriminator
+    torch.manual_seed(cfg.seed + 1)
+    q = cfg.qat
+    student = build_generator(cfg.model.generator, q.precision)
+    student.load_state_dict(fold_batch_norm(t_res.generator).state_dict(), strict=False)
+    qdisc = build_discriminator(cfg.model.discriminator, q.discriminator_precision)
+    qdisc.load_state_dict(t_res.discriminator_state, strict=False)
+    qat_spec = PhaseSpec(
+        QAT, cfg.model.generator, q.optim, cfg.batch_size, cfg.seed + 1, q.epochs, q.epochs, q.epochs,
+        setup={"teacher": teacher_spec.fingerprint(), "precision": to_dict(q.precision),
+               "disc_precision": to_dict(q.discriminator_precision)},
+    )
+    q_res = run_phase(qat_spec, run_dir, student, qdisc, train_x, val_fid, sample_z)
+    export_best(q_res, run_dir / "generator.pt", cfg.model.generator,
+                {"phase": QAT, "teacher": str(run_dir / f"{TEACHER}.pt")})
+
+    # ---- report on the test split
+    teacher_scores = test_scorer.scores(generate(t_res.generator, test_z))
+    qat_scores = test_scorer.scores(generate(q_res.generator, test_z))
+    metrics = {
+        "metric": METRIC_NAME,
+        "metric_note": METRIC_NOTE,
+        "n_samples": n_eval,
+        "floor": floor,
+        "teacher": {**teacher_scores, "epochs": t_res.best_epoch, "history": t_res.history},
+        "qat": {**qat_scores, "precision": q.precision.tag, "epochs": q_res.best_epoch,
+                "history": q_res.history},
+        "fid_ratio_qat_over_teacher": qat_scores["fid"] / teacher_scores["fid"],
+        "wall_s": time.perf_counter() - t_start,
+        "provenance": provenance(),
+    }
+    write_json_atomic(run_dir / "metrics.json", metrics)
+    return TrainQatResult(run_dir, metrics)
+
+
+def summary(metrics: dict[str, Any]) -> str:
+    """The lines ``make train-qat`` prints."""
+    f = metrics["floor"]
+    return "\n".join([
+        f"{METRIC_NAME} on {metrics['n_samples']} samples vs the test split (lower is better; floor = train vs test images)",
+        f"  floor                 {METRIC_NAME} {f['fid']:8.2f}   IS {f['is']:.2f}",
+        f"  float teacher         {METRIC_NAME} {metrics['teacher']['fid']:8.2f}   IS {metrics['teacher']['is']:.2f}   (epoch {metrics['teacher']['epochs']})",
+        f"  QAT {metrics['qat']['precision']:<17} {METRIC_NAME} {metrics['qat']['fid']:8.2f}   IS {metrics['qat']['is']:.2f}   (epoch {metrics['qat']['epochs']})",
+        f"  QAT / teacher         {metrics['fid_ratio_qat_over_teacher']:.3f}x",
+        f"  note: {metrics['metric_note']}",
+    ])
