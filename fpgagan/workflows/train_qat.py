@@ -44,8 +44,6 @@ def _subsample(x: torch.Tensor, n: int | None, seed: int) -> torch.Tensor:
 def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) -> TrainQatResult:
     """Run (or resume) the whole recipe in ``run_dir``; returns the metrics written there."""
     t_start = time.perf_counter()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(run_dir / "config.json", to_dict(cfg))
     root = data_root if data_root is not None else cfg.data.root
     train_x, _ = load_images(cfg.data.dataset, "train", root)
     test_x, _ = load_images(cfg.data.dataset, "test", root)
@@ -53,11 +51,14 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
     n_eval = min(cfg.eval.n_samples, len(test_x))
 
     classifier = load_classifier()
+    latent = build_generator(cfg.model.generator).spec.latent_dim  # fails early on a bad name
+    build_discriminator(cfg.model.discriminator)
+    run_dir.mkdir(parents=True, exist_ok=True)  # only once every input is known to be good
+    write_json_atomic(run_dir / "config.json", to_dict(cfg))
     val_scorer = QualityScorer(classifier, _subsample(train_x, n_eval, cfg.seed + 1))
     test_scorer = QualityScorer(classifier, test_x[:n_eval])
     floor = test_scorer.scores(_subsample(train_x, n_eval, cfg.seed + 2))
 
-    latent = build_generator(cfg.model.generator).spec.latent_dim
     val_z = torch.randn(n_eval, latent, generator=torch.Generator().manual_seed(cfg.seed + 3))
     test_z = torch.randn(n_eval, latent, generator=torch.Generator().manual_seed(cfg.seed + 4))
     sample_z = torch.randn(64, latent, generator=torch.Generator().manual_seed(cfg.seed + 5))
