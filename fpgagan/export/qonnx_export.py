@@ -23,7 +23,12 @@ from qonnx.transformation.infer_shapes import InferShapes
 from qonnx.util.cleanup import cleanup_model
 
 from fpgagan.errors import ExportError
-from fpgagan.export.transforms import GiveGemmZeroBias
+from fpgagan.export.ops import register_qonnx_ops
+from fpgagan.export.transforms import (
+    AbsorbTransposeIntoMatMul,
+    ConvTransposeToChannelsLast,
+    GiveGemmZeroBias,
+)
 from fpgagan.io import atomic_path, provenance
 from fpgagan.models import Generator
 
@@ -32,6 +37,7 @@ log = logging.getLogger(__name__)
 
 def clean_for_hls(model: ModelWrapper) -> ModelWrapper:
     """The qonnx transformations fpgagan applies to any QONNX model before hls4ml sees it."""
+    register_qonnx_ops()
     model = cleanup_model(model)
     model = model.transform(InferShapes())
     model = model.transform(GiveGemmZeroBias())
@@ -39,7 +45,9 @@ def clean_for_hls(model: ModelWrapper) -> ModelWrapper:
         # it checks the opset of the first opset_import entry, which Brevitas sets to qonnx's
         warnings.filterwarnings("ignore", message="The GemmToMatMul transformation only offers")
         model = model.transform(GemmToMatMul())
+    model = model.transform(ConvTransposeToChannelsLast())
     model = model.transform(ConvertToChannelsLastAndClean())
+    model = model.transform(AbsorbTransposeIntoMatMul())
     return cleanup_model(model)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fpgagan.export.transforms.absorb_transpose_into_matmul import AbsorbTransposeIntoMatMul
+from fpgagan.export.transforms.conv_transpose_channels_last import ConvTransposeToChannelsLast
 from fpgagan.export.transforms.gemm_zero_bias import GiveGemmZeroBias
 
-__all__ = ["GiveGemmZeroBias"]
+__all__ = ["AbsorbTransposeIntoMatMul", "ConvTransposeToChannelsLast", "GiveGemmZeroBias"]

@@ -1,0 +1,15 @@
+"""Custom qonnx ops fpgagan adds, each with its own reference execution."""
+
+from __future__ import annotations
+
+from qonnx.custom_op.registry import add_op_to_domain
+
+from fpgagan.export.ops.conv_transpose import DOMAIN, ConvTranspose
+
+
+def register_qonnx_ops() -> None:
+    """Register fpgagan's custom ops with qonnx (idempotent: re-registering replaces the entry)."""
+    add_op_to_domain(DOMAIN, ConvTranspose)
+
+
+__all__ = ["ConvTranspose", "register_qonnx_ops"]
