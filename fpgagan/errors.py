@@ -27,3 +27,11 @@ class ModelError(FpgaganError):
 
 class ExportError(FpgaganError):
     """A model cannot be exported to, or read back from, QONNX."""
+
+
+class UnsupportedModelError(FpgaganError):
+    """A model uses an op, attribute or quantizer that fpgagan cannot map to exact hardware."""
+
+
+class SimulationError(FpgaganError):
+    """A C simulation cannot be built or run, or its input does not fit the model."""

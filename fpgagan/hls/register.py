@@ -1,0 +1,88 @@
+"""``register()``: install everything fpgagan adds to qonnx and hls4ml, through their extension APIs.
+
+Nothing in qonnx or hls4ml is patched: layers, the ONNX handler, passes, templates and HLS headers
+are registered the way hls4ml's ``test_extensions.py`` shows.  Calling ``register()`` again is a
+no-op.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib import resources
+from pathlib import Path
+
+import hls4ml
+from hls4ml.converters.onnx_to_hls import layer_handlers, register_onnx_layer_handler
+from hls4ml.model.flow import get_flow, update_flow
+from hls4ml.model.layers import register_layer
+from hls4ml.model.optimizer import get_available_passes, register_pass
+
+from fpgagan.export.ops import register_qonnx_ops
+from fpgagan.hls.handlers import parse_conv_transpose_layer
+from fpgagan.hls.layers import Conv2DTranspose, ConvTranspose
+from fpgagan.hls.passes.conv_transpose_precision import InferConvTransposePrecision
+from fpgagan.hls.passes.conv_transpose_to_2d import ConvTransposeToConv2DTranspose
+from fpgagan.hls.templates import Conv2DTransposeConfigTemplate, Conv2DTransposeFunctionTemplate
+
+# hls4ml backends whose flows render fpgagan's layers.  Vitis and VivadoAccelerator run the
+# Vivado template flow ('vivado:apply_templates'), so templates are registered with Vivado; every
+# backend writes its own copy of the headers, so sources are registered with each.
+BACKENDS = ("Vivado", "Vitis", "VivadoAccelerator")
+HEADERS = ("nnet_conv2d_transpose.h", "nnet_conv2d_transpose_stream.h")
+
+# (pass name, class, flow, pass it must precede or None)
+MODEL_PASSES = (
+    ("fpgagan_conv_transpose_to_2d", ConvTransposeToConv2DTranspose, "parse_qonnx", None),
+    # must run before hls4ml's infer_precision_types, which would give the layer default types
+    ("fpgagan_infer_conv_transpose_precision", InferConvTransposePrecision, "convert", "infer_precision_types"),
+)
+
+_lock = threading.Lock()
+_done = False
+
+
+def header_dir() -> Path:
+    """Folder holding fpgagan's HLS headers (``hls_templates/nnet_utils``, shipped as package data)."""
+    return Path(str(resources.files("fpgagan.hls_templates").joinpath("nnet_utils")))
+
+
+def _insert_before(flow_name: str, opt_name: str, before: str | None) -> None:
+    flow = get_flow(flow_name)
+    if opt_name in flow.optimizers:
+        return
+    if before is None or before not in flow.optimizers:
+        update_flow(flow_name, add_optimizers=[opt_name])
+        return
+    tail = flow.optimizers[flow.optimizers.index(before):]
+    update_flow(flow_name, remove_optimizers=tail)
+    update_flow(flow_name, add_optimizers=[opt_name, *tail])
+
+
+def register() -> None:
+    """Register fpgagan's qonnx ops and hls4ml extensions (idempotent, thread-safe)."""
+    global _done
+    with _lock:
+        if _done:
+            return
+        register_qonnx_ops()
+        register_layer("ConvTranspose", ConvTranspose)
+        register_layer("Conv2DTranspose", Conv2DTranspose)
+        if layer_handlers.get("ConvTranspose") is not parse_conv_transpose_layer:
+            if "ConvTranspose" in layer_handlers:
+                raise RuntimeError("another package registered an hls4ml ONNX handler for ConvTranspose")
+            register_onnx_layer_handler("ConvTranspose", parse_conv_transpose_layer)
+        for name, cls, flow, before in MODEL_PASSES:
+            if name not in get_available_passes():
+                register_pass(name, cls)
+            _insert_before(flow, name, before)
+        vivado = hls4ml.backends.get_backend("Vivado")
+        for template in (Conv2DTransposeConfigTemplate, Conv2DTransposeFunctionTemplate):
+            if f"vivado:{template().get_name()}" not in get_available_passes():
+                vivado.register_template(template)
+        for backend_name in BACKENDS:
+            backend = hls4ml.backends.get_backend(backend_name)
+            registered = {Path(p).name for p in backend.get_custom_source().values()} if backend.get_custom_source() else set()
+            for header in HEADERS:
+                if header not in registered:
+                    backend.register_source(header_dir() / header)
+        _done = True

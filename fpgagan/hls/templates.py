@@ -1,0 +1,66 @@
+"""Config and function-call templates of ``Conv2DTranspose`` for the Vivado-family backends."""
+
+from __future__ import annotations
+
+import math
+
+from hls4ml.backends.template import FunctionCallTemplate, LayerConfigTemplate
+
+from fpgagan.hls.layers import Conv2DTranspose
+
+CONFIG_TEMPLATE = """struct config{index} : nnet::conv2d_transpose_config {{
+    static const unsigned in_height = {in_height};
+    static const unsigned in_width = {in_width};
+    static const unsigned n_chan = {n_chan};
+    static const unsigned n_filt = {n_filt};
+    static const unsigned filt_height = {filt_height};
+    static const unsigned filt_width = {filt_width};
+    static const unsigned stride_height = {stride_height};
+    static const unsigned stride_width = {stride_width};
+    static const unsigned pad_top = {pad_top};
+    static const unsigned pad_left = {pad_left};
+    static const unsigned out_height = {out_height};
+    static const unsigned out_width = {out_width};
+    static const unsigned taps_height = {taps_height};
+    static const unsigned taps_width = {taps_width};
+    static const unsigned reuse_factor = {reuse};
+    static const unsigned strategy = nnet::{strategy};
+    static const unsigned multiplier_limit = {multiplier_limit};
+    typedef {accum_t.name} accum_t;
+    typedef {bias_t.name} bias_t;
+    typedef {weight_t.name} weight_t;
+}};
+"""
+
+FUNCTION_TEMPLATE = "nnet::conv_2d_transpose_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {b});"
+INCLUDES = ["nnet_utils/nnet_conv2d_transpose.h", "nnet_utils/nnet_conv2d_transpose_stream.h"]
+
+
+def multiplier_limit(node) -> int:
+    """Multipliers one output pixel needs, shared over ``reuse_factor`` cycles."""
+    per_pixel = node.get_attr("n_chan") * node.get_attr("n_filt") * node.get_attr("taps_height") * node.get_attr("taps_width")
+    return max(1, math.ceil(per_pixel / node.get_attr("reuse_factor")))
+
+
+class Conv2DTransposeConfigTemplate(LayerConfigTemplate):
+    def __init__(self):
+        super().__init__(Conv2DTranspose)
+        self.template = CONFIG_TEMPLATE
+
+    def format(self, node):
+        params = self._default_config_params(node)
+        params["strategy"] = str(node.get_attr("strategy", "latency")).lower()
+        params["multiplier_limit"] = multiplier_limit(node)
+        return self.template.format(**params)
+
+
+class Conv2DTransposeFunctionTemplate(FunctionCallTemplate):
+    def __init__(self):
+        super().__init__(Conv2DTranspose, include_header=INCLUDES)
+        self.template = FUNCTION_TEMPLATE
+
+    def format(self, node):
+        params = self._default_function_params(node)
+        params["w"] = node.get_weights("weight").name
+        params["b"] = node.get_weights("bias").name
+        return self.template.format(**params)
