@@ -56,6 +56,25 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_csim(args: argparse.Namespace) -> int:
+    from fpgagan.hls.convert import HlsOptions
+    from fpgagan.workflows.csim import describe, load_input, run_csim, save_output
+
+    x = load_input(Path(args.input))
+    opts = HlsOptions(io_type=args.io_type, strategy=args.strategy, reuse_factor=args.reuse_factor,
+                      backend=args.backend)
+    default_project = Path(args.output).parent / f"{Path(args.model).stem}_hls"
+    project = Path(args.project_dir) if args.project_dir else default_project
+    report = run_csim(Path(args.model), x, opts, project, check=args.check)
+    save_output(Path(args.output), report.output)
+    for line in describe(report):
+        print(line)
+    print(f"wrote {args.output}")
+    if report.comparison is not None and not report.comparison.exact:
+        return 1
+    return 0
+
+
 def _cmd_train_classifier(args: argparse.Namespace) -> int:
     from fpgagan.report.classifier import default_classifier_path
     from fpgagan.report.train_classifier import train_classifier
@@ -84,6 +103,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", type=int, default=256, metavar="N",
                    help="compare execute_onnx with Brevitas on N latents, refuse on mismatch (0: skip)")
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("csim", help="convert a QONNX model with hls4ml, run the C simulation [--check]")
+    p.add_argument("--model", required=True, help="QONNX file (fpgagan's or your own)")
+    p.add_argument("--input", required=True, help=".npy input, batch first, in the ONNX model's input layout")
+    p.add_argument("--output", required=True, help=".npy to write, in the ONNX model's output layout")
+    p.add_argument("--io-type", choices=["io_parallel", "io_stream"], default="io_parallel")
+    p.add_argument("--strategy", choices=["latency", "resource"], default="latency")
+    p.add_argument("--reuse-factor", type=_positive_int, default=1)
+    p.add_argument("--backend", choices=["Vivado", "Vitis", "VivadoAccelerator"], default="Vitis")
+    p.add_argument("--check", action="store_true",
+                   help="compare with qonnx execute_onnx; exit 1 on any mismatch and name the first diverging layer")
+    p.add_argument("--project-dir", default=None, help="hls4ml project folder (default: <model>_hls beside --output)")
+    p.set_defaults(func=_cmd_csim)
 
     p = sub.add_parser("train-classifier", help="retrain the FID-FMNIST feature network")
     p.add_argument("--out", default=None, help="weights file (default: the shipped asset)")

@@ -25,6 +25,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.export import clean_for_hls
+from fpgagan.hls.layout import HostLayout, host_layout
 from fpgagan.hls.register import register
 
 IoType = Literal["io_parallel", "io_stream"]
@@ -44,7 +45,6 @@ class HlsOptions:
     backend: str = "Vitis"
     part: str | None = None
     clock_period: float | None = None
-    trace: bool = False
 
     def __post_init__(self) -> None:
         if self.io_type not in ("io_parallel", "io_stream"):
@@ -124,18 +124,23 @@ def hls_config(model: ModelWrapper, opts: HlsOptions) -> dict:
     layers = cfg.setdefault("LayerName", {})
     layers.setdefault(model.graph.input[0].name, {})["Precision"] = input_precision(model)
     for layer in layers.values():
-        layer["Trace"] = opts.trace
+        layer["Trace"] = True  # costs nothing until hls4ml trace() recompiles with tracing on
         layer["ReuseFactor"] = opts.reuse_factor
         layer["Strategy"] = opts.strategy.capitalize()
     return cfg
 
 
-def convert(model: ModelWrapper, output_dir: str | Path, opts: HlsOptions, log: io.StringIO | None = None):
-    """Convert a QONNX model (raw or cleaned) to an hls4ml ``ModelGraph`` writing to ``output_dir``."""
+def hardware_graph(model: ModelWrapper) -> tuple[ModelWrapper, HostLayout]:
+    """The graph the FPGA computes: cleaned, channels-last, boundary transposes moved to the host."""
     register()
-    model = clean_for_hls(model)
+    model, layout = host_layout(clean_for_hls(model))
     check_supported(model)
-    cfg = hls_config(model, opts)
+    return model, layout
+
+
+def convert(model: ModelWrapper, output_dir: str | Path, opts: HlsOptions, log: io.StringIO | None = None):
+    """Convert a hardware graph (see :func:`hardware_graph`) to an hls4ml ``ModelGraph``."""
+    register()
     kwargs = {}
     if opts.part:
         kwargs["part"] = opts.part
@@ -143,6 +148,7 @@ def convert(model: ModelWrapper, output_dir: str | Path, opts: HlsOptions, log: 
         kwargs["clock_period"] = opts.clock_period
     sink = log if log is not None else io.StringIO()
     with contextlib.redirect_stdout(sink):  # hls4ml prints every layer
+        cfg = hls_config(model, opts)
         return hls4ml.converters.convert_from_onnx_model(
             model.model, output_dir=str(output_dir), backend=opts.backend, io_type=opts.io_type,
             hls_config=cfg, **kwargs,

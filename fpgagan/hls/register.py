@@ -22,6 +22,7 @@ from fpgagan.hls.handlers import parse_conv_transpose_layer
 from fpgagan.hls.layers import Conv2DTranspose, ConvTranspose
 from fpgagan.hls.passes.conv_transpose_precision import InferConvTransposePrecision
 from fpgagan.hls.passes.conv_transpose_to_2d import ConvTransposeToConv2DTranspose
+from fpgagan.hls.passes.reshape_stream import ReshapeToRepackStream
 from fpgagan.hls.templates import Conv2DTransposeConfigTemplate, Conv2DTransposeFunctionTemplate
 
 # hls4ml backends whose flows render fpgagan's layers.  Vitis and VivadoAccelerator run the
@@ -35,6 +36,11 @@ MODEL_PASSES = (
     ("fpgagan_conv_transpose_to_2d", ConvTransposeToConv2DTranspose, "parse_qonnx", None),
     # must run before hls4ml's infer_precision_types, which would give the layer default types
     ("fpgagan_infer_conv_transpose_precision", InferConvTransposePrecision, "convert", "infer_precision_types"),
+)
+
+# (pass name, class, flow, pass it must precede) registered with the Vivado backend
+VIVADO_PASSES = (
+    ("fpgagan_reshape_stream", ReshapeToRepackStream, "vivado:streaming", "vivado:reshape_stream"),
 )
 
 _lock = threading.Lock()
@@ -76,6 +82,10 @@ def register() -> None:
                 register_pass(name, cls)
             _insert_before(flow, name, before)
         vivado = hls4ml.backends.get_backend("Vivado")
+        for name, cls, flow, before in VIVADO_PASSES:
+            if f"vivado:{name}" not in get_available_passes():
+                vivado.register_pass(name, cls)
+            _insert_before(flow, f"vivado:{name}", before)
         for template in (Conv2DTransposeConfigTemplate, Conv2DTransposeFunctionTemplate):
             if f"vivado:{template().get_name()}" not in get_available_passes():
                 vivado.register_template(template)

@@ -1,0 +1,64 @@
+"""Move layout changes at the graph boundary to the host.
+
+After channels-last conversion an image input enters through an NCHW->NHWC Transpose and an image
+output leaves through an NHWC->NCHW one.  On the FPGA those would be Transpose layers (a frame
+buffer each); the host can do them for free.  ``host_layout`` removes them from the graph and
+returns the permutations the host applies, so users still give and get the ONNX model's layouts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.transformation.infer_shapes import InferShapes
+from qonnx.transformation.make_input_chanlast import MakeInputChannelsLast
+from qonnx.transformation.channels_last import RemoveConsecutiveChanFirstAndChanLastTrafos
+
+NHWC_TO_NCHW = (0, 3, 1, 2)
+
+
+@dataclasses.dataclass(frozen=True)
+class HostLayout:
+    """Permutations applied on the host: to the input before the FPGA, to the output after it."""
+
+    input_perm: tuple[int, ...] | None = None
+    output_perm: tuple[int, ...] | None = None
+
+    def to_device(self, x: np.ndarray) -> np.ndarray:
+        return x if self.input_perm is None else np.ascontiguousarray(np.transpose(x, self.input_perm))
+
+    def from_device(self, y: np.ndarray) -> np.ndarray:
+        return y if self.output_perm is None else np.ascontiguousarray(np.transpose(y, self.output_perm))
+
+
+def _perm(node) -> list[int]:
+    return [list(a.ints) for a in node.attribute if a.name == "perm"][0]
+
+
+def host_layout(model: ModelWrapper) -> tuple[ModelWrapper, HostLayout]:
+    """Strip boundary Transposes from a channels-last model; returns it and the host permutations."""
+    input_perm = None
+    in_name = model.graph.input[0].name
+    if len(model.get_tensor_shape(in_name)) == 4:
+        # the input becomes NHWC; its to-NHWC Transpose cancels against the one qonnx inserted
+        model = model.transform(MakeInputChannelsLast()).transform(RemoveConsecutiveChanFirstAndChanLastTrafos())
+        input_perm = (0, 2, 3, 1)
+    output_perm = None
+    out_name = model.graph.output[0].name
+    last = model.find_producer(out_name)
+    if last is not None and last.op_type == "Transpose" and _perm(last) == list(NHWC_TO_NCHW):
+        src = last.input[0]
+        shape = model.get_tensor_shape(src)
+        model.graph.node.remove(last)
+        for node in model.graph.node:
+            for i, name in enumerate(node.output):
+                if name == src:
+                    node.output[i] = out_name
+            for i, name in enumerate(node.input):
+                if name == src:
+                    node.input[i] = out_name
+        model.set_tensor_shape(out_name, shape)
+        output_perm = NHWC_TO_NCHW
+    return model.transform(InferShapes()), HostLayout(input_perm, output_perm)

@@ -1,0 +1,108 @@
+"""Build an hls4ml project for a QONNX model and run its C simulation.
+
+The project is converted and written in a temporary sibling folder, renamed into place, then
+compiled there (hls4ml's C simulation reads its weight files from the folder it was built in).
+A failed build removes the folder; a finished one gets ``fpgagan_build.json``, the mark of a
+complete project.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from qonnx.core.modelwrapper import ModelWrapper
+
+from fpgagan.errors import SimulationError
+from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
+from fpgagan.hls.layout import HostLayout
+from fpgagan.io import provenance, write_json_atomic
+
+log = logging.getLogger(__name__)
+
+BUILD_MARK = "fpgagan_build.json"
+
+
+@dataclasses.dataclass
+class CSim:
+    """A compiled C simulation; ``predict`` takes and returns the ONNX model's own layouts."""
+
+    hls_model: object
+    input_shape: tuple[int, ...]   # ONNX input, without the batch axis
+    output_shape: tuple[int, ...]  # ONNX output, without the batch axis
+    layout: HostLayout
+    hardware_model: ModelWrapper   # the graph hls4ml converted (device layouts, same tensor names)
+    project_dir: Path
+    build_s: float
+    conversion_log: str
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        if x.shape[1:] != self.input_shape:
+            raise SimulationError(f"input has shape {x.shape}, the model expects (N, {', '.join(map(str, self.input_shape))})")
+        y = np.asarray(self.hls_model.predict(self.device_input(x)), dtype=np.float32)
+        return self._host_output(y, len(x))
+
+    def trace(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Per-layer outputs (hls4ml trace, device layouts), keyed by hls4ml layer name."""
+        _, traces = self.hls_model.trace(self.device_input(np.ascontiguousarray(x, dtype=np.float32)))
+        return traces
+
+    def device_input(self, x: np.ndarray) -> np.ndarray:
+        """``x`` in the layout the FPGA reads (flattened per sample)."""
+        return self.layout.to_device(x).reshape(len(x), -1)
+
+    def _host_output(self, y: np.ndarray, n: int) -> np.ndarray:
+        if self.layout.output_perm is None:
+            return y.reshape((n, *self.output_shape))
+        inverse = np.argsort(self.layout.output_perm)
+        device_shape = tuple(np.array((n, *self.output_shape))[inverse])
+        return self.layout.from_device(y.reshape(device_shape))
+
+
+def _shape(vi) -> tuple[int, ...]:
+    return tuple(int(d.dim_value) for d in vi.type.tensor_type.shape.dim)
+
+
+def build_csim(model: ModelWrapper, project_dir: str | Path, opts: HlsOptions) -> CSim:
+    """Convert ``model`` with fpgagan's extensions, write the project to ``project_dir``, compile it."""
+    target = Path(project_dir).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    conversion_log = io.StringIO()
+    t0 = time.perf_counter()
+    try:
+        hw_model, layout = hardware_graph(model)
+        hls_model = convert(hw_model, partial, opts, log=conversion_log)
+        if target.exists():
+            shutil.rmtree(target)
+        partial.rename(target)
+        hls_model.config.config["OutputDir"] = str(target)
+        try:
+            hls_model.compile()
+        except Exception as exc:  # g++ failure or a template bug
+            raise SimulationError(f"C simulation build failed in {target} ({type(exc).__name__}: {str(exc)[:200]})") from exc
+        build_s = time.perf_counter() - t0
+        write_json_atomic(target / BUILD_MARK, {"build_s": build_s, "options": dataclasses.asdict(opts),
+                                                "provenance": provenance()})
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    log.debug("C simulation built in %.1f s: %s", build_s, target)
+    return CSim(
+        hls_model,
+        _shape(model.graph.input[0])[1:],
+        _shape(model.graph.output[0])[1:],
+        layout,
+        hw_model,
+        target,
+        build_s,
+        conversion_log.getvalue(),
+    )
