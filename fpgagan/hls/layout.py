@@ -46,19 +46,29 @@ def host_layout(model: ModelWrapper) -> tuple[ModelWrapper, HostLayout]:
         model = model.transform(MakeInputChannelsLast()).transform(RemoveConsecutiveChanFirstAndChanLastTrafos())
         input_perm = (0, 2, 3, 1)
     output_perm = None
-    out_name = model.graph.output[0].name
-    last = model.find_producer(out_name)
-    if last is not None and last.op_type == "Transpose" and _perm(last) == list(NHWC_TO_NCHW):
-        src = last.input[0]
-        shape = model.get_tensor_shape(src)
-        model.graph.node.remove(last)
-        for node in model.graph.node:
-            for i, name in enumerate(node.output):
-                if name == src:
-                    node.output[i] = out_name
-            for i, name in enumerate(node.input):
-                if name == src:
-                    node.input[i] = out_name
-        model.set_tensor_shape(out_name, shape)
-        output_perm = NHWC_TO_NCHW
+    while True:
+        last = model.find_producer(model.graph.output[0].name)
+        if last is not None and last.op_type == "Identity":  # hls4ml cannot end on a skipped layer
+            _drop_output_node(model, last)
+        elif output_perm is None and last is not None and last.op_type == "Transpose" and _perm(last) == list(NHWC_TO_NCHW):
+            _drop_output_node(model, last)
+            output_perm = NHWC_TO_NCHW
+        else:
+            break
     return model.transform(InferShapes()), HostLayout(input_perm, output_perm)
+
+
+def _drop_output_node(model: ModelWrapper, node) -> None:
+    """Remove the single-input node producing the graph output; its input becomes the output."""
+    out_name = model.graph.output[0].name
+    src = node.input[0]
+    shape = model.get_tensor_shape(src)
+    model.graph.node.remove(node)
+    for other in model.graph.node:
+        for i, name in enumerate(other.output):
+            if name == src:
+                other.output[i] = out_name
+        for i, name in enumerate(other.input):
+            if name == src:
+                other.input[i] = out_name
+    model.set_tensor_shape(out_name, shape)
