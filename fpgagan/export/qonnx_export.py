@@ -23,6 +23,7 @@ from qonnx.transformation.infer_shapes import InferShapes
 from qonnx.util.cleanup import cleanup_model
 
 from fpgagan.errors import ExportError
+from fpgagan.export.names import remember_source_names
 from fpgagan.export.ops import register_qonnx_ops
 from fpgagan.export.transforms import (
     AbsorbTransposeIntoMatMul,
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 def clean_for_hls(model: ModelWrapper) -> ModelWrapper:
     """The qonnx transformations fpgagan applies to any QONNX model before hls4ml sees it."""
     register_qonnx_ops()
+    remember_source_names(model)
     model = cleanup_model(model)
     model = model.transform(InferShapes())
     model = model.transform(GiveGemmZeroBias())

@@ -25,6 +25,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.export import clean_for_hls
+from fpgagan.export.names import node_label
 from fpgagan.hls.layout import HostLayout, host_layout
 from fpgagan.hls.register import register
 
@@ -67,19 +68,19 @@ def check_supported(model: ModelWrapper) -> None:
     supported = set(get_supported_onnx_layers()) | _SKIPPED
     for node in model.graph.node:
         if node.op_type not in supported:
-            raise UnsupportedModelError(f"node {node.name!r}: op {node.op_type} is not supported by hls4ml/fpgagan")
+            raise UnsupportedModelError(f"node {node_label(node)}: op {node.op_type} is not supported by hls4ml/fpgagan")
         if node.op_type != "Quant":
             continue
         scale = model.get_initializer(node.input[1])
         zeropt = model.get_initializer(node.input[2])
         if scale is None or zeropt is None:
-            raise UnsupportedModelError(f"Quant node {node.name!r}: scale and zero-point must be constants")
+            raise UnsupportedModelError(f"Quant node {node_label(node)}: scale and zero-point must be constants")
         if np.any(zeropt != 0):
-            raise UnsupportedModelError(f"Quant node {node.name!r}: non-zero zero-point is not supported")
+            raise UnsupportedModelError(f"Quant node {node_label(node)}: non-zero zero-point is not supported")
         mantissa, _ = np.frexp(scale)
         if np.any(scale <= 0) or np.any(mantissa != 0.5):
             raise UnsupportedModelError(
-                f"Quant node {node.name!r}: scale {np.unique(scale)[:4].tolist()} is not a power of two; "
+                f"Quant node {node_label(node)}: scale {np.unique(scale)[:4].tolist()} is not a power of two; "
                 "use fixed-point (power-of-two) quantizers, e.g. Brevitas *FixedPoint"
             )
 
@@ -100,11 +101,11 @@ def input_precision(model: ModelWrapper) -> str:
     narrow = bool(attrs["narrow"].i) if "narrow" in attrs else False
     rounding = attrs["rounding_mode"].s.decode() if "rounding_mode" in attrs else "ROUND"
     if rounding not in _ROUNDING:
-        raise UnsupportedModelError(f"Quant node {q.name!r}: rounding_mode {rounding} is not supported")
+        raise UnsupportedModelError(f"Quant node {node_label(q)}: rounding_mode {rounding} is not supported")
     scale = _scalar(model, q.input[1])
     bits = _scalar(model, q.input[3])
     if scale is None or bits is None:
-        raise UnsupportedModelError(f"Quant node {q.name!r}: per-channel input quantization is not supported")
+        raise UnsupportedModelError(f"Quant node {node_label(q)}: per-channel input quantization is not supported")
     frac = -int(round(math.log2(scale)))
     width = int(bits)
     integer = width - frac if signed else width - frac

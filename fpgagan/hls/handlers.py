@@ -7,11 +7,12 @@ import math
 from hls4ml.converters.onnx_to_hls import get_onnx_attribute
 
 from fpgagan.errors import UnsupportedModelError
-from fpgagan.export.ops.conv_transpose import DOMAIN, output_size
+from fpgagan.export.names import node_label
+from fpgagan.export.ops.conv_transpose import DOMAIN, check_explicit_geometry, output_size
 
 
 def _refuse(node, attribute: str, value, why: str) -> UnsupportedModelError:
-    return UnsupportedModelError(f"ConvTranspose node {node.name!r}: {attribute}={value} is not supported ({why})")
+    return UnsupportedModelError(f"ConvTranspose node {node_label(node)}: {attribute}={value} is not supported ({why})")
 
 
 def parse_conv_transpose_layer(node, input_names, input_shapes, graph):
@@ -22,7 +23,7 @@ def parse_conv_transpose_layer(node, input_names, input_shapes, graph):
     """
     if node.domain != DOMAIN:
         raise UnsupportedModelError(
-            f"ConvTranspose node {node.name!r} is channels-first; convert the model with "
+            f"ConvTranspose node {node_label(node)} is channels-first; convert the model with "
             "fpgagan.export.clean_for_hls (or `fpgagan csim`, which does it)"
         )
     in_shape = input_shapes[0]
@@ -35,12 +36,7 @@ def parse_conv_transpose_layer(node, input_names, input_shapes, graph):
     dilations = list(get_onnx_attribute(node, "dilations", [1, 1]))
     if dilations != [1, 1]:
         raise _refuse(node, "dilations", dilations, "dilated transposed convolution is not implemented")
-    auto_pad = get_onnx_attribute(node, "auto_pad", "NOTSET")
-    auto_pad = auto_pad.decode() if isinstance(auto_pad, bytes) else auto_pad
-    if auto_pad != "NOTSET":
-        raise _refuse(node, "auto_pad", auto_pad, "give explicit pads")
-    if get_onnx_attribute(node, "output_shape") is not None:
-        raise _refuse(node, "output_shape", list(get_onnx_attribute(node, "output_shape")), "give pads and output_padding")
+    check_explicit_geometry(node)
     kernel = list(get_onnx_attribute(node, "kernel_shape", w_shape[2:]))
     strides = list(get_onnx_attribute(node, "strides", [1, 1]))
     pads = list(get_onnx_attribute(node, "pads", [0, 0, 0, 0]))

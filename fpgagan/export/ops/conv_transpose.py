@@ -13,6 +13,9 @@ import numpy as np
 from onnx import TensorProto, helper
 from qonnx.custom_op.base import CustomOp
 
+from fpgagan.errors import UnsupportedModelError
+from fpgagan.export.names import node_label
+
 DOMAIN = "qonnx.custom_op.channels_last"
 
 
@@ -54,6 +57,18 @@ def conv_transpose_nhwc(
     return out.astype(np.float32)
 
 
+def check_explicit_geometry(node) -> None:
+    """Refuse attributes that leave the output geometry implicit (auto_pad, output_shape)."""
+    for attr in node.attribute:
+        if attr.name == "auto_pad" and attr.s not in (b"", b"NOTSET"):
+            raise UnsupportedModelError(
+                f"ConvTranspose node {node_label(node)}: auto_pad={attr.s.decode()} is not supported (give explicit pads)")
+        if attr.name == "output_shape" and list(attr.ints):
+            raise UnsupportedModelError(
+                f"ConvTranspose node {node_label(node)}: output_shape={list(attr.ints)} is not supported "
+                "(give pads and output_padding)")
+
+
 class ConvTranspose(CustomOp):
     """ONNX ConvTranspose with NHWC data (2-D)."""
 
@@ -79,15 +94,8 @@ class ConvTranspose(CustomOp):
         op = list(self.get_nodeattr("output_padding")) or [0] * nd
         return k, s, d, p, op
 
-    def _check_supported(self):
-        node = self.onnx_node
-        if self.get_nodeattr("auto_pad") not in ("NOTSET", b"NOTSET"):
-            raise ValueError(f"ConvTranspose node {node.name!r}: auto_pad other than NOTSET is not supported")
-        if list(self.get_nodeattr("output_shape")):
-            raise ValueError(f"ConvTranspose node {node.name!r}: attribute output_shape is not supported")
-
     def output_shape_nhwc(self, in_shape, w_shape):
-        self._check_supported()
+        check_explicit_geometry(self.onnx_node)
         k, s, d, p, op = self._attrs(w_shape)
         n, h, w, _ = in_shape
         oh = output_size(h, k[0], s[0], p[0], p[2], op[0], d[0])
@@ -99,7 +107,7 @@ class ConvTranspose(CustomOp):
         ishape = model.get_tensor_shape(node.input[0])
         wshape = model.get_tensor_shape(node.input[1])
         if ishape is None or len(ishape) != 4:
-            raise ValueError(f"ConvTranspose node {node.name!r}: only 2-D (4-D tensor) inputs are supported")
+            raise UnsupportedModelError(f"ConvTranspose node {node_label(node)}: only 2-D (4-D tensor) inputs are supported")
         shape = self.output_shape_nhwc(ishape, wshape)
         return helper.make_node(
             "Constant", [], [node.output[0]],
@@ -111,13 +119,13 @@ class ConvTranspose(CustomOp):
 
     def execute_node(self, context, graph):
         node = self.onnx_node
-        self._check_supported()
+        check_explicit_geometry(node)
         x = context[node.input[0]]
         w = context[node.input[1]]
         b = context[node.input[2]] if len(node.input) > 2 and node.input[2] else None
         k, s, d, p, op = self._attrs(w.shape)
         if list(k) != list(w.shape[2:]):
-            raise ValueError(f"ConvTranspose node {node.name!r}: kernel_shape {k} != weight shape {list(w.shape[2:])}")
+            raise UnsupportedModelError(f"ConvTranspose node {node_label(node)}: kernel_shape {k} != weight shape {list(w.shape[2:])}")
         context[node.output[0]] = conv_transpose_nhwc(
             x, w, b, tuple(s), tuple(p), tuple(op), tuple(d), self.get_nodeattr("group")
         )

@@ -12,7 +12,7 @@ from onnx import TensorProto, helper
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.transformation.base import Transformation
 
-from fpgagan.export.ops.conv_transpose import DOMAIN
+from fpgagan.export.ops.conv_transpose import DOMAIN, check_explicit_geometry
 
 TO_NHWC = (0, 2, 3, 1)
 TO_NCHW = (0, 3, 1, 2)
@@ -25,6 +25,7 @@ class ConvTransposeToChannelsLast(Transformation):
         for node in list(graph.node):
             if node.op_type != "ConvTranspose" or node.domain != "":
                 continue
+            check_explicit_geometry(node)
             in_shape = model.get_tensor_shape(node.input[0])
             out_shape = model.get_tensor_shape(node.output[0])
             if in_shape is None or len(in_shape) != 4:
