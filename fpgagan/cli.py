@@ -75,6 +75,24 @@ def _cmd_csim(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_hls(args: argparse.Namespace) -> int:
+    from fpgagan.workflows.hls_flow import load_flow_config, run_hls_flow
+
+    out = Path(args.out) if args.out else Path("runs") / f"hls-{args.board}"
+    report = run_hls_flow(args.board, out, model=args.model, n=args.n, cfg=load_flow_config(args.config),
+                          teacher=args.teacher, data_root=args.data_dir)
+    ex, c = report["bit_exact"], report["cost"]
+    print(f"C simulation vs qonnx on {report['n_latents']} latents: {ex['mismatching_elements']} mismatching elements")
+    if report["vs_float"]:
+        v = report["vs_float"]
+        print(f"vs float teacher: PSNR {v['psnr_db']:.2f} dB, SSIM {v['ssim']:.4f}, max abs error {v['max_abs_error']:.4f}")
+    print(f"estimate on {args.board}: {'fits' if c['fits'] else 'does NOT fit'} (limit: {c['limiting']}), "
+          f"{c['images_per_s']:,.0f} images/s; DSP roofline {c['dsp_roofline_images_per_s']:,.0f} images/s "
+          f"({100 * c['fraction_of_roofline']:.0f}%)")
+    print(f"report: {out / 'report.md'}")
+    return 0 if ex["mismatching_elements"] == 0 else 1
+
+
 def _cmd_train_classifier(args: argparse.Namespace) -> int:
     from fpgagan.report.classifier import default_classifier_path
     from fpgagan.report.train_classifier import train_classifier
@@ -116,6 +134,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="compare with qonnx execute_onnx; exit 1 on any mismatch and name the first diverging layer")
     p.add_argument("--project-dir", default=None, help="hls4ml project folder (default: <model>_hls beside --output)")
     p.set_defaults(func=_cmd_csim)
+
+    p = sub.add_parser("hls", help="board flow: HLS project, C simulation, bit-exact check, image report, cost model")
+    p.add_argument("--board", required=True, help="board name (see boards/) or a board YAML file")
+    p.add_argument("--model", default=None, help="QONNX file or generator checkpoint (default: the shipped default)")
+    p.add_argument("--teacher", default=None, help="float teacher checkpoint for the float-vs-FPGA comparison")
+    p.add_argument("-n", "--n", type=_positive_int, default=1000, help="latents to simulate (default 1000)")
+    p.add_argument("--out", default=None, help="output folder (default runs/hls-<board>)")
+    p.add_argument("--config", default=None, help="YAML overrides: io_type, strategy, reuse (per layer), clock_mhz")
+    p.add_argument("--data-dir", default=None, help="Fashion-MNIST folder (for FID-FMNIST)")
+    p.set_defaults(func=_cmd_hls)
 
     p = sub.add_parser("train-classifier", help="retrain the FID-FMNIST feature network")
     p.add_argument("--out", default=None, help="weights file (default: the shipped asset)")

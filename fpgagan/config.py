@@ -239,9 +239,12 @@ class QatConfig:
     optim: OptimConfig = OptimConfig(lr_g=1e-4, lr_d=1e-4)
     precision: Precision = Precision()
     discriminator_precision: Precision | None = None  # None: float discriminator
+    pixel_weight: float = 0.0  # weight of mean |G_q(z) - G_teacher(z)| in the generator loss
 
     def __post_init__(self) -> None:
         _check_range("epochs", self.epochs, 1, 10_000)
+        if self.pixel_weight < 0:
+            raise ValueError(f"pixel_weight must be >= 0, got {self.pixel_weight}")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -35,3 +35,7 @@ class UnsupportedModelError(FpgaganError):
 
 class SimulationError(FpgaganError):
     """A C simulation cannot be built or run, or its input does not fit the model."""
+
+
+class BoardError(FpgaganError):
+    """An unknown board name or a malformed board file."""

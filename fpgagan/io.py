@@ -42,9 +42,18 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
         tmp.write_text(text)
 
 
+def _jsonable(obj: Any) -> Any:
+    """numpy scalars/arrays and paths, as JSON sees them."""
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
 def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> None:
     """Write ``obj`` as indented JSON to ``path`` atomically."""
-    write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
+    write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=False, default=_jsonable) + "\n")
 
 
 def git_commit(cwd: str | os.PathLike[str] | None = None) -> str | None:

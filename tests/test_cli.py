@@ -76,3 +76,36 @@ def test_python_dash_m_and_positive_int_option():
     with pytest.raises(SystemExit) as exc:
         main(["train-classifier", "--epochs", "0"])
     assert exc.value.code == 2
+
+
+def _csim_argv(tmp_path, model, x_path):
+    return ["csim", "--model", str(model), "--input", str(x_path), "--output", str(tmp_path / "y.npy"),
+            "--project-dir", str(tmp_path / "prj")]
+
+
+def test_csim_bad_inputs(tmp_path, capsys):
+    import numpy as np
+    from onnx import TensorProto, helper, save
+
+    from tests.graphs import conv_transpose_graph
+
+    x = tmp_path / "x.npy"
+    np.save(x, np.zeros((2, 2, 4, 5), np.float32))
+    _fails_cleanly(capsys, _csim_argv(tmp_path, tmp_path / "none.onnx", x), "ONNX file not found")
+    (tmp_path / "bad.onnx").write_bytes(b"garbage")
+    _fails_cleanly(capsys, _csim_argv(tmp_path, tmp_path / "bad.onnx", x), "not a readable ONNX model")
+    model, _, _ = conv_transpose_graph()
+    model.save(str(tmp_path / "m.onnx"))
+    np.save(tmp_path / "wrong.npy", np.zeros((2, 3, 4, 5), np.float32))
+    _fails_cleanly(capsys, _csim_argv(tmp_path, tmp_path / "m.onnx", tmp_path / "wrong.npy"),
+                   "input has shape (2, 3, 4, 5)")
+    _fails_cleanly(capsys, _csim_argv(tmp_path, tmp_path / "m.onnx", tmp_path / "nope.npy"), "input file not found")
+    graph = helper.make_graph(
+        [helper.make_node("Sin", ["x"], ["y"], name="the_sine")], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 5])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 5])],
+    )
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), str(tmp_path / "sin.onnx"))
+    _fails_cleanly(capsys, _csim_argv(tmp_path, tmp_path / "sin.onnx", x), "op Sin is not supported")
+    assert not (tmp_path / "prj").exists() and not list(tmp_path.glob(".prj*"))
+    assert not (tmp_path / "y.npy").exists()

@@ -40,8 +40,16 @@ def train_epoch(
     batch_size: int,
     rng: torch.Generator,
     desc: str = "epoch",
+    teacher: Generator | None = None,
+    pixel_weight: float = 0.0,
 ) -> EpochLosses:
-    """Train G and D for one pass over ``images`` (N, 1, 28, 28) in [-1, 1]."""
+    """Train G and D for one pass over ``images`` (N, 1, 28, 28) in [-1, 1].
+
+    With a ``teacher`` and ``pixel_weight`` > 0 the generator also minimises
+    ``pixel_weight * mean |G(z) - teacher(z)|`` on the same latents (output distillation).
+    """
+    if teacher is not None:
+        teacher.eval()
     gen.train()
     disc.train()
     bce = nn.BCEWithLogitsLoss()
@@ -60,6 +68,10 @@ def train_epoch(
         loss_d.backward()
         opt_d.step()
         loss_g = bce(disc(fake), ones)
+        if teacher is not None and pixel_weight > 0:
+            with torch.no_grad():
+                target = teacher(z)
+            loss_g = loss_g + pixel_weight * (fake - target).abs().mean()
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()

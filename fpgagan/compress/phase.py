@@ -45,6 +45,7 @@ class PhaseSpec:
     max_epochs: int
     min_epochs: int
     patience: int  # epochs without improvement before stopping
+    pixel_weight: float = 0.0  # output distillation from the teacher (see train_epoch)
     setup: dict[str, Any] = dataclasses.field(default_factory=dict)  # anything else that must match
 
     def fingerprint(self) -> str:
@@ -69,6 +70,7 @@ def run_phase(
     images: torch.Tensor,
     score: Score,
     sample_z: torch.Tensor,
+    teacher: Generator | None = None,
 ) -> PhaseResult:
     """Train ``gen``/``disc`` per ``spec``, resuming from ``run_dir`` when a matching state exists."""
     state_path = run_dir / f"{spec.name}.state.pt"
@@ -96,7 +98,7 @@ def run_phase(
         t0 = time.perf_counter()
         losses = train_epoch(
             gen, disc, opt_g, opt_d, images, spec.batch_size, epoch_rng(spec.seed, epoch),
-            desc=f"{spec.name} {epoch + 1}/{spec.max_epochs}",
+            desc=f"{spec.name} {epoch + 1}/{spec.max_epochs}", teacher=teacher, pixel_weight=spec.pixel_weight,
         )
         train_s = time.perf_counter() - t0
         val = float(score(gen))

@@ -46,6 +46,9 @@ class HlsOptions:
     backend: str = "Vitis"
     part: str | None = None
     clock_period: float | None = None
+    board: str | None = None       # VivadoAccelerator board name (block design, driver)
+    interface: str | None = None   # VivadoAccelerator host interface, e.g. axi_stream
+    layer_reuse: dict[str, int] = dataclasses.field(default_factory=dict)  # hls4ml layer name -> RF
 
     def __post_init__(self) -> None:
         if self.io_type not in ("io_parallel", "io_stream"):
@@ -124,11 +127,19 @@ def hls_config(model: ModelWrapper, opts: HlsOptions) -> dict:
     cfg["Model"]["ReuseFactor"] = opts.reuse_factor
     layers = cfg.setdefault("LayerName", {})
     layers.setdefault(model.graph.input[0].name, {})["Precision"] = input_precision(model)
-    for layer in layers.values():
+    for name, layer in layers.items():
         layer["Trace"] = True  # costs nothing until hls4ml trace() recompiles with tracing on
-        layer["ReuseFactor"] = opts.reuse_factor
+        layer["ReuseFactor"] = _layer_reuse(name, opts)
         layer["Strategy"] = opts.strategy.capitalize()
     return cfg
+
+
+def _layer_reuse(onnx_name: str, opts: HlsOptions) -> int:
+    """Per-layer reuse factor; hls4ml names a converted layer ``<Class>_<ONNX node name>``."""
+    for hls_name, rf in opts.layer_reuse.items():
+        if hls_name == onnx_name or hls_name.endswith("_" + onnx_name):
+            return rf
+    return opts.reuse_factor
 
 
 def hardware_graph(model: ModelWrapper) -> tuple[ModelWrapper, HostLayout]:
@@ -147,6 +158,9 @@ def convert(model: ModelWrapper, output_dir: str | Path, opts: HlsOptions, log: 
         kwargs["part"] = opts.part
     if opts.clock_period:
         kwargs["clock_period"] = opts.clock_period
+    if opts.backend == "VivadoAccelerator":
+        kwargs["board"] = opts.board or "pynq-z2"
+        kwargs["interface"] = opts.interface or "axi_stream"
     sink = log if log is not None else io.StringIO()
     with contextlib.redirect_stdout(sink):  # hls4ml prints every layer
         cfg = hls_config(model, opts)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from hls4ml.model.attributes import Attribute, TypeAttribute, WeightAttribute
 from hls4ml.model.layers import Layer
 
+from fpgagan.export.ops.conv_transpose import multiplications
+
 
 class ConvTranspose(Layer):
     """Intermediate form of ONNX ConvTranspose (channels-last), before weights are attached."""
@@ -50,17 +52,8 @@ class Conv2DTranspose(Layer):
     @property
     def n_mult(self) -> int:
         """Multiplications per image (phase decomposition: no inserted zero is ever multiplied)."""
-        total = 0
-        for oh in range(self.get_attr("out_height")):
-            for ow in range(self.get_attr("out_width")):
-                total += len(self._taps(oh, "height")) * len(self._taps(ow, "width"))
-        return total * self.get_attr("n_chan") * self.get_attr("n_filt")
-
-    def _taps(self, o: int, axis: str) -> list[int]:
-        s = self.get_attr(f"stride_{axis}")
-        k = self.get_attr(f"filt_{axis}")
-        n = self.get_attr(f"in_{axis}")
-        p = self.get_attr("pad_top" if axis == "height" else "pad_left")
-        base, phase = divmod(o + p, s)
-        return [phase + j * s for j in range(self.get_attr(f"taps_{axis}"))
-                if phase + j * s < k and 0 <= base - j < n]
+        g = self.get_attr
+        return multiplications(g("in_height"), g("in_width"), g("n_chan"), g("n_filt"), g("filt_height"),
+                               g("filt_width"), g("stride_height"), g("stride_width"),
+                               (g("pad_top"), g("pad_left"), g("pad_bottom"), g("pad_right")),
+                               g("out_height"), g("out_width"))

@@ -4,8 +4,9 @@ Every quantizer here has a power-of-two scale (fixed point), so that each QONNX 
 exporter writes maps onto an ``ap_fixed`` type exactly.  Callers ask for bit widths; they never see
 Brevitas injectors.
 
-- weights, 2-8 bits: signed narrow-range integers, per-tensor scale ``2^ceil(log2(max|w| / qmax))``
-  recomputed from the weights at every forward (nothing to calibrate, nothing stale after loading);
+- weights, 2-8 bits: signed narrow-range integers, a learned per-tensor power-of-two scale
+  initialised from the weights by minimising the quantization MSE (a max-based scale wastes most
+  levels of a 4-bit grid on the few largest weights);
 - weights, 1 bit: binary ``{-s, +s}`` with ``s`` the power of two nearest to mean ``|w|``;
 - ReLU activations: unsigned integers, scale learned from runtime statistics, rounded up to 2^k;
 - input and output: signed integers over a fixed range ``[-r, r)`` (constant scale ``r / 2^(b-1)``);
@@ -21,7 +22,7 @@ from brevitas.core.function_wrapper.ops_ste import RoundSte
 from brevitas.inject.enum import RestrictValueType, ScalingImplType, StatsOp
 from brevitas.quant import (
     Int8ActPerTensorFixedPoint,
-    Int8WeightPerTensorFixedPoint,
+    Int8WeightPerTensorFixedPointMSE,
     Int32Bias,
     SignedBinaryWeightPerTensorConst,
     Uint8ActPerTensorFixedPoint,
@@ -48,7 +49,7 @@ def weight_quant(bits: int) -> Any:
             restrict_value_float_to_int_impl=RoundSte,
             scaling_min_val=2.0**-16,
         )
-    return Int8WeightPerTensorFixedPoint.let(bit_width=bits)
+    return Int8WeightPerTensorFixedPointMSE.let(bit_width=bits)
 
 
 def relu_quant(bits: int) -> Any:

@@ -88,10 +88,12 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
     qdisc.load_state_dict(t_res.discriminator_state, strict=False)
     qat_spec = PhaseSpec(
         QAT, cfg.model.generator, q.optim, cfg.batch_size, cfg.seed + 1, q.epochs, q.epochs, q.epochs,
+        q.pixel_weight,
         setup={"teacher": teacher_spec.fingerprint(), "precision": to_dict(q.precision),
                "disc_precision": to_dict(q.discriminator_precision)},
     )
-    q_res = run_phase(qat_spec, run_dir, student, qdisc, train_x, val_fid, sample_z)
+    q_res = run_phase(qat_spec, run_dir, student, qdisc, train_x, val_fid, sample_z,
+                      teacher=t_res.generator if q.pixel_weight > 0 else None)
     export_best(q_res, run_dir / "generator.pt", cfg.model.generator,
                 {"phase": QAT, "teacher": str(run_dir / f"{TEACHER}.pt")})
 

@@ -66,3 +66,23 @@ def test_grouped_and_dilated_reference_matches_torch():
         got = conv_transpose_nhwc(x.transpose(0, 2, 3, 1), w_int * W_SCALE, None, (2, 2), (1, 1, 1, 1),
                                   dilations=(dil, dil), group=group).transpose(0, 3, 1, 2)
         np.testing.assert_array_equal(got, ref.astype(np.float32))
+
+
+@pytest.mark.parametrize("kernel, strides, pads, out_pad, hw, cin, cout, bias", CASES)
+def test_multiplication_count_is_the_nonzero_products_of_zero_insertion(kernel, strides, pads, out_pad, hw, cin, cout, bias):
+    from fpgagan.export.ops.conv_transpose import multiplications
+
+    # count the products of a zero-inserted input with the kernel that touch a real input pixel
+    h, w = hw
+    oh = output_size(h, kernel[0], strides[0], pads[0], pads[2], out_pad[0])
+    ow = output_size(w, kernel[1], strides[1], pads[1], pads[3], out_pad[1])
+    real = 0
+    for i in range(h):
+        for j in range(w):
+            for a in range(kernel[0]):
+                for b in range(kernel[1]):
+                    y, x = i * strides[0] + a - pads[0], j * strides[1] + b - pads[1]
+                    real += 0 <= y < oh and 0 <= x < ow
+    n = multiplications(h, w, cin, cout, *kernel, *strides, pads, oh, ow)
+    assert n == real * cin * cout
+    assert n <= cin * cout * kernel[0] * kernel[1] * h * w

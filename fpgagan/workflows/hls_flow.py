@@ -1,0 +1,227 @@
+"""``make hls BOARD=...``: board-fitted HLS project, C simulation, bit-exact proof, float-vs-FPGA
+image report and cost model, for the shipped default generator or any QONNX generator."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import hls4ml
+import numpy as np
+import torch
+
+from fpgagan.boards import Board, get_board
+from fpgagan.compress.gan import generate
+from fpgagan.config import load_yaml
+from fpgagan.data import load_images
+from fpgagan.errors import ExportError
+from fpgagan.export import execute_batch, load_qonnx, to_qonnx
+from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
+from fpgagan.hls.cost import ASSUMPTIONS, layer_shapes
+from fpgagan.hls.plan import UTILISATION, Plan, make_plan
+from fpgagan.io import provenance, write_json_atomic, write_text_atomic
+from fpgagan.models import Generator, fold_batch_norm
+from fpgagan.models.checkpoint import load_generator
+from fpgagan.report.classifier import load_classifier
+from fpgagan.report.grids import comparison_grid
+from fpgagan.report.image_metrics import max_abs_error, psnr, sqnr_db, ssim
+from fpgagan.report.quality import METRIC_NAME, METRIC_NOTE, QualityScorer
+from fpgagan.report.render import render_markdown
+from fpgagan.sim import build_csim, compare, output_lsb
+
+log = logging.getLogger(__name__)
+
+LATENT_SEED = 1234
+LAYER_TRACE_SAMPLES = 16
+
+
+@dataclasses.dataclass(frozen=True)
+class HlsFlowConfig:
+    """Overrides of the planner (``fpgagan hls --config X.yaml``)."""
+
+    io_type: Literal["io_parallel", "io_stream"] = "io_stream"
+    strategy: Literal["latency", "resource"] = "resource"
+    reuse: dict[str, int] = dataclasses.field(default_factory=dict)  # hls4ml layer name -> reuse factor
+    clock_mhz: float | None = None
+
+
+@dataclasses.dataclass
+class ModelSource:
+    qonnx: Any
+    description: str
+    quantized: Generator | None = None
+    teacher: Generator | None = None
+
+
+def default_model_dir() -> Path:
+    return Path(str(resources.files("fpgagan.assets").joinpath("default")))
+
+
+def resolve_model(model: str | None, teacher: str | None = None) -> ModelSource:
+    """The shipped default, a generator checkpoint (.pt) or a QONNX file (.onnx)."""
+    if model is None:
+        d = default_model_dir()
+        src = ModelSource(load_qonnx(d / "generator.onnx"), f"shipped default ({d})",
+                          load_generator(d / "generator.pt")[0], load_generator(d / "teacher.pt")[0])
+    else:
+        path = Path(model)
+        if path.suffix == ".pt":
+            gen, record = load_generator(path)
+            teacher = teacher or record.get("extra", {}).get("teacher")
+            src = ModelSource(to_qonnx(gen), str(path), quantized=gen)
+        elif path.suffix == ".onnx":
+            src = ModelSource(load_qonnx(path), str(path))
+        else:
+            raise ExportError(f"{path}: expected a QONNX file (.onnx) or a generator checkpoint (.pt)")
+    if teacher is not None and src.teacher is None:
+        src.teacher = load_generator(teacher)[0]
+    return src
+
+
+def _latent_dim(model) -> int:
+    dims = [int(d.dim_value) for d in model.graph.input[0].type.tensor_type.shape.dim]
+    if len(dims) != 2:
+        raise ExportError(f"{model.graph.input[0].name}: expected a generator with a latent vector input, got shape {dims}")
+    return dims[1]
+
+
+def _plan(hw_model, board: Board, cfg: HlsFlowConfig, workdir: Path) -> Plan:
+    probe = convert(hw_model, workdir / "probe", HlsOptions(io_type=cfg.io_type, backend="Vivado"))
+    shapes = layer_shapes(probe)
+    backend = hls4ml.backends.get_backend("Vivado")
+    valid = {s.name: backend.get_valid_reuse_factors(probe.graph[s.name].get_attr("n_in"),
+                                                     probe.graph[s.name].get_attr("n_out"))
+             for s in shapes if s.kind == "Dense"}
+    clocked = dataclasses.replace(board, clock_mhz=cfg.clock_mhz) if cfg.clock_mhz else board
+    return make_plan(shapes, clocked, valid, fixed=dict(cfg.reuse))
+
+
+def _per_layer_errors(csim, src: ModelSource, z: np.ndarray) -> list[dict[str, Any]]:
+    """Float teacher activations vs the FPGA's, layer by layer (fpgagan generators only)."""
+    if src.teacher is None:
+        return []
+    teacher = fold_batch_norm(src.teacher).eval()
+    acts: list[torch.Tensor] = []
+    hooks = [m.register_forward_hook(lambda _m, _i, o: acts.append(o.detach())) for m in teacher.acts]
+    with torch.no_grad():
+        out = teacher(torch.from_numpy(z))
+    for h in hooks:
+        h.remove()
+    acts.append(out)
+    traces = csim.trace(z)
+    layers = [l for l in csim.hls_model.get_layers() if l.name in traces and l.class_name in ("Activation",)]
+    rows = []
+    for act, layer in zip(acts, layers, strict=False):
+        ref = act.numpy()
+        if ref.ndim == 4:
+            ref = ref.transpose(0, 2, 3, 1)
+        got = np.asarray(traces[layer.name])
+        if got.size != ref.size:
+            continue
+        got = got.reshape(ref.shape)
+        rows.append({"layer": layer.name, "elements": int(ref.size // len(z)),
+                     "rmse": float(np.sqrt(np.mean((ref - got) ** 2))), "max_abs": max_abs_error(ref, got),
+                     "sqnr_db": sqnr_db(ref, got)})
+    return rows
+
+
+def _synthesis(hls_model) -> dict[str, Any]:
+    tool = shutil.which("vitis_hls") or shutil.which("vivado_hls")
+    if tool is None:
+        return {"ran": False, "reason": "no vitis_hls / vivado_hls on PATH"}
+    report = hls_model.build(csim=False, synth=True, export=False)
+    return {"ran": True, "tool": tool, "report": report}
+
+
+def run_hls_flow(board_name: str, out_dir: Path, model: str | None = None, n: int = 1000,
+                 cfg: HlsFlowConfig | None = None, teacher: str | None = None,
+                 data_root: str | None = None) -> dict[str, Any]:
+    """Everything ``make hls`` does; returns the report dict also written to ``out_dir``."""
+    t_start = time.perf_counter()
+    cfg = cfg or HlsFlowConfig()
+    board = get_board(board_name)
+    src = resolve_model(model, teacher)
+    hw_model, _ = hardware_graph(src.qonnx)
+    latent = _latent_dim(src.qonnx)
+    test_x, _ = load_images("fashion-mnist", "test", data_root)
+    train_x, _ = load_images("fashion-mnist", "train", data_root)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plan = _plan(hw_model, board, cfg, out_dir / ".plan")
+    shutil.rmtree(out_dir / ".plan", ignore_errors=True)
+    opts = HlsOptions(
+        io_type=cfg.io_type, strategy=cfg.strategy, backend=board.backend, part=board.part,
+        clock_period=1000.0 / (cfg.clock_mhz or board.clock_mhz),
+        board=board.name if board.backend == "VivadoAccelerator" else None,
+        interface=board.interface if board.backend == "VivadoAccelerator" else None,
+        layer_reuse=plan.reuse,
+    )
+    csim = build_csim(src.qonnx, out_dir / "hls_project", opts)
+
+    z = torch.randn(n, latent, generator=torch.Generator().manual_seed(LATENT_SEED)).numpy()
+    t0 = time.perf_counter()
+    y_fpga = csim.predict(z)
+    csim_s = time.perf_counter() - t0
+    y_quant = execute_batch(src.qonnx, z)
+    exact = compare(y_fpga, y_quant, output_lsb(src.qonnx))
+    np.save(out_dir / "csim_images.npy", y_fpga)
+
+    scorer = QualityScorer(load_classifier(), test_x[: max(n, 2)])
+    quality = {"n_samples": n, "floor": scorer.scores(train_x[: max(n, 2)]),
+               "fpga_csim": scorer.scores(torch.from_numpy(y_fpga)),
+               "quantized_reference": scorer.scores(torch.from_numpy(y_quant))}
+    vs_float = None
+    if src.teacher is not None:
+        y_float = generate(src.teacher, torch.from_numpy(z)).numpy()
+        quality["float_teacher"] = scorer.scores(torch.from_numpy(y_float))
+        vs_float = {"psnr_db": psnr(y_float, y_fpga), "ssim": ssim(y_float, y_fpga),
+                    "max_abs_error": max_abs_error(y_float, y_fpga)}
+        heat_scale = comparison_grid(out_dir / "float_vs_fpga.png", y_float, y_fpga)
+    else:
+        heat_scale = comparison_grid(out_dir / "float_vs_fpga.png", y_quant, y_fpga)
+    layer_errors = _per_layer_errors(csim, src, z[:LAYER_TRACE_SAMPLES])
+
+    cost = plan.cost
+    roofline = cost.dsp_roofline(board.resources.dsp)
+    report = {
+        "board": dataclasses.asdict(board),
+        "model": src.description,
+        "n_latents": n,
+        "hls": {"io_type": opts.io_type, "strategy": opts.strategy, "backend": opts.backend,
+                "reuse": plan.reuse, "project": str(csim.project_dir), "build_s": csim.build_s,
+                "csim_s": csim_s, "csim_images_per_s": n / max(csim_s, 1e-9)},
+        "bit_exact": {"mismatching_elements": exact.mismatches, "elements": exact.n_elements,
+                      "max_lsb": exact.max_lsb, "reference": "qonnx execute_onnx"},
+        "vs_float": vs_float,
+        "heat_map_scale": heat_scale,
+        "quality": quality,
+        "metric_note": METRIC_NOTE,
+        "metric": METRIC_NAME,
+        "per_layer_error": layer_errors,
+        "cost": {
+            "layers": [dataclasses.asdict(layer) | {"bops": layer.bops} for layer in cost.layers],
+            "totals": {k: cost.total(k) for k in ("macs", "bops", "multipliers", "dsp", "lut", "ff", "bram_18k")},
+            "usage": plan.usage, "utilisation_limits": UTILISATION, "fits": plan.fits, "limiting": plan.limiting,
+            "interval_cycles": cost.interval_cycles, "latency_cycles": cost.latency_cycles,
+            "images_per_s": cost.images_per_s, "dsp_roofline_images_per_s": roofline,
+            "fraction_of_roofline": cost.images_per_s / roofline if roofline else None,
+            "gops": cost.images_per_s * 2 * cost.total("macs") / 1e9,
+            "assumptions": ASSUMPTIONS,
+        },
+        "synthesis": _synthesis(csim.hls_model) if shutil.which("vitis_hls") or shutil.which("vivado_hls")
+        else {"ran": False, "reason": "no vitis_hls / vivado_hls on PATH"},
+        "wall_s": time.perf_counter() - t_start,
+        "provenance": provenance(),
+    }
+    write_json_atomic(out_dir / "report.json", report)
+    write_text_atomic(out_dir / "report.md", render_markdown(report))
+    return report
+
+
+def load_flow_config(path: str | None) -> HlsFlowConfig:
+    return HlsFlowConfig() if path is None else load_yaml(HlsFlowConfig, path)
