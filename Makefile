@@ -6,11 +6,15 @@ STAMP       := $(VENV)/.installed
 FMNIST_DIR  ?= /usr/share/datasets/fashion-mnist
 FMNIST_PKG  := dataset-fashion-mnist
 CONFIG      ?= configs/default.yaml
+BOARD       ?= pynq-z2
+MODEL       ?=
+N           ?= 1000
 PYTEST_ARGS ?=
 
-.PHONY: help venv data train-qat export test test-slow lint bench-train clean
+.PHONY: help venv data hls train-qat export test test-slow lint bench-train bench-csim golden clean
 
 help:
+	@echo "make hls BOARD=pynq-z2 [MODEL=x.onnx|x.pt] [N=1000]  HLS project + bit-exact csim + report (main job)"
 	@echo "make train-qat [CONFIG=configs/default.yaml]  train float teacher + low-bit generator, export QONNX"
 	@echo "make export                                    re-export the shipped default checkpoint to QONNX"
 	@echo "make test                                      default test suite (what CI runs)"
@@ -38,6 +42,9 @@ data:
 	  echo "Fashion-MNIST missing: run  sudo apt-get install $(FMNIST_PKG)  (or set FPGAGAN_FMNIST_DIR)"; exit 1; \
 	fi
 
+hls: $(STAMP) data
+	$(PY) -m fpgagan hls --board $(BOARD) $(if $(MODEL),--model $(MODEL)) -n $(N)
+
 train-qat: $(STAMP) data
 	$(PY) -m fpgagan train-qat --config $(CONFIG)
 
@@ -52,6 +59,13 @@ test-slow: $(STAMP) data
 
 bench-train: $(STAMP) data
 	$(PY) benchmarks/bench_train.py
+
+bench-csim: $(STAMP) data
+	$(PY) benchmarks/bench_csim.py
+
+# regenerate the committed golden C-simulation outputs (only after a deliberate kernel/type change)
+golden: $(STAMP)
+	$(PY) -m tests.golden.make_golden
 
 lint: $(STAMP)
 	$(PY) -m ruff check fpgagan tests benchmarks

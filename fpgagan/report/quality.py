@@ -9,6 +9,7 @@ a perfect generator would score.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -49,10 +50,14 @@ def stats(features: np.ndarray) -> FeatureStats:
 def frechet_distance(a: FeatureStats, b: FeatureStats) -> float:
     """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^1/2)."""
     diff = a.mu - b.mu
-    covmean, _ = scipy.linalg.sqrtm(a.sigma @ b.sigma, disp=False)
+    with warnings.catch_warnings():  # near-singular products are handled below
+        warnings.simplefilter("ignore")
+        covmean = scipy.linalg.sqrtm(a.sigma @ b.sigma)
     if not np.isfinite(covmean).all():  # near-singular product: regularise as is customary
         eps = np.eye(len(a.mu)) * 1e-6
-        covmean = scipy.linalg.sqrtm((a.sigma + eps) @ (b.sigma + eps))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            covmean = scipy.linalg.sqrtm((a.sigma + eps) @ (b.sigma + eps))
     covmean = covmean.real
     return float(diff @ diff + np.trace(a.sigma) + np.trace(b.sigma) - 2.0 * np.trace(covmean))
 

@@ -8,6 +8,7 @@ complete project.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import logging
@@ -51,7 +52,8 @@ class CSim:
 
     def trace(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """Per-layer outputs (hls4ml trace, device layouts), keyed by hls4ml layer name."""
-        _, traces = self.hls_model.trace(self.device_input(np.ascontiguousarray(x, dtype=np.float32)))
+        with contextlib.redirect_stdout(io.StringIO()):  # hls4ml announces the recompilation
+            _, traces = self.hls_model.trace(self.device_input(np.ascontiguousarray(x, dtype=np.float32)))
         return traces
 
     def device_input(self, x: np.ndarray) -> np.ndarray:

@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 LATENT_SEED = 1234
 LAYER_TRACE_SAMPLES = 16
+# everything a run writes into its output folder; report.json is written last
+ARTEFACTS = ("hls_project", "csim_images.npy", "float_vs_fpga.png", "report.md", "report.json", ".plan")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,7 +153,28 @@ def run_hls_flow(board_name: str, out_dir: Path, model: str | None = None, n: in
     test_x, _ = load_images("fashion-mnist", "test", data_root)
     train_x, _ = load_images("fashion-mnist", "train", data_root)
 
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_artefacts(out_dir)  # a stale report must never sit beside a new project
+    try:
+        return _run(board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start)
+    except BaseException:
+        _remove_artefacts(out_dir)
+        if created:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+
+
+def _remove_artefacts(out_dir: Path) -> None:
+    for name in ARTEFACTS:
+        path = out_dir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def _run(board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start) -> dict[str, Any]:
     plan = _plan(hw_model, board, cfg, out_dir / ".plan")
     shutil.rmtree(out_dir / ".plan", ignore_errors=True)
     opts = HlsOptions(

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fpgagan.report.image_metrics import max_abs_error, psnr, sqnr_db, ssim
+
+
+def test_identical_images():
+    x = np.random.default_rng(0).uniform(-1, 1, (4, 1, 28, 28))
+    assert psnr(x, x) == float("inf") and ssim(x, x) == pytest.approx(1.0) and max_abs_error(x, x) == 0
+
+
+def test_psnr_of_a_known_error():
+    x = np.zeros((2, 1, 8, 8))
+    y = x + 0.02  # MSE 4e-4, range 2 -> 10 log10(4 / 4e-4) = 40 dB
+    assert psnr(x, y) == pytest.approx(40.0)
+    assert sqnr_db(np.full_like(x, 0.2), np.full_like(x, 0.2) + 0.02) == pytest.approx(20.0)
+
+
+def test_ssim_drops_with_noise_and_structure_loss():
+    rng = np.random.default_rng(1)
+    x = np.clip(rng.normal(0, 0.5, (4, 1, 28, 28)), -1, 1)
+    slightly = x + rng.normal(0, 0.01, x.shape)
+    very = rng.uniform(-1, 1, x.shape)
+    assert 1.0 > ssim(x, slightly) > ssim(x, very)
