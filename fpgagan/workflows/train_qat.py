@@ -109,6 +109,8 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
         "qat": {**qat_scores, "precision": q.precision.tag, "epochs": q_res.best_epoch,
                 "history": q_res.history},
         "fid_ratio_qat_over_teacher": qat_scores["fid"] / teacher_scores["fid"],
+        # epochs' own time, summed over resumed runs too; wall_s is this invocation only
+        "training_s": sum(r["train_s"] + r["eval_s"] for r in (*t_res.history, *q_res.history)),
         "wall_s": time.perf_counter() - t_start,
         "provenance": provenance(),
     }
