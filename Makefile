@@ -11,13 +11,14 @@ MODEL       ?=
 N           ?= 1000
 PYTEST_ARGS ?=
 
-.PHONY: help venv data hls train-qat export test test-slow lint bench-train bench-csim golden clean
+.PHONY: help venv data hls train-qat export test test-notebooks test-slow lint bench-train bench-csim golden clean
 
 help:
 	@echo "make hls BOARD=pynq-z2 [MODEL=x.onnx|x.pt] [N=1000]  HLS project + bit-exact csim + report (main job)"
 	@echo "make train-qat [CONFIG=configs/default.yaml]  train float teacher + low-bit generator, export QONNX"
 	@echo "make export                                    re-export the shipped default checkpoint to QONNX"
 	@echo "make test                                      default test suite (what CI runs)"
+	@echo "make test-notebooks                            run the notebooks with small settings"
 	@echo "make test-slow                                 the slow tests (full-size training and export)"
 	@echo "make bench-train                               wall time of a default training run"
 	@echo "make lint                                      ruff"
@@ -53,6 +54,10 @@ export: $(STAMP)
 
 test: $(STAMP) data
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# the notebooks, top to bottom with small settings
+test-notebooks: $(STAMP) data
+	FPGAGAN_NB_SMALL=1 $(PY) -m pytest -q -p no:cacheprovider -o addopts="" --nbmake --nbmake-timeout=900 notebooks
 
 test-slow: $(STAMP) data
 	$(PY) -m pytest -q -m slow $(PYTEST_ARGS)

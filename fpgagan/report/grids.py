@@ -20,6 +20,7 @@ def heat(diff: np.ndarray, vmax: float) -> np.ndarray:
 
 def comparison_grid(path: str | os.PathLike[str], float_imgs: np.ndarray, fpga_imgs: np.ndarray, n: int = 8) -> float:
     """Write rows of [float | csim | |diff|] for the first ``n`` images; returns the heat-map scale."""
+    n = min(n, len(float_imgs))
     f, h = float_imgs[:n], fpga_imgs[:n]
     diff = np.abs(f.astype(np.float64) - h)[:, 0]
     vmax = float(diff.max()) or 1.0
