@@ -23,6 +23,7 @@ from fpgagan.hls.layers import Conv2DTranspose, ConvTranspose
 from fpgagan.hls.passes.conv_transpose_precision import InferConvTransposePrecision
 from fpgagan.hls.passes.conv_transpose_to_2d import ConvTransposeToConv2DTranspose
 from fpgagan.hls.passes.reshape_stream import ReshapeToRepackStream
+from fpgagan.hls.passes.tighten_bias import TightenBiasPrecision
 from fpgagan.hls.templates import Conv2DTransposeConfigTemplate, Conv2DTransposeFunctionTemplate
 
 # hls4ml backends whose flows render fpgagan's layers.  Vitis and VivadoAccelerator run the
@@ -34,7 +35,8 @@ HEADERS = ("nnet_conv2d_transpose.h", "nnet_conv2d_transpose_stream.h")
 # (pass name, class, flow, pass it must precede or None)
 MODEL_PASSES = (
     ("fpgagan_conv_transpose_to_2d", ConvTransposeToConv2DTranspose, "parse_qonnx", None),
-    # must run before hls4ml's infer_precision_types, which would give the layer default types
+    # both must run before hls4ml's infer_precision_types, which sizes accumulators from bias types
+    ("fpgagan_tighten_bias", TightenBiasPrecision, "convert", "infer_precision_types"),
     ("fpgagan_infer_conv_transpose_precision", InferConvTransposePrecision, "convert", "infer_precision_types"),
 )
 

@@ -27,6 +27,8 @@ class InferConvTransposePrecision(OptimizerPass):
         for kind in ("weight", "bias"):
             type_name = f"{kind}_t"
             quantizer = node.get_attr(f"{kind}_quantizer")
+            if kind == "bias" and node.get_attr("fpgagan_bias_tightened", False):
+                continue  # already exact and narrow
             if quantizer is not None:
                 node.types[type_name].name = f"{node.name}_{kind}_t"
                 node.types[type_name].precision = quantizer.hls_type
