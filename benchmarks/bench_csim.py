@@ -34,8 +34,15 @@ def onnxruntime_images_per_s(n: int) -> float:
     teacher = fold_batch_norm(load_generator(default_model_dir() / "teacher.pt")[0]).eval()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "float.onnx"
-        torch.onnx.export(teacher, (torch.zeros(1, 64),), str(path), input_names=["z"], output_names=["y"],
-                          dynamic_axes={"z": {0: "n"}, "y": {0: "n"}}, dynamo=False)
+        torch.onnx.export(
+            teacher,
+            (torch.zeros(1, 64),),
+            str(path),
+            input_names=["z"],
+            output_names=["y"],
+            dynamic_axes={"z": {0: "n"}, "y": {0: "n"}},
+            dynamo=False,
+        )
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 2
         sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
@@ -63,11 +70,17 @@ def main() -> None:
             ips = args.n / (time.perf_counter() - t0)
         rows.append((io_type, csim.build_s, peak_gb, ips))
     ort_ips = onnxruntime_images_per_s(1000)
-    print(f"default generator C simulation ({args.n} latents), onnxruntime float twin: {ort_ips:,.0f} images/s (2 threads)")
-    print(f"{'io type':12} {'build s':>8} {'vs 30 s':>8} {'peak GB':>8} {'vs 3 GB':>8} {'csim img/s':>11} {'csim/ORT':>9}")
+    print(
+        f"default generator C simulation ({args.n} latents), onnxruntime float twin: {ort_ips:,.0f} images/s (2 threads)"
+    )
+    print(
+        f"{'io type':12} {'build s':>8} {'vs 30 s':>8} {'peak GB':>8} {'vs 3 GB':>8} {'csim img/s':>11} {'csim/ORT':>9}"
+    )
     for io_type, build_s, peak_gb, ips in rows:
-        print(f"{io_type:12} {build_s:8.1f} {build_s / BUILD_TARGET_S:7.2f}x {peak_gb:8.2f} {peak_gb / MEMORY_TARGET_GB:7.2f}x "
-              f"{ips:11.1f} {ips / ort_ips:9.5f}")
+        print(
+            f"{io_type:12} {build_s:8.1f} {build_s / BUILD_TARGET_S:7.2f}x {peak_gb:8.2f} {peak_gb / MEMORY_TARGET_GB:7.2f}x "
+            f"{ips:11.1f} {ips / ort_ips:9.5f}"
+        )
     print("peak GB: largest resident set of any child process (g++) during the build")
     sys.exit(0)
 

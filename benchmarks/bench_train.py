@@ -29,8 +29,10 @@ def main() -> None:
         result = train_qat(cfg, Path(tmp) / cfg.name)
         wall = time.perf_counter() - t0
     print(summary(result.metrics))
-    print(f"train-qat wall time: {wall:.0f} s = {wall / TARGET_S:.2f}x the 20-minute target "
-          f"(teacher epochs run: {len(result.metrics['teacher']['history'])}, QAT epochs: {len(result.metrics['qat']['history'])})")
+    print(
+        f"train-qat wall time: {wall:.0f} s = {wall / TARGET_S:.2f}x the 20-minute target "
+        f"(teacher epochs run: {len(result.metrics['teacher']['history'])}, QAT epochs: {len(result.metrics['qat']['history'])})"
+    )
 
 
 if __name__ == "__main__":

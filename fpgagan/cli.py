@@ -40,10 +40,14 @@ def _cmd_train_qat(args: argparse.Namespace) -> int:
     result = train_qat(cfg, run_dir, data_root=args.data_dir)
     check = export_checkpoint(run_dir / "generator.pt", run_dir / "generator.onnx")
     print(summary(result.metrics))
-    print(f"QONNX: {run_dir / 'generator.onnx'} (execute_onnx == Brevitas on "
-          f"{check.n_latents} latents: {check.mismatches} mismatches)")
-    print(f"run folder: {run_dir}  (training {result.metrics['training_s']:.0f} s over all epochs; "
-          f"this run {result.metrics['wall_s']:.0f} s)")
+    print(
+        f"QONNX: {run_dir / 'generator.onnx'} (execute_onnx == Brevitas on "
+        f"{check.n_latents} latents: {check.mismatches} mismatches)"
+    )
+    print(
+        f"run folder: {run_dir}  (training {result.metrics['training_s']:.0f} s over all epochs; "
+        f"this run {result.metrics['wall_s']:.0f} s)"
+    )
     return 0
 
 
@@ -63,8 +67,12 @@ def _cmd_csim(args: argparse.Namespace) -> int:
     from fpgagan.workflows.csim import describe, load_input, run_csim, save_output
 
     x = load_input(Path(args.input))
-    opts = HlsOptions(io_type=args.io_type, strategy=args.strategy, reuse_factor=args.reuse_factor,
-                      backend=args.backend)
+    opts = HlsOptions(
+        io_type=args.io_type,
+        strategy=args.strategy,
+        reuse_factor=args.reuse_factor,
+        backend=args.backend,
+    )
     default_project = Path(args.output).parent / f"{Path(args.model).stem}_hls"
     project = Path(args.project_dir) if args.project_dir else default_project
     report = run_csim(Path(args.model), x, opts, project, check=args.check)
@@ -81,16 +89,29 @@ def _cmd_hls(args: argparse.Namespace) -> int:
     from fpgagan.workflows.hls_flow import load_flow_config, run_hls_flow
 
     out = Path(args.out) if args.out else Path("runs") / f"hls-{args.board}"
-    report = run_hls_flow(args.board, out, model=args.model, n=args.n, cfg=load_flow_config(args.config),
-                          teacher=args.teacher, data_root=args.data_dir)
+    report = run_hls_flow(
+        args.board,
+        out,
+        model=args.model,
+        n=args.n,
+        cfg=load_flow_config(args.config),
+        teacher=args.teacher,
+        data_root=args.data_dir,
+    )
     ex, c = report["bit_exact"], report["cost"]
-    print(f"C simulation vs qonnx on {report['n_latents']} latents: {ex['mismatching_elements']} mismatching elements")
+    print(
+        f"C simulation vs qonnx on {report['n_latents']} latents: {ex['mismatching_elements']} mismatching elements"
+    )
     if report["vs_float"]:
         v = report["vs_float"]
-        print(f"vs float teacher: PSNR {v['psnr_db']:.2f} dB, SSIM {v['ssim']:.4f}, max abs error {v['max_abs_error']:.4f}")
-    print(f"estimate on {args.board}: {'fits' if c['fits'] else 'does NOT fit'} (limit: {c['limiting']}), "
-          f"{c['images_per_s']:,.0f} images/s; DSP roofline {c['dsp_roofline_images_per_s']:,.0f} images/s "
-          f"({100 * c['fraction_of_roofline']:.0f}%)")
+        print(
+            f"vs float teacher: PSNR {v['psnr_db']:.2f} dB, SSIM {v['ssim']:.4f}, max abs error {v['max_abs_error']:.4f}"
+        )
+    print(
+        f"estimate on {args.board}: {'fits' if c['fits'] else 'does NOT fit'} (limit: {c['limiting']}), "
+        f"{c['images_per_s']:,.0f} images/s; DSP roofline {c['dsp_roofline_images_per_s']:,.0f} images/s "
+        f"({100 * c['fraction_of_roofline']:.0f}%)"
+    )
     print(f"report: {out / 'report.md'}")
     return 0 if ex["mismatching_elements"] == 0 else 1
 
@@ -106,44 +127,87 @@ def _cmd_train_classifier(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="fpgagan", description="Low-bit GAN generators to bit-exact FPGA accelerators.")
+    ap = argparse.ArgumentParser(
+        prog="fpgagan", description="Low-bit GAN generators to bit-exact FPGA accelerators."
+    )
     ap.add_argument("--version", action="version", version=f"fpgagan {__version__}")
     ap.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("train-qat", help="train the float teacher, then the low-bit generator (QAT)")
-    p.add_argument("--config", default=DEFAULT_CONFIG, help=f"YAML recipe (default {DEFAULT_CONFIG})")
-    p.add_argument("--out", default=None, help="run folder (default runs/<config name>); rerun to resume")
-    p.add_argument("--data-dir", default=None, help="Fashion-MNIST folder (overrides $FPGAGAN_FMNIST_DIR)")
+    p = sub.add_parser(
+        "train-qat", help="train the float teacher, then the low-bit generator (QAT)"
+    )
+    p.add_argument(
+        "--config", default=DEFAULT_CONFIG, help=f"YAML recipe (default {DEFAULT_CONFIG})"
+    )
+    p.add_argument(
+        "--out", default=None, help="run folder (default runs/<config name>); rerun to resume"
+    )
+    p.add_argument(
+        "--data-dir", default=None, help="Fashion-MNIST folder (overrides $FPGAGAN_FMNIST_DIR)"
+    )
     p.set_defaults(func=_cmd_train_qat)
 
     p = sub.add_parser("export", help="export a low-bit generator checkpoint to QONNX")
     p.add_argument("--checkpoint", required=True, help="generator checkpoint (.pt) from train-qat")
     p.add_argument("--out", required=True, help="QONNX file to write")
-    p.add_argument("--verify", type=int, default=256, metavar="N",
-                   help="compare execute_onnx with Brevitas on N latents, refuse on mismatch (0: skip)")
+    p.add_argument(
+        "--verify",
+        type=int,
+        default=256,
+        metavar="N",
+        help="compare execute_onnx with Brevitas on N latents, refuse on mismatch (0: skip)",
+    )
     p.set_defaults(func=_cmd_export)
 
-    p = sub.add_parser("csim", help="convert a QONNX model with hls4ml, run the C simulation [--check]")
+    p = sub.add_parser(
+        "csim", help="convert a QONNX model with hls4ml, run the C simulation [--check]"
+    )
     p.add_argument("--model", required=True, help="QONNX file (fpgagan's or your own)")
-    p.add_argument("--input", required=True, help=".npy input, batch first, in the ONNX model's input layout")
-    p.add_argument("--output", required=True, help=".npy to write, in the ONNX model's output layout")
+    p.add_argument(
+        "--input", required=True, help=".npy input, batch first, in the ONNX model's input layout"
+    )
+    p.add_argument(
+        "--output", required=True, help=".npy to write, in the ONNX model's output layout"
+    )
     p.add_argument("--io-type", choices=["io_parallel", "io_stream"], default="io_parallel")
     p.add_argument("--strategy", choices=["latency", "resource"], default="latency")
     p.add_argument("--reuse-factor", type=_positive_int, default=1)
     p.add_argument("--backend", choices=["Vivado", "Vitis", "VivadoAccelerator"], default="Vitis")
-    p.add_argument("--check", action="store_true",
-                   help="compare with qonnx execute_onnx; exit 1 on any mismatch and name the first diverging layer")
-    p.add_argument("--project-dir", default=None, help="hls4ml project folder (default: <model>_hls beside --output)")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="compare with qonnx execute_onnx; exit 1 on any mismatch and name the first diverging layer",
+    )
+    p.add_argument(
+        "--project-dir",
+        default=None,
+        help="hls4ml project folder (default: <model>_hls beside --output)",
+    )
     p.set_defaults(func=_cmd_csim)
 
-    p = sub.add_parser("hls", help="board flow: HLS project, C simulation, bit-exact check, image report, cost model")
+    p = sub.add_parser(
+        "hls",
+        help="board flow: HLS project, C simulation, bit-exact check, image report, cost model",
+    )
     p.add_argument("--board", required=True, help="board name (see boards/) or a board YAML file")
-    p.add_argument("--model", default=None, help="QONNX file or generator checkpoint (default: the shipped default)")
-    p.add_argument("--teacher", default=None, help="float teacher checkpoint for the float-vs-FPGA comparison")
-    p.add_argument("-n", "--n", type=_positive_int, default=1000, help="latents to simulate (default 1000)")
+    p.add_argument(
+        "--model",
+        default=None,
+        help="QONNX file or generator checkpoint (default: the shipped default)",
+    )
+    p.add_argument(
+        "--teacher", default=None, help="float teacher checkpoint for the float-vs-FPGA comparison"
+    )
+    p.add_argument(
+        "-n", "--n", type=_positive_int, default=1000, help="latents to simulate (default 1000)"
+    )
     p.add_argument("--out", default=None, help="output folder (default runs/hls-<board>)")
-    p.add_argument("--config", default=None, help="YAML overrides: io_type, strategy, reuse (per layer), clock_mhz")
+    p.add_argument(
+        "--config",
+        default=None,
+        help="YAML overrides: io_type, strategy, reuse (per layer), clock_mhz",
+    )
     p.add_argument("--data-dir", default=None, help="Fashion-MNIST folder (for FID-FMNIST)")
     p.set_defaults(func=_cmd_hls)
 
@@ -167,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fpgagan: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("fpgagan: interrupted; rerun the same command to resume from the last finished epoch",
-              file=sys.stderr)
+        print(
+            "fpgagan: interrupted; rerun the same command to resume from the last finished epoch",
+            file=sys.stderr,
+        )
         return 130

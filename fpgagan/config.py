@@ -62,7 +62,7 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected a mapping, got {type(value).__name__}")
         kt, vt = args
         return types.MappingProxyType(
-            {_coerce(kt, k, f"{where}") : _coerce(vt, v, f"{where}.{k}") for k, v in value.items()}
+            {_coerce(kt, k, f"{where}"): _coerce(vt, v, f"{where}.{k}") for k, v in value.items()}
         )
     if origin is tuple:
         if not isinstance(value, list | tuple):

@@ -28,7 +28,10 @@ def grid(images: torch.Tensor | np.ndarray, ncol: int | None = None, pad: int = 
     out = np.full((nrow * (h + pad) + pad, ncol * (w + pad) + pad), 128, np.uint8)
     for i in range(n):
         r, c = divmod(i, ncol)
-        out[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) : pad + c * (w + pad) + w] = tiles[i]
+        out[
+            pad + r * (h + pad) : pad + r * (h + pad) + h,
+            pad + c * (w + pad) : pad + c * (w + pad) + w,
+        ] = tiles[i]
     return out
 
 
@@ -41,5 +44,7 @@ def save_png(path: str | os.PathLike[str], picture: np.ndarray, scale: int = 1) 
         img.save(tmp, format="PNG")
 
 
-def save_grid(path: str | os.PathLike[str], images: torch.Tensor | np.ndarray, ncol: int | None = None) -> None:
+def save_grid(
+    path: str | os.PathLike[str], images: torch.Tensor | np.ndarray, ncol: int | None = None
+) -> None:
     save_png(path, grid(images, ncol), scale=2)

@@ -12,10 +12,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def fmnist_available() -> bool:
-    return (fmnist_dir() / "train-images-idx3-ubyte.gz").exists() or (fmnist_dir() / "train-images-idx3-ubyte").exists()
+    return (fmnist_dir() / "train-images-idx3-ubyte.gz").exists() or (
+        fmnist_dir() / "train-images-idx3-ubyte"
+    ).exists()
 
 
-needs_fmnist = pytest.mark.skipif(not fmnist_available(), reason="Fashion-MNIST not installed (make data)")
+needs_fmnist = pytest.mark.skipif(
+    not fmnist_available(), reason="Fashion-MNIST not installed (make data)"
+)
 
 
 @pytest.fixture(autouse=True)

@@ -15,20 +15,53 @@ W_SCALE = 2.0**-3
 B_SCALE = IN_SCALE * W_SCALE
 
 
-def _quant(name: str, src: str, scale: float, bits: int, signed: int = 1, narrow: int = 0, nodes=None, inits=None):
-    inits.extend([
-        helper.make_tensor(f"{name}_s", TensorProto.FLOAT, [], [scale]),
-        helper.make_tensor(f"{name}_z", TensorProto.FLOAT, [], [0.0]),
-        helper.make_tensor(f"{name}_b", TensorProto.FLOAT, [], [float(bits)]),
-    ])
-    nodes.append(helper.make_node("Quant", [src, f"{name}_s", f"{name}_z", f"{name}_b"], [f"{name}_out"],
-                                  domain=QDOMAIN, name=name, signed=signed, narrow=narrow, rounding_mode="ROUND"))
+def _quant(
+    name: str,
+    src: str,
+    scale: float,
+    bits: int,
+    signed: int = 1,
+    narrow: int = 0,
+    nodes=None,
+    inits=None,
+):
+    inits.extend(
+        [
+            helper.make_tensor(f"{name}_s", TensorProto.FLOAT, [], [scale]),
+            helper.make_tensor(f"{name}_z", TensorProto.FLOAT, [], [0.0]),
+            helper.make_tensor(f"{name}_b", TensorProto.FLOAT, [], [float(bits)]),
+        ]
+    )
+    nodes.append(
+        helper.make_node(
+            "Quant",
+            [src, f"{name}_s", f"{name}_z", f"{name}_b"],
+            [f"{name}_out"],
+            domain=QDOMAIN,
+            name=name,
+            signed=signed,
+            narrow=narrow,
+            rounding_mode="ROUND",
+        )
+    )
     return f"{name}_out"
 
 
-def conv_transpose_graph(cin=2, cout=3, h=4, w=5, kernel=(3, 3), strides=(2, 2), pads=(1, 1, 1, 1),
-                         output_padding=(0, 0), bias=True, weight_bits=4, out_bits: int | None = 8,
-                         seed=0, attrs: dict | None = None) -> tuple[ModelWrapper, np.ndarray, np.ndarray | None]:
+def conv_transpose_graph(
+    cin=2,
+    cout=3,
+    h=4,
+    w=5,
+    kernel=(3, 3),
+    strides=(2, 2),
+    pads=(1, 1, 1, 1),
+    output_padding=(0, 0),
+    bias=True,
+    weight_bits=4,
+    out_bits: int | None = 8,
+    seed=0,
+    attrs: dict | None = None,
+) -> tuple[ModelWrapper, np.ndarray, np.ndarray | None]:
     """x (1, cin, h, w) -> Quant -> ConvTranspose(Quant(W), Quant(B)) [-> Quant] -> y.
 
     Returns the model, the integer weights and the integer biases (None without bias).
@@ -39,11 +72,15 @@ def conv_transpose_graph(cin=2, cout=3, h=4, w=5, kernel=(3, 3), strides=(2, 2),
     b_int = rng.integers(-2000, 2001, size=cout) if bias else None
     nodes, inits = [], []
     xq = _quant("qin", "x", IN_SCALE, 8, nodes=nodes, inits=inits)
-    inits.append(helper.make_tensor("W", TensorProto.FLOAT, w_int.shape, (w_int * W_SCALE).flatten()))
+    inits.append(
+        helper.make_tensor("W", TensorProto.FLOAT, w_int.shape, (w_int * W_SCALE).flatten())
+    )
     wq = _quant("qw", "W", W_SCALE, weight_bits, narrow=1, nodes=nodes, inits=inits)
     inputs = [xq, wq]
     if bias:
-        inits.append(helper.make_tensor("B", TensorProto.FLOAT, [cout], (b_int * B_SCALE).flatten()))
+        inits.append(
+            helper.make_tensor("B", TensorProto.FLOAT, [cout], (b_int * B_SCALE).flatten())
+        )
         inputs.append(_quant("qb", "B", B_SCALE, 24, nodes=nodes, inits=inits))
     conv_attrs = dict(kernel_shape=list(kernel), strides=list(strides), pads=list(pads))
     if any(output_padding):
@@ -55,12 +92,15 @@ def conv_transpose_graph(cin=2, cout=3, h=4, w=5, kernel=(3, 3), strides=(2, 2),
         q = _quant("qout", out, 2.0**-2, out_bits, nodes=nodes, inits=inits)
         nodes.append(helper.make_node("Identity", [q], ["y"], name="out_identity"))
     graph = helper.make_graph(
-        nodes, "conv_transpose",
+        nodes,
+        "conv_transpose",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, cin, h, w])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
         inits,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid(QDOMAIN, 1)])
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid(QDOMAIN, 1)]
+    )
     return ModelWrapper(model).transform(InferShapes()), w_int, b_int
 
 
@@ -73,8 +113,10 @@ def quantized_input(n: int, cin: int, h: int, w: int, seed: int = 1) -> np.ndarr
 def torch_conv_transpose(x, w_int, b_int, strides, pads, output_padding) -> np.ndarray:
     """Float reference: torch's conv_transpose2d (no padding), then crop the ONNX pads."""
     full = torch.nn.functional.conv_transpose2d(
-        torch.from_numpy(x).double(), torch.from_numpy(w_int * W_SCALE).double(),
-        None if b_int is None else torch.from_numpy(b_int * B_SCALE).double(), stride=tuple(strides),
+        torch.from_numpy(x).double(),
+        torch.from_numpy(w_int * W_SCALE).double(),
+        None if b_int is None else torch.from_numpy(b_int * B_SCALE).double(),
+        stride=tuple(strides),
         output_padding=0,
     ).numpy()
     # output_padding adds rows/cols at the end that only the bias reaches

@@ -30,7 +30,10 @@ def test_bad_values_are_refused(data, pattern):
 
 
 def test_round_trip_and_per_layer_overrides():
-    cfg = from_dict(TrainQatConfig, {"qat": {"precision": {"weight_bits": 4, "layers": {"fc": {"weight_bits": 8}}}}})
+    cfg = from_dict(
+        TrainQatConfig,
+        {"qat": {"precision": {"weight_bits": 4, "layers": {"fc": {"weight_bits": 8}}}}},
+    )
     p = cfg.qat.precision
     assert (p.weight_bits_of("fc"), p.weight_bits_of("deconv1"), p.act_bits_of("fc")) == (8, 4, 8)
     assert to_dict(from_dict(TrainQatConfig, to_dict(cfg))) == to_dict(cfg)

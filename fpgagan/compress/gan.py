@@ -12,7 +12,9 @@ from fpgagan.config import OptimConfig
 from fpgagan.models import Discriminator, Generator
 
 
-def make_optimizers(gen: Generator, disc: Discriminator, cfg: OptimConfig) -> tuple[torch.optim.Adam, torch.optim.Adam]:
+def make_optimizers(
+    gen: Generator, disc: Discriminator, cfg: OptimConfig
+) -> tuple[torch.optim.Adam, torch.optim.Adam]:
     betas = (cfg.beta1, cfg.beta2)
     return (
         torch.optim.Adam(gen.parameters(), lr=cfg.lr_g, betas=betas),

@@ -20,13 +20,18 @@ from typing import Any
 
 import torch
 
+from fpgagan.compress.gan import epoch_rng, generate, make_optimizers, train_epoch
 from fpgagan.config import OptimConfig, to_dict
 from fpgagan.errors import CheckpointError
 from fpgagan.images import save_grid
 from fpgagan.io import atomic_path
 from fpgagan.models import Discriminator, Generator
-from fpgagan.models.checkpoint import generator_from_record, generator_record, read_checkpoint, save_generator
-from fpgagan.compress.gan import epoch_rng, generate, make_optimizers, train_epoch
+from fpgagan.models.checkpoint import (
+    generator_from_record,
+    generator_record,
+    read_checkpoint,
+    save_generator,
+)
 
 log = logging.getLogger(__name__)
 
@@ -97,23 +102,52 @@ def run_phase(
     for epoch in range(start, spec.max_epochs):
         t0 = time.perf_counter()
         losses = train_epoch(
-            gen, disc, opt_g, opt_d, images, spec.batch_size, epoch_rng(spec.seed, epoch),
-            desc=f"{spec.name} {epoch + 1}/{spec.max_epochs}", teacher=teacher, pixel_weight=spec.pixel_weight,
+            gen,
+            disc,
+            opt_g,
+            opt_d,
+            images,
+            spec.batch_size,
+            epoch_rng(spec.seed, epoch),
+            desc=f"{spec.name} {epoch + 1}/{spec.max_epochs}",
+            teacher=teacher,
+            pixel_weight=spec.pixel_weight,
         )
         train_s = time.perf_counter() - t0
         val = float(score(gen))
-        row = {"epoch": epoch + 1, "loss_d": losses.loss_d, "loss_g": losses.loss_g,
-               "val_fid": val, "train_s": train_s, "eval_s": time.perf_counter() - t0 - train_s}
+        row = {
+            "epoch": epoch + 1,
+            "loss_d": losses.loss_d,
+            "loss_g": losses.loss_g,
+            "val_fid": val,
+            "train_s": train_s,
+            "eval_s": time.perf_counter() - t0 - train_s,
+        }
         history.append(row)
-        save_grid(run_dir / "samples" / f"{spec.name}_epoch{epoch + 1:03d}.png", generate(gen, sample_z))
+        save_grid(
+            run_dir / "samples" / f"{spec.name}_epoch{epoch + 1:03d}.png", generate(gen, sample_z)
+        )
         if best is None or val < best["score"]:
-            best = {"score": val, "epoch": epoch + 1, "generator": generator_record(gen, spec.generator_name),
-                    "discriminator": _detached(disc.state_dict())}
+            best = {
+                "score": val,
+                "epoch": epoch + 1,
+                "generator": generator_record(gen, spec.generator_name),
+                "discriminator": _detached(disc.state_dict()),
+            }
         stale = epoch + 1 - best["epoch"]
-        done = epoch + 1 == spec.max_epochs or (epoch + 1 >= spec.min_epochs and stale >= spec.patience)
+        done = epoch + 1 == spec.max_epochs or (
+            epoch + 1 >= spec.min_epochs and stale >= spec.patience
+        )
         _save_state(state_path, spec, gen, disc, opt_g, opt_d, epoch + 1, history, best, done)
-        log.info("%s epoch %d: val FID-FMNIST %.2f (best %.2f @ %d), %.0f s",
-                 spec.name, epoch + 1, val, best["score"], best["epoch"], train_s)
+        log.info(
+            "%s epoch %d: val FID-FMNIST %.2f (best %.2f @ %d), %.0f s",
+            spec.name,
+            epoch + 1,
+            val,
+            best["score"],
+            best["epoch"],
+            train_s,
+        )
         if done:
             break
     return _result(best, history, str(state_path))
@@ -123,7 +157,9 @@ def _detached(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().clone() for k, v in sd.items()}
 
 
-def _save_state(path: Path, spec: PhaseSpec, gen, disc, opt_g, opt_d, epoch, history, best, done) -> None:
+def _save_state(
+    path: Path, spec: PhaseSpec, gen, disc, opt_g, opt_d, epoch, history, best, done
+) -> None:
     state = {
         "fingerprint": spec.fingerprint(),
         "epoch": epoch,
@@ -139,14 +175,22 @@ def _save_state(path: Path, spec: PhaseSpec, gen, disc, opt_g, opt_d, epoch, his
         torch.save(state, tmp)
 
 
-def _result(best: dict[str, Any] | None, history: list[dict[str, float]], where: str) -> PhaseResult:
+def _result(
+    best: dict[str, Any] | None, history: list[dict[str, float]], where: str
+) -> PhaseResult:
     if best is None:
         raise CheckpointError(f"{where}: phase state has no trained epoch")
     gen, _ = generator_from_record(best["generator"], where)
     return PhaseResult(gen, best["discriminator"], history, best["epoch"], best["score"])
 
 
-def export_best(result: PhaseResult, path: Path, generator_name: str, extra: dict[str, Any]) -> None:
+def export_best(
+    result: PhaseResult, path: Path, generator_name: str, extra: dict[str, Any]
+) -> None:
     """Write the phase's selected generator as a standalone checkpoint."""
-    save_generator(path, result.generator, generator_name,
-                   extra={"best_epoch": result.best_epoch, "val_fid": result.best_score, **extra})
+    save_generator(
+        path,
+        result.generator,
+        generator_name,
+        extra={"best_epoch": result.best_epoch, "val_fid": result.best_score, **extra},
+    )

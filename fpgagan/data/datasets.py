@@ -61,7 +61,9 @@ def load_fashion_mnist(
     images = read_idx(_find(folder, img_stem))
     labels = read_idx(_find(folder, lbl_stem))
     if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.shape != images.shape[:1]:
-        raise DatasetError(f"{folder}: unexpected Fashion-MNIST shapes {images.shape}, {labels.shape}")
+        raise DatasetError(
+            f"{folder}: unexpected Fashion-MNIST shapes {images.shape}, {labels.shape}"
+        )
     return to_unit_range(images), torch.from_numpy(labels.astype(np.int64))
 
 
@@ -73,7 +75,9 @@ def load_digits_28(split: Split) -> tuple[torch.Tensor, torch.Tensor]:
     try:
         from sklearn.datasets import load_digits
     except ImportError:
-        raise DatasetError("the digits fixture needs scikit-learn (pip install -e '.[dev]')") from None
+        raise DatasetError(
+            "the digits fixture needs scikit-learn (pip install -e '.[dev]')"
+        ) from None
     d = load_digits()
     idx = np.arange(len(d.images))
     keep = idx % 5 == 0 if split == "test" else idx % 5 != 0

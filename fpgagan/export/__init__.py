@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from fpgagan.export.qonnx_export import clean_for_hls, load_qonnx, save_qonnx, to_qonnx
+from fpgagan.export.qonnx_export import (
+    clean_for_hls,
+    load_qonnx,
+    reference_outputs,
+    save_qonnx,
+    to_qonnx,
+)
 from fpgagan.export.reference import execute_batch
 
-__all__ = ["clean_for_hls", "execute_batch", "load_qonnx", "save_qonnx", "to_qonnx"]
+__all__ = [
+    "clean_for_hls",
+    "execute_batch",
+    "load_qonnx",
+    "reference_outputs",
+    "save_qonnx",
+    "to_qonnx",
+]

@@ -14,6 +14,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
+import numpy as np
 import onnx
 import torch
 from qonnx.core.modelwrapper import ModelWrapper
@@ -25,6 +26,7 @@ from qonnx.util.cleanup import cleanup_model
 from fpgagan.errors import ExportError
 from fpgagan.export.names import remember_source_names
 from fpgagan.export.ops import register_qonnx_ops
+from fpgagan.export.reference import execute_batch
 from fpgagan.export.transforms import (
     AbsorbTransposeIntoMatMul,
     ConvTransposeToChannelsLast,
@@ -51,6 +53,16 @@ def clean_for_hls(model: ModelWrapper) -> ModelWrapper:
     model = model.transform(ConvertToChannelsLastAndClean())
     model = model.transform(AbsorbTransposeIntoMatMul())
     return cleanup_model(model)
+
+
+def reference_outputs(model: ModelWrapper, x: np.ndarray) -> np.ndarray:
+    """qonnx ``execute_onnx`` of ``model`` on a batch: the reference C simulation must equal.
+
+    Runs the cleaned graph (exact transformations only: constant folding, channels-last with
+    fpgagan's reference ConvTranspose, MatMul column permutation), because raw exporter graphs
+    carry shape-computation nodes that pin the batch size to the one they were traced with.
+    """
+    return execute_batch(clean_for_hls(model), x)
 
 
 def to_qonnx(gen: Generator) -> ModelWrapper:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import onnx
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
-
-import numpy as np
 
 from fpgagan.export.ops import register_qonnx_ops
 

@@ -46,19 +46,25 @@ class HlsOptions:
     backend: str = "Vitis"
     part: str | None = None
     clock_period: float | None = None
-    board: str | None = None       # VivadoAccelerator board name (block design, driver)
-    interface: str | None = None   # VivadoAccelerator host interface, e.g. axi_stream
+    board: str | None = None  # VivadoAccelerator board name (block design, driver)
+    interface: str | None = None  # VivadoAccelerator host interface, e.g. axi_stream
     layer_reuse: dict[str, int] = dataclasses.field(default_factory=dict)  # hls4ml layer name -> RF
 
     def __post_init__(self) -> None:
         if self.io_type not in ("io_parallel", "io_stream"):
-            raise UnsupportedModelError(f"io_type must be io_parallel or io_stream, got {self.io_type!r}")
+            raise UnsupportedModelError(
+                f"io_type must be io_parallel or io_stream, got {self.io_type!r}"
+            )
         if self.strategy not in ("latency", "resource"):
-            raise UnsupportedModelError(f"strategy must be latency or resource, got {self.strategy!r}")
+            raise UnsupportedModelError(
+                f"strategy must be latency or resource, got {self.strategy!r}"
+            )
         if self.reuse_factor < 1:
             raise UnsupportedModelError(f"reuse_factor must be >= 1, got {self.reuse_factor}")
         if self.backend not in BACKENDS:
-            raise UnsupportedModelError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
+            raise UnsupportedModelError(
+                f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}"
+            )
 
 
 def _scalar(model: ModelWrapper, name: str) -> float | None:
@@ -71,15 +77,21 @@ def check_supported(model: ModelWrapper) -> None:
     supported = set(get_supported_onnx_layers()) | _SKIPPED
     for node in model.graph.node:
         if node.op_type not in supported:
-            raise UnsupportedModelError(f"node {node_label(node)}: op {node.op_type} is not supported by hls4ml/fpgagan")
+            raise UnsupportedModelError(
+                f"node {node_label(node)}: op {node.op_type} is not supported by hls4ml/fpgagan"
+            )
         if node.op_type != "Quant":
             continue
         scale = model.get_initializer(node.input[1])
         zeropt = model.get_initializer(node.input[2])
         if scale is None or zeropt is None:
-            raise UnsupportedModelError(f"Quant node {node_label(node)}: scale and zero-point must be constants")
+            raise UnsupportedModelError(
+                f"Quant node {node_label(node)}: scale and zero-point must be constants"
+            )
         if np.any(zeropt != 0):
-            raise UnsupportedModelError(f"Quant node {node_label(node)}: non-zero zero-point is not supported")
+            raise UnsupportedModelError(
+                f"Quant node {node_label(node)}: non-zero zero-point is not supported"
+            )
         mantissa, _ = np.frexp(scale)
         if np.any(scale <= 0) or np.any(mantissa != 0.5):
             raise UnsupportedModelError(
@@ -104,11 +116,15 @@ def input_precision(model: ModelWrapper) -> str:
     narrow = bool(attrs["narrow"].i) if "narrow" in attrs else False
     rounding = attrs["rounding_mode"].s.decode() if "rounding_mode" in attrs else "ROUND"
     if rounding not in _ROUNDING:
-        raise UnsupportedModelError(f"Quant node {node_label(q)}: rounding_mode {rounding} is not supported")
+        raise UnsupportedModelError(
+            f"Quant node {node_label(q)}: rounding_mode {rounding} is not supported"
+        )
     scale = _scalar(model, q.input[1])
     bits = _scalar(model, q.input[3])
     if scale is None or bits is None:
-        raise UnsupportedModelError(f"Quant node {node_label(q)}: per-channel input quantization is not supported")
+        raise UnsupportedModelError(
+            f"Quant node {node_label(q)}: per-channel input quantization is not supported"
+        )
     frac = -int(round(math.log2(scale)))
     width = int(bits)
     integer = width - frac if signed else width - frac
@@ -120,7 +136,10 @@ def input_precision(model: ModelWrapper) -> str:
 def hls_config(model: ModelWrapper, opts: HlsOptions) -> dict:
     """The hls4ml configuration dict for ``model`` (name granularity)."""
     cfg = hls4ml.utils.config.config_from_onnx_model(
-        model.model, granularity="name", backend=opts.backend, default_precision="fixed<16,6>",
+        model.model,
+        granularity="name",
+        backend=opts.backend,
+        default_precision="fixed<16,6>",
         default_reuse_factor=opts.reuse_factor,
     )
     cfg["Model"]["Strategy"] = opts.strategy.capitalize()
@@ -150,7 +169,9 @@ def hardware_graph(model: ModelWrapper) -> tuple[ModelWrapper, HostLayout]:
     return model, layout
 
 
-def convert(model: ModelWrapper, output_dir: str | Path, opts: HlsOptions, log: io.StringIO | None = None):
+def convert(
+    model: ModelWrapper, output_dir: str | Path, opts: HlsOptions, log: io.StringIO | None = None
+):
     """Convert a hardware graph (see :func:`hardware_graph`) to an hls4ml ``ModelGraph``."""
     register()
     kwargs = {}
@@ -165,6 +186,10 @@ def convert(model: ModelWrapper, output_dir: str | Path, opts: HlsOptions, log: 
     with contextlib.redirect_stdout(sink):  # hls4ml prints every layer
         cfg = hls_config(model, opts)
         return hls4ml.converters.convert_from_onnx_model(
-            model.model, output_dir=str(output_dir), backend=opts.backend, io_type=opts.io_type,
-            hls_config=cfg, **kwargs,
+            model.model,
+            output_dir=str(output_dir),
+            backend=opts.backend,
+            io_type=opts.io_type,
+            hls_config=cfg,
+            **kwargs,
         )

@@ -43,19 +43,19 @@ ASSUMPTIONS = [
 class LayerCost:
     name: str
     kind: str
-    macs: int                # multiplications per image
+    macs: int  # multiplications per image
     n_weights: int
     weight_bits: int
     input_bits: int
     accum_bits: int
     reuse_factor: int
-    multipliers: int         # multiplier instances
-    multiplier_kind: str     # "dsp" or "lut"
+    multipliers: int  # multiplier instances
+    multiplier_kind: str  # "dsp" or "lut"
     dsp: int
     lut: int
     ff: int
     bram_18k: int
-    cycles: int              # cycles per image (initiation interval of this layer)
+    cycles: int  # cycles per image (initiation interval of this layer)
 
     @property
     def bops(self) -> int:
@@ -75,9 +75,9 @@ class LayerShape:
     kind: str
     macs: int
     n_weights: int
-    mults_per_step: int      # products one pipelined step needs at reuse factor 1
-    steps: int               # pipelined steps per image (output pixels; 1 for Dense)
-    read_cycles: int         # cycles to stream the input in
+    mults_per_step: int  # products one pipelined step needs at reuse factor 1
+    steps: int  # pipelined steps per image (output pixels; 1 for Dense)
+    read_cycles: int  # cycles to stream the input in
     weight_bits: int
     input_bits: int
     accum_bits: int
@@ -94,21 +94,39 @@ def layer_shapes(hls_model) -> list[LayerShape]:
     for layer in hls_model.get_layers():
         if isinstance(layer, Dense):
             n_in, n_out = layer.get_attr("n_in"), layer.get_attr("n_out")
-            shapes.append(LayerShape(
-                layer.name, "Dense", n_in * n_out, n_in * n_out, n_in * n_out, 1, n_in,
-                _width(layer.get_weights("weight").type.precision), _width(layer.get_input_variable().type.precision),
-                _width(layer.types["accum_t"].precision), 0))
+            shapes.append(
+                LayerShape(
+                    layer.name,
+                    "Dense",
+                    n_in * n_out,
+                    n_in * n_out,
+                    n_in * n_out,
+                    1,
+                    n_in,
+                    _width(layer.get_weights("weight").type.precision),
+                    _width(layer.get_input_variable().type.precision),
+                    _width(layer.types["accum_t"].precision),
+                    0,
+                )
+            )
         elif isinstance(layer, Conv2DTranspose):
             g = layer.get_attr
             in_bits = _width(layer.get_input_variable().type.precision)
-            shapes.append(LayerShape(
-                layer.name, "Conv2DTranspose", layer.n_mult,
-                g("n_chan") * g("n_filt") * g("filt_height") * g("filt_width"),
-                g("n_chan") * g("n_filt") * g("taps_height") * g("taps_width"),
-                g("out_height") * g("out_width"), g("in_height") * g("in_width"),
-                _width(layer.get_weights("weight").type.precision), in_bits,
-                _width(layer.types["accum_t"].precision),
-                g("taps_height") * g("in_width") * g("n_chan") * in_bits))
+            shapes.append(
+                LayerShape(
+                    layer.name,
+                    "Conv2DTranspose",
+                    layer.n_mult,
+                    g("n_chan") * g("n_filt") * g("filt_height") * g("filt_width"),
+                    g("n_chan") * g("n_filt") * g("taps_height") * g("taps_width"),
+                    g("out_height") * g("out_width"),
+                    g("in_height") * g("in_width"),
+                    _width(layer.get_weights("weight").type.precision),
+                    in_bits,
+                    _width(layer.types["accum_t"].precision),
+                    g("taps_height") * g("in_width") * g("n_chan") * in_bits,
+                )
+            )
     return shapes
 
 
@@ -117,10 +135,15 @@ def layer_cost(shape: LayerShape, reuse_factor: int) -> LayerCost:
     rf = max(1, min(reuse_factor, shape.mults_per_step))
     mults = math.ceil(shape.mults_per_step / rf)
     dsp_mult = shape.weight_bits > LUT_MULT_MAX_BITS and shape.input_bits > LUT_MULT_MAX_BITS
-    lut = mults * shape.accum_bits + (0 if dsp_mult else mults * shape.weight_bits * shape.input_bits)
+    lut = mults * shape.accum_bits + (
+        0 if dsp_mult else mults * shape.weight_bits * shape.input_bits
+    )
     weight_bits = shape.n_weights * shape.weight_bits
     if rf >= BRAM_MIN_DEPTH:
-        bram = max(math.ceil(mults * shape.weight_bits / BRAM18_PORT_BITS), math.ceil(weight_bits / BRAM18_BITS))
+        bram = max(
+            math.ceil(mults * shape.weight_bits / BRAM18_PORT_BITS),
+            math.ceil(weight_bits / BRAM18_BITS),
+        )
         ff = 0
     else:
         bram, ff = 0, weight_bits
@@ -130,9 +153,23 @@ def layer_cost(shape: LayerShape, reuse_factor: int) -> LayerCost:
     cycles = shape.steps * rf + (shape.read_cycles if shape.kind == "Conv2DTranspose" else 0)
     if shape.kind == "Dense":
         cycles = max(rf, shape.read_cycles)
-    return LayerCost(shape.name, shape.kind, shape.macs, shape.n_weights, shape.weight_bits, shape.input_bits,
-                     shape.accum_bits, rf, mults, "dsp" if dsp_mult else "lut", mults if dsp_mult else 0, lut, ff,
-                     bram, cycles)
+    return LayerCost(
+        shape.name,
+        shape.kind,
+        shape.macs,
+        shape.n_weights,
+        shape.weight_bits,
+        shape.input_bits,
+        shape.accum_bits,
+        rf,
+        mults,
+        "dsp" if dsp_mult else "lut",
+        mults if dsp_mult else 0,
+        lut,
+        ff,
+        bram,
+        cycles,
+    )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,7 +12,9 @@ from fpgagan.export.ops.conv_transpose import DOMAIN, check_explicit_geometry, o
 
 
 def _refuse(node, attribute: str, value, why: str) -> UnsupportedModelError:
-    return UnsupportedModelError(f"ConvTranspose node {node_label(node)}: {attribute}={value} is not supported ({why})")
+    return UnsupportedModelError(
+        f"ConvTranspose node {node_label(node)}: {attribute}={value} is not supported ({why})"
+    )
 
 
 def parse_conv_transpose_layer(node, input_names, input_shapes, graph):
@@ -35,7 +37,9 @@ def parse_conv_transpose_layer(node, input_names, input_shapes, graph):
         raise _refuse(node, "group", group, "grouped transposed convolution is not implemented")
     dilations = list(get_onnx_attribute(node, "dilations", [1, 1]))
     if dilations != [1, 1]:
-        raise _refuse(node, "dilations", dilations, "dilated transposed convolution is not implemented")
+        raise _refuse(
+            node, "dilations", dilations, "dilated transposed convolution is not implemented"
+        )
     check_explicit_geometry(node)
     kernel = list(get_onnx_attribute(node, "kernel_shape", w_shape[2:]))
     strides = list(get_onnx_attribute(node, "strides", [1, 1]))
@@ -53,15 +57,27 @@ def parse_conv_transpose_layer(node, input_names, input_shapes, graph):
         "inputs": input_names,
         "outputs": list(node.output),
         "data_format": "channels_last",
-        "in_height": h, "in_width": w, "n_chan": c, "n_filt": w_shape[1],
-        "filt_height": kernel[0], "filt_width": kernel[1],
-        "stride_height": strides[0], "stride_width": strides[1],
-        "pad_top": pads[0], "pad_left": pads[1], "pad_bottom": pads[2], "pad_right": pads[3],
-        "output_padding_height": out_pad[0], "output_padding_width": out_pad[1],
-        "taps_height": math.ceil(kernel[0] / strides[0]), "taps_width": math.ceil(kernel[1] / strides[1]),
+        "in_height": h,
+        "in_width": w,
+        "n_chan": c,
+        "n_filt": w_shape[1],
+        "filt_height": kernel[0],
+        "filt_width": kernel[1],
+        "stride_height": strides[0],
+        "stride_width": strides[1],
+        "pad_top": pads[0],
+        "pad_left": pads[1],
+        "pad_bottom": pads[2],
+        "pad_right": pads[3],
+        "output_padding_height": out_pad[0],
+        "output_padding_width": out_pad[1],
+        "taps_height": math.ceil(kernel[0] / strides[0]),
+        "taps_width": math.ceil(kernel[1] / strides[1]),
     }
     layer["out_height"] = output_size(h, kernel[0], strides[0], pads[0], pads[2], out_pad[0])
     layer["out_width"] = output_size(w, kernel[1], strides[1], pads[1], pads[3], out_pad[1])
     if layer["out_height"] < 1 or layer["out_width"] < 1:
-        raise _refuse(node, "pads", pads, f"output would be {layer['out_height']}x{layer['out_width']}")
+        raise _refuse(
+            node, "pads", pads, f"output would be {layer['out_height']}x{layer['out_width']}"
+        )
     return layer

@@ -17,16 +17,28 @@ class ConvTranspose(Layer):
     """Intermediate form of ONNX ConvTranspose (channels-last), before weights are attached."""
 
     _expected_attributes = [
-        Attribute("in_height"), Attribute("in_width"), Attribute("n_chan"), Attribute("n_filt"),
-        Attribute("out_height"), Attribute("out_width"),
-        Attribute("filt_height"), Attribute("filt_width"),
-        Attribute("stride_height"), Attribute("stride_width"),
-        Attribute("pad_top"), Attribute("pad_left"), Attribute("pad_bottom"), Attribute("pad_right"),
-        Attribute("output_padding_height"), Attribute("output_padding_width"),
+        Attribute("in_height"),
+        Attribute("in_width"),
+        Attribute("n_chan"),
+        Attribute("n_filt"),
+        Attribute("out_height"),
+        Attribute("out_width"),
+        Attribute("filt_height"),
+        Attribute("filt_width"),
+        Attribute("stride_height"),
+        Attribute("stride_width"),
+        Attribute("pad_top"),
+        Attribute("pad_left"),
+        Attribute("pad_bottom"),
+        Attribute("pad_right"),
+        Attribute("output_padding_height"),
+        Attribute("output_padding_width"),
     ]
 
     def initialize(self):
-        self.add_output_variable([self.get_attr("out_height"), self.get_attr("out_width"), self.get_attr("n_filt")])
+        self.add_output_variable(
+            [self.get_attr("out_height"), self.get_attr("out_width"), self.get_attr("n_filt")]
+        )
 
 
 class Conv2DTranspose(Layer):
@@ -34,13 +46,19 @@ class Conv2DTranspose(Layer):
 
     _expected_attributes = [
         *ConvTranspose._expected_attributes,
-        Attribute("taps_height"), Attribute("taps_width"),
-        WeightAttribute("weight"), WeightAttribute("bias"),
-        TypeAttribute("weight"), TypeAttribute("bias"), TypeAttribute("accum"),
+        Attribute("taps_height"),
+        Attribute("taps_width"),
+        WeightAttribute("weight"),
+        WeightAttribute("bias"),
+        TypeAttribute("weight"),
+        TypeAttribute("bias"),
+        TypeAttribute("accum"),
     ]
 
     def initialize(self):
-        self.add_output_variable([self.get_attr("out_height"), self.get_attr("out_width"), self.get_attr("n_filt")])
+        self.add_output_variable(
+            [self.get_attr("out_height"), self.get_attr("out_width"), self.get_attr("n_filt")]
+        )
         self.add_weights(quantizer=self.get_attr("weight_quantizer"))
         self.add_bias(quantizer=self.get_attr("bias_quantizer"))
 
@@ -53,7 +71,16 @@ class Conv2DTranspose(Layer):
     def n_mult(self) -> int:
         """Multiplications per image (phase decomposition: no inserted zero is ever multiplied)."""
         g = self.get_attr
-        return multiplications(g("in_height"), g("in_width"), g("n_chan"), g("n_filt"), g("filt_height"),
-                               g("filt_width"), g("stride_height"), g("stride_width"),
-                               (g("pad_top"), g("pad_left"), g("pad_bottom"), g("pad_right")),
-                               g("out_height"), g("out_width"))
+        return multiplications(
+            g("in_height"),
+            g("in_width"),
+            g("n_chan"),
+            g("n_filt"),
+            g("filt_height"),
+            g("filt_width"),
+            g("stride_height"),
+            g("stride_width"),
+            (g("pad_top"), g("pad_left"), g("pad_bottom"), g("pad_right")),
+            g("out_height"),
+            g("out_width"),
+        )

@@ -12,9 +12,9 @@ import dataclasses
 
 import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.transformation.channels_last import RemoveConsecutiveChanFirstAndChanLastTrafos
 from qonnx.transformation.infer_shapes import InferShapes
 from qonnx.transformation.make_input_chanlast import MakeInputChannelsLast
-from qonnx.transformation.channels_last import RemoveConsecutiveChanFirstAndChanLastTrafos
 
 NHWC_TO_NCHW = (0, 3, 1, 2)
 
@@ -27,10 +27,16 @@ class HostLayout:
     output_perm: tuple[int, ...] | None = None
 
     def to_device(self, x: np.ndarray) -> np.ndarray:
-        return x if self.input_perm is None else np.ascontiguousarray(np.transpose(x, self.input_perm))
+        return (
+            x if self.input_perm is None else np.ascontiguousarray(np.transpose(x, self.input_perm))
+        )
 
     def from_device(self, y: np.ndarray) -> np.ndarray:
-        return y if self.output_perm is None else np.ascontiguousarray(np.transpose(y, self.output_perm))
+        return (
+            y
+            if self.output_perm is None
+            else np.ascontiguousarray(np.transpose(y, self.output_perm))
+        )
 
 
 def _perm(node) -> list[int]:
@@ -43,14 +49,21 @@ def host_layout(model: ModelWrapper) -> tuple[ModelWrapper, HostLayout]:
     in_name = model.graph.input[0].name
     if len(model.get_tensor_shape(in_name)) == 4:
         # the input becomes NHWC; its to-NHWC Transpose cancels against the one qonnx inserted
-        model = model.transform(MakeInputChannelsLast()).transform(RemoveConsecutiveChanFirstAndChanLastTrafos())
+        model = model.transform(MakeInputChannelsLast()).transform(
+            RemoveConsecutiveChanFirstAndChanLastTrafos()
+        )
         input_perm = (0, 2, 3, 1)
     output_perm = None
     while True:
         last = model.find_producer(model.graph.output[0].name)
         if last is not None and last.op_type == "Identity":  # hls4ml cannot end on a skipped layer
             _drop_output_node(model, last)
-        elif output_perm is None and last is not None and last.op_type == "Transpose" and _perm(last) == list(NHWC_TO_NCHW):
+        elif (
+            output_perm is None
+            and last is not None
+            and last.op_type == "Transpose"
+            and _perm(last) == list(NHWC_TO_NCHW)
+        ):
             _drop_output_node(model, last)
             output_perm = NHWC_TO_NCHW
         else:

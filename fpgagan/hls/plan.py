@@ -22,15 +22,22 @@ class Plan:
     reuse: dict[str, int]
     cost: DesignCost
     fits: bool
-    limiting: str          # the resource with the highest usage share
+    limiting: str  # the resource with the highest usage share
     usage: dict[str, float]  # used / available, per resource
 
 
 def usage(cost: DesignCost, board: Board) -> dict[str, float]:
     r = board.resources
-    avail = {"lut": r.lut, "ff": r.ff, "dsp": r.dsp, "bram_18k": r.bram_18k + 8 * r.uram}  # 1 URAM ~ 8 BRAM18 bits
-    return {k: (cost.total(k) / avail[k] if avail[k] else (0.0 if cost.total(k) == 0 else float("inf")))
-            for k in avail}
+    avail = {
+        "lut": r.lut,
+        "ff": r.ff,
+        "dsp": r.dsp,
+        "bram_18k": r.bram_18k + 8 * r.uram,
+    }  # 1 URAM ~ 8 BRAM18 bits
+    return {
+        k: (cost.total(k) / avail[k] if avail[k] else (0.0 if cost.total(k) == 0 else float("inf")))
+        for k in avail
+    }
 
 
 def _fits(u: dict[str, float]) -> bool:
@@ -42,19 +49,27 @@ def _reuse_for(shape: LayerShape, interval: int, valid: dict[str, list[int]]) ->
     if shape.kind == "Conv2DTranspose":
         rf = max(1, (interval - shape.read_cycles) // shape.steps)
         return min(rf, shape.mults_per_step)
-    options = [rf for rf in valid.get(shape.name, [1]) if rf <= interval] or [min(valid.get(shape.name, [1]))]
+    options = [rf for rf in valid.get(shape.name, [1]) if rf <= interval] or [
+        min(valid.get(shape.name, [1]))
+    ]
     return max(options)
 
 
-def make_plan(shapes: list[LayerShape], board: Board, valid_reuse: dict[str, list[int]] | None = None,
-              fixed: dict[str, int] | None = None) -> Plan:
+def make_plan(
+    shapes: list[LayerShape],
+    board: Board,
+    valid_reuse: dict[str, list[int]] | None = None,
+    fixed: dict[str, int] | None = None,
+) -> Plan:
     """Fastest design that fits ``board``; ``fixed`` pins reuse factors by layer name (user overrides)."""
     valid = valid_reuse or {}
     fixed = fixed or {}
     unknown = set(fixed) - {s.name for s in shapes}
     if unknown:
-        raise BoardError(f"reuse factor given for unknown layer(s) {sorted(unknown)} "
-                         f"(layers: {', '.join(s.name for s in shapes)})")
+        raise BoardError(
+            f"reuse factor given for unknown layer(s) {sorted(unknown)} "
+            f"(layers: {', '.join(s.name for s in shapes)})"
+        )
 
     def build(interval: int) -> Plan:
         reuse = {s.name: fixed.get(s.name, _reuse_for(s, interval, valid)) for s in shapes}

@@ -37,7 +37,12 @@ MODEL_PASSES = (
     ("fpgagan_conv_transpose_to_2d", ConvTransposeToConv2DTranspose, "parse_qonnx", None),
     # both must run before hls4ml's infer_precision_types, which sizes accumulators from bias types
     ("fpgagan_tighten_bias", TightenBiasPrecision, "convert", "infer_precision_types"),
-    ("fpgagan_infer_conv_transpose_precision", InferConvTransposePrecision, "convert", "infer_precision_types"),
+    (
+        "fpgagan_infer_conv_transpose_precision",
+        InferConvTransposePrecision,
+        "convert",
+        "infer_precision_types",
+    ),
 )
 
 # (pass name, class, flow, pass it must precede) registered with the Vivado backend
@@ -61,7 +66,7 @@ def _insert_before(flow_name: str, opt_name: str, before: str | None) -> None:
     if before is None or before not in flow.optimizers:
         update_flow(flow_name, add_optimizers=[opt_name])
         return
-    tail = flow.optimizers[flow.optimizers.index(before):]
+    tail = flow.optimizers[flow.optimizers.index(before) :]
     update_flow(flow_name, remove_optimizers=tail)
     update_flow(flow_name, add_optimizers=[opt_name, *tail])
 
@@ -77,7 +82,9 @@ def register() -> None:
         register_layer("Conv2DTranspose", Conv2DTranspose)
         if layer_handlers.get("ConvTranspose") is not parse_conv_transpose_layer:
             if "ConvTranspose" in layer_handlers:
-                raise RuntimeError("another package registered an hls4ml ONNX handler for ConvTranspose")
+                raise RuntimeError(
+                    "another package registered an hls4ml ONNX handler for ConvTranspose"
+                )
             register_onnx_layer_handler("ConvTranspose", parse_conv_transpose_layer)
         for name, cls, flow, before in MODEL_PASSES:
             if name not in get_available_passes():
@@ -93,7 +100,11 @@ def register() -> None:
                 vivado.register_template(template)
         for backend_name in BACKENDS:
             backend = hls4ml.backends.get_backend(backend_name)
-            registered = {Path(p).name for p in backend.get_custom_source().values()} if backend.get_custom_source() else set()
+            registered = (
+                {Path(p).name for p in backend.get_custom_source().values()}
+                if backend.get_custom_source()
+                else set()
+            )
             for header in HEADERS:
                 if header not in registered:
                     backend.register_source(header_dir() / header)

@@ -32,13 +32,20 @@ CONFIG_TEMPLATE = """struct config{index} : nnet::conv2d_transpose_config {{
 }};
 """
 
-FUNCTION_TEMPLATE = "nnet::conv_2d_transpose_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {b});"
+FUNCTION_TEMPLATE = (
+    "nnet::conv_2d_transpose_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {b});"
+)
 INCLUDES = ["nnet_utils/nnet_conv2d_transpose.h", "nnet_utils/nnet_conv2d_transpose_stream.h"]
 
 
 def multiplier_limit(node) -> int:
     """Multipliers one output pixel needs, shared over ``reuse_factor`` cycles."""
-    per_pixel = node.get_attr("n_chan") * node.get_attr("n_filt") * node.get_attr("taps_height") * node.get_attr("taps_width")
+    per_pixel = (
+        node.get_attr("n_chan")
+        * node.get_attr("n_filt")
+        * node.get_attr("taps_height")
+        * node.get_attr("taps_width")
+    )
     return max(1, math.ceil(per_pixel / node.get_attr("reuse_factor")))
 
 

@@ -14,6 +14,14 @@ from fpgagan.models.registry import (
 )
 
 __all__ = [
-    "DISCRIMINATORS", "GENERATORS", "Discriminator", "DiscriminatorSpec", "Generator",
-    "GeneratorSpec", "build_discriminator", "build_generator", "fold_batch_norm", "generator_spec",
+    "DISCRIMINATORS",
+    "GENERATORS",
+    "Discriminator",
+    "DiscriminatorSpec",
+    "Generator",
+    "GeneratorSpec",
+    "build_discriminator",
+    "build_generator",
+    "fold_batch_norm",
+    "generator_spec",
 ]

@@ -22,7 +22,9 @@ FORMAT = "fpgagan.generator"
 VERSION = 1
 
 
-def generator_record(gen: Generator, name: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def generator_record(
+    gen: Generator, name: str, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The dict that :func:`save_generator` writes (also embedded in training checkpoints)."""
     return {
         "format": FORMAT,
@@ -36,7 +38,9 @@ def generator_record(gen: Generator, name: str, extra: dict[str, Any] | None = N
     }
 
 
-def save_generator(path: str | os.PathLike[str], gen: Generator, name: str, extra: dict[str, Any] | None = None) -> None:
+def save_generator(
+    path: str | os.PathLike[str], gen: Generator, name: str, extra: dict[str, Any] | None = None
+) -> None:
     """Write a generator checkpoint atomically."""
     with atomic_path(path) as tmp:
         torch.save(generator_record(gen, name, extra), tmp)
@@ -50,7 +54,9 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         obj = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a corrupt zip/pickle
-        raise CheckpointError(f"{p}: corrupt or unreadable checkpoint ({type(exc).__name__})") from None
+        raise CheckpointError(
+            f"{p}: corrupt or unreadable checkpoint ({type(exc).__name__})"
+        ) from None
     if not isinstance(obj, dict):
         raise CheckpointError(f"{p}: not an fpgagan checkpoint")
     return obj
@@ -59,11 +65,17 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
 def generator_from_record(record: dict[str, Any], where: str) -> tuple[Generator, dict[str, Any]]:
     """Rebuild a generator from a record; mismatches raise CheckpointError naming ``where``."""
     if record.get("format") != FORMAT:
-        raise CheckpointError(f"{where}: not an fpgagan generator checkpoint (format={record.get('format')!r})")
+        raise CheckpointError(
+            f"{where}: not an fpgagan generator checkpoint (format={record.get('format')!r})"
+        )
     if record.get("version") != VERSION:
         raise CheckpointError(f"{where}: unsupported checkpoint version {record.get('version')!r}")
     try:
-        precision = None if record["precision"] is None else from_dict(Precision, record["precision"], "precision")
+        precision = (
+            None
+            if record["precision"] is None
+            else from_dict(Precision, record["precision"], "precision")
+        )
         gen = build_generator(record["generator"], precision, batch_norm=bool(record["batch_norm"]))
     except (ConfigError, ModelError, KeyError) as exc:
         raise CheckpointError(f"{where}: {exc}") from None

@@ -33,7 +33,9 @@ class GeneratorSpec:
 
     def __post_init__(self) -> None:
         if self.base_channels >> (self.n_stages - 1) < 1:
-            raise ModelError(f"base_channels={self.base_channels} too small for {self.n_stages} stages")
+            raise ModelError(
+                f"base_channels={self.base_channels} too small for {self.n_stages} stages"
+            )
 
     @property
     def out_size(self) -> int:
@@ -51,7 +53,9 @@ class GeneratorSpec:
 class Generator(nn.Module):
     """Generator of ``spec``; float when ``precision`` is None, Brevitas low-bit otherwise."""
 
-    def __init__(self, spec: GeneratorSpec, precision: Precision | None = None, batch_norm: bool = True):
+    def __init__(
+        self, spec: GeneratorSpec, precision: Precision | None = None, batch_norm: bool = True
+    ):
         super().__init__()
         self.spec = spec
         self.precision = precision
@@ -78,16 +82,26 @@ class Generator(nn.Module):
             p = precision
             names = s.layer_names()
             self.inp = qnn.QuantIdentity(
-                act_quant=q.signed_range_quant(p.input_bits, p.input_range), return_quant_tensor=True
+                act_quant=q.signed_range_quant(p.input_bits, p.input_range),
+                return_quant_tensor=True,
             )
             self.fc = qnn.QuantLinear(
-                s.latent_dim, fc_out, bias=True,
-                weight_quant=q.weight_quant(p.weight_bits_of("fc")), bias_quant=q.bias_quant(),
+                s.latent_dim,
+                fc_out,
+                bias=True,
+                weight_quant=q.weight_quant(p.weight_bits_of("fc")),
+                bias_quant=q.bias_quant(),
             )
             self.deconvs = nn.ModuleList(
                 qnn.QuantConvTranspose2d(
-                    ci, co, s.kernel_size, 2, 1, bias=True,
-                    weight_quant=q.weight_quant(p.weight_bits_of(name)), bias_quant=q.bias_quant(),
+                    ci,
+                    co,
+                    s.kernel_size,
+                    2,
+                    1,
+                    bias=True,
+                    weight_quant=q.weight_quant(p.weight_bits_of(name)),
+                    bias_quant=q.bias_quant(),
                 )
                 for (ci, co), name in zip(stages, names[1:], strict=True)
             )

@@ -30,7 +30,9 @@ def generator_spec(name: str) -> GeneratorSpec:
     return _lookup(GENERATORS, "generator", name)
 
 
-def build_generator(name: str, precision: Precision | None = None, batch_norm: bool = True) -> Generator:
+def build_generator(
+    name: str, precision: Precision | None = None, batch_norm: bool = True
+) -> Generator:
     """Float teacher (``precision=None``) or low-bit student of the named generator."""
     return Generator(generator_spec(name), precision, batch_norm=batch_norm)
 

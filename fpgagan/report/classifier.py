@@ -26,10 +26,19 @@ class FmnistClassifier(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(64, 128, 3, padding=1), nn.BatchNorm2d(128), nn.ReLU(),
-            nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+            nn.Conv2d(1, 32, 3, padding=1),
+            nn.BatchNorm2d(32),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1),
+            nn.BatchNorm2d(64),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(64, 128, 3, padding=1),
+            nn.BatchNorm2d(128),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
         )
         self.feature = nn.Sequential(nn.Linear(128, FEATURE_DIM), nn.ReLU())
         self.head = nn.Linear(FEATURE_DIM, 10)
@@ -49,11 +58,15 @@ def load_classifier(path: str | Path | None = None) -> FmnistClassifier:
     """Load the shipped (or a given) classifier in eval mode."""
     p = Path(path) if path is not None else default_classifier_path()
     if not p.is_file():
-        raise CheckpointError(f"{p}: classifier weights not found (train them: fpgagan train-classifier)")
+        raise CheckpointError(
+            f"{p}: classifier weights not found (train them: fpgagan train-classifier)"
+        )
     try:
         state = torch.load(p, map_location="cpu", weights_only=True)
         model = FmnistClassifier()
         model.load_state_dict(state["state_dict"])
     except Exception as exc:
-        raise CheckpointError(f"{p}: corrupt or mismatched classifier weights ({type(exc).__name__})") from None
+        raise CheckpointError(
+            f"{p}: corrupt or mismatched classifier weights ({type(exc).__name__})"
+        ) from None
     return model.eval()

@@ -18,7 +18,9 @@ def heat(diff: np.ndarray, vmax: float) -> np.ndarray:
     return (np.stack([r, g, b], -1) * 255).round().astype(np.uint8)
 
 
-def comparison_grid(path: str | os.PathLike[str], float_imgs: np.ndarray, fpga_imgs: np.ndarray, n: int = 8) -> float:
+def comparison_grid(
+    path: str | os.PathLike[str], float_imgs: np.ndarray, fpga_imgs: np.ndarray, n: int = 8
+) -> float:
     """Write rows of [float | csim | |diff|] for the first ``n`` images; returns the heat-map scale."""
     n = min(n, len(float_imgs))
     f, h = float_imgs[:n], fpga_imgs[:n]

@@ -33,7 +33,9 @@ class FeatureStats:
 
 
 @torch.no_grad()
-def features_and_probs(model: FmnistClassifier, images: torch.Tensor, batch: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+def features_and_probs(
+    model: FmnistClassifier, images: torch.Tensor, batch: int = 1000
+) -> tuple[np.ndarray, np.ndarray]:
     """Penultimate features (float64) and class probabilities of images in [-1, 1]."""
     feats, probs = [], []
     for i in range(0, len(images), batch):
@@ -89,8 +91,13 @@ class QualityScorer:
         return {"fid": frechet_distance(stats(feats), self.reference), "is": inception_score(probs)}
 
 
-def generator_scorer(scorer: QualityScorer, n: int, latent_dim: int, seed: int,
-                     generate: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[], float]:
+def generator_scorer(
+    scorer: QualityScorer,
+    n: int,
+    latent_dim: int,
+    seed: int,
+    generate: Callable[[torch.Tensor], torch.Tensor],
+) -> Callable[[], float]:
     """A zero-argument FID of ``generate`` on ``n`` fixed latents (used for model selection)."""
     z = torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
     return lambda: scorer.fid(generate(z))

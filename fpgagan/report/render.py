@@ -23,7 +23,11 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
 
 def render_markdown(r: dict[str, Any]) -> str:
     b, c, q, ex = r["board"], r["cost"], r["quality"], r["bit_exact"]
-    verdict = "**bit-exact**" if ex["mismatching_elements"] == 0 else f"**NOT bit-exact** ({ex['mismatching_elements']} elements differ)"
+    verdict = (
+        "**bit-exact**"
+        if ex["mismatching_elements"] == 0
+        else f"**NOT bit-exact** ({ex['mismatching_elements']} elements differ)"
+    )
     lines = [
         f"# fpgagan report: {r['model']} on {b['name']}",
         "",
@@ -48,33 +52,92 @@ def render_markdown(r: dict[str, Any]) -> str:
     ]
     if r["vs_float"]:
         v = r["vs_float"]
-        lines += _table(["PSNR (dB)", "SSIM", "max abs error"], [[v["psnr_db"], round(v["ssim"], 4), v["max_abs_error"]]])
+        lines += _table(
+            ["PSNR (dB)", "SSIM", "max abs error"],
+            [[v["psnr_db"], round(v["ssim"], 4), v["max_abs_error"]]],
+        )
     else:
-        lines.append("No float teacher given (use --teacher): only the quantized reference is compared.")
-    lines += ["", f"## Image quality ({r['metric']}, {q['n_samples']:,} samples vs the test split)", "",
-              f"{r['metric_note']}. Lower FID is better; the floor is real training images.", ""]
+        lines.append(
+            "No float teacher given (use --teacher): only the quantized reference is compared."
+        )
+    lines += [
+        "",
+        f"## Image quality ({r['metric']}, {q['n_samples']:,} samples vs the test split)",
+        "",
+        f"{r['metric_note']}. Lower FID is better; the floor is real training images.",
+        "",
+    ]
     rows = [[k.replace("_", " "), v["fid"], v["is"]] for k, v in q.items() if isinstance(v, dict)]
     lines += _table(["images", "FID-FMNIST", "classifier IS"], rows)
     if r["per_layer_error"]:
         lines += ["", "## Per-layer error, float teacher vs FPGA", ""]
-        lines += _table(["layer", "elements", "RMSE", "max abs", "SQNR (dB)"],
-                        [[e["layer"], e["elements"], round(e["rmse"], 5), e["max_abs"], e["sqnr_db"]] for e in r["per_layer_error"]])
+        lines += _table(
+            ["layer", "elements", "RMSE", "max abs", "SQNR (dB)"],
+            [
+                [e["layer"], e["elements"], round(e["rmse"], 5), e["max_abs"], e["sqnr_db"]]
+                for e in r["per_layer_error"]
+            ],
+        )
     lines += ["", "## Cost model (estimates)", ""]
     lines += _table(
-        ["layer", "kind", "MACs", "BOPs", "W/A bits", "reuse", "multipliers", "DSP", "LUT", "BRAM_18K", "cycles/image"],
-        [[lc["name"], lc["kind"], lc["macs"], lc["bops"], f"{lc['weight_bits']}/{lc['input_bits']}", lc["reuse_factor"],
-          f"{lc['multipliers']} ({lc['multiplier_kind']})", lc["dsp"], lc["lut"], lc["bram_18k"], lc["cycles"]]
-         for lc in c["layers"]],
+        [
+            "layer",
+            "kind",
+            "MACs",
+            "BOPs",
+            "W/A bits",
+            "reuse",
+            "multipliers",
+            "DSP",
+            "LUT",
+            "BRAM_18K",
+            "cycles/image",
+        ],
+        [
+            [
+                lc["name"],
+                lc["kind"],
+                lc["macs"],
+                lc["bops"],
+                f"{lc['weight_bits']}/{lc['input_bits']}",
+                lc["reuse_factor"],
+                f"{lc['multipliers']} ({lc['multiplier_kind']})",
+                lc["dsp"],
+                lc["lut"],
+                lc["bram_18k"],
+                lc["cycles"],
+            ]
+            for lc in c["layers"]
+        ],
     )
     res = b["resources"]
     lines += ["", "| resource | estimate | board | usage | limit |", "|---|---|---|---|---|"]
-    for key, avail in (("dsp", res["dsp"]), ("lut", res["lut"]), ("ff", res["ff"]), ("bram_18k", res["bram_18k"])):
-        lines.append(f"| {key} | {_f(c['totals'][key])} | {_f(avail)} | {_f(c['usage'][key] * 100, 1)}% | "
-                     f"{_f(c['utilisation_limits'][key] * 100, 0)}% |")
-    lines += ["", f"Initiation interval {_f(c['interval_cycles'])} cycles, latency {_f(c['latency_cycles'])} cycles.",
-              "", "Assumptions:", ""] + [f"- {a}" for a in c["assumptions"]]
+    for key, avail in (
+        ("dsp", res["dsp"]),
+        ("lut", res["lut"]),
+        ("ff", res["ff"]),
+        ("bram_18k", res["bram_18k"]),
+    ):
+        lines.append(
+            f"| {key} | {_f(c['totals'][key])} | {_f(avail)} | {_f(c['usage'][key] * 100, 1)}% | "
+            f"{_f(c['utilisation_limits'][key] * 100, 0)}% |"
+        )
+    lines += [
+        "",
+        f"Initiation interval {_f(c['interval_cycles'])} cycles, latency {_f(c['latency_cycles'])} cycles.",
+        "",
+        "Assumptions:",
+        "",
+    ] + [f"- {a}" for a in c["assumptions"]]
     s = r["synthesis"]
-    lines += ["", "## Synthesis", "", "Ran: see the report below." if s.get("ran") else f"Not run: {s['reason']}.",
-              "", f"_Generated by fpgagan {r['provenance']['versions'].get('fpgagan')} "
-              f"(git {r['provenance']['git_commit']}) in {_f(r['wall_s'], 0)} s._", ""]
+    lines += [
+        "",
+        "## Synthesis",
+        "",
+        "Ran: see the report below." if s.get("ran") else f"Not run: {s['reason']}.",
+        "",
+        f"_Generated by fpgagan {r['provenance']['versions'].get('fpgagan')} "
+        f"(git {r['provenance']['git_commit']}) in {_f(r['wall_s'], 0)} s._",
+        "",
+    ]
     return "\n".join(lines)

@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 
 
 @torch.no_grad()
-def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch: int = 1000) -> float:
+def accuracy(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch: int = 1000
+) -> float:
     model.eval()
     hits = sum(
         (model(images[i : i + batch]).argmax(1) == labels[i : i + batch]).sum().item()
@@ -33,8 +35,12 @@ def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch
 
 
 def train_classifier(
-    out: Path, epochs: int = 6, seed: int = 0, dataset: str = "fashion-mnist",
-    root: str | None = None, batch_size: int = 128,
+    out: Path,
+    epochs: int = 6,
+    seed: int = 0,
+    dataset: str = "fashion-mnist",
+    root: str | None = None,
+    batch_size: int = 128,
 ) -> dict[str, Any]:
     """Train, evaluate on the test split, save to ``out``; returns the metrics."""
     torch.manual_seed(seed)
@@ -42,13 +48,17 @@ def train_classifier(
     xt, yt = load_images(dataset, "test", root)
     model = FmnistClassifier()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=epochs * (len(x) // batch_size + 1))
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=3e-3, total_steps=epochs * (len(x) // batch_size + 1)
+    )
     rng = torch.Generator().manual_seed(seed)
     loss_fn = nn.CrossEntropyLoss()
     for epoch in range(epochs):
         model.train()
         order = torch.randperm(len(x), generator=rng)
-        for i in tqdm(range(0, len(x), batch_size), desc=f"classifier {epoch + 1}/{epochs}", leave=False):
+        for i in tqdm(
+            range(0, len(x), batch_size), desc=f"classifier {epoch + 1}/{epochs}", leave=False
+        ):
             idx = order[i : i + batch_size]
             # light augmentation: random horizontal flips (clothes are left-right symmetric)
             xb = x[idx]
@@ -63,7 +73,9 @@ def train_classifier(
     acc = accuracy(model, xt, yt)
     metrics = {"test_accuracy": acc, "epochs": epochs, "seed": seed, "dataset": dataset}
     with atomic_path(out) as tmp:
-        torch.save({"state_dict": model.state_dict(), "metrics": metrics, "provenance": provenance()}, tmp)
+        torch.save(
+            {"state_dict": model.state_dict(), "metrics": metrics, "provenance": provenance()}, tmp
+        )
     return metrics
 
 

@@ -5,4 +5,12 @@ from __future__ import annotations
 from fpgagan.sim.compare import Comparison, LayerDivergence, compare, first_divergence, output_lsb
 from fpgagan.sim.csim import CSim, build_csim
 
-__all__ = ["CSim", "Comparison", "LayerDivergence", "build_csim", "compare", "first_divergence", "output_lsb"]
+__all__ = [
+    "CSim",
+    "Comparison",
+    "LayerDivergence",
+    "build_csim",
+    "compare",
+    "first_divergence",
+    "output_lsb",
+]

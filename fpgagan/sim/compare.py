@@ -15,9 +15,9 @@ from fpgagan.export.reference import with_batch_size
 @dataclasses.dataclass(frozen=True)
 class Comparison:
     n_elements: int
-    mismatches: int        # elements that differ at all (bit-exact means 0)
+    mismatches: int  # elements that differ at all (bit-exact means 0)
     max_abs_diff: float
-    lsb: float | None      # weight of one output LSB, when the output is quantized
+    lsb: float | None  # weight of one output LSB, when the output is quantized
     mismatched_samples: tuple[int, ...]
 
     @property
@@ -31,8 +31,8 @@ class Comparison:
 
 @dataclasses.dataclass(frozen=True)
 class LayerDivergence:
-    layer: str          # hls4ml layer name
-    tensor: str         # ONNX tensor it is compared with
+    layer: str  # hls4ml layer name
+    tensor: str  # ONNX tensor it is compared with
     mismatches: int
     n_elements: int
     max_abs_diff: float
@@ -56,8 +56,13 @@ def compare(got: np.ndarray, ref: np.ndarray, lsb: float | None = None) -> Compa
         raise ValueError(f"shapes differ: {got.shape} vs {ref.shape}")
     diff = got != ref
     per_sample = diff.reshape(len(diff), -1).any(1)
-    return Comparison(int(diff.size), int(diff.sum()), float(np.abs(got.astype(np.float64) - ref).max(initial=0.0)),
-                      lsb, tuple(int(i) for i in np.flatnonzero(per_sample)))
+    return Comparison(
+        int(diff.size),
+        int(diff.sum()),
+        float(np.abs(got.astype(np.float64) - ref).max(initial=0.0)),
+        lsb,
+        tuple(int(i) for i in np.flatnonzero(per_sample)),
+    )
 
 
 def first_divergence(csim, x: np.ndarray) -> LayerDivergence | None:
@@ -69,8 +74,11 @@ def first_divergence(csim, x: np.ndarray) -> LayerDivergence | None:
     """
     model = csim.hardware_model
     x_dev = csim.layout.to_device(np.ascontiguousarray(x, dtype=np.float32))
-    ctx = execute_onnx(with_batch_size(model, len(x)), {model.graph.input[0].name: x_dev},
-                       return_full_exec_context=True)
+    ctx = execute_onnx(
+        with_batch_size(model, len(x)),
+        {model.graph.input[0].name: x_dev},
+        return_full_exec_context=True,
+    )
     traces = csim.trace(x)
     for layer in csim.hls_model.get_layers():
         if layer.name not in traces:
@@ -83,8 +91,13 @@ def first_divergence(csim, x: np.ndarray) -> LayerDivergence | None:
             continue
         tensor, ref = refs[-1]
         bad = got != ref
-        return LayerDivergence(layer.name, tensor, int(bad.sum()), int(bad.size),
-                               float(np.abs(got.astype(np.float64) - ref).max()))
+        return LayerDivergence(
+            layer.name,
+            tensor,
+            int(bad.sum()),
+            int(bad.size),
+            float(np.abs(got.astype(np.float64) - ref).max()),
+        )
     return None
 
 

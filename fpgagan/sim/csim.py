@@ -35,10 +35,10 @@ class CSim:
     """A compiled C simulation; ``predict`` takes and returns the ONNX model's own layouts."""
 
     hls_model: object
-    input_shape: tuple[int, ...]   # ONNX input, without the batch axis
+    input_shape: tuple[int, ...]  # ONNX input, without the batch axis
     output_shape: tuple[int, ...]  # ONNX output, without the batch axis
     layout: HostLayout
-    hardware_model: ModelWrapper   # the graph hls4ml converted (device layouts, same tensor names)
+    hardware_model: ModelWrapper  # the graph hls4ml converted (device layouts, same tensor names)
     project_dir: Path
     build_s: float
     conversion_log: str
@@ -46,14 +46,18 @@ class CSim:
     def predict(self, x: np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(x, dtype=np.float32)
         if x.shape[1:] != self.input_shape:
-            raise SimulationError(f"input has shape {x.shape}, the model expects (N, {', '.join(map(str, self.input_shape))})")
+            raise SimulationError(
+                f"input has shape {x.shape}, the model expects (N, {', '.join(map(str, self.input_shape))})"
+            )
         y = np.asarray(self.hls_model.predict(self.device_input(x)), dtype=np.float32)
         return self._host_output(y, len(x))
 
     def trace(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """Per-layer outputs (hls4ml trace, device layouts), keyed by hls4ml layer name."""
         with contextlib.redirect_stdout(io.StringIO()):  # hls4ml announces the recompilation
-            _, traces = self.hls_model.trace(self.device_input(np.ascontiguousarray(x, dtype=np.float32)))
+            _, traces = self.hls_model.trace(
+                self.device_input(np.ascontiguousarray(x, dtype=np.float32))
+            )
         return traces
 
     def device_input(self, x: np.ndarray) -> np.ndarray:
@@ -89,10 +93,14 @@ def build_csim(model: ModelWrapper, project_dir: str | Path, opts: HlsOptions) -
         try:
             hls_model.compile()
         except Exception as exc:  # g++ failure or a template bug
-            raise SimulationError(f"C simulation build failed in {target} ({type(exc).__name__}: {str(exc)[:200]})") from exc
+            raise SimulationError(
+                f"C simulation build failed in {target} ({type(exc).__name__}: {str(exc)[:200]})"
+            ) from exc
         build_s = time.perf_counter() - t0
-        write_json_atomic(target / BUILD_MARK, {"build_s": build_s, "options": dataclasses.asdict(opts),
-                                                "provenance": provenance()})
+        write_json_atomic(
+            target / BUILD_MARK,
+            {"build_s": build_s, "options": dataclasses.asdict(opts), "provenance": provenance()},
+        )
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         shutil.rmtree(target, ignore_errors=True)

@@ -10,10 +10,18 @@ from pathlib import Path
 import numpy as np
 
 from fpgagan.errors import SimulationError
-from fpgagan.export import execute_batch, load_qonnx
+from fpgagan.export import load_qonnx, reference_outputs
 from fpgagan.hls.convert import HlsOptions
 from fpgagan.io import atomic_path
-from fpgagan.sim import CSim, Comparison, LayerDivergence, build_csim, compare, first_divergence, output_lsb
+from fpgagan.sim import (
+    Comparison,
+    CSim,
+    LayerDivergence,
+    build_csim,
+    compare,
+    first_divergence,
+    output_lsb,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +46,20 @@ def load_input(path: Path) -> np.ndarray:
     except Exception as exc:
         raise SimulationError(f"{path}: not a readable .npy array ({type(exc).__name__})") from None
     if x.ndim < 2 or not np.issubdtype(x.dtype, np.number):
-        raise SimulationError(f"{path}: expected a numeric array (N, ...) with a batch axis, got shape {x.shape}")
+        raise SimulationError(
+            f"{path}: expected a numeric array (N, ...) with a batch axis, got shape {x.shape}"
+        )
     return x.astype(np.float32)
 
 
 def save_output(path: Path, y: np.ndarray) -> None:
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.save(fh, y)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.save(fh, y)
 
 
-def run_csim(model_path: Path, x: np.ndarray, opts: HlsOptions, project_dir: Path,
-             check: bool = False) -> CsimReport:
+def run_csim(
+    model_path: Path, x: np.ndarray, opts: HlsOptions, project_dir: Path, check: bool = False
+) -> CsimReport:
     """Build and run the C simulation of ``model_path`` on ``x`` (the ONNX input layout)."""
     model = load_qonnx(model_path)
     want = tuple(int(d.dim_value) for d in model.graph.input[0].type.tensor_type.shape.dim)[1:]
@@ -63,7 +73,7 @@ def run_csim(model_path: Path, x: np.ndarray, opts: HlsOptions, project_dir: Pat
     report = CsimReport(y, csim, time.perf_counter() - t0)
     if check:
         t0 = time.perf_counter()
-        ref = execute_batch(model, x)
+        ref = reference_outputs(model, x)
         report.reference_s = time.perf_counter() - t0
         report.comparison = compare(y, ref, output_lsb(model))
         if not report.comparison.exact:
@@ -76,14 +86,20 @@ def describe(report: CsimReport) -> list[str]:
     """Human-readable lines for the CLI."""
     c = report.csim
     n = len(report.output)
-    lines = [f"C simulation: {n} inputs, build {c.build_s:.1f} s, run {report.run_s:.1f} s "
-             f"({n / max(report.run_s, 1e-9):.0f} inputs/s); project: {c.project_dir}"]
+    lines = [
+        f"C simulation: {n} inputs, build {c.build_s:.1f} s, run {report.run_s:.1f} s "
+        f"({n / max(report.run_s, 1e-9):.0f} inputs/s); project: {c.project_dir}"
+    ]
     cmp = report.comparison
     if cmp is not None:
         lsb = "" if cmp.max_lsb is None else f", largest difference {cmp.max_lsb:g} LSB"
-        lines.append(f"check vs qonnx execute_onnx: {cmp.mismatches} of {cmp.n_elements} output elements differ{lsb}")
+        lines.append(
+            f"check vs qonnx execute_onnx: {cmp.mismatches} of {cmp.n_elements} output elements differ{lsb}"
+        )
         if report.divergence is not None:
             d = report.divergence
-            lines.append(f"first diverging layer: {d.layer} (ONNX tensor {d.tensor}): "
-                         f"{d.mismatches} of {d.n_elements} elements differ, max {d.max_abs_diff:g}")
+            lines.append(
+                f"first diverging layer: {d.layer} (ONNX tensor {d.tensor}): "
+                f"{d.mismatches} of {d.n_elements} elements differ, max {d.max_abs_diff:g}"
+            )
     return lines

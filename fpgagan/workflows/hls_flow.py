@@ -20,7 +20,7 @@ from fpgagan.compress.gan import generate
 from fpgagan.config import load_yaml
 from fpgagan.data import load_images
 from fpgagan.errors import ExportError
-from fpgagan.export import execute_batch, load_qonnx, to_qonnx
+from fpgagan.export import load_qonnx, reference_outputs, to_qonnx
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
 from fpgagan.hls.cost import ASSUMPTIONS, layer_shapes
 from fpgagan.hls.plan import UTILISATION, Plan, make_plan
@@ -39,7 +39,14 @@ log = logging.getLogger(__name__)
 LATENT_SEED = 1234
 LAYER_TRACE_SAMPLES = 16
 # everything a run writes into its output folder; report.json is written last
-ARTEFACTS = ("hls_project", "csim_images.npy", "float_vs_fpga.png", "report.md", "report.json", ".plan")
+ARTEFACTS = (
+    "hls_project",
+    "csim_images.npy",
+    "float_vs_fpga.png",
+    "report.md",
+    "report.json",
+    ".plan",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,7 +55,9 @@ class HlsFlowConfig:
 
     io_type: Literal["io_parallel", "io_stream"] = "io_stream"
     strategy: Literal["latency", "resource"] = "resource"
-    reuse: dict[str, int] = dataclasses.field(default_factory=dict)  # hls4ml layer name -> reuse factor
+    reuse: dict[str, int] = dataclasses.field(
+        default_factory=dict
+    )  # hls4ml layer name -> reuse factor
     clock_mhz: float | None = None
 
 
@@ -68,8 +77,12 @@ def resolve_model(model: str | None, teacher: str | None = None) -> ModelSource:
     """The shipped default, a generator checkpoint (.pt) or a QONNX file (.onnx)."""
     if model is None:
         d = default_model_dir()
-        src = ModelSource(load_qonnx(d / "generator.onnx"), f"shipped default ({d})",
-                          load_generator(d / "generator.pt")[0], load_generator(d / "teacher.pt")[0])
+        src = ModelSource(
+            load_qonnx(d / "generator.onnx"),
+            f"shipped default ({d})",
+            load_generator(d / "generator.pt")[0],
+            load_generator(d / "teacher.pt")[0],
+        )
     else:
         path = Path(model)
         if path.suffix == ".pt":
@@ -79,7 +92,9 @@ def resolve_model(model: str | None, teacher: str | None = None) -> ModelSource:
         elif path.suffix == ".onnx":
             src = ModelSource(load_qonnx(path), str(path))
         else:
-            raise ExportError(f"{path}: expected a QONNX file (.onnx) or a generator checkpoint (.pt)")
+            raise ExportError(
+                f"{path}: expected a QONNX file (.onnx) or a generator checkpoint (.pt)"
+            )
     if teacher is not None and src.teacher is None:
         src.teacher = load_generator(teacher)[0]
     return src
@@ -88,7 +103,9 @@ def resolve_model(model: str | None, teacher: str | None = None) -> ModelSource:
 def _latent_dim(model) -> int:
     dims = [int(d.dim_value) for d in model.graph.input[0].type.tensor_type.shape.dim]
     if len(dims) != 2:
-        raise ExportError(f"{model.graph.input[0].name}: expected a generator with a latent vector input, got shape {dims}")
+        raise ExportError(
+            f"{model.graph.input[0].name}: expected a generator with a latent vector input, got shape {dims}"
+        )
     return dims[1]
 
 
@@ -96,9 +113,13 @@ def _plan(hw_model, board: Board, cfg: HlsFlowConfig, workdir: Path) -> Plan:
     probe = convert(hw_model, workdir / "probe", HlsOptions(io_type=cfg.io_type, backend="Vivado"))
     shapes = layer_shapes(probe)
     backend = hls4ml.backends.get_backend("Vivado")
-    valid = {s.name: backend.get_valid_reuse_factors(probe.graph[s.name].get_attr("n_in"),
-                                                     probe.graph[s.name].get_attr("n_out"))
-             for s in shapes if s.kind == "Dense"}
+    valid = {
+        s.name: backend.get_valid_reuse_factors(
+            probe.graph[s.name].get_attr("n_in"), probe.graph[s.name].get_attr("n_out")
+        )
+        for s in shapes
+        if s.kind == "Dense"
+    }
     clocked = dataclasses.replace(board, clock_mhz=cfg.clock_mhz) if cfg.clock_mhz else board
     return make_plan(shapes, clocked, valid, fixed=dict(cfg.reuse))
 
@@ -109,14 +130,20 @@ def _per_layer_errors(csim, src: ModelSource, z: np.ndarray) -> list[dict[str, A
         return []
     teacher = fold_batch_norm(src.teacher).eval()
     acts: list[torch.Tensor] = []
-    hooks = [m.register_forward_hook(lambda _m, _i, o: acts.append(o.detach())) for m in teacher.acts]
+    hooks = [
+        m.register_forward_hook(lambda _m, _i, o: acts.append(o.detach())) for m in teacher.acts
+    ]
     with torch.no_grad():
         out = teacher(torch.from_numpy(z))
     for h in hooks:
         h.remove()
     acts.append(out)
     traces = csim.trace(z)
-    layers = [l for l in csim.hls_model.get_layers() if l.name in traces and l.class_name in ("Activation",)]
+    layers = [
+        layer
+        for layer in csim.hls_model.get_layers()
+        if layer.name in traces and layer.class_name == "Activation"
+    ]
     rows = []
     for act, layer in zip(acts, layers, strict=False):
         ref = act.numpy()
@@ -126,9 +153,15 @@ def _per_layer_errors(csim, src: ModelSource, z: np.ndarray) -> list[dict[str, A
         if got.size != ref.size:
             continue
         got = got.reshape(ref.shape)
-        rows.append({"layer": layer.name, "elements": int(ref.size // len(z)),
-                     "rmse": float(np.sqrt(np.mean((ref - got) ** 2))), "max_abs": max_abs_error(ref, got),
-                     "sqnr_db": sqnr_db(ref, got)})
+        rows.append(
+            {
+                "layer": layer.name,
+                "elements": int(ref.size // len(z)),
+                "rmse": float(np.sqrt(np.mean((ref - got) ** 2))),
+                "max_abs": max_abs_error(ref, got),
+                "sqnr_db": sqnr_db(ref, got),
+            }
+        )
     return rows
 
 
@@ -140,9 +173,15 @@ def _synthesis(hls_model) -> dict[str, Any]:
     return {"ran": True, "tool": tool, "report": report}
 
 
-def run_hls_flow(board_name: str, out_dir: Path, model: str | None = None, n: int = 1000,
-                 cfg: HlsFlowConfig | None = None, teacher: str | None = None,
-                 data_root: str | None = None) -> dict[str, Any]:
+def run_hls_flow(
+    board_name: str,
+    out_dir: Path,
+    model: str | None = None,
+    n: int = 1000,
+    cfg: HlsFlowConfig | None = None,
+    teacher: str | None = None,
+    data_root: str | None = None,
+) -> dict[str, Any]:
     """Everything ``make hls`` does; returns the report dict also written to ``out_dir``."""
     t_start = time.perf_counter()
     cfg = cfg or HlsFlowConfig()
@@ -178,7 +217,10 @@ def _run(board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start
     plan = _plan(hw_model, board, cfg, out_dir / ".plan")
     shutil.rmtree(out_dir / ".plan", ignore_errors=True)
     opts = HlsOptions(
-        io_type=cfg.io_type, strategy=cfg.strategy, backend=board.backend, part=board.part,
+        io_type=cfg.io_type,
+        strategy=cfg.strategy,
+        backend=board.backend,
+        part=board.part,
         clock_period=1000.0 / (cfg.clock_mhz or board.clock_mhz),
         board=board.name if board.backend == "VivadoAccelerator" else None,
         interface=board.interface if board.backend == "VivadoAccelerator" else None,
@@ -190,20 +232,26 @@ def _run(board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start
     t0 = time.perf_counter()
     y_fpga = csim.predict(z)
     csim_s = time.perf_counter() - t0
-    y_quant = execute_batch(src.qonnx, z)
+    y_quant = reference_outputs(src.qonnx, z)
     exact = compare(y_fpga, y_quant, output_lsb(src.qonnx))
     np.save(out_dir / "csim_images.npy", y_fpga)
 
     scorer = QualityScorer(load_classifier(), test_x[: max(n, 2)])
-    quality = {"n_samples": n, "floor": scorer.scores(train_x[: max(n, 2)]),
-               "fpga_csim": scorer.scores(torch.from_numpy(y_fpga)),
-               "quantized_reference": scorer.scores(torch.from_numpy(y_quant))}
+    quality = {
+        "n_samples": n,
+        "floor": scorer.scores(train_x[: max(n, 2)]),
+        "fpga_csim": scorer.scores(torch.from_numpy(y_fpga)),
+        "quantized_reference": scorer.scores(torch.from_numpy(y_quant)),
+    }
     vs_float = None
     if src.teacher is not None:
         y_float = generate(src.teacher, torch.from_numpy(z)).numpy()
         quality["float_teacher"] = scorer.scores(torch.from_numpy(y_float))
-        vs_float = {"psnr_db": psnr(y_float, y_fpga), "ssim": ssim(y_float, y_fpga),
-                    "max_abs_error": max_abs_error(y_float, y_fpga)}
+        vs_float = {
+            "psnr_db": psnr(y_float, y_fpga),
+            "ssim": ssim(y_float, y_fpga),
+            "max_abs_error": max_abs_error(y_float, y_fpga),
+        }
         heat_scale = comparison_grid(out_dir / "float_vs_fpga.png", y_float, y_fpga)
     else:
         heat_scale = comparison_grid(out_dir / "float_vs_fpga.png", y_quant, y_fpga)
@@ -215,11 +263,22 @@ def _run(board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start
         "board": dataclasses.asdict(board),
         "model": src.description,
         "n_latents": n,
-        "hls": {"io_type": opts.io_type, "strategy": opts.strategy, "backend": opts.backend,
-                "reuse": plan.reuse, "project": str(csim.project_dir), "build_s": csim.build_s,
-                "csim_s": csim_s, "csim_images_per_s": n / max(csim_s, 1e-9)},
-        "bit_exact": {"mismatching_elements": exact.mismatches, "elements": exact.n_elements,
-                      "max_lsb": exact.max_lsb, "reference": "qonnx execute_onnx"},
+        "hls": {
+            "io_type": opts.io_type,
+            "strategy": opts.strategy,
+            "backend": opts.backend,
+            "reuse": plan.reuse,
+            "project": str(csim.project_dir),
+            "build_s": csim.build_s,
+            "csim_s": csim_s,
+            "csim_images_per_s": n / max(csim_s, 1e-9),
+        },
+        "bit_exact": {
+            "mismatching_elements": exact.mismatches,
+            "elements": exact.n_elements,
+            "max_lsb": exact.max_lsb,
+            "reference": "qonnx execute_onnx",
+        },
         "vs_float": vs_float,
         "heat_map_scale": heat_scale,
         "quality": quality,
@@ -228,15 +287,24 @@ def _run(board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start
         "per_layer_error": layer_errors,
         "cost": {
             "layers": [dataclasses.asdict(layer) | {"bops": layer.bops} for layer in cost.layers],
-            "totals": {k: cost.total(k) for k in ("macs", "bops", "multipliers", "dsp", "lut", "ff", "bram_18k")},
-            "usage": plan.usage, "utilisation_limits": UTILISATION, "fits": plan.fits, "limiting": plan.limiting,
-            "interval_cycles": cost.interval_cycles, "latency_cycles": cost.latency_cycles,
-            "images_per_s": cost.images_per_s, "dsp_roofline_images_per_s": roofline,
+            "totals": {
+                k: cost.total(k)
+                for k in ("macs", "bops", "multipliers", "dsp", "lut", "ff", "bram_18k")
+            },
+            "usage": plan.usage,
+            "utilisation_limits": UTILISATION,
+            "fits": plan.fits,
+            "limiting": plan.limiting,
+            "interval_cycles": cost.interval_cycles,
+            "latency_cycles": cost.latency_cycles,
+            "images_per_s": cost.images_per_s,
+            "dsp_roofline_images_per_s": roofline,
             "fraction_of_roofline": cost.images_per_s / roofline if roofline else None,
             "gops": cost.images_per_s * 2 * cost.total("macs") / 1e9,
             "assumptions": ASSUMPTIONS,
         },
-        "synthesis": _synthesis(csim.hls_model) if shutil.which("vitis_hls") or shutil.which("vivado_hls")
+        "synthesis": _synthesis(csim.hls_model)
+        if shutil.which("vitis_hls") or shutil.which("vivado_hls")
         else {"ran": False, "reason": "no vitis_hls / vivado_hls on PATH"},
         "wall_s": time.perf_counter() - t_start,
         "provenance": provenance(),

@@ -72,8 +72,14 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
     disc = build_discriminator(cfg.model.discriminator)
     t = cfg.teacher
     teacher_spec = PhaseSpec(
-        TEACHER, cfg.model.generator, t.optim, cfg.batch_size, cfg.seed, t.max_epochs,
-        t.min_epochs, t.patience,
+        TEACHER,
+        cfg.model.generator,
+        t.optim,
+        cfg.batch_size,
+        cfg.seed,
+        t.max_epochs,
+        t.min_epochs,
+        t.patience,
         setup={"data": to_dict(cfg.data), "n_train": len(train_x), "disc": cfg.model.discriminator},
     )
     t_res = run_phase(teacher_spec, run_dir, teacher, disc, train_x, val_fid, sample_z)
@@ -87,15 +93,37 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
     qdisc = build_discriminator(cfg.model.discriminator, q.discriminator_precision)
     qdisc.load_state_dict(t_res.discriminator_state, strict=False)
     qat_spec = PhaseSpec(
-        QAT, cfg.model.generator, q.optim, cfg.batch_size, cfg.seed + 1, q.epochs, q.epochs, q.epochs,
+        QAT,
+        cfg.model.generator,
+        q.optim,
+        cfg.batch_size,
+        cfg.seed + 1,
+        q.epochs,
+        q.epochs,
+        q.epochs,
         q.pixel_weight,
-        setup={"teacher": teacher_spec.fingerprint(), "precision": to_dict(q.precision),
-               "disc_precision": to_dict(q.discriminator_precision)},
+        setup={
+            "teacher": teacher_spec.fingerprint(),
+            "precision": to_dict(q.precision),
+            "disc_precision": to_dict(q.discriminator_precision),
+        },
     )
-    q_res = run_phase(qat_spec, run_dir, student, qdisc, train_x, val_fid, sample_z,
-                      teacher=t_res.generator if q.pixel_weight > 0 else None)
-    export_best(q_res, run_dir / "generator.pt", cfg.model.generator,
-                {"phase": QAT, "teacher": str(run_dir / f"{TEACHER}.pt")})
+    q_res = run_phase(
+        qat_spec,
+        run_dir,
+        student,
+        qdisc,
+        train_x,
+        val_fid,
+        sample_z,
+        teacher=t_res.generator if q.pixel_weight > 0 else None,
+    )
+    export_best(
+        q_res,
+        run_dir / "generator.pt",
+        cfg.model.generator,
+        {"phase": QAT, "teacher": str(run_dir / f"{TEACHER}.pt")},
+    )
 
     # ---- report on the test split
     teacher_scores = test_scorer.scores(generate(t_res.generator, test_z))
@@ -106,8 +134,12 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
         "n_samples": n_eval,
         "floor": floor,
         "teacher": {**teacher_scores, "epochs": t_res.best_epoch, "history": t_res.history},
-        "qat": {**qat_scores, "precision": q.precision.tag, "epochs": q_res.best_epoch,
-                "history": q_res.history},
+        "qat": {
+            **qat_scores,
+            "precision": q.precision.tag,
+            "epochs": q_res.best_epoch,
+            "history": q_res.history,
+        },
         "fid_ratio_qat_over_teacher": qat_scores["fid"] / teacher_scores["fid"],
         # epochs' own time, summed over resumed runs too; wall_s is this invocation only
         "training_s": sum(r["train_s"] + r["eval_s"] for r in (*t_res.history, *q_res.history)),
@@ -121,11 +153,13 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
 def summary(metrics: dict[str, Any]) -> str:
     """The lines ``make train-qat`` prints."""
     f = metrics["floor"]
-    return "\n".join([
-        f"{METRIC_NAME} on {metrics['n_samples']} samples vs the test split (lower is better; floor = train vs test images)",
-        f"  floor                 {METRIC_NAME} {f['fid']:8.2f}   IS {f['is']:.2f}",
-        f"  float teacher         {METRIC_NAME} {metrics['teacher']['fid']:8.2f}   IS {metrics['teacher']['is']:.2f}   (epoch {metrics['teacher']['epochs']})",
-        f"  QAT {metrics['qat']['precision']:<17} {METRIC_NAME} {metrics['qat']['fid']:8.2f}   IS {metrics['qat']['is']:.2f}   (epoch {metrics['qat']['epochs']})",
-        f"  QAT / teacher         {metrics['fid_ratio_qat_over_teacher']:.3f}x",
-        f"  note: {metrics['metric_note']}",
-    ])
+    return "\n".join(
+        [
+            f"{METRIC_NAME} on {metrics['n_samples']} samples vs the test split (lower is better; floor = train vs test images)",
+            f"  floor                 {METRIC_NAME} {f['fid']:8.2f}   IS {f['is']:.2f}",
+            f"  float teacher         {METRIC_NAME} {metrics['teacher']['fid']:8.2f}   IS {metrics['teacher']['is']:.2f}   (epoch {metrics['teacher']['epochs']})",
+            f"  QAT {metrics['qat']['precision']:<17} {METRIC_NAME} {metrics['qat']['fid']:8.2f}   IS {metrics['qat']['is']:.2f}   (epoch {metrics['qat']['epochs']})",
+            f"  QAT / teacher         {metrics['fid_ratio_qat_over_teacher']:.3f}x",
+            f"  note: {metrics['metric_note']}",
+        ]
+    )

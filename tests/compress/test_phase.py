@@ -12,8 +12,16 @@ from fpgagan.models import build_discriminator, build_generator
 
 
 def _spec(**kw):
-    base = dict(name="teacher", generator_name="dcgan-tiny", optim=OptimConfig(), batch_size=32, seed=3,
-                max_epochs=3, min_epochs=3, patience=3)
+    base = dict(
+        name="teacher",
+        generator_name="dcgan-tiny",
+        optim=OptimConfig(),
+        batch_size=32,
+        seed=3,
+        max_epochs=3,
+        min_epochs=3,
+        patience=3,
+    )
     base.update(kw)
     return PhaseSpec(**base)
 
@@ -64,7 +72,9 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
 
 def test_early_stopping_keeps_the_best_epoch(tmp_path):
     scores = iter([5.0, 3.0, 4.0, 6.0, 7.0])
-    res = _run(tmp_path, _spec(max_epochs=5, min_epochs=1, patience=2), score=lambda g: next(scores))
+    res = _run(
+        tmp_path, _spec(max_epochs=5, min_epochs=1, patience=2), score=lambda g: next(scores)
+    )
     assert [row["val_fid"] for row in res.history] == [5.0, 3.0, 4.0, 6.0]
     assert (res.best_epoch, res.best_score) == (2, 3.0)
     assert (tmp_path / "samples" / "teacher_epoch004.png").exists()

@@ -11,7 +11,13 @@ import pytest
 
 from fpgagan.export import clean_for_hls, execute_batch
 from fpgagan.export.ops.conv_transpose import DOMAIN, conv_transpose_nhwc, output_size
-from tests.graphs import B_SCALE, W_SCALE, conv_transpose_graph, quantized_input, torch_conv_transpose
+from tests.graphs import (
+    B_SCALE,
+    W_SCALE,
+    conv_transpose_graph,
+    quantized_input,
+    torch_conv_transpose,
+)
 
 CASES = [
     # kernel, strides, pads [t, l, b, r], output_padding, (h, w), cin, cout, bias
@@ -33,17 +39,26 @@ def test_reference_equals_torch(kernel, strides, pads, out_pad, hw, cin, cout, b
     w_int = rng.integers(-7, 8, size=(cin, cout, *kernel))
     b_int = rng.integers(-900, 900, size=cout) if bias else None
     ref = torch_conv_transpose(x, w_int, b_int, strides, pads, out_pad)
-    got = conv_transpose_nhwc(x.transpose(0, 2, 3, 1), (w_int * W_SCALE).astype(np.float32),
-                              None if b_int is None else (b_int * B_SCALE).astype(np.float32),
-                              strides, pads, out_pad).transpose(0, 3, 1, 2)
+    got = conv_transpose_nhwc(
+        x.transpose(0, 2, 3, 1),
+        (w_int * W_SCALE).astype(np.float32),
+        None if b_int is None else (b_int * B_SCALE).astype(np.float32),
+        strides,
+        pads,
+        out_pad,
+    ).transpose(0, 3, 1, 2)
     assert got.shape == ref.shape
-    assert got.shape[2:] == (output_size(hw[0], kernel[0], strides[0], pads[0], pads[2], out_pad[0]),
-                             output_size(hw[1], kernel[1], strides[1], pads[1], pads[3], out_pad[1]))
+    assert got.shape[2:] == (
+        output_size(hw[0], kernel[0], strides[0], pads[0], pads[2], out_pad[0]),
+        output_size(hw[1], kernel[1], strides[1], pads[1], pads[3], out_pad[1]),
+    )
     np.testing.assert_array_equal(got, ref)
 
 
 @pytest.mark.parametrize("kernel, strides, pads, out_pad, hw, cin, cout, bias", CASES)
-def test_channels_last_graph_equals_onnxruntime_graph(kernel, strides, pads, out_pad, hw, cin, cout, bias):
+def test_channels_last_graph_equals_onnxruntime_graph(
+    kernel, strides, pads, out_pad, hw, cin, cout, bias
+):
     model, _, _ = conv_transpose_graph(cin, cout, *hw, kernel, strides, pads, out_pad, bias)
     x = quantized_input(5, cin, *hw)
     original = execute_batch(model, x)  # standard ONNX ConvTranspose, run by onnxruntime
@@ -61,15 +76,29 @@ def test_grouped_and_dilated_reference_matches_torch():
     w_int = rng.integers(-7, 8, size=(4, 3, 3, 3))
     for group, dil in itertools.product((1, 2), (1, 2)):
         ref = torch.nn.functional.conv_transpose2d(
-            torch.from_numpy(x).double(), torch.from_numpy(w_int * W_SCALE).double(), stride=2, padding=1,
-            groups=group, dilation=dil).numpy()
-        got = conv_transpose_nhwc(x.transpose(0, 2, 3, 1), w_int * W_SCALE, None, (2, 2), (1, 1, 1, 1),
-                                  dilations=(dil, dil), group=group).transpose(0, 3, 1, 2)
+            torch.from_numpy(x).double(),
+            torch.from_numpy(w_int * W_SCALE).double(),
+            stride=2,
+            padding=1,
+            groups=group,
+            dilation=dil,
+        ).numpy()
+        got = conv_transpose_nhwc(
+            x.transpose(0, 2, 3, 1),
+            w_int * W_SCALE,
+            None,
+            (2, 2),
+            (1, 1, 1, 1),
+            dilations=(dil, dil),
+            group=group,
+        ).transpose(0, 3, 1, 2)
         np.testing.assert_array_equal(got, ref.astype(np.float32))
 
 
 @pytest.mark.parametrize("kernel, strides, pads, out_pad, hw, cin, cout, bias", CASES)
-def test_multiplication_count_is_the_nonzero_products_of_zero_insertion(kernel, strides, pads, out_pad, hw, cin, cout, bias):
+def test_multiplication_count_is_the_nonzero_products_of_zero_insertion(
+    kernel, strides, pads, out_pad, hw, cin, cout, bias
+):
     from fpgagan.export.ops.conv_transpose import multiplications
 
     # count the products of a zero-inserted input with the kernel that touch a real input pixel

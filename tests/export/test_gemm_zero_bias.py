@@ -13,7 +13,11 @@ from fpgagan.export.transforms import GiveGemmZeroBias
 
 
 def _bias_free_gemm(trans_b: int) -> ModelWrapper:
-    w = np.random.default_rng(0).integers(-8, 8, size=(5, 3) if trans_b else (3, 5)).astype(np.float32)
+    w = (
+        np.random.default_rng(0)
+        .integers(-8, 8, size=(5, 3) if trans_b else (3, 5))
+        .astype(np.float32)
+    )
     graph = helper.make_graph(
         [helper.make_node("Gemm", ["x", "w"], ["y"], transB=trans_b)],
         "g",

@@ -32,7 +32,9 @@ def test_execute_onnx_equals_brevitas_for_every_registered_generator(name):
     [
         Precision(weight_bits=1, act_bits=2, output_bits=4),
         Precision(weight_bits=2, act_bits=3, input_bits=6, input_range=2.0),
-        Precision(weight_bits=8, act_bits=8, layers={"deconv2": LayerPrecision(weight_bits=3, act_bits=5)}),
+        Precision(
+            weight_bits=8, act_bits=8, layers={"deconv2": LayerPrecision(weight_bits=3, act_bits=5)}
+        ),
     ],
 )
 def test_bit_exact_across_precisions(precision):

@@ -22,7 +22,9 @@ def test_export_reproduces_the_shipped_qonnx_graph():
     shipped = load_qonnx(default_model_dir() / "generator.onnx").model.graph
     # metadata (versions, git commit) may differ between runs; the graph may not
     assert onnx.helper.printable_graph(fresh) == onnx.helper.printable_graph(shipped)
-    assert [i.SerializeToString() for i in fresh.initializer] == [i.SerializeToString() for i in shipped.initializer]
+    assert [i.SerializeToString() for i in fresh.initializer] == [
+        i.SerializeToString() for i in shipped.initializer
+    ]
 
 
 def test_shipped_qonnx_executes_like_brevitas():

@@ -36,15 +36,37 @@ def _kernel(**kw):
     def make():
         model, _, _ = conv_transpose_graph(**kw)
         return model, quantized_input(8, kw.get("cin", 2), kw.get("h", 4), kw.get("w", 5), seed=7)
+
     return make
 
 
 CASES = [
-    GoldenCase("default_generator_io_parallel", _default_generator, HlsOptions(io_type="io_parallel")),
-    GoldenCase("default_generator_io_stream", _default_generator, HlsOptions(io_type="io_stream", strategy="resource", reuse_factor=8)),
-    GoldenCase("deconv_k4s2_io_parallel", _kernel(cin=4, cout=3, h=5, w=5, kernel=(4, 4), strides=(2, 2), pads=(1, 1, 1, 1)),
-               HlsOptions(io_type="io_parallel")),
-    GoldenCase("deconv_k5s3_asym_io_stream", _kernel(cin=3, cout=2, h=3, w=4, kernel=(5, 3), strides=(3, 2),
-                                                     pads=(2, 0, 1, 1), output_padding=(1, 1), out_bits=None),
-               HlsOptions(io_type="io_stream")),
+    GoldenCase(
+        "default_generator_io_parallel", _default_generator, HlsOptions(io_type="io_parallel")
+    ),
+    GoldenCase(
+        "default_generator_io_stream",
+        _default_generator,
+        HlsOptions(io_type="io_stream", strategy="resource", reuse_factor=8),
+    ),
+    GoldenCase(
+        "deconv_k4s2_io_parallel",
+        _kernel(cin=4, cout=3, h=5, w=5, kernel=(4, 4), strides=(2, 2), pads=(1, 1, 1, 1)),
+        HlsOptions(io_type="io_parallel"),
+    ),
+    GoldenCase(
+        "deconv_k5s3_asym_io_stream",
+        _kernel(
+            cin=3,
+            cout=2,
+            h=3,
+            w=4,
+            kernel=(5, 3),
+            strides=(3, 2),
+            pads=(2, 0, 1, 1),
+            output_padding=(1, 1),
+            out_bits=None,
+        ),
+        HlsOptions(io_type="io_stream"),
+    ),
 ]

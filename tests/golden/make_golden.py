@@ -20,7 +20,9 @@ def main() -> None:
             y = build_csim(model, Path(tmp) / "prj", case.opts).predict(x)
         ref = execute_batch(model, x)
         if not np.array_equal(y, ref):
-            raise SystemExit(f"{case.name}: csim is not bit-exact against qonnx; refusing to write a golden file")
+            raise SystemExit(
+                f"{case.name}: csim is not bit-exact against qonnx; refusing to write a golden file"
+            )
         np.savez_compressed(case.path, x=x, y=y)
         print(f"wrote {case.path} ({len(x)} inputs)")
 

@@ -27,7 +27,9 @@ from tests.graphs import conv_transpose_graph
 def test_unsupported_attributes_are_refused_by_name(tmp_path, attrs, pattern):
     cin = 4 if "group" in attrs else 2
     cout = 2
-    model, _, _ = conv_transpose_graph(cin=cin, cout=cout // (attrs.get("group", 1)), attrs=attrs, pads=(0, 0, 0, 0))
+    model, _, _ = conv_transpose_graph(
+        cin=cin, cout=cout // (attrs.get("group", 1)), attrs=attrs, pads=(0, 0, 0, 0)
+    )
     with pytest.raises(UnsupportedModelError, match=pattern):
         hw, _ = hardware_graph(model)
         convert(hw, tmp_path / "p", HlsOptions())
@@ -43,12 +45,18 @@ def test_non_power_of_two_scale_is_refused():
 
 def test_unsupported_op_is_named():
     graph = helper.make_graph(
-        [helper.make_node("Sin", ["x"], ["y"], name="the_sine")], "g",
+        [helper.make_node("Sin", ["x"], ["y"], name="the_sine")],
+        "g",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])],
     )
-    with pytest.raises(UnsupportedModelError, match=r"node 'Sin_0' \(source node 'the_sine'\): op Sin is not supported"):
-        hardware_graph(ModelWrapper(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])))
+    with pytest.raises(
+        UnsupportedModelError,
+        match=r"node 'Sin_0' \(source node 'the_sine'\): op Sin is not supported",
+    ):
+        hardware_graph(
+            ModelWrapper(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]))
+        )
 
 
 def test_unquantized_input_is_refused():
@@ -74,9 +82,12 @@ def test_register_is_idempotent_and_orders_the_precision_pass():
     register()
     convert_flow = get_flow("convert").optimizers
     assert convert_flow.count("fpgagan_infer_conv_transpose_precision") == 1
-    assert convert_flow.index("fpgagan_infer_conv_transpose_precision") < convert_flow.index("infer_precision_types")
-    assert get_flow("vivado:streaming").optimizers.index("vivado:fpgagan_reshape_stream") < get_flow(
-        "vivado:streaming").optimizers.index("vivado:reshape_stream")
+    assert convert_flow.index("fpgagan_infer_conv_transpose_precision") < convert_flow.index(
+        "infer_precision_types"
+    )
+    assert get_flow("vivado:streaming").optimizers.index(
+        "vivado:fpgagan_reshape_stream"
+    ) < get_flow("vivado:streaming").optimizers.index("vivado:reshape_stream")
 
 
 @pytest.mark.csim
@@ -89,4 +100,6 @@ def test_every_backend_renders_and_compiles_the_layer(tmp_path, backend):
     hls_model.compile()
     source = (tmp_path / backend / "firmware" / "myproject.cpp").read_text()
     assert "nnet::conv_2d_transpose_cl<" in source
-    assert (tmp_path / backend / "firmware" / "nnet_utils" / "nnet_conv2d_transpose_stream.h").is_file()
+    assert (
+        tmp_path / backend / "firmware" / "nnet_utils" / "nnet_conv2d_transpose_stream.h"
+    ).is_file()

@@ -8,10 +8,32 @@ from fpgagan.boards import get_board
 from fpgagan.hls.cost import LUT_MULT_MAX_BITS, LayerShape, design_cost, layer_cost
 from fpgagan.hls.plan import UTILISATION, make_plan
 
-DECONV = LayerShape("deconv", "Conv2DTranspose", macs=5_537_792, n_weights=131_072, mults_per_step=32_768,
-                    steps=196, read_cycles=49, weight_bits=4, input_bits=8, accum_bits=33, line_buffer_bits=2 * 7 * 128 * 8)
-DENSE = LayerShape("fc", "Dense", macs=401_408, n_weights=401_408, mults_per_step=401_408, steps=1, read_cycles=64,
-                   weight_bits=4, input_bits=8, accum_bits=33, line_buffer_bits=0)
+DECONV = LayerShape(
+    "deconv",
+    "Conv2DTranspose",
+    macs=5_537_792,
+    n_weights=131_072,
+    mults_per_step=32_768,
+    steps=196,
+    read_cycles=49,
+    weight_bits=4,
+    input_bits=8,
+    accum_bits=33,
+    line_buffer_bits=2 * 7 * 128 * 8,
+)
+DENSE = LayerShape(
+    "fc",
+    "Dense",
+    macs=401_408,
+    n_weights=401_408,
+    mults_per_step=401_408,
+    steps=1,
+    read_cycles=64,
+    weight_bits=4,
+    input_bits=8,
+    accum_bits=33,
+    line_buffer_bits=0,
+)
 
 
 def test_multipliers_scale_inversely_with_reuse():
@@ -43,7 +65,9 @@ def test_plan_fits_and_is_tight(board):
     assert plan.fits
     assert all(plan.usage[k] <= UTILISATION[k] for k in UTILISATION)
     # one step faster would not fit or would not be faster: the planner used the budget
-    faster = design_cost([DENSE, DECONV], {**plan.reuse, "deconv": max(1, plan.reuse["deconv"] - 1)}, b.clock_mhz)
+    faster = design_cost(
+        [DENSE, DECONV], {**plan.reuse, "deconv": max(1, plan.reuse["deconv"] - 1)}, b.clock_mhz
+    )
     assert faster.images_per_s >= plan.cost.images_per_s
 
 

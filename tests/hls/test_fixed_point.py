@@ -22,7 +22,14 @@ def _fits(value: float, t: Fixed) -> bool:
     return lo <= value <= hi and on_grid
 
 
-TYPES = [Fixed(4, 2, True), Fixed(3, 0, True), Fixed(5, 1, False), Fixed(2, 2, False), Fixed(6, -1, True), Fixed(8, 3, True)]
+TYPES = [
+    Fixed(4, 2, True),
+    Fixed(3, 0, True),
+    Fixed(5, 1, False),
+    Fixed(2, 2, False),
+    Fixed(6, -1, True),
+    Fixed(8, 3, True),
+]
 
 
 @pytest.mark.parametrize("a, b", list(itertools.product(TYPES, TYPES)))
@@ -74,5 +81,11 @@ def test_default_generator_accumulators_are_narrow():
 
     hw, _ = hardware_graph(load_qonnx(default_model_dir() / "generator.onnx"))
     model = convert(hw, "/tmp/unused-fpgagan-probe", HlsOptions())
-    widths = {layer.name: layer.types["accum_t"].precision.width for layer in model.get_layers() if "accum_t" in layer.types}
-    assert widths and max(widths.values()) <= 24, widths  # 33 bits with the 32-bit Brevitas bias type
+    widths = {
+        layer.name: layer.types["accum_t"].precision.width
+        for layer in model.get_layers()
+        if "accum_t" in layer.types
+    }
+    assert widths and max(widths.values()) <= 24, (
+        widths
+    )  # 33 bits with the 32-bit Brevitas bias type

@@ -7,7 +7,13 @@ import torch
 
 from fpgagan.config import LayerPrecision, Precision
 from fpgagan.errors import ModelError
-from fpgagan.models import GENERATORS, build_discriminator, build_generator, fold_batch_norm, generator_spec
+from fpgagan.models import (
+    GENERATORS,
+    build_discriminator,
+    build_generator,
+    fold_batch_norm,
+    generator_spec,
+)
 
 
 def _warm(gen, n=3):
@@ -33,7 +39,11 @@ def test_every_generator_makes_28x28_in_unit_range(name, precision):
 
 @pytest.mark.parametrize("wbits, abits", [(1, 2), (2, 4), (3, 5), (4, 8), (8, 8)])
 def test_quantized_generator_lives_on_power_of_two_grids(wbits, abits):
-    gen = _warm(build_generator("dcgan-tiny", Precision(weight_bits=wbits, act_bits=abits, output_bits=abits)))
+    gen = _warm(
+        build_generator(
+            "dcgan-tiny", Precision(weight_bits=wbits, act_bits=abits, output_bits=abits)
+        )
+    )
     layers = [gen.fc, *gen.deconvs]
     for layer in layers:
         qw = layer.quant_weight()
@@ -56,7 +66,9 @@ def test_batch_norm_folding_preserves_the_function():
     folded = fold_batch_norm(teacher)
     z = torch.randn(32, teacher.spec.latent_dim)
     with torch.no_grad():
-        torch.testing.assert_close(folded(z), teacher(z), atol=1e-5, rtol=0)  # float32 re-association only
+        torch.testing.assert_close(
+            folded(z), teacher(z), atol=1e-5, rtol=0
+        )  # float32 re-association only
     assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in folded.modules())
 
 
@@ -79,7 +91,10 @@ def test_unknown_names_are_refused():
 
 
 def test_per_layer_precision_is_applied():
-    p = Precision(weight_bits=4, layers={"fc": LayerPrecision(weight_bits=8), "deconv2": LayerPrecision(weight_bits=2)})
+    p = Precision(
+        weight_bits=4,
+        layers={"fc": LayerPrecision(weight_bits=8), "deconv2": LayerPrecision(weight_bits=2)},
+    )
     gen = build_generator("dcgan-tiny", p)
     bits = [int(layer.quant_weight().bit_width) for layer in (gen.fc, *gen.deconvs)]
     assert bits == [8, 4, 2]
@@ -93,4 +108,9 @@ def test_discriminator_scores_a_batch(precision):
 
 def test_default_spec_matches_the_documented_shape():
     s = generator_spec("dcgan-default")
-    assert (s.latent_dim, s.base_channels, s.out_size, s.stage_channels()) == (64, 128, 28, [(128, 64), (64, 1)])
+    assert (s.latent_dim, s.base_channels, s.out_size, s.stage_channels()) == (
+        64,
+        128,
+        28,
+        [(128, 64), (64, 1)],
+    )

@@ -8,7 +8,9 @@ from fpgagan.report.image_metrics import max_abs_error, psnr, sqnr_db, ssim
 
 def test_identical_images():
     x = np.random.default_rng(0).uniform(-1, 1, (4, 1, 28, 28))
-    assert psnr(x, x) == float("inf") and ssim(x, x) == pytest.approx(1.0) and max_abs_error(x, x) == 0
+    assert (
+        psnr(x, x) == float("inf") and ssim(x, x) == pytest.approx(1.0) and max_abs_error(x, x) == 0
+    )
 
 
 def test_psnr_of_a_known_error():

@@ -6,7 +6,13 @@ import torch
 
 from fpgagan.data import load_images
 from fpgagan.report.classifier import load_classifier
-from fpgagan.report.quality import FeatureStats, QualityScorer, frechet_distance, inception_score, stats
+from fpgagan.report.quality import (
+    FeatureStats,
+    QualityScorer,
+    frechet_distance,
+    inception_score,
+    stats,
+)
 from fpgagan.report.train_classifier import accuracy
 from tests.conftest import needs_fmnist
 

@@ -9,7 +9,9 @@ from fpgagan.models.checkpoint import load_generator
 
 def test_tiny_recipe_end_to_end(repo, tmp_path, capsys):
     run = tmp_path / "run"
-    assert main(["train-qat", "--config", str(repo / "configs" / "tiny.yaml"), "--out", str(run)]) == 0
+    assert (
+        main(["train-qat", "--config", str(repo / "configs" / "tiny.yaml"), "--out", str(run)]) == 0
+    )
     out = capsys.readouterr().out
     assert "FID-FMNIST" in out and "floor" in out and "0 mismatches" in out
     metrics = json.loads((run / "metrics.json").read_text())
@@ -25,6 +27,8 @@ def test_tiny_recipe_end_to_end(repo, tmp_path, capsys):
         ref = gen(z).numpy()
     assert (execute_batch(load_qonnx(run / "generator.onnx"), z.numpy()) != ref).sum() == 0
     # rerunning the finished recipe resumes instead of retraining, with the same figures
-    assert main(["train-qat", "--config", str(repo / "configs" / "tiny.yaml"), "--out", str(run)]) == 0
+    assert (
+        main(["train-qat", "--config", str(repo / "configs" / "tiny.yaml"), "--out", str(run)]) == 0
+    )
     again = json.loads((run / "metrics.json").read_text())
     assert again["qat"]["fid"] == metrics["qat"]["fid"]

@@ -19,8 +19,15 @@ from fpgagan.export.names import node_label
 DOMAIN = "qonnx.custom_op.channels_last"
 
 
-def output_size(n_in: int, kernel: int, stride: int, pad_begin: int, pad_end: int,
-                output_padding: int = 0, dilation: int = 1) -> int:
+def output_size(
+    n_in: int,
+    kernel: int,
+    stride: int,
+    pad_begin: int,
+    pad_end: int,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> int:
     """ONNX: stride*(in-1) + output_padding + (k-1)*dilation + 1 - pad_begin - pad_end."""
     return stride * (n_in - 1) + output_padding + (kernel - 1) * dilation + 1 - pad_begin - pad_end
 
@@ -35,8 +42,19 @@ def phase_taps(o: int, kernel: int, stride: int, n_in: int, pad_begin: int) -> i
     return sum(1 for k in range(phase, kernel, stride) if 0 <= base - (k - phase) // stride < n_in)
 
 
-def multiplications(h: int, w: int, cin: int, cout: int, kh: int, kw: int, sh: int, sw: int,
-                    pads: tuple[int, int, int, int], out_h: int, out_w: int) -> int:
+def multiplications(
+    h: int,
+    w: int,
+    cin: int,
+    cout: int,
+    kh: int,
+    kw: int,
+    sh: int,
+    sw: int,
+    pads: tuple[int, int, int, int],
+    out_h: int,
+    out_w: int,
+) -> int:
     """Multiplications one image needs when no inserted zero is ever multiplied."""
     rows = sum(phase_taps(o, kh, sh, h, pads[0]) for o in range(out_h))
     cols = sum(phase_taps(o, kw, sw, w, pads[1]) for o in range(out_w))
@@ -44,9 +62,14 @@ def multiplications(h: int, w: int, cin: int, cout: int, kh: int, kw: int, sh: i
 
 
 def conv_transpose_nhwc(
-    x: np.ndarray, w: np.ndarray, b: np.ndarray | None, strides: tuple[int, int],
-    pads: tuple[int, int, int, int], output_padding: tuple[int, int] = (0, 0),
-    dilations: tuple[int, int] = (1, 1), group: int = 1,
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None,
+    strides: tuple[int, int],
+    pads: tuple[int, int, int, int],
+    output_padding: tuple[int, int] = (0, 0),
+    dilations: tuple[int, int] = (1, 1),
+    group: int = 1,
 ) -> np.ndarray:
     """Reference ConvTranspose on NHWC data; ``w`` is (C_in, C_out/group, kH, kW), pads [t, l, b, r]."""
     n, h, wd, cin = x.shape
@@ -66,8 +89,12 @@ def conv_transpose_nhwc(
         for i in range(kh):
             for j in range(kw):
                 contrib = xg @ wdbl[g * cin_g : (g + 1) * cin_g, :, i, j]
-                full[:, i * dh : i * dh + sh * (h - 1) + 1 : sh, j * dw : j * dw + sw * (wd - 1) + 1 : sw,
-                     g * cout_g : (g + 1) * cout_g] += contrib
+                full[
+                    :,
+                    i * dh : i * dh + sh * (h - 1) + 1 : sh,
+                    j * dw : j * dw + sw * (wd - 1) + 1 : sw,
+                    g * cout_g : (g + 1) * cout_g,
+                ] += contrib
     pt, pl, pb, pr = pads
     out = full[:, pt : full_h - pb, pl : full_w - pr, :]
     if b is not None:
@@ -80,11 +107,13 @@ def check_explicit_geometry(node) -> None:
     for attr in node.attribute:
         if attr.name == "auto_pad" and attr.s not in (b"", b"NOTSET"):
             raise UnsupportedModelError(
-                f"ConvTranspose node {node_label(node)}: auto_pad={attr.s.decode()} is not supported (give explicit pads)")
+                f"ConvTranspose node {node_label(node)}: auto_pad={attr.s.decode()} is not supported (give explicit pads)"
+            )
         if attr.name == "output_shape" and list(attr.ints):
             raise UnsupportedModelError(
                 f"ConvTranspose node {node_label(node)}: output_shape={list(attr.ints)} is not supported "
-                "(give pads and output_padding)")
+                "(give pads and output_padding)"
+            )
 
 
 class ConvTranspose(CustomOp):
@@ -125,11 +154,17 @@ class ConvTranspose(CustomOp):
         ishape = model.get_tensor_shape(node.input[0])
         wshape = model.get_tensor_shape(node.input[1])
         if ishape is None or len(ishape) != 4:
-            raise UnsupportedModelError(f"ConvTranspose node {node_label(node)}: only 2-D (4-D tensor) inputs are supported")
+            raise UnsupportedModelError(
+                f"ConvTranspose node {node_label(node)}: only 2-D (4-D tensor) inputs are supported"
+            )
         shape = self.output_shape_nhwc(ishape, wshape)
         return helper.make_node(
-            "Constant", [], [node.output[0]],
-            value=helper.make_tensor("c", TensorProto.FLOAT, shape, np.zeros(shape, np.float32).flatten()),
+            "Constant",
+            [],
+            [node.output[0]],
+            value=helper.make_tensor(
+                "c", TensorProto.FLOAT, shape, np.zeros(shape, np.float32).flatten()
+            ),
         )
 
     def infer_node_datatype(self, model):
@@ -143,7 +178,9 @@ class ConvTranspose(CustomOp):
         b = context[node.input[2]] if len(node.input) > 2 and node.input[2] else None
         k, s, d, p, op = self._attrs(w.shape)
         if list(k) != list(w.shape[2:]):
-            raise UnsupportedModelError(f"ConvTranspose node {node_label(node)}: kernel_shape {k} != weight shape {list(w.shape[2:])}")
+            raise UnsupportedModelError(
+                f"ConvTranspose node {node_label(node)}: kernel_shape {k} != weight shape {list(w.shape[2:])}"
+            )
         context[node.output[0]] = conv_transpose_nhwc(
             x, w, b, tuple(s), tuple(p), tuple(op), tuple(d), self.get_nodeattr("group")
         )

@@ -21,8 +21,15 @@ def _const_source(model: ModelWrapper, name: str) -> str | None:
     if model.get_initializer(name) is not None:
         return name
     producer = model.find_producer(name)
-    if producer is not None and producer.op_type in ("Quant", "BipolarQuant") and model.get_initializer(producer.input[0]) is not None:
-        if any(model.get_initializer(p) is None or model.get_initializer(p).size != 1 for p in producer.input[1:]):
+    if (
+        producer is not None
+        and producer.op_type in ("Quant", "BipolarQuant")
+        and model.get_initializer(producer.input[0]) is not None
+    ):
+        if any(
+            model.get_initializer(p) is None or model.get_initializer(p).size != 1
+            for p in producer.input[1:]
+        ):
             return None  # per-channel quantizer parameters
         return producer.input[0]
     return None
@@ -35,7 +42,11 @@ class AbsorbTransposeIntoMatMul(Transformation):
             if not perm or list(perm[0].ints) != [0, 2, 3, 1]:
                 continue
             reshape = model.find_producer(transpose.input[0])
-            if reshape is None or reshape.op_type != "Reshape" or len(model.find_consumers(reshape.output[0])) != 1:
+            if (
+                reshape is None
+                or reshape.op_type != "Reshape"
+                or len(model.find_consumers(reshape.output[0])) != 1
+            ):
                 continue
             target = model.get_initializer(reshape.input[1])
             if target is None or len(target) != 4:
@@ -53,7 +64,9 @@ class AbsorbTransposeIntoMatMul(Transformation):
             model.set_initializer(w_name, weights[..., idx])
             for b_name in biases:
                 model.set_initializer(b_name, model.get_initializer(b_name)[idx])
-            model.set_initializer(reshape.input[1], np.array([target[0], h, w, c], dtype=target.dtype))
+            model.set_initializer(
+                reshape.input[1], np.array([target[0], h, w, c], dtype=target.dtype)
+            )
             model.set_tensor_shape(reshape.output[0], model.get_tensor_shape(transpose.output[0]))
             for consumer in model.find_consumers(transpose.output[0]) or []:
                 for i, name in enumerate(consumer.input):
@@ -80,7 +93,8 @@ class AbsorbTransposeIntoMatMul(Transformation):
                     return None
                 biases.append(b)
             elif node.op_type == "Quant" and any(
-                model.get_initializer(p) is None or model.get_initializer(p).size != 1 for p in node.input[1:]
+                model.get_initializer(p) is None or model.get_initializer(p).size != 1
+                for p in node.input[1:]
             ):
                 return None
             node = model.find_producer(node.input[0])

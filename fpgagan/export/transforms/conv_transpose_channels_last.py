@@ -32,13 +32,23 @@ class ConvTransposeToChannelsLast(Transformation):
                 continue  # 1-D/3-D transposed convolutions stay as they are (hls conversion refuses them)
             pos = list(graph.node).index(node)
             x_nhwc = model.make_new_valueinfo_name()
-            graph.value_info.append(helper.make_tensor_value_info(
-                x_nhwc, TensorProto.FLOAT, [in_shape[i] for i in TO_NHWC]))
-            graph.node.insert(pos, helper.make_node("Transpose", [node.input[0]], [x_nhwc], perm=TO_NHWC))
+            graph.value_info.append(
+                helper.make_tensor_value_info(
+                    x_nhwc, TensorProto.FLOAT, [in_shape[i] for i in TO_NHWC]
+                )
+            )
+            graph.node.insert(
+                pos, helper.make_node("Transpose", [node.input[0]], [x_nhwc], perm=TO_NHWC)
+            )
             y_nhwc = model.make_new_valueinfo_name()
-            graph.value_info.append(helper.make_tensor_value_info(
-                y_nhwc, TensorProto.FLOAT, [out_shape[i] for i in TO_NHWC]))
-            graph.node.insert(pos + 2, helper.make_node("Transpose", [y_nhwc], [node.output[0]], perm=TO_NCHW))
+            graph.value_info.append(
+                helper.make_tensor_value_info(
+                    y_nhwc, TensorProto.FLOAT, [out_shape[i] for i in TO_NHWC]
+                )
+            )
+            graph.node.insert(
+                pos + 2, helper.make_node("Transpose", [y_nhwc], [node.output[0]], perm=TO_NCHW)
+            )
             node.input[0] = x_nhwc
             node.output[0] = y_nhwc
             node.domain = DOMAIN

@@ -21,7 +21,9 @@ class GiveGemmZeroBias(Transformation):
                 continue
             out_shape = model.get_tensor_shape(node.output[0])
             if out_shape is None:
-                raise ValueError(f"Gemm node {node.name!r}: output shape unknown, run InferShapes first")
+                raise ValueError(
+                    f"Gemm node {node.name!r}: output shape unknown, run InferShapes first"
+                )
             bias_name = model.make_new_valueinfo_name()
             model.set_initializer(bias_name, np.zeros(out_shape[-1], dtype=np.float32))
             if len(node.input) == 3:

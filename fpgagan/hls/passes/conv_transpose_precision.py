@@ -21,7 +21,9 @@ class InferConvTransposePrecision(OptimizerPass):
         if not isinstance(node, Conv2DTranspose):
             return False
         inp = node.get_input_variable()
-        return not isinstance(inp.type.precision, UnspecifiedPrecisionType) and _unspecified(node, "accum_t")
+        return not isinstance(inp.type.precision, UnspecifiedPrecisionType) and _unspecified(
+            node, "accum_t"
+        )
 
     def transform(self, model, node):
         for kind in ("weight", "bias"):
@@ -44,7 +46,11 @@ class InferConvTransposePrecision(OptimizerPass):
         where = f"ConvTranspose node {node.name!r}"
         data = Fixed.of(node.get_input_variable().type.precision, f"{where} input")
         weight = Fixed.of(node.types["weight_t"].precision, f"{where} weight")
-        bias = Fixed.of(node.types["bias_t"].precision, f"{where} bias") if node.get_attr("use_bias") else None
+        bias = (
+            Fixed.of(node.types["bias_t"].precision, f"{where} bias")
+            if node.get_attr("use_bias")
+            else None
+        )
         acc = to_hls(accumulator_type(data, weight, node.fan_in, bias))
         node.types["accum_t"].name = f"{node.name}_accum_t"
         node.types["accum_t"].precision = acc

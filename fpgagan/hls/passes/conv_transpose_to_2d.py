@@ -13,7 +13,11 @@ from hls4ml.model.optimizer import OptimizerPass
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.hls.layers import Conv2DTranspose, ConvTranspose
 
-_COPIED = [a.name for a in ConvTranspose._expected_attributes] + ["data_format", "taps_height", "taps_width"]
+_COPIED = [a.name for a in ConvTranspose._expected_attributes] + [
+    "data_format",
+    "taps_height",
+    "taps_width",
+]
 
 
 def relayout_weights(onnx_weights: np.ndarray) -> np.ndarray:
@@ -32,8 +36,15 @@ class ConvTransposeToConv2DTranspose(OptimizerPass):
         bias_node = node.get_input_node(node.inputs[2]) if len(node.inputs) == 3 else None
         attrs = {k: node.get_attr(k) for k in _COPIED if node.get_attr(k) is not None}
         weights = weight_node.get_attr("value")
-        if weights.shape != (attrs["n_chan"], attrs["n_filt"], attrs["filt_height"], attrs["filt_width"]):
-            raise UnsupportedModelError(f"ConvTranspose node {node.name!r}: weight shape {weights.shape} does not match the layer")
+        if weights.shape != (
+            attrs["n_chan"],
+            attrs["n_filt"],
+            attrs["filt_height"],
+            attrs["filt_width"],
+        ):
+            raise UnsupportedModelError(
+                f"ConvTranspose node {node.name!r}: weight shape {weights.shape} does not match the layer"
+            )
         attrs["weight_data"] = relayout_weights(weights)
         attrs["weight_quantizer"] = weight_node.get_attr("quantizer")
         if bias_node is not None:
@@ -55,7 +66,9 @@ class ConvTransposeToConv2DTranspose(OptimizerPass):
         config["Precision"] = precision
         model.config.set_name_config(new_name, config)
         model.config.parse_name_config(new_name, config)
-        new_node = model.make_node(Conv2DTranspose, new_name, attrs, [node.inputs[0]], list(node.outputs))
+        new_node = model.make_node(
+            Conv2DTranspose, new_name, attrs, [node.inputs[0]], list(node.outputs)
+        )
         if bias_node is not None:
             model.remove_node(bias_node)
         model.remove_node(weight_node)

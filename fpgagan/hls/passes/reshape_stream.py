@@ -16,13 +16,20 @@ from hls4ml.model.optimizer import OptimizerPass
 
 class ReshapeToRepackStream(OptimizerPass):
     def match(self, node):
-        if not isinstance(node, Reshape) or node.model.config.get_config_value("IOType") != "io_stream":
+        if (
+            not isinstance(node, Reshape)
+            or node.model.config.get_config_value("IOType") != "io_stream"
+        ):
             return False
         return len(node.get_output_variable().shape) > 1 or node.outputs[0] in node.model.outputs
 
     def transform(self, model, node):
-        repack = model.make_node(Repack, f"repack_{node.name}", {"target_shape": node.get_attr("target_shape")},
-                                 node.inputs.copy())
+        repack = model.make_node(
+            Repack,
+            f"repack_{node.name}",
+            {"target_shape": node.get_attr("target_shape")},
+            node.inputs.copy(),
+        )
         repack.get_output_variable().type = node.get_output_variable().type
         model.replace_node(node, repack)
         return True

@@ -27,7 +27,9 @@ def tight_type(values: np.ndarray, lsb_frac: int) -> FixedPrecisionType:
         raise ValueError("bias values are not on the quantizer's grid")
     big = float(np.max(np.abs(ints), initial=0.0))
     width = max(2, math.ceil(math.log2(big + 1)) + 1)  # magnitude bits + sign
-    return FixedPrecisionType(width, width - lsb_frac, True, RoundingMode.RND_CONV, SaturationMode.SAT)
+    return FixedPrecisionType(
+        width, width - lsb_frac, True, RoundingMode.RND_CONV, SaturationMode.SAT
+    )
 
 
 class TightenBiasPrecision(OptimizerPass):
