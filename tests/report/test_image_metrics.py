@@ -26,3 +26,14 @@ def test_ssim_drops_with_noise_and_structure_loss():
     slightly = x + rng.normal(0, 0.01, x.shape)
     very = rng.uniform(-1, 1, x.shape)
     assert 1.0 > ssim(x, slightly) > ssim(x, very)
+
+
+def test_synthesis_figures_are_rendered_beside_the_estimates():
+    from fpgagan.report.render import _synthesis_table
+
+    rows = _synthesis_table(
+        {"CSynthesisReport": {"LUT": "1234", "DSP": "5", "BestLatency": "99"}},
+        {"lut": 1000, "dsp": 0, "ff": 1, "bram_18k": 2},
+    )
+    text = "\n".join(rows)
+    assert "| LUT | 1,000 | 1234 |" in text and "| DSP | 0 | 5 |" in text and "BestLatency" in text

@@ -122,3 +122,25 @@ def test_board_flow_bad_inputs(tiny_models, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["hls", "--board", "pynq-z2", "-n", "-3"])
     assert exc.value.code == 2
+
+
+def test_board_flow_refuses_an_unsupported_op(tmp_path, capsys):
+    from onnx import TensorProto, helper, save
+
+    graph = helper.make_graph(
+        [helper.make_node("Sin", ["z"], ["y"], name="the_sine")],
+        "g",
+        [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])],
+    )
+    save(
+        helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]),
+        str(tmp_path / "sin.onnx"),
+    )
+    out = tmp_path / "out"
+    _fails_cleanly(
+        capsys,
+        ["hls", "--board", "pynq-z2", "--model", str(tmp_path / "sin.onnx"), "--out", str(out)],
+        "op Sin is not supported",
+    )
+    assert not out.exists()
