@@ -24,9 +24,11 @@ def test_every_command_and_option_is_documented(repo):
         assert line is not None, f"README lacks `fpgagan {name}`"
         block = reference[reference.index(line) :].split("\nfpgagan ")[0]
         for action in sub._actions:
-            long = [o for o in action.option_strings if o.startswith("--") and o != "--help"]
-            if long:
-                assert any(o in block for o in long), f"README: `fpgagan {name}` lacks {long[0]}"
+            options = [o for o in action.option_strings if o not in ("-h", "--help")]
+            if options:
+                assert any(re.search(rf"{re.escape(o)}\b", block) for o in options), (
+                    f"README: `fpgagan {name}` lacks {options[-1]}"
+                )
 
 
 def test_readme_names_no_command_that_does_not_exist(repo):
