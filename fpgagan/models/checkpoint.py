@@ -32,6 +32,7 @@ def generator_record(
         "generator": name,
         "precision": None if gen.precision is None else to_dict(gen.precision),
         "batch_norm": gen.batch_norm,
+        "widths": list(gen.spec.widths),
         "state_dict": {k: v.detach().cpu().clone() for k, v in gen.state_dict().items()},
         "provenance": provenance(),
         "extra": extra or {},
@@ -76,7 +77,8 @@ def generator_from_record(record: dict[str, Any], where: str) -> tuple[Generator
             if record["precision"] is None
             else from_dict(Precision, record["precision"], "precision")
         )
-        gen = build_generator(record["generator"], precision, batch_norm=bool(record["batch_norm"]))
+        gen = build_generator(record["generator"], precision, batch_norm=bool(record["batch_norm"]),
+                              widths=tuple(record.get("widths", ())))
     except (ConfigError, ModelError, KeyError) as exc:
         raise CheckpointError(f"{where}: {exc}") from None
     try:

@@ -30,9 +30,12 @@ class GeneratorSpec:
     n_stages: int = 2  # 7 -> 14 -> 28
     out_channels: int = 1
     kernel_size: int = 4
+    widths: tuple[int, ...] = ()  # channels of each hidden map; () = base_channels halved per stage
 
     def __post_init__(self) -> None:
-        if self.base_channels >> (self.n_stages - 1) < 1:
+        if self.widths and (len(self.widths) != self.n_stages or min(self.widths) < 1):
+            raise ModelError(f"widths must give {self.n_stages} positive channel counts, got {self.widths}")
+        if not self.widths and self.base_channels >> (self.n_stages - 1) < 1:
             raise ModelError(
                 f"base_channels={self.base_channels} too small for {self.n_stages} stages"
             )
@@ -42,8 +45,12 @@ class GeneratorSpec:
         return self.start_size * 2**self.n_stages
 
     def stage_channels(self) -> list[tuple[int, int]]:
-        chans = [self.base_channels >> i for i in range(self.n_stages)] + [self.out_channels]
+        chans = [*self.hidden_channels(), self.out_channels]
         return list(zip(chans[:-1], chans[1:], strict=True))
+
+    def hidden_channels(self) -> list[int]:
+        """Channels of the fc output map and of every hidden transposed-conv output."""
+        return list(self.widths) or [self.base_channels >> i for i in range(self.n_stages)]
 
     def layer_names(self) -> list[str]:
         """Names of the weight layers, in order (keys of ``Precision.layers``)."""
@@ -68,7 +75,7 @@ class Generator(nn.Module):
                 )
         self.batch_norm = batch_norm and precision is None
         s = spec
-        fc_out = s.base_channels * s.start_size * s.start_size
+        fc_out = s.hidden_channels()[0] * s.start_size * s.start_size
         stages = s.stage_channels()
         if precision is None:
             self.inp = nn.Identity()
@@ -125,7 +132,7 @@ class Generator(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         s = self.spec
         x = self.acts[0](self.fc_bn(self.fc(self.inp(z))))
-        x = x.reshape(-1, s.base_channels, s.start_size, s.start_size)
+        x = x.reshape(-1, s.hidden_channels()[0], s.start_size, s.start_size)
         for i, deconv in enumerate(self.deconvs):
             x = deconv(x)
             if i < len(self.bns):

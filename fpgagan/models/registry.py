@@ -31,10 +31,16 @@ def generator_spec(name: str) -> GeneratorSpec:
 
 
 def build_generator(
-    name: str, precision: Precision | None = None, batch_norm: bool = True
+    name: str, precision: Precision | None = None, batch_norm: bool = True, widths: tuple[int, ...] = ()
 ) -> Generator:
-    """Float teacher (``precision=None``) or low-bit student of the named generator."""
-    return Generator(generator_spec(name), precision, batch_norm=batch_norm)
+    """Float teacher (``precision=None``) or low-bit student of the named generator.
+
+    ``widths`` overrides the hidden channel counts (a channel-pruned member of the family).
+    """
+    spec = generator_spec(name)
+    if widths:
+        spec = dataclasses.replace(spec, widths=tuple(widths))
+    return Generator(spec, precision, batch_norm=batch_norm)
 
 
 def build_discriminator(name: str, precision: Precision | None = None) -> Discriminator:
