@@ -35,7 +35,9 @@ def _kth_abs(values: torch.Tensor, fraction: float) -> float:
     return float(values.abs().flatten().kthvalue(min(k, values.numel())).values)
 
 
-def magnitude_masks(layers: dict[str, nn.Module], sparsity: float, scope: Scope = "layer") -> dict[str, torch.Tensor]:
+def magnitude_masks(
+    layers: dict[str, nn.Module], sparsity: float, scope: Scope = "layer"
+) -> dict[str, torch.Tensor]:
     """Masks zeroing the ``sparsity`` fraction of smallest-magnitude weights (ties pruned too)."""
     if not 0.0 <= sparsity < 1.0:
         raise ValueError(f"sparsity must be in [0, 1), got {sparsity}")
@@ -62,7 +64,9 @@ class MaskSet:
         return 1.0 - sum(float(m.sum()) for m in self.masks.values()) / max(total, 1)
 
 
-def polynomial_sparsity(progress: float, final: float, initial: float = 0.0, power: int = 3) -> float:
+def polynomial_sparsity(
+    progress: float, final: float, initial: float = 0.0, power: int = 3
+) -> float:
     """Sparsity at ``progress`` in [0, 1] of the pruning window: final + (initial - final)(1 - t)^power."""
     t = min(max(progress, 0.0), 1.0)
     return final + (initial - final) * (1.0 - t) ** power
@@ -93,8 +97,12 @@ def prune_channels(gen: Generator, keep_ratio: float) -> Generator:
     keeps: list[torch.Tensor] = []
     # map 0: fc rows grouped by channel (reshape is channel-major)
     fc_w = gen.fc.weight.view(widths[0], hw, -1)
-    keeps.append(_keep(fc_w.abs().sum((1, 2)) + gen.deconvs[0].weight.abs().sum((1, 2, 3)),
-                       max(1, round(keep_ratio * widths[0]))))
+    keeps.append(
+        _keep(
+            fc_w.abs().sum((1, 2)) + gen.deconvs[0].weight.abs().sum((1, 2, 3)),
+            max(1, round(keep_ratio * widths[0])),
+        )
+    )
     for i in range(1, len(widths)):
         producer = gen.deconvs[i - 1].weight  # (C_in, C_out, k, k): output channels on axis 1
         consumer = gen.deconvs[i].weight

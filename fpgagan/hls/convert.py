@@ -49,6 +49,8 @@ class HlsOptions:
     board: str | None = None  # VivadoAccelerator board name (block design, driver)
     interface: str | None = None  # VivadoAccelerator host interface, e.g. axi_stream
     layer_reuse: dict[str, int] = dataclasses.field(default_factory=dict)  # hls4ml layer name -> RF
+    sparse: Literal["auto", "true", "false"] = "auto"  # sparse kernels for sparse-enough layers
+    sparsity_threshold: float = 0.5
 
     def __post_init__(self) -> None:
         if self.io_type not in ("io_parallel", "io_stream"):
@@ -150,6 +152,8 @@ def hls_config(model: ModelWrapper, opts: HlsOptions) -> dict:
         layer["Trace"] = True  # costs nothing until hls4ml trace() recompiles with tracing on
         layer["ReuseFactor"] = _layer_reuse(name, opts)
         layer["Strategy"] = opts.strategy.capitalize()
+        layer.setdefault("Sparse", opts.sparse)
+        layer.setdefault("SparsityThreshold", opts.sparsity_threshold)
     return cfg
 
 

@@ -23,6 +23,7 @@ from fpgagan.hls.layers import Conv2DTranspose, ConvTranspose
 from fpgagan.hls.passes.conv_transpose_precision import InferConvTransposePrecision
 from fpgagan.hls.passes.conv_transpose_to_2d import ConvTransposeToConv2DTranspose
 from fpgagan.hls.passes.reshape_stream import ReshapeToRepackStream
+from fpgagan.hls.passes.select_sparse import SelectSparseConvTranspose
 from fpgagan.hls.passes.tighten_bias import TightenBiasPrecision
 from fpgagan.hls.templates import Conv2DTransposeConfigTemplate, Conv2DTransposeFunctionTemplate
 
@@ -30,7 +31,11 @@ from fpgagan.hls.templates import Conv2DTransposeConfigTemplate, Conv2DTranspose
 # Vivado template flow ('vivado:apply_templates'), so templates are registered with Vivado; every
 # backend writes its own copy of the headers, so sources are registered with each.
 BACKENDS = ("Vivado", "Vitis", "VivadoAccelerator")
-HEADERS = ("nnet_conv2d_transpose.h", "nnet_conv2d_transpose_stream.h")
+HEADERS = (
+    "nnet_conv2d_transpose.h",
+    "nnet_conv2d_transpose_stream.h",
+    "nnet_sparse_conv2d_transpose.h",
+)
 
 # (pass name, class, flow, pass it must precede or None)
 MODEL_PASSES = (
@@ -43,6 +48,7 @@ MODEL_PASSES = (
         "convert",
         "infer_precision_types",
     ),
+    ("fpgagan_select_sparse", SelectSparseConvTranspose, "convert", None),
 )
 
 # (pass name, class, flow, pass it must precede) registered with the Vivado backend

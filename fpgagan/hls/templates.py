@@ -28,18 +28,31 @@ CONFIG_TEMPLATE = """struct config{index} : nnet::conv2d_transpose_config {{
     static const unsigned multiplier_limit = {multiplier_limit};
     typedef {accum_t.name} accum_t;
     typedef {bias_t.name} bias_t;
-    typedef {weight_t.name} weight_t;
+    typedef {weight_t.name} weight_t;{sparse_fields}
 }};
 """
+
+SPARSE_FIELDS = """
+    static const unsigned n_nonzero = {n_nonzero};
+    static const unsigned n_phases = {n_phases};
+    static const unsigned max_phase_nnz = {max_phase_nnz};
+    typedef {index_t} index_t;"""
 
 FUNCTION_TEMPLATE = (
     "nnet::conv_2d_transpose_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {b});"
 )
-INCLUDES = ["nnet_utils/nnet_conv2d_transpose.h", "nnet_utils/nnet_conv2d_transpose_stream.h"]
+SPARSE_FUNCTION_TEMPLATE = "nnet::sparse_conv_2d_transpose_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {si}, {ps}, {b});"
+INCLUDES = [
+    "nnet_utils/nnet_conv2d_transpose.h",
+    "nnet_utils/nnet_conv2d_transpose_stream.h",
+    "nnet_utils/nnet_sparse_conv2d_transpose.h",
+]
 
 
 def multiplier_limit(node) -> int:
     """Multipliers one output pixel needs, shared over ``reuse_factor`` cycles."""
+    if node.get_attr("sparse", False):
+        return max(1, math.ceil(node.get_attr("max_phase_nnz") / node.get_attr("reuse_factor")))
     per_pixel = (
         node.get_attr("n_chan")
         * node.get_attr("n_filt")
@@ -58,6 +71,14 @@ class Conv2DTransposeConfigTemplate(LayerConfigTemplate):
         params = self._default_config_params(node)
         params["strategy"] = str(node.get_attr("strategy", "latency")).lower()
         params["multiplier_limit"] = multiplier_limit(node)
+        params["sparse_fields"] = ""
+        if node.get_attr("sparse", False):
+            params["sparse_fields"] = SPARSE_FIELDS.format(
+                n_nonzero=node.get_attr("n_nonzero"),
+                n_phases=node.get_attr("n_phases"),
+                max_phase_nnz=node.get_attr("max_phase_nnz"),
+                index_t=node.get_weights("sparse_index").type.name,
+            )
         return self.template.format(**params)
 
 
@@ -70,4 +91,8 @@ class Conv2DTransposeFunctionTemplate(FunctionCallTemplate):
         params = self._default_function_params(node)
         params["w"] = node.get_weights("weight").name
         params["b"] = node.get_weights("bias").name
+        if node.get_attr("sparse", False):
+            params["si"] = node.get_weights("sparse_index").name
+            params["ps"] = node.get_weights("phase_start").name
+            return SPARSE_FUNCTION_TEMPLATE.format(**params)
         return self.template.format(**params)

@@ -77,8 +77,12 @@ def generator_from_record(record: dict[str, Any], where: str) -> tuple[Generator
             if record["precision"] is None
             else from_dict(Precision, record["precision"], "precision")
         )
-        gen = build_generator(record["generator"], precision, batch_norm=bool(record["batch_norm"]),
-                              widths=tuple(record.get("widths", ())))
+        gen = build_generator(
+            record["generator"],
+            precision,
+            batch_norm=bool(record["batch_norm"]),
+            widths=tuple(record.get("widths", ())),
+        )
     except (ConfigError, ModelError, KeyError) as exc:
         raise CheckpointError(f"{where}: {exc}") from None
     try:

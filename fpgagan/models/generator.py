@@ -34,7 +34,9 @@ class GeneratorSpec:
 
     def __post_init__(self) -> None:
         if self.widths and (len(self.widths) != self.n_stages or min(self.widths) < 1):
-            raise ModelError(f"widths must give {self.n_stages} positive channel counts, got {self.widths}")
+            raise ModelError(
+                f"widths must give {self.n_stages} positive channel counts, got {self.widths}"
+            )
         if not self.widths and self.base_channels >> (self.n_stages - 1) < 1:
             raise ModelError(
                 f"base_channels={self.base_channels} too small for {self.n_stages} stages"

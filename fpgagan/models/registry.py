@@ -31,7 +31,10 @@ def generator_spec(name: str) -> GeneratorSpec:
 
 
 def build_generator(
-    name: str, precision: Precision | None = None, batch_norm: bool = True, widths: tuple[int, ...] = ()
+    name: str,
+    precision: Precision | None = None,
+    batch_norm: bool = True,
+    widths: tuple[int, ...] = (),
 ) -> Generator:
     """Float teacher (``precision=None``) or low-bit student of the named generator.
 

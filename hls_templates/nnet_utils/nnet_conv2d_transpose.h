@@ -90,14 +90,12 @@ template <class data_T, class CONFIG_T> struct conv2d_transpose_frame_reader {
     }
 };
 
-template <class data_T, class res_T, typename CONFIG_T>
-void conv_2d_transpose_cl(data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
-                          res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_filt],
-                          typename CONFIG_T::weight_t weights[CONFIG_T::filt_height * CONFIG_T::filt_width *
-                                                              CONFIG_T::n_chan * CONFIG_T::n_filt],
-                          typename CONFIG_T::bias_t biases[CONFIG_T::n_filt]) {
-    #pragma HLS ARRAY_RESHAPE variable=weights block factor=CONFIG_T::reuse_factor
-    #pragma HLS ALLOCATION operation instances=mul limit=CONFIG_T::multiplier_limit
+// Loops over the output frame (io_parallel); `pixel(src, oh, ow, acc)` computes one output pixel.
+template <class data_T, class res_T, typename CONFIG_T, class Pixel>
+void conv2d_transpose_frame(data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
+                            res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_filt],
+                            const Pixel &pixel) {
+    #pragma HLS INLINE
     const conv2d_transpose_frame_reader<data_T, CONFIG_T> src = {data};
     typename CONFIG_T::accum_t acc[CONFIG_T::n_filt];
     #pragma HLS ARRAY_PARTITION variable=acc complete
@@ -107,7 +105,7 @@ OutRows:
     OutCols:
         for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
             #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
-            conv2d_transpose_pixel<data_T, CONFIG_T>(src, oh, ow, weights, biases, acc);
+            pixel(src, oh, ow, acc);
         Store:
             for (unsigned co = 0; co < CONFIG_T::n_filt; co++) {
                 #pragma HLS UNROLL
@@ -115,6 +113,29 @@ OutRows:
             }
         }
     }
+}
+
+// The dense weights of one layer, as a pixel functor.
+template <class input_T, typename CONFIG_T> struct conv2d_transpose_dense_pixel {
+    const typename CONFIG_T::weight_t *weights;
+    const typename CONFIG_T::bias_t *biases;
+    template <class Source>
+    void operator()(const Source &src, unsigned oh, unsigned ow, typename CONFIG_T::accum_t acc[CONFIG_T::n_filt]) const {
+        #pragma HLS INLINE
+        conv2d_transpose_pixel<input_T, CONFIG_T>(src, oh, ow, weights, biases, acc);
+    }
+};
+
+template <class data_T, class res_T, typename CONFIG_T>
+void conv_2d_transpose_cl(data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
+                          res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_filt],
+                          typename CONFIG_T::weight_t weights[CONFIG_T::filt_height * CONFIG_T::filt_width *
+                                                              CONFIG_T::n_chan * CONFIG_T::n_filt],
+                          typename CONFIG_T::bias_t biases[CONFIG_T::n_filt]) {
+    #pragma HLS ARRAY_RESHAPE variable=weights block factor=CONFIG_T::reuse_factor
+    #pragma HLS ALLOCATION operation instances=mul limit=CONFIG_T::multiplier_limit
+    const conv2d_transpose_dense_pixel<data_T, CONFIG_T> pixel = {weights, biases};
+    conv2d_transpose_frame<data_T, res_T, CONFIG_T>(data, res, pixel);
 }
 
 } // namespace nnet

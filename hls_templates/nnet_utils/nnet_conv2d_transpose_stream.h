@@ -20,15 +20,11 @@ template <class value_T, class CONFIG_T> struct conv2d_transpose_line_reader {
     value_T operator()(int ih, int iw, unsigned ci) const { return lines[ih % CONFIG_T::taps_height][iw][ci]; }
 };
 
-template <class data_T, class res_T, typename CONFIG_T>
-void conv_2d_transpose_cl(hls::stream<data_T> &data, hls::stream<res_T> &res,
-                          typename CONFIG_T::weight_t weights[CONFIG_T::filt_height * CONFIG_T::filt_width *
-                                                              CONFIG_T::n_chan * CONFIG_T::n_filt],
-                          typename CONFIG_T::bias_t biases[CONFIG_T::n_filt]) {
+// The row scheduler with its line buffer; `pixel(src, oh, ow, acc)` computes one output pixel.
+template <class data_T, class res_T, typename CONFIG_T, class Pixel>
+void conv2d_transpose_stream_rows(hls::stream<data_T> &data, hls::stream<res_T> &res, const Pixel &pixel) {
+    #pragma HLS INLINE
     typedef typename data_T::value_type value_T;
-    #pragma HLS ARRAY_RESHAPE variable=weights block factor=CONFIG_T::reuse_factor
-    #pragma HLS ALLOCATION operation instances=mul limit=CONFIG_T::multiplier_limit
-
     // taps_height input rows: the only frame storage of this layer
     value_T lines[CONFIG_T::taps_height][CONFIG_T::in_width][CONFIG_T::n_chan];
     #pragma HLS ARRAY_PARTITION variable=lines complete dim=1
@@ -43,10 +39,10 @@ InRows:
     ReadRow:
         for (unsigned iw = 0; iw < CONFIG_T::in_width; iw++) {
             #pragma HLS PIPELINE II=1
-            const data_T pixel = data.read();
+            const data_T in_pixel = data.read();
             for (unsigned ci = 0; ci < CONFIG_T::n_chan; ci++) {
                 #pragma HLS UNROLL
-                lines[ih % CONFIG_T::taps_height][iw][ci] = pixel[ci];
+                lines[ih % CONFIG_T::taps_height][iw][ci] = in_pixel[ci];
             }
         }
         // output rows oh with (oh + pad_top) / stride_height == ih need no later input row
@@ -60,7 +56,7 @@ InRows:
         EmitCols:
             for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
                 #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
-                conv2d_transpose_pixel<value_T, CONFIG_T>(src, next_oh, ow, weights, biases, acc);
+                pixel(src, next_oh, ow, acc);
                 res_T out;
                 PRAGMA_DATA_PACK(out)
                 for (unsigned co = 0; co < CONFIG_T::n_filt; co++) {
@@ -71,6 +67,17 @@ InRows:
             }
         }
     }
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void conv_2d_transpose_cl(hls::stream<data_T> &data, hls::stream<res_T> &res,
+                          typename CONFIG_T::weight_t weights[CONFIG_T::filt_height * CONFIG_T::filt_width *
+                                                              CONFIG_T::n_chan * CONFIG_T::n_filt],
+                          typename CONFIG_T::bias_t biases[CONFIG_T::n_filt]) {
+    #pragma HLS ARRAY_RESHAPE variable=weights block factor=CONFIG_T::reuse_factor
+    #pragma HLS ALLOCATION operation instances=mul limit=CONFIG_T::multiplier_limit
+    const conv2d_transpose_dense_pixel<typename data_T::value_type, CONFIG_T> pixel = {weights, biases};
+    conv2d_transpose_stream_rows<data_T, res_T, CONFIG_T>(data, res, pixel);
 }
 
 } // namespace nnet

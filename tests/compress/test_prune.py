@@ -75,7 +75,9 @@ def test_channel_pruning_removes_channels_and_keeps_the_function_of_kept_ones():
     folded = fold_batch_norm(teacher)
     small = prune_channels(folded, 0.5)
     assert small.spec.hidden_channels() == [16, 8]
-    assert sum(p.numel() for p in small.parameters()) < 0.5 * sum(p.numel() for p in folded.parameters())
+    assert sum(p.numel() for p in small.parameters()) < 0.5 * sum(
+        p.numel() for p in folded.parameters()
+    )
     z = torch.randn(8, 32)
     assert small(z).shape == (8, 1, 28, 28)
     full = prune_channels(folded, 1.0)
