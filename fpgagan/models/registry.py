@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from fpgagan.config import Precision
 from fpgagan.errors import ModelError
 from fpgagan.models.discriminator import Discriminator, DiscriminatorSpec
