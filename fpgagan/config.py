@@ -226,11 +226,32 @@ class TeacherConfig:
     min_epochs: int = 3
     patience: int = 2
     optim: OptimConfig = OptimConfig()
+    # reuse the finished teacher phase of another run folder (same teacher recipe) instead of training
+    reuse_from: str | None = None
 
     def __post_init__(self) -> None:
         _check_range("max_epochs", self.max_epochs, 1, 10_000)
         _check_range("min_epochs", self.min_epochs, 1, self.max_epochs)
         _check_range("patience", self.patience, 1, 10_000)
+
+
+@dataclasses.dataclass(frozen=True)
+class PruneConfig:
+    """Unstructured magnitude pruning during QAT (masks fixed between updates, exact zeros on export).
+
+    ``gradual`` follows the cubic schedule over the first half of the QAT epochs; model selection
+    only considers epochs at the final sparsity.
+    """
+
+    sparsity: float = 0.75
+    scope: typing.Literal["layer", "global"] = "layer"
+    schedule: typing.Literal["one-shot", "gradual"] = "gradual"
+    discriminator_sparsity: float = 0.0  # prune the discriminator alongside (0 = keep it dense)
+
+    def __post_init__(self) -> None:
+        for name in ("sparsity", "discriminator_sparsity"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -240,6 +261,7 @@ class QatConfig:
     precision: Precision = Precision()
     discriminator_precision: Precision | None = None  # None: float discriminator
     pixel_weight: float = 0.0  # weight of mean |G_q(z) - G_teacher(z)| in the generator loss
+    prune: PruneConfig | None = None
 
     def __post_init__(self) -> None:
         _check_range("epochs", self.epochs, 1, 10_000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -44,11 +45,13 @@ def train_epoch(
     desc: str = "epoch",
     teacher: Generator | None = None,
     pixel_weight: float = 0.0,
+    after_g_step: Callable[[], None] | None = None,
 ) -> EpochLosses:
     """Train G and D for one pass over ``images`` (N, 1, 28, 28) in [-1, 1].
 
     With a ``teacher`` and ``pixel_weight`` > 0 the generator also minimises
     ``pixel_weight * mean |G(z) - teacher(z)|`` on the same latents (output distillation).
+    ``after_g_step`` runs after every generator update (pruning re-applies its masks there).
     """
     if teacher is not None:
         teacher.eval()
@@ -77,6 +80,8 @@ def train_epoch(
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
+        if after_g_step is not None:
+            after_g_step()
         sum_d += loss_d.item()
         sum_g += loss_g.item()
         if b % 20 == 0:

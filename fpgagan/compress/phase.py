@@ -51,10 +51,19 @@ class PhaseSpec:
     min_epochs: int
     patience: int  # epochs without improvement before stopping
     pixel_weight: float = 0.0  # output distillation from the teacher (see train_epoch)
+    select_from_epoch: int = (
+        1  # earlier epochs are never selected (e.g. before pruning reached its target)
+    )
     setup: dict[str, Any] = dataclasses.field(default_factory=dict)  # anything else that must match
 
     def fingerprint(self) -> str:
-        blob = json.dumps(to_dict(self), sort_keys=True, default=str)
+        """Hash of the fields that differ from their defaults (adding a defaulted field keeps old runs valid)."""
+        data = {
+            f.name: to_dict(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if f.default is dataclasses.MISSING or getattr(self, f.name) != f.default
+        }
+        blob = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -76,6 +85,7 @@ def run_phase(
     score: Score,
     sample_z: torch.Tensor,
     teacher: Generator | None = None,
+    masks_for_epoch: Callable[[int], Callable[[], None]] | None = None,
 ) -> PhaseResult:
     """Train ``gen``/``disc`` per ``spec``, resuming from ``run_dir`` when a matching state exists."""
     state_path = run_dir / f"{spec.name}.state.pt"
@@ -101,6 +111,10 @@ def run_phase(
 
     for epoch in range(start, spec.max_epochs):
         t0 = time.perf_counter()
+        after_g_step = None
+        if masks_for_epoch is not None:  # masks depend only on the weights: resume-safe
+            after_g_step = masks_for_epoch(epoch)  # applies this epoch's masks
+            after_g_step()
         losses = train_epoch(
             gen,
             disc,
@@ -112,6 +126,7 @@ def run_phase(
             desc=f"{spec.name} {epoch + 1}/{spec.max_epochs}",
             teacher=teacher,
             pixel_weight=spec.pixel_weight,
+            after_g_step=after_g_step,
         )
         train_s = time.perf_counter() - t0
         val = float(score(gen))
@@ -127,25 +142,24 @@ def run_phase(
         save_grid(
             run_dir / "samples" / f"{spec.name}_epoch{epoch + 1:03d}.png", generate(gen, sample_z)
         )
-        if best is None or val < best["score"]:
+        if epoch + 1 >= spec.select_from_epoch and (best is None or val < best["score"]):
             best = {
                 "score": val,
                 "epoch": epoch + 1,
                 "generator": generator_record(gen, spec.generator_name),
                 "discriminator": _detached(disc.state_dict()),
             }
-        stale = epoch + 1 - best["epoch"]
+        stale = epoch + 1 - (best["epoch"] if best is not None else epoch + 1)
         done = epoch + 1 == spec.max_epochs or (
             epoch + 1 >= spec.min_epochs and stale >= spec.patience
         )
         _save_state(state_path, spec, gen, disc, opt_g, opt_d, epoch + 1, history, best, done)
         log.info(
-            "%s epoch %d: val FID-FMNIST %.2f (best %.2f @ %d), %.0f s",
+            "%s epoch %d: val FID-FMNIST %.2f (best %s), %.0f s",
             spec.name,
             epoch + 1,
             val,
-            best["score"],
-            best["epoch"],
+            "none yet" if best is None else f"{best['score']:.2f} @ {best['epoch']}",
             train_s,
         )
         if done:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,10 @@ import torch
 
 from fpgagan.compress.gan import generate
 from fpgagan.compress.phase import PhaseSpec, export_best, run_phase
-from fpgagan.config import TrainQatConfig, to_dict
+from fpgagan.compress.prune import MaskSet, magnitude_masks, polynomial_sparsity, weight_layers
+from fpgagan.config import QatConfig, TrainQatConfig, to_dict
 from fpgagan.data import load_images
+from fpgagan.errors import CheckpointError
 from fpgagan.io import provenance, write_json_atomic
 from fpgagan.models import Generator, build_discriminator, build_generator, fold_batch_norm
 from fpgagan.report.classifier import load_classifier
@@ -39,6 +43,50 @@ def _subsample(x: torch.Tensor, n: int | None, seed: int) -> torch.Tensor:
     if n is None or n >= len(x):
         return x
     return x[torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n]]
+
+
+def _reuse_teacher(reuse_from: str | None, run_dir: Path) -> None:
+    """Start from another run's teacher phase (its fingerprint is checked when the phase resumes)."""
+    if reuse_from is None or (run_dir / f"{TEACHER}.state.pt").exists():
+        return
+    src = Path(reuse_from) / f"{TEACHER}.state.pt"
+    if not src.is_file():
+        raise CheckpointError(f"{src}: no teacher phase to reuse (teacher.reuse_from)")
+    shutil.copy2(src, run_dir / f"{TEACHER}.state.pt")
+
+
+def _pruning(
+    q: QatConfig, student: Generator, disc
+) -> tuple[Callable[[int], Callable[[], None]] | None, int]:
+    """Per-epoch mask appliers for the QAT phase and the first epoch eligible for model selection."""
+    if q.prune is None:
+        return None, 1
+    p = q.prune
+    ramp = max(1, q.epochs // 2) if p.schedule == "gradual" else 0
+    g_layers, d_layers = weight_layers(student), weight_layers(disc)
+
+    def masks_for_epoch(epoch: int) -> Callable[[], None]:
+        target = (
+            p.sparsity
+            if ramp == 0
+            else polynomial_sparsity(min(1.0, (epoch + 1) / ramp), p.sparsity)
+        )
+        g_masks = MaskSet(magnitude_masks(g_layers, target, p.scope))
+        # the discriminator is pruned one-shot; its masks are re-applied with the generator's
+        d_masks = (
+            MaskSet(magnitude_masks(d_layers, p.discriminator_sparsity, p.scope))
+            if p.discriminator_sparsity
+            else None
+        )
+
+        def apply() -> None:
+            g_masks.apply(g_layers)
+            if d_masks is not None:
+                d_masks.apply(d_layers)
+
+        return apply
+
+    return masks_for_epoch, max(1, ramp)
 
 
 def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) -> TrainQatResult:
@@ -82,6 +130,7 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
         t.patience,
         setup={"data": to_dict(cfg.data), "n_train": len(train_x), "disc": cfg.model.discriminator},
     )
+    _reuse_teacher(t.reuse_from, run_dir)
     t_res = run_phase(teacher_spec, run_dir, teacher, disc, train_x, val_fid, sample_z)
     export_best(t_res, run_dir / f"{TEACHER}.pt", cfg.model.generator, {"phase": TEACHER})
 
@@ -92,6 +141,14 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
     student.load_state_dict(fold_batch_norm(t_res.generator).state_dict(), strict=False)
     qdisc = build_discriminator(cfg.model.discriminator, q.discriminator_precision)
     qdisc.load_state_dict(t_res.discriminator_state, strict=False)
+    masks_for_epoch, select_from = _pruning(q, student, qdisc)
+    setup = {
+        "teacher": teacher_spec.fingerprint(),
+        "precision": to_dict(q.precision),
+        "disc_precision": to_dict(q.discriminator_precision),
+    }
+    if q.prune is not None:
+        setup["prune"] = to_dict(q.prune)
     qat_spec = PhaseSpec(
         QAT,
         cfg.model.generator,
@@ -102,11 +159,8 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
         q.epochs,
         q.epochs,
         q.pixel_weight,
-        setup={
-            "teacher": teacher_spec.fingerprint(),
-            "precision": to_dict(q.precision),
-            "disc_precision": to_dict(q.discriminator_precision),
-        },
+        select_from,
+        setup=setup,
     )
     q_res = run_phase(
         qat_spec,
@@ -117,6 +171,7 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
         val_fid,
         sample_z,
         teacher=t_res.generator if q.pixel_weight > 0 else None,
+        masks_for_epoch=masks_for_epoch,
     )
     export_best(
         q_res,
