@@ -84,3 +84,31 @@ class Conv2DTranspose(Layer):
             g("out_height"),
             g("out_width"),
         )
+
+
+class SparseDense(Layer):
+    """Fully connected layer storing only its non-zero weights with (row, col) indices."""
+
+    _expected_attributes = [
+        Attribute("n_in"),
+        Attribute("n_out"),
+        Attribute("n_nonzero"),
+        WeightAttribute("weight"),
+        WeightAttribute("bias"),
+        WeightAttribute("sparse_row"),
+        WeightAttribute("sparse_col"),
+        TypeAttribute("weight"),
+        TypeAttribute("bias"),
+        TypeAttribute("accum"),
+    ]
+
+    def initialize(self):
+        self.add_output_variable([self.get_attr("n_out")])
+        index = self.get_attr("index_precision")
+        for name, var, precision in (
+            ("weight", "w{index}", self.get_attr("weight_precision")),
+            ("bias", "b{index}", self.get_attr("bias_precision")),
+            ("sparse_row", "sr{index}", index),
+            ("sparse_col", "sc{index}", index),
+        ):
+            self.add_weights_variable(name=name, var_name=var, precision=precision)

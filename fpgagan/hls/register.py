@@ -19,13 +19,19 @@ from hls4ml.model.optimizer import get_available_passes, register_pass
 
 from fpgagan.export.ops import register_qonnx_ops
 from fpgagan.hls.handlers import parse_conv_transpose_layer
-from fpgagan.hls.layers import Conv2DTranspose, ConvTranspose
+from fpgagan.hls.layers import Conv2DTranspose, ConvTranspose, SparseDense
 from fpgagan.hls.passes.conv_transpose_precision import InferConvTransposePrecision
 from fpgagan.hls.passes.conv_transpose_to_2d import ConvTransposeToConv2DTranspose
 from fpgagan.hls.passes.reshape_stream import ReshapeToRepackStream
 from fpgagan.hls.passes.select_sparse import SelectSparseConvTranspose
+from fpgagan.hls.passes.select_sparse_dense import SelectSparseDense
 from fpgagan.hls.passes.tighten_bias import TightenBiasPrecision
-from fpgagan.hls.templates import Conv2DTransposeConfigTemplate, Conv2DTransposeFunctionTemplate
+from fpgagan.hls.templates import (
+    Conv2DTransposeConfigTemplate,
+    Conv2DTransposeFunctionTemplate,
+    SparseDenseConfigTemplate,
+    SparseDenseFunctionTemplate,
+)
 
 # hls4ml backends whose flows render fpgagan's layers.  Vitis and VivadoAccelerator run the
 # Vivado template flow ('vivado:apply_templates'), so templates are registered with Vivado; every
@@ -35,6 +41,7 @@ HEADERS = (
     "nnet_conv2d_transpose.h",
     "nnet_conv2d_transpose_stream.h",
     "nnet_sparse_conv2d_transpose.h",
+    "nnet_sparse_dense.h",
 )
 
 # (pass name, class, flow, pass it must precede or None)
@@ -49,6 +56,8 @@ MODEL_PASSES = (
         "infer_precision_types",
     ),
     ("fpgagan_select_sparse", SelectSparseConvTranspose, "convert", None),
+    # the Dense must be replaced before hls4ml infers (and later renders) its types
+    ("fpgagan_select_sparse_dense", SelectSparseDense, "convert", "infer_precision_types"),
 )
 
 # (pass name, class, flow, pass it must precede) registered with the Vivado backend
@@ -86,6 +95,7 @@ def register() -> None:
         register_qonnx_ops()
         register_layer("ConvTranspose", ConvTranspose)
         register_layer("Conv2DTranspose", Conv2DTranspose)
+        register_layer("SparseDense", SparseDense)
         if layer_handlers.get("ConvTranspose") is not parse_conv_transpose_layer:
             if "ConvTranspose" in layer_handlers:
                 raise RuntimeError(
@@ -101,7 +111,12 @@ def register() -> None:
             if f"vivado:{name}" not in get_available_passes():
                 vivado.register_pass(name, cls)
             _insert_before(flow, f"vivado:{name}", before)
-        for template in (Conv2DTransposeConfigTemplate, Conv2DTransposeFunctionTemplate):
+        for template in (
+            Conv2DTransposeConfigTemplate,
+            Conv2DTransposeFunctionTemplate,
+            SparseDenseConfigTemplate,
+            SparseDenseFunctionTemplate,
+        ):
             if f"vivado:{template().get_name()}" not in get_available_passes():
                 vivado.register_template(template)
         for backend_name in BACKENDS:

@@ -6,7 +6,7 @@ import math
 
 from hls4ml.backends.template import FunctionCallTemplate, LayerConfigTemplate
 
-from fpgagan.hls.layers import Conv2DTranspose
+from fpgagan.hls.layers import Conv2DTranspose, SparseDense
 
 CONFIG_TEMPLATE = """struct config{index} : nnet::conv2d_transpose_config {{
     static const unsigned in_height = {in_height};
@@ -51,7 +51,7 @@ INCLUDES = [
 
 def multiplier_limit(node) -> int:
     """Multipliers one output pixel needs, shared over ``reuse_factor`` cycles."""
-    if node.get_attr("sparse", False):
+    if node.get_attr("use_sparse_kernel", False):
         return max(1, math.ceil(node.get_attr("max_phase_nnz") / node.get_attr("reuse_factor")))
     per_pixel = (
         node.get_attr("n_chan")
@@ -72,7 +72,7 @@ class Conv2DTransposeConfigTemplate(LayerConfigTemplate):
         params["strategy"] = str(node.get_attr("strategy", "latency")).lower()
         params["multiplier_limit"] = multiplier_limit(node)
         params["sparse_fields"] = ""
-        if node.get_attr("sparse", False):
+        if node.get_attr("use_sparse_kernel", False):
             params["sparse_fields"] = SPARSE_FIELDS.format(
                 n_nonzero=node.get_attr("n_nonzero"),
                 n_phases=node.get_attr("n_phases"),
@@ -91,8 +91,56 @@ class Conv2DTransposeFunctionTemplate(FunctionCallTemplate):
         params = self._default_function_params(node)
         params["w"] = node.get_weights("weight").name
         params["b"] = node.get_weights("bias").name
-        if node.get_attr("sparse", False):
+        if node.get_attr("use_sparse_kernel", False):
             params["si"] = node.get_weights("sparse_index").name
             params["ps"] = node.get_weights("phase_start").name
             return SPARSE_FUNCTION_TEMPLATE.format(**params)
+        return self.template.format(**params)
+
+
+SPARSE_DENSE_CONFIG = """struct config{index} : nnet::sparse_dense_config {{
+    static const unsigned n_in = {n_in};
+    static const unsigned n_out = {n_out};
+    static const unsigned n_nonzero = {n_nonzero};
+    static const unsigned reuse_factor = {reuse};
+    static const unsigned multiplier_limit = {multiplier_limit};
+    typedef {accum_t.name} accum_t;
+    typedef {bias_t.name} bias_t;
+    typedef {weight_t.name} weight_t;
+    typedef {index_t} index_t;
+}};
+"""
+SPARSE_DENSE_FUNCTION = (
+    "nnet::sparse_dense<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {sr}, {sc}, {b});"
+)
+
+
+class SparseDenseConfigTemplate(LayerConfigTemplate):
+    def __init__(self):
+        super().__init__(SparseDense)
+        self.template = SPARSE_DENSE_CONFIG
+
+    def format(self, node):
+        params = self._default_config_params(node)
+        params["multiplier_limit"] = max(
+            1, math.ceil(node.get_attr("n_nonzero") / node.get_attr("reuse_factor"))
+        )
+        params["index_t"] = node.get_weights("sparse_row").type.name
+        return self.template.format(**params)
+
+
+class SparseDenseFunctionTemplate(FunctionCallTemplate):
+    def __init__(self):
+        super().__init__(SparseDense, include_header=["nnet_utils/nnet_sparse_dense.h"])
+        self.template = SPARSE_DENSE_FUNCTION
+
+    def format(self, node):
+        params = self._default_function_params(node)
+        for key, name in (
+            ("w", "weight"),
+            ("b", "bias"),
+            ("sr", "sparse_row"),
+            ("sc", "sparse_col"),
+        ):
+            params[key] = node.get_weights(name).name
         return self.template.format(**params)

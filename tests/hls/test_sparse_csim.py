@@ -73,11 +73,46 @@ def test_sparse_and_dense_kernels_agree_with_reuse(tmp_path):
 
 def test_auto_selection_and_multiplier_count():
     dense_layer = _layer(_sparse_graph(0.2), HlsOptions())
-    assert not dense_layer.get_attr("sparse")
+    assert not dense_layer.get_attr("use_sparse_kernel")
     layer = _layer(_sparse_graph(0.75), HlsOptions(reuse_factor=4))
-    assert layer.get_attr("sparse") and layer.get_attr("weight_sparsity") >= 0.5
+    assert layer.get_attr("use_sparse_kernel") and layer.get_attr("weight_sparsity") >= 0.5
     dense_mults = math.ceil(4 * 3 * 2 * 2 / 4)
     assert multiplier_limit(layer) == math.ceil(layer.get_attr("max_phase_nnz") / 4) < dense_mults
     assert layer.get_attr("n_nonzero") == np.count_nonzero(layer.get_weights("weight").data)
     forced = _layer(_sparse_graph(0.2), HlsOptions(sparse="true"))
-    assert forced.get_attr("sparse")
+    assert forced.get_attr("use_sparse_kernel")
+
+
+def _pruned_generator(sparsity: float, zero_neuron: bool = False):
+    import torch
+
+    from fpgagan.compress.prune import MaskSet, magnitude_masks, weight_layers
+    from fpgagan.config import Precision
+    from fpgagan.export import to_qonnx
+    from fpgagan.models import build_generator
+
+    torch.manual_seed(0)
+    gen = build_generator("dcgan-tiny", Precision())
+    layers = weight_layers(gen)
+    masks = MaskSet(magnitude_masks(layers, sparsity))
+    if zero_neuron:
+        masks.masks["fc"][5] = 0  # fc output 5 gets no weight at all
+    masks.apply(layers)
+    gen.train()
+    for _ in range(3):
+        gen(torch.randn(16, 8))
+    return to_qonnx(gen.eval())
+
+
+@pytest.mark.csim
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+@pytest.mark.parametrize("sparsity, zero_neuron", [(0.0, False), (0.5, True), (0.9, False)])
+def test_sparse_dense_and_deconv_generator_is_bit_exact(tmp_path, io_type, sparsity, zero_neuron):
+    model = _pruned_generator(sparsity, zero_neuron)
+    z = np.random.default_rng(1).standard_normal((20, 8)).astype(np.float32)
+    csim = build_csim(
+        model, tmp_path / "prj", HlsOptions(io_type=io_type, sparse="true", reuse_factor=2)
+    )
+    source = (tmp_path / "prj" / "firmware" / "myproject.cpp").read_text()
+    assert "nnet::sparse_dense<" in source and "sparse_conv_2d_transpose_cl<" in source
+    np.testing.assert_array_equal(csim.predict(z), execute_batch(model, z))

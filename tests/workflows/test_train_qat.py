@@ -40,15 +40,23 @@ def test_pruned_recipe_exports_exact_zeros_and_reuses_a_teacher(repo, tmp_path, 
     from fpgagan.compress.prune import weight_layers
 
     run = tmp_path / "pruned"
-    assert main(["train-qat", "--config", str(repo / "configs" / "tiny_pruned.yaml"), "--out", str(run)]) == 0
+    assert (
+        main(
+            ["train-qat", "--config", str(repo / "configs" / "tiny_pruned.yaml"), "--out", str(run)]
+        )
+        == 0
+    )
     gen, _ = load_generator(run / "generator.pt")
     for name, layer in weight_layers(gen).items():
         q = layer.quant_weight().value.detach().numpy()
         assert np.mean(q == 0) >= 0.74, name  # 75% of the weights are exact zeros
     # another recipe reuses that teacher phase instead of training its own
     cfg = tmp_path / "reuse.yaml"
-    cfg.write_text((repo / "configs" / "tiny.yaml").read_text().replace(
-        "  patience: 1\n", f"  patience: 1\n  reuse_from: {run}\n"))
+    cfg.write_text(
+        (repo / "configs" / "tiny.yaml")
+        .read_text()
+        .replace("  patience: 1\n", f"  patience: 1\n  reuse_from: {run}\n")
+    )
     assert main(["train-qat", "--config", str(cfg), "--out", str(tmp_path / "reuse")]) == 0
     a = json.loads((run / "metrics.json").read_text())["teacher"]["fid"]
     b = json.loads((tmp_path / "reuse" / "metrics.json").read_text())["teacher"]["fid"]

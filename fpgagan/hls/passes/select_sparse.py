@@ -52,11 +52,11 @@ class SelectSparseConvTranspose(OptimizerPass):
         sparsity = 1.0 - np.count_nonzero(weights) / weights.size
         node.set_attr("weight_sparsity", float(sparsity))
         if not sparse_requested(node, sparsity):
-            node.set_attr("sparse", False)
+            node.set_attr("use_sparse_kernel", False)
             return False
         g = node.get_attr
         layout = conv_transpose_layout(weights, (g("stride_height"), g("stride_width")))
-        node.set_attr("sparse", True)
+        node.set_attr("use_sparse_kernel", True)
         node.set_attr("n_nonzero", max(1, layout.n_nonzero))
         node.set_attr("n_phases", g("stride_height") * g("stride_width"))
         node.set_attr("max_phase_nnz", max(1, layout.max_phase_nnz))
