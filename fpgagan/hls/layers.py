@@ -87,7 +87,8 @@ class Conv2DTranspose(Layer):
 
 
 class SparseDense(Layer):
-    """Fully connected layer storing only its non-zero weights with (row, col) indices."""
+    """Fully connected layer storing only its non-zero weights, CSR over outputs:
+    ``sparse_row`` holds each weight's input index, ``sparse_col`` the start of each output's run."""
 
     _expected_attributes = [
         Attribute("n_in"),
@@ -104,11 +105,10 @@ class SparseDense(Layer):
 
     def initialize(self):
         self.add_output_variable([self.get_attr("n_out")])
-        index = self.get_attr("index_precision")
         for name, var, precision in (
             ("weight", "w{index}", self.get_attr("weight_precision")),
             ("bias", "b{index}", self.get_attr("bias_precision")),
-            ("sparse_row", "sr{index}", index),
-            ("sparse_col", "sc{index}", index),
+            ("sparse_row", "sr{index}", self.get_attr("index_precision")),  # input index per weight
+            ("sparse_col", "sc{index}", self.get_attr("start_precision")),  # CSR start per output
         ):
             self.add_weights_variable(name=name, var_name=var, precision=precision)

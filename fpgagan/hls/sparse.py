@@ -16,14 +16,15 @@ DEFAULT_SPARSITY_THRESHOLD = (
 class SparseConvTransposeLayout:
     """Non-zero weights of a transposed convolution grouped by output phase.
 
-    ``index`` packs ``((jh * taps_w + jw) * n_chan + ci) * n_filt + co`` where the kernel tap is
-    ``kh = ph + jh * stride_h`` (``kw`` likewise) for phase ``(ph, pw)``.
+    ``index`` packs bit fields ``jh << shift_jh | jw << shift_jw | ci << shift_ci | co`` where the
+    kernel tap is ``kh = ph + jh * stride_h`` (``kw`` likewise) for phase ``(ph, pw)``.
     """
 
     values: np.ndarray  # (n_nonzero,) weights
     index: np.ndarray  # (n_nonzero,) packed tap/channel indices
     phase_start: np.ndarray  # (n_phases + 1,) offsets into values/index
     taps: tuple[int, int]
+    shifts: tuple[int, int, int]  # shift_ci, shift_jw, shift_jh
 
     @property
     def n_nonzero(self) -> int:
@@ -35,12 +36,17 @@ class SparseConvTransposeLayout:
 
     @property
     def index_bits(self) -> int:
-        return max(
-            1,
-            math.ceil(
-                math.log2(max(int(self.index.max(initial=0)), int(self.phase_start[-1])) + 1)
-            ),
-        )
+        return max(1, self.shifts[2] + _field_bits(self.taps[0]))
+
+    def tap_of(self, index: np.ndarray) -> np.ndarray:
+        """(jh, jw) of packed indices, as jh * taps_w + jw."""
+        jw = (index >> self.shifts[1]) & ((1 << (self.shifts[2] - self.shifts[1])) - 1)
+        return (index >> self.shifts[2]) * self.taps[1] + jw
+
+
+def _field_bits(n: int) -> int:
+    """Bits of a field holding 0 .. n-1."""
+    return max(1, math.ceil(math.log2(n))) if n > 1 else 1
 
 
 def conv_transpose_layout(
@@ -50,6 +56,9 @@ def conv_transpose_layout(
     kh, kw, cin, cout = weights.shape
     sh, sw = strides
     th, tw = math.ceil(kh / sh), math.ceil(kw / sw)
+    shift_ci = _field_bits(cout)
+    shift_jw = shift_ci + _field_bits(cin)
+    shift_jh = shift_jw + _field_bits(tw)
     values, index, starts = [], [], [0]
     count = 0
     for ph in range(sh):
@@ -62,12 +71,14 @@ def conv_transpose_layout(
                     block = weights[k_h, k_w]  # (C_in, C_out)
                     ci, co = np.nonzero(block)
                     values.append(block[ci, co])
-                    index.append(((jh * tw + jw) * cin + ci) * cout + co)
+                    index.append((jh << shift_jh) | (jw << shift_jw) | (ci << shift_ci) | co)
                     count += len(ci)
             starts.append(count)
     vals = np.concatenate(values) if values else np.zeros(0)
     idx = np.concatenate(index).astype(np.int64) if index else np.zeros(0, np.int64)
-    return SparseConvTransposeLayout(vals, idx, np.asarray(starts, np.int64), (th, tw))
+    return SparseConvTransposeLayout(
+        vals, idx, np.asarray(starts, np.int64), (th, tw), (shift_ci, shift_jw, shift_jh)
+    )
 
 
 def sparse_multiplications(
@@ -88,7 +99,7 @@ def sparse_multiplications(
         lo, hi = layout.phase_start[p], layout.phase_start[p + 1]
         if hi == lo:
             continue
-        tap = layout.index[lo:hi] // (n_chan * n_filt)
+        tap = layout.tap_of(layout.index[lo:hi])
         counts = np.bincount(tap, minlength=th * tw).reshape(th, tw)  # non-zeros per (jh, jw)
         rows = [o for o in range(out_hw[0]) if (o + pads_tl[0]) % sh == ph]
         cols = [o for o in range(out_hw[1]) if (o + pads_tl[1]) % sw == pw]

@@ -36,7 +36,11 @@ SPARSE_FIELDS = """
     static const unsigned n_nonzero = {n_nonzero};
     static const unsigned n_phases = {n_phases};
     static const unsigned max_phase_nnz = {max_phase_nnz};
-    typedef {index_t} index_t;"""
+    static const unsigned shift_ci = {shift_ci};
+    static const unsigned shift_jw = {shift_jw};
+    static const unsigned shift_jh = {shift_jh};
+    typedef {index_t} index_t;
+    typedef {start_t} start_t;"""
 
 FUNCTION_TEMPLATE = (
     "nnet::conv_2d_transpose_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {b});"
@@ -77,7 +81,11 @@ class Conv2DTransposeConfigTemplate(LayerConfigTemplate):
                 n_nonzero=node.get_attr("n_nonzero"),
                 n_phases=node.get_attr("n_phases"),
                 max_phase_nnz=node.get_attr("max_phase_nnz"),
+                shift_ci=node.get_attr("sparse_shifts")[0],
+                shift_jw=node.get_attr("sparse_shifts")[1],
+                shift_jh=node.get_attr("sparse_shifts")[2],
                 index_t=node.get_weights("sparse_index").type.name,
+                start_t=node.get_weights("phase_start").type.name,
             )
         return self.template.format(**params)
 
@@ -108,6 +116,7 @@ SPARSE_DENSE_CONFIG = """struct config{index} : nnet::sparse_dense_config {{
     typedef {bias_t.name} bias_t;
     typedef {weight_t.name} weight_t;
     typedef {index_t} index_t;
+    typedef {start_t} start_t;
 }};
 """
 SPARSE_DENSE_FUNCTION = (
@@ -126,6 +135,7 @@ class SparseDenseConfigTemplate(LayerConfigTemplate):
             1, math.ceil(node.get_attr("n_nonzero") / node.get_attr("reuse_factor"))
         )
         params["index_t"] = node.get_weights("sparse_row").type.name
+        params["start_t"] = node.get_weights("sparse_col").type.name
         return self.template.format(**params)
 
 

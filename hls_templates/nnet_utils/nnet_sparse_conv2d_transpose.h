@@ -2,8 +2,8 @@
 //
 // Only the non-zero weights are stored, grouped by phase: entries phase_start[p] .. phase_start[p+1]
 // belong to phase p = (oh + pad_top) % stride_height * stride_width + (ow + pad_left) % stride_width,
-// each with a compile-time index packing (jh, jw, ci, co):
-//     index = ((jh * taps_width + jw) * n_chan + ci) * n_filt + co
+// each with a compile-time index packing (jh, jw, ci, co) into bit fields (shifts, no division):
+//     index = jh << shift_jh | jw << shift_jw | ci << shift_ci | co
 // An output pixel multiplies only the non-zero weights of its phase, so with reuse factor R a layer
 // needs ceil(max_phase_nnz / R) multipliers instead of ceil(n_chan * n_filt * taps / R).
 // Arithmetic and types are those of nnet_conv2d_transpose.h: bit-exact with the dense kernel.
@@ -21,7 +21,7 @@ template <class input_T, class CONFIG_T, class Source>
 void sparse_conv2d_transpose_pixel(const Source &src, unsigned oh, unsigned ow,
                                    const typename CONFIG_T::weight_t weights[CONFIG_T::n_nonzero],
                                    const typename CONFIG_T::index_t index[CONFIG_T::n_nonzero],
-                                   const typename CONFIG_T::index_t phase_start[CONFIG_T::n_phases + 1],
+                                   const typename CONFIG_T::start_t phase_start[CONFIG_T::n_phases + 1],
                                    const typename CONFIG_T::bias_t biases[CONFIG_T::n_filt],
                                    typename CONFIG_T::accum_t acc[CONFIG_T::n_filt]) {
     #pragma HLS INLINE
@@ -43,13 +43,11 @@ NonZero:
         if (e >= count)
             break;
         const unsigned k = first + e;
-        unsigned packed = index[k];
-        const unsigned co = packed % CONFIG_T::n_filt;
-        packed /= CONFIG_T::n_filt;
-        const unsigned ci = packed % CONFIG_T::n_chan;
-        packed /= CONFIG_T::n_chan;
-        const unsigned jw = packed % CONFIG_T::taps_width;
-        const unsigned jh = packed / CONFIG_T::taps_width;
+        const unsigned packed = index[k];
+        const unsigned co = packed & ((1u << CONFIG_T::shift_ci) - 1);
+        const unsigned ci = (packed >> CONFIG_T::shift_ci) & ((1u << (CONFIG_T::shift_jw - CONFIG_T::shift_ci)) - 1);
+        const unsigned jw = (packed >> CONFIG_T::shift_jw) & ((1u << (CONFIG_T::shift_jh - CONFIG_T::shift_jw)) - 1);
+        const unsigned jh = packed >> CONFIG_T::shift_jh;
         const int ih = base_h - (int)jh;
         const int iw = base_w - (int)jw;
         if (ih < 0 || ih >= (int)CONFIG_T::in_height || iw < 0 || iw >= (int)CONFIG_T::in_width)
@@ -62,7 +60,7 @@ NonZero:
 template <class input_T, typename CONFIG_T> struct sparse_conv2d_transpose_sparse_pixel {
     const typename CONFIG_T::weight_t *weights;
     const typename CONFIG_T::index_t *index;
-    const typename CONFIG_T::index_t *phase_start;
+    const typename CONFIG_T::start_t *phase_start;
     const typename CONFIG_T::bias_t *biases;
     template <class Source>
     void operator()(const Source &src, unsigned oh, unsigned ow, typename CONFIG_T::accum_t acc[CONFIG_T::n_filt]) const {
@@ -77,7 +75,7 @@ void sparse_conv_2d_transpose_cl(data_T data[CONFIG_T::in_height * CONFIG_T::in_
                                  res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_filt],
                                  typename CONFIG_T::weight_t weights[CONFIG_T::n_nonzero],
                                  typename CONFIG_T::index_t index[CONFIG_T::n_nonzero],
-                                 typename CONFIG_T::index_t phase_start[CONFIG_T::n_phases + 1],
+                                 typename CONFIG_T::start_t phase_start[CONFIG_T::n_phases + 1],
                                  typename CONFIG_T::bias_t biases[CONFIG_T::n_filt]) {
     #pragma HLS ARRAY_RESHAPE variable=weights block factor=CONFIG_T::reuse_factor
     #pragma HLS ARRAY_RESHAPE variable=index block factor=CONFIG_T::reuse_factor
@@ -91,7 +89,7 @@ template <class data_T, class res_T, typename CONFIG_T>
 void sparse_conv_2d_transpose_cl(hls::stream<data_T> &data, hls::stream<res_T> &res,
                                  typename CONFIG_T::weight_t weights[CONFIG_T::n_nonzero],
                                  typename CONFIG_T::index_t index[CONFIG_T::n_nonzero],
-                                 typename CONFIG_T::index_t phase_start[CONFIG_T::n_phases + 1],
+                                 typename CONFIG_T::start_t phase_start[CONFIG_T::n_phases + 1],
                                  typename CONFIG_T::bias_t biases[CONFIG_T::n_filt]) {
     #pragma HLS ARRAY_RESHAPE variable=weights block factor=CONFIG_T::reuse_factor
     #pragma HLS ARRAY_RESHAPE variable=index block factor=CONFIG_T::reuse_factor

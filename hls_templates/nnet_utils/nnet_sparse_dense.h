@@ -1,7 +1,8 @@
 // fpgagan: sparse fully connected layer (io_parallel and io_stream).
 //
-// Only the non-zero weights are stored, each with its compile-time (row, col) = (input, output)
-// index; with reuse factor R the layer needs ceil(n_nonzero / R) multipliers.  Products are added
+// Only the non-zero weights are stored, column by column (CSR over outputs): output o uses
+// weights col_start[o] .. col_start[o+1], each with its input index row[k]; with reuse factor R
+// the layer needs ceil(n_nonzero / R) multipliers.  Products are added
 // to accum_t, sized exactly from the input and weight types and the fan-in, so the result equals
 // the dense layer's bit for bit; the only rounding is the final cast to res_T.
 #ifndef NNET_SPARSE_DENSE_H_
@@ -22,36 +23,38 @@ struct sparse_dense_config {
     typedef float bias_t;
     typedef float weight_t;
     typedef unsigned index_t;
+    typedef unsigned start_t;
 };
 
 template <class input_T, typename CONFIG_T>
 void sparse_dense_accumulate(const input_T data[CONFIG_T::n_in], const typename CONFIG_T::weight_t weights[CONFIG_T::n_nonzero],
                              const typename CONFIG_T::index_t row[CONFIG_T::n_nonzero],
-                             const typename CONFIG_T::index_t col[CONFIG_T::n_nonzero],
+                             const typename CONFIG_T::start_t col_start[CONFIG_T::n_out + 1],
                              const typename CONFIG_T::bias_t biases[CONFIG_T::n_out],
                              typename CONFIG_T::accum_t acc[CONFIG_T::n_out]) {
     #pragma HLS INLINE
     #pragma HLS ARRAY_RESHAPE variable=weights block factor=CONFIG_T::reuse_factor
     #pragma HLS ARRAY_RESHAPE variable=row block factor=CONFIG_T::reuse_factor
-    #pragma HLS ARRAY_RESHAPE variable=col block factor=CONFIG_T::reuse_factor
     #pragma HLS ALLOCATION operation instances=mul limit=CONFIG_T::multiplier_limit
-InitAccum:
+Outputs:
     for (unsigned o = 0; o < CONFIG_T::n_out; o++) {
-        acc[o] = (typename CONFIG_T::accum_t)biases[o];
-    }
-NonZero:
-    for (unsigned k = 0; k < CONFIG_T::n_nonzero; k++) {
-        #pragma HLS PIPELINE II=1
-        acc[col[k]] += data[row[k]] * weights[k];
+        typename CONFIG_T::accum_t sum = (typename CONFIG_T::accum_t)biases[o];
+        const unsigned end = col_start[o + 1];
+    NonZero:
+        for (unsigned k = col_start[o]; k < end; k++) {
+            #pragma HLS PIPELINE II=1
+            sum += data[(unsigned)row[k]] * weights[k];
+        }
+        acc[o] = sum;
     }
 }
 
 template <class data_T, class res_T, typename CONFIG_T>
 void sparse_dense(data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out],
                   typename CONFIG_T::weight_t weights[CONFIG_T::n_nonzero], typename CONFIG_T::index_t row[CONFIG_T::n_nonzero],
-                  typename CONFIG_T::index_t col[CONFIG_T::n_nonzero], typename CONFIG_T::bias_t biases[CONFIG_T::n_out]) {
+                  typename CONFIG_T::start_t col_start[CONFIG_T::n_out + 1], typename CONFIG_T::bias_t biases[CONFIG_T::n_out]) {
     typename CONFIG_T::accum_t acc[CONFIG_T::n_out];
-    sparse_dense_accumulate<data_T, CONFIG_T>(data, weights, row, col, biases, acc);
+    sparse_dense_accumulate<data_T, CONFIG_T>(data, weights, row, col_start, biases, acc);
 Store:
     for (unsigned o = 0; o < CONFIG_T::n_out; o++) {
         #pragma HLS UNROLL factor=CONFIG_T::reuse_factor
@@ -62,7 +65,7 @@ Store:
 template <class data_T, class res_T, typename CONFIG_T>
 void sparse_dense(hls::stream<data_T> &data_stream, hls::stream<res_T> &res_stream,
                   typename CONFIG_T::weight_t weights[CONFIG_T::n_nonzero], typename CONFIG_T::index_t row[CONFIG_T::n_nonzero],
-                  typename CONFIG_T::index_t col[CONFIG_T::n_nonzero], typename CONFIG_T::bias_t biases[CONFIG_T::n_out]) {
+                  typename CONFIG_T::start_t col_start[CONFIG_T::n_out + 1], typename CONFIG_T::bias_t biases[CONFIG_T::n_out]) {
     typename data_T::value_type data[CONFIG_T::n_in];
 ReadInput:
     for (unsigned i = 0; i < CONFIG_T::n_in / data_T::size; i++) {
@@ -74,7 +77,7 @@ ReadInput:
         }
     }
     typename CONFIG_T::accum_t acc[CONFIG_T::n_out];
-    sparse_dense_accumulate<typename data_T::value_type, CONFIG_T>(data, weights, row, col, biases, acc);
+    sparse_dense_accumulate<typename data_T::value_type, CONFIG_T>(data, weights, row, col_start, biases, acc);
 WriteOutput:
     for (unsigned i = 0; i < CONFIG_T::n_out / res_T::size; i++) {
         #pragma HLS PIPELINE

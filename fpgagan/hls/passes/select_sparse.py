@@ -60,6 +60,7 @@ class SelectSparseConvTranspose(OptimizerPass):
         node.set_attr("n_nonzero", max(1, layout.n_nonzero))
         node.set_attr("n_phases", g("stride_height") * g("stride_width"))
         node.set_attr("max_phase_nnz", max(1, layout.max_phase_nnz))
+        node.set_attr("sparse_shifts", layout.shifts)
         node.set_attr(
             "sparse_n_mult",
             sparse_multiplications(

@@ -40,12 +40,16 @@ class SelectSparseDense(OptimizerPass):
         sparsity = 1.0 - np.count_nonzero(w) / w.size
         if not sparse_requested(node, sparsity):
             return False
-        rows, cols = np.nonzero(w)
+        # CSR over outputs: output o uses entries col_start[o] .. col_start[o+1]
+        cols, rows = np.nonzero(w.T)
         values = w[rows, cols] if len(rows) else np.zeros(1)
+        col_start = np.concatenate(
+            [[0], np.cumsum(np.bincount(cols, minlength=w.shape[1]))]
+        ).astype(np.int64)
         if not len(rows):
-            rows = cols = np.zeros(1, np.int64)
-        bits = max(1, math.ceil(math.log2(max(w.shape) + 1)))
-        index_t = IntegerPrecisionType(bits, signed=False)
+            rows = np.zeros(1, np.int64)
+        index_t = IntegerPrecisionType(max(1, math.ceil(math.log2(w.shape[0]))), signed=False)
+        start_t = IntegerPrecisionType(max(1, math.ceil(math.log2(len(values) + 1))), signed=False)
         data = Fixed.of(node.get_input_variable().type.precision, f"Dense {node.name!r} input")
         weight = Fixed.of(node.types["weight_t"].precision, f"Dense {node.name!r} weight")
         bias = Fixed.of(node.types["bias_t"].precision, f"Dense {node.name!r} bias")
@@ -60,7 +64,7 @@ class SelectSparseDense(OptimizerPass):
             "weight_data": values,
             "bias_data": np.asarray(node.get_weights("bias").data).reshape(-1),
             "sparse_row_data": rows,
-            "sparse_col_data": cols,
+            "sparse_col_data": col_start,
         }
         weight_precision, bias_precision = (
             node.types["weight_t"].precision,
@@ -70,6 +74,7 @@ class SelectSparseDense(OptimizerPass):
             weight_precision=weight_precision,
             bias_precision=bias_precision,
             index_precision=index_t,
+            start_precision=start_t,
         )
         config = dict(model.config.get_layer_config(node) or {})
         new_name = f"Sparse{node.name}"
