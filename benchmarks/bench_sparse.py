@@ -46,7 +46,7 @@ def layer_rows(hls_model, reuse: int) -> dict[str, tuple[int, int]]:
                 bits = (
                     _bits(layer, "weight")
                     + _bits(layer, "sparse_index")
-                    + _bits(layer, "phase_start")
+                    + _bits(layer, "tap_start")
                 )
             else:
                 mults = math.ceil(

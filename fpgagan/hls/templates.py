@@ -34,18 +34,16 @@ CONFIG_TEMPLATE = """struct config{index} : nnet::conv2d_transpose_config {{
 
 SPARSE_FIELDS = """
     static const unsigned n_nonzero = {n_nonzero};
-    static const unsigned n_phases = {n_phases};
+    static const unsigned n_taps = {n_taps};
     static const unsigned max_phase_nnz = {max_phase_nnz};
     static const unsigned shift_ci = {shift_ci};
-    static const unsigned shift_jw = {shift_jw};
-    static const unsigned shift_jh = {shift_jh};
     typedef {index_t} index_t;
     typedef {start_t} start_t;"""
 
 FUNCTION_TEMPLATE = (
     "nnet::conv_2d_transpose_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {b});"
 )
-SPARSE_FUNCTION_TEMPLATE = "nnet::sparse_conv_2d_transpose_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {si}, {ps}, {b});"
+SPARSE_FUNCTION_TEMPLATE = "nnet::sparse_conv_2d_transpose_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {si}, {ts}, {b});"
 INCLUDES = [
     "nnet_utils/nnet_conv2d_transpose.h",
     "nnet_utils/nnet_conv2d_transpose_stream.h",
@@ -79,13 +77,11 @@ class Conv2DTransposeConfigTemplate(LayerConfigTemplate):
         if node.get_attr("use_sparse_kernel", False):
             params["sparse_fields"] = SPARSE_FIELDS.format(
                 n_nonzero=node.get_attr("n_nonzero"),
-                n_phases=node.get_attr("n_phases"),
+                n_taps=node.get_attr("n_taps"),
                 max_phase_nnz=node.get_attr("max_phase_nnz"),
-                shift_ci=node.get_attr("sparse_shifts")[0],
-                shift_jw=node.get_attr("sparse_shifts")[1],
-                shift_jh=node.get_attr("sparse_shifts")[2],
+                shift_ci=node.get_attr("shift_ci"),
                 index_t=node.get_weights("sparse_index").type.name,
-                start_t=node.get_weights("phase_start").type.name,
+                start_t=node.get_weights("tap_start").type.name,
             )
         return self.template.format(**params)
 
@@ -101,7 +97,7 @@ class Conv2DTransposeFunctionTemplate(FunctionCallTemplate):
         params["b"] = node.get_weights("bias").name
         if node.get_attr("use_sparse_kernel", False):
             params["si"] = node.get_weights("sparse_index").name
-            params["ps"] = node.get_weights("phase_start").name
+            params["ts"] = node.get_weights("tap_start").name
             return SPARSE_FUNCTION_TEMPLATE.format(**params)
         return self.template.format(**params)
 

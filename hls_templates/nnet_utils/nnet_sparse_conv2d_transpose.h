@@ -1,11 +1,11 @@
 // fpgagan: sparse 2-D transposed convolution (io_parallel and io_stream), channels-last.
 //
-// Only the non-zero weights are stored, grouped by phase: entries phase_start[p] .. phase_start[p+1]
-// belong to phase p = (oh + pad_top) % stride_height * stride_width + (ow + pad_left) % stride_width,
-// each with a compile-time index packing (jh, jw, ci, co) into bit fields (shifts, no division):
-//     index = jh << shift_jh | jw << shift_jw | ci << shift_ci | co
-// An output pixel multiplies only the non-zero weights of its phase, so with reuse factor R a layer
-// needs ceil(max_phase_nnz / R) multipliers instead of ceil(n_chan * n_filt * taps / R).
+// Only the non-zero weights are stored, grouped by phase and kernel tap: entries
+// tap_start[t] .. tap_start[t+1] belong to tap t = (phase * taps_height + jh) * taps_width + jw of
+// phase (oh + pad_top) % stride_height * stride_width + (ow + pad_left) % stride_width, each with a
+// compile-time channel index packed into bit fields (ci << shift_ci | co).  An output pixel checks
+// each of its taps once and multiplies only that tap's non-zero weights, so with reuse factor R a
+// layer needs ceil(max_phase_nnz / R) multipliers instead of ceil(n_chan * n_filt * taps / R).
 // Arithmetic and types are those of nnet_conv2d_transpose.h: bit-exact with the dense kernel.
 #ifndef NNET_SPARSE_CONV2D_TRANSPOSE_H_
 #define NNET_SPARSE_CONV2D_TRANSPOSE_H_
@@ -21,7 +21,7 @@ template <class input_T, class CONFIG_T, class Source>
 void sparse_conv2d_transpose_pixel(const Source &src, unsigned oh, unsigned ow,
                                    const typename CONFIG_T::weight_t weights[CONFIG_T::n_nonzero],
                                    const typename CONFIG_T::index_t index[CONFIG_T::n_nonzero],
-                                   const typename CONFIG_T::start_t phase_start[CONFIG_T::n_phases + 1],
+                                   const typename CONFIG_T::start_t tap_start[CONFIG_T::n_taps + 1],
                                    const typename CONFIG_T::bias_t biases[CONFIG_T::n_filt],
                                    typename CONFIG_T::accum_t acc[CONFIG_T::n_filt]) {
     #pragma HLS INLINE
@@ -29,30 +29,33 @@ void sparse_conv2d_transpose_pixel(const Source &src, unsigned oh, unsigned ow,
     const unsigned pw = (ow + CONFIG_T::pad_left) % CONFIG_T::stride_width;
     const int base_h = (oh + CONFIG_T::pad_top) / CONFIG_T::stride_height;
     const int base_w = (ow + CONFIG_T::pad_left) / CONFIG_T::stride_width;
-    const unsigned phase = ph * CONFIG_T::stride_width + pw;
-    const unsigned first = phase_start[phase];
-    const unsigned count = phase_start[phase + 1] - first;
+    const unsigned phase_taps = (ph * CONFIG_T::stride_width + pw) * CONFIG_T::taps_height * CONFIG_T::taps_width;
 
 InitAccum:
     for (unsigned co = 0; co < CONFIG_T::n_filt; co++) {
         #pragma HLS UNROLL
         acc[co] = (typename CONFIG_T::accum_t)biases[co];
     }
-NonZero:
-    for (unsigned e = 0; e < CONFIG_T::max_phase_nnz; e++) {
-        if (e >= count)
-            break;
-        const unsigned k = first + e;
-        const unsigned packed = index[k];
-        const unsigned co = packed & ((1u << CONFIG_T::shift_ci) - 1);
-        const unsigned ci = (packed >> CONFIG_T::shift_ci) & ((1u << (CONFIG_T::shift_jw - CONFIG_T::shift_ci)) - 1);
-        const unsigned jw = (packed >> CONFIG_T::shift_jw) & ((1u << (CONFIG_T::shift_jh - CONFIG_T::shift_jw)) - 1);
-        const unsigned jh = packed >> CONFIG_T::shift_jh;
+TapsHeight:
+    for (unsigned jh = 0; jh < CONFIG_T::taps_height; jh++) {
         const int ih = base_h - (int)jh;
-        const int iw = base_w - (int)jw;
-        if (ih < 0 || ih >= (int)CONFIG_T::in_height || iw < 0 || iw >= (int)CONFIG_T::in_width)
+        if (ih < 0 || ih >= (int)CONFIG_T::in_height)
             continue;
-        acc[co] += src(ih, iw, ci) * weights[k];
+    TapsWidth:
+        for (unsigned jw = 0; jw < CONFIG_T::taps_width; jw++) {
+            const int iw = base_w - (int)jw;
+            if (iw < 0 || iw >= (int)CONFIG_T::in_width)
+                continue;
+            const unsigned t = phase_taps + jh * CONFIG_T::taps_width + jw;
+            const unsigned end = tap_start[t + 1];
+        NonZero:
+            for (unsigned k = tap_start[t]; k < end; k++) {
+                const unsigned packed = index[k];
+                const unsigned co = packed & ((1u << CONFIG_T::shift_ci) - 1);
+                const unsigned ci = packed >> CONFIG_T::shift_ci;
+                acc[co] += src(ih, iw, ci) * weights[k];
+            }
+        }
     }
 }
 
@@ -60,12 +63,12 @@ NonZero:
 template <class input_T, typename CONFIG_T> struct sparse_conv2d_transpose_sparse_pixel {
     const typename CONFIG_T::weight_t *weights;
     const typename CONFIG_T::index_t *index;
-    const typename CONFIG_T::start_t *phase_start;
+    const typename CONFIG_T::start_t *tap_start;
     const typename CONFIG_T::bias_t *biases;
     template <class Source>
     void operator()(const Source &src, unsigned oh, unsigned ow, typename CONFIG_T::accum_t acc[CONFIG_T::n_filt]) const {
         #pragma HLS INLINE
-        sparse_conv2d_transpose_pixel<input_T, CONFIG_T>(src, oh, ow, weights, index, phase_start, biases, acc);
+        sparse_conv2d_transpose_pixel<input_T, CONFIG_T>(src, oh, ow, weights, index, tap_start, biases, acc);
     }
 };
 
@@ -75,12 +78,12 @@ void sparse_conv_2d_transpose_cl(data_T data[CONFIG_T::in_height * CONFIG_T::in_
                                  res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_filt],
                                  typename CONFIG_T::weight_t weights[CONFIG_T::n_nonzero],
                                  typename CONFIG_T::index_t index[CONFIG_T::n_nonzero],
-                                 typename CONFIG_T::start_t phase_start[CONFIG_T::n_phases + 1],
+                                 typename CONFIG_T::start_t tap_start[CONFIG_T::n_taps + 1],
                                  typename CONFIG_T::bias_t biases[CONFIG_T::n_filt]) {
     #pragma HLS ARRAY_RESHAPE variable=weights block factor=CONFIG_T::reuse_factor
     #pragma HLS ARRAY_RESHAPE variable=index block factor=CONFIG_T::reuse_factor
     #pragma HLS ALLOCATION operation instances=mul limit=CONFIG_T::multiplier_limit
-    const sparse_conv2d_transpose_sparse_pixel<data_T, CONFIG_T> pixel = {weights, index, phase_start, biases};
+    const sparse_conv2d_transpose_sparse_pixel<data_T, CONFIG_T> pixel = {weights, index, tap_start, biases};
     conv2d_transpose_frame<data_T, res_T, CONFIG_T>(data, res, pixel);
 }
 
@@ -89,13 +92,12 @@ template <class data_T, class res_T, typename CONFIG_T>
 void sparse_conv_2d_transpose_cl(hls::stream<data_T> &data, hls::stream<res_T> &res,
                                  typename CONFIG_T::weight_t weights[CONFIG_T::n_nonzero],
                                  typename CONFIG_T::index_t index[CONFIG_T::n_nonzero],
-                                 typename CONFIG_T::start_t phase_start[CONFIG_T::n_phases + 1],
+                                 typename CONFIG_T::start_t tap_start[CONFIG_T::n_taps + 1],
                                  typename CONFIG_T::bias_t biases[CONFIG_T::n_filt]) {
     #pragma HLS ARRAY_RESHAPE variable=weights block factor=CONFIG_T::reuse_factor
     #pragma HLS ARRAY_RESHAPE variable=index block factor=CONFIG_T::reuse_factor
     #pragma HLS ALLOCATION operation instances=mul limit=CONFIG_T::multiplier_limit
-    const sparse_conv2d_transpose_sparse_pixel<typename data_T::value_type, CONFIG_T> pixel = {weights, index,
-                                                                                            phase_start, biases};
+    const sparse_conv2d_transpose_sparse_pixel<typename data_T::value_type, CONFIG_T> pixel = {weights, index, tap_start, biases};
     conv2d_transpose_stream_rows<data_T, res_T, CONFIG_T>(data, res, pixel);
 }
 

@@ -3,13 +3,11 @@
 Per layer, the hls4ml config key ``Sparse`` decides: ``auto`` (default: sparse when the weight
 sparsity reaches ``SparsityThreshold``, default 0.5), ``true`` or ``false``.  A sparse layer stores
 only its non-zero weights (``weight`` becomes the 1-D list of them), plus ``sparse_index`` and
-``phase_start`` (see ``nnet_sparse_conv2d_transpose.h``).  The accumulator type is unchanged (its
+``tap_start`` (see ``nnet_sparse_conv2d_transpose.h``).  The accumulator type is unchanged (its
 fan-in bound still holds), so sparse and dense kernels give identical results.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from hls4ml.model.optimizer import OptimizerPass
@@ -58,9 +56,9 @@ class SelectSparseConvTranspose(OptimizerPass):
         layout = conv_transpose_layout(weights, (g("stride_height"), g("stride_width")))
         node.set_attr("use_sparse_kernel", True)
         node.set_attr("n_nonzero", max(1, layout.n_nonzero))
-        node.set_attr("n_phases", g("stride_height") * g("stride_width"))
+        node.set_attr("n_taps", len(layout.tap_start) - 1)
         node.set_attr("max_phase_nnz", max(1, layout.max_phase_nnz))
-        node.set_attr("sparse_shifts", layout.shifts)
+        node.set_attr("shift_ci", layout.shift_ci)
         node.set_attr(
             "sparse_n_mult",
             sparse_multiplications(
@@ -69,27 +67,23 @@ class SelectSparseConvTranspose(OptimizerPass):
                 (g("out_height"), g("out_width")),
                 (g("stride_height"), g("stride_width")),
                 (g("pad_top"), g("pad_left")),
-                g("n_chan"),
-                g("n_filt"),
             ),
         )
-        precision = node.types["weight_t"].precision
         values = layout.values if layout.n_nonzero else np.zeros(1)
         index = layout.index if layout.n_nonzero else np.zeros(1, np.int64)
         node.add_weights_variable(
             name="weight",
             var_name="w{index}",
             type_name=node.types["weight_t"].name,
-            precision=precision,
+            precision=node.types["weight_t"].precision,
             data=values,
         )
-        index_t = IntegerPrecisionType(
-            max(layout.index_bits, math.ceil(math.log2(len(values) + 1))), signed=False
-        )
+        index_t = IntegerPrecisionType(layout.index_bits, signed=False)
+        start_t = IntegerPrecisionType(max(1, int(len(values)).bit_length()), signed=False)
         node.add_weights_variable(
             name="sparse_index", var_name="si{index}", precision=index_t, data=index
         )
         node.add_weights_variable(
-            name="phase_start", var_name="ps{index}", precision=index_t, data=layout.phase_start
+            name="tap_start", var_name="ts{index}", precision=start_t, data=layout.tap_start
         )
         return False  # attributes and weights only; the graph is unchanged
