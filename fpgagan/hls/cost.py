@@ -22,7 +22,7 @@ import math
 
 from hls4ml.model.layers import Dense
 
-from fpgagan.hls.layers import Conv2DTranspose
+from fpgagan.hls.layers import Conv2DTranspose, SparseDense
 
 LUT_MULT_MAX_BITS = 4
 BRAM_MIN_DEPTH = 16
@@ -35,6 +35,8 @@ ASSUMPTIONS = [
     f"(max of {BRAM18_PORT_BITS} bits/port and {BRAM18_BITS} bits/block), shallower ones in flip-flops",
     "io_stream dataflow: images/s = clock / slowest layer's cycles per image; latency = sum of layer cycles",
     "transposed convolution: one output pixel per reuse_factor cycles, input read at one pixel per cycle",
+    "sparse kernels: multipliers from the non-zero weights of the widest phase (or all of a Dense), "
+    "memory includes the stored indices",
     "FIFOs between layers, control logic and the AXI interface are not counted",
 ]
 
@@ -82,51 +84,93 @@ class LayerShape:
     input_bits: int
     accum_bits: int
     line_buffer_bits: int
+    index_bits: int = 0  # sparse kernels: index bits stored beside every non-zero weight
 
 
 def _width(precision) -> int:
     return int(getattr(precision, "width", 16))
 
 
+def _stored_bits(layer, *names: str) -> int:
+    return sum(
+        int(layer.get_weights(n).data.size) * _width(layer.get_weights(n).type.precision)
+        for n in names
+    )
+
+
 def layer_shapes(hls_model) -> list[LayerShape]:
-    """The compute layers of an hls4ml model (Dense and Conv2DTranspose), in order."""
+    """The compute layers of an hls4ml model (Dense, SparseDense, Conv2DTranspose), in order."""
     shapes = []
     for layer in hls_model.get_layers():
-        if isinstance(layer, Dense):
-            n_in, n_out = layer.get_attr("n_in"), layer.get_attr("n_out")
+        if not isinstance(layer, Dense | SparseDense | Conv2DTranspose):
+            continue
+        g = layer.get_attr
+        in_bits = _width(layer.get_input_variable().type.precision)
+        common = dict(
+            weight_bits=_width(layer.get_weights("weight").type.precision)
+            if "weight" in layer.weights
+            else 0,
+            input_bits=in_bits,
+            accum_bits=_width(layer.types["accum_t"].precision) if "accum_t" in layer.types else 0,
+        )
+        if isinstance(layer, SparseDense):
+            nnz = g("n_nonzero")
+            index = _stored_bits(layer, "sparse_row", "sparse_col")
             shapes.append(
                 LayerShape(
                     layer.name,
                     "Dense",
-                    n_in * n_out,
-                    n_in * n_out,
-                    n_in * n_out,
+                    nnz,
+                    nnz,
+                    nnz,
                     1,
-                    n_in,
-                    _width(layer.get_weights("weight").type.precision),
-                    _width(layer.get_input_variable().type.precision),
-                    _width(layer.types["accum_t"].precision),
-                    0,
+                    g("n_in"),
+                    line_buffer_bits=0,
+                    index_bits=math.ceil(index / max(nnz, 1)),
+                    **common,
                 )
+            )
+        elif isinstance(layer, Dense):
+            n = g("n_in") * g("n_out")
+            shapes.append(
+                LayerShape(layer.name, "Dense", n, n, n, 1, g("n_in"), line_buffer_bits=0, **common)
             )
         elif isinstance(layer, Conv2DTranspose):
-            g = layer.get_attr
-            in_bits = _width(layer.get_input_variable().type.precision)
-            shapes.append(
-                LayerShape(
-                    layer.name,
-                    "Conv2DTranspose",
-                    layer.n_mult,
-                    g("n_chan") * g("n_filt") * g("filt_height") * g("filt_width"),
-                    g("n_chan") * g("n_filt") * g("taps_height") * g("taps_width"),
-                    g("out_height") * g("out_width"),
-                    g("in_height") * g("in_width"),
-                    _width(layer.get_weights("weight").type.precision),
-                    in_bits,
-                    _width(layer.types["accum_t"].precision),
-                    g("taps_height") * g("in_width") * g("n_chan") * in_bits,
+            line = g("taps_height") * g("in_width") * g("n_chan") * in_bits
+            steps, reads = g("out_height") * g("out_width"), g("in_height") * g("in_width")
+            if g("use_sparse_kernel", False):
+                nnz = g("n_nonzero")
+                index = _stored_bits(layer, "sparse_index", "tap_start")
+                shapes.append(
+                    LayerShape(
+                        layer.name,
+                        "Conv2DTranspose",
+                        g("sparse_n_mult"),
+                        nnz,
+                        g("max_phase_nnz"),
+                        steps,
+                        reads,
+                        line_buffer_bits=line,
+                        index_bits=math.ceil(index / max(nnz, 1)),
+                        **common,
+                    )
                 )
-            )
+            else:
+                taps = g("n_chan") * g("n_filt") * g("taps_height") * g("taps_width")
+                n = g("n_chan") * g("n_filt") * g("filt_height") * g("filt_width")
+                shapes.append(
+                    LayerShape(
+                        layer.name,
+                        "Conv2DTranspose",
+                        layer.n_mult,
+                        n,
+                        taps,
+                        steps,
+                        reads,
+                        line_buffer_bits=line,
+                        **common,
+                    )
+                )
     return shapes
 
 
@@ -138,10 +182,10 @@ def layer_cost(shape: LayerShape, reuse_factor: int) -> LayerCost:
     lut = mults * shape.accum_bits + (
         0 if dsp_mult else mults * shape.weight_bits * shape.input_bits
     )
-    weight_bits = shape.n_weights * shape.weight_bits
+    weight_bits = shape.n_weights * (shape.weight_bits + shape.index_bits)
     if rf >= BRAM_MIN_DEPTH:
         bram = max(
-            math.ceil(mults * shape.weight_bits / BRAM18_PORT_BITS),
+            math.ceil(mults * (shape.weight_bits + shape.index_bits) / BRAM18_PORT_BITS),
             math.ceil(weight_bits / BRAM18_BITS),
         )
         ff = 0

@@ -49,9 +49,9 @@ def _reuse_for(shape: LayerShape, interval: int, valid: dict[str, list[int]]) ->
     if shape.kind == "Conv2DTranspose":
         rf = max(1, (interval - shape.read_cycles) // shape.steps)
         return min(rf, shape.mults_per_step)
-    options = [rf for rf in valid.get(shape.name, [1]) if rf <= interval] or [
-        min(valid.get(shape.name, [1]))
-    ]
+    if shape.name not in valid:  # fpgagan's kernels take any reuse factor
+        return max(1, min(interval, shape.mults_per_step))
+    options = [rf for rf in valid[shape.name] if rf <= interval] or [min(valid[shape.name])]
     return max(options)
 
 

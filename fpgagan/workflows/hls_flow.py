@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import hls4ml
+from hls4ml.model.layers import Dense
 import numpy as np
 import torch
 
@@ -118,7 +119,7 @@ def _plan(hw_model, board: Board, cfg: HlsFlowConfig, workdir: Path) -> Plan:
             probe.graph[s.name].get_attr("n_in"), probe.graph[s.name].get_attr("n_out")
         )
         for s in shapes
-        if s.kind == "Dense"
+        if isinstance(probe.graph[s.name], Dense)  # hls4ml's Dense accepts only some reuse factors
     }
     clocked = dataclasses.replace(board, clock_mhz=cfg.clock_mhz) if cfg.clock_mhz else board
     return make_plan(shapes, clocked, valid, fixed=dict(cfg.reuse))
