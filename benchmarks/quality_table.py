@@ -12,8 +12,12 @@ import argparse
 import json
 from pathlib import Path
 
-RECIPES = [("default", "W4A8 dense"), ("w4a8-sparse50", "W4A8 50% sparse"), ("w4a8-sparse75", "W4A8 75% sparse"),
-           ("w4a8-sparse90", "W4A8 90% sparse")]
+RECIPES = [
+    ("default", "W4A8 dense"),
+    ("w4a8-sparse50", "W4A8 50% sparse"),
+    ("w4a8-sparse75", "W4A8 75% sparse"),
+    ("w4a8-sparse90", "W4A8 90% sparse"),
+]
 TARGET_75 = 1.25
 
 
@@ -30,7 +34,9 @@ def main() -> None:
         m = json.loads(path.read_text())
         teacher, floor = m["teacher"], m["floor"]
         rows.append((label, m["qat"]["fid"], m["qat"]["is"], m["qat"]["fid"] / m["teacher"]["fid"]))
-    print("FID-FMNIST (fpgagan's own Fashion-MNIST features, not Inception; 10,000 samples vs the test split)")
+    print(
+        "FID-FMNIST (fpgagan's own Fashion-MNIST features, not Inception; 10,000 samples vs the test split)"
+    )
     print(f"{'model':22} {'FID-FMNIST':>11} {'IS':>6} {'/ teacher':>10}")
     if teacher:
         print(f"{'float teacher':22} {teacher['fid']:11.2f} {teacher['is']:6.2f} {1.0:10.3f}")
@@ -41,7 +47,9 @@ def main() -> None:
             print(f"{label:22} {fid:11.2f} {is_:6.2f} {ratio:10.3f}")
     if floor:
         print(f"{'floor (train vs test)':22} {floor['fid']:11.2f} {floor['is']:6.2f}")
-    r75 = next((r for label, _, _, r in rows if label.startswith("W4A8 75%") and r is not None), None)
+    r75 = next(
+        (r for label, _, _, r in rows if label.startswith("W4A8 75%") and r is not None), None
+    )
     if r75 is not None:
         print(f"75% sparse / teacher: {r75:.3f}x (target <= {TARGET_75}x)")
 

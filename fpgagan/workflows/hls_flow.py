@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import hls4ml
-from hls4ml.model.layers import Dense
 import numpy as np
 import torch
+from hls4ml.model.layers import Dense
 
 from fpgagan.boards import Board, get_board
 from fpgagan.compress.gan import generate
