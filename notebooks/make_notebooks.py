@@ -54,7 +54,9 @@ NOTEBOOKS = {
             + "from pathlib import Path\nfrom fpgagan.config import TrainQatConfig, load_yaml\n"
             "from fpgagan.workflows.train_qat import summary, train_qat\n"
             "cfg = load_yaml(TrainQatConfig, 'configs/tiny.yaml' if SMALL else 'configs/default.yaml')\n"
-            "result = train_qat(cfg, Path('runs/nb-' + cfg.name))\nprint(summary(result.metrics))"
+            "import tempfile  # small runs train from scratch in a fresh folder\n"
+            "run_dir = Path(tempfile.mkdtemp(prefix='fpgagan-nb-')) if SMALL else Path('runs') / cfg.name\n"
+            "result = train_qat(cfg, run_dir)\nprint(summary(result.metrics))"
         ),
         new_markdown_cell("Samples of the last QAT epoch:"),
         new_code_cell(
