@@ -16,6 +16,10 @@ from fpgagan.models import (
 )
 
 
+# batch-norm folding changes only the float32 evaluation order of scale-then-add; outputs are O(1)
+FOLD_ATOL = 1e-5
+
+
 def _warm(gen, n=3):
     gen.train()
     for _ in range(n):
@@ -67,7 +71,7 @@ def test_batch_norm_folding_preserves_the_function():
     z = torch.randn(32, teacher.spec.latent_dim)
     with torch.no_grad():
         torch.testing.assert_close(
-            folded(z), teacher(z), atol=1e-5, rtol=0
+            folded(z), teacher(z), atol=FOLD_ATOL, rtol=0
         )  # float32 re-association only
     assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in folded.modules())
 
