@@ -15,7 +15,6 @@ from fpgagan.models import (
     generator_spec,
 )
 
-
 # batch-norm folding changes only the float32 evaluation order of scale-then-add; outputs are O(1)
 FOLD_ATOL = 1e-5
 
