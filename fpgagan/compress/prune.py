@@ -15,7 +15,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from fpgagan.models import Generator, GeneratorSpec
+from fpgagan.models import Generator
 from fpgagan.models.discriminator import Discriminator
 
 Scope = Literal["layer", "global"]
@@ -121,7 +121,3 @@ def prune_channels(gen: Generator, keep_ratio: float) -> Generator:
         deconv.weight.copy_(w)
         deconv.bias.copy_(b)
     return small.eval()
-
-
-def channel_counts(spec: GeneratorSpec) -> list[int]:
-    return [c for c, _ in spec.stage_channels()]

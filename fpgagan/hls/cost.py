@@ -64,10 +64,6 @@ class LayerCost:
         """Bit operations: MACs x weight bits x input bits (Baskin et al.'s first-order BOPs)."""
         return self.macs * self.weight_bits * self.input_bits
 
-    @property
-    def weight_memory_bits(self) -> int:
-        return self.n_weights * self.weight_bits
-
 
 @dataclasses.dataclass(frozen=True)
 class LayerShape:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Callable
 
 import numpy as np
 import scipy.linalg
@@ -89,15 +88,3 @@ class QualityScorer:
     def scores(self, images: torch.Tensor) -> dict[str, float]:
         feats, probs = features_and_probs(self.model, images)
         return {"fid": frechet_distance(stats(feats), self.reference), "is": inception_score(probs)}
-
-
-def generator_scorer(
-    scorer: QualityScorer,
-    n: int,
-    latent_dim: int,
-    seed: int,
-    generate: Callable[[torch.Tensor], torch.Tensor],
-) -> Callable[[], float]:
-    """A zero-argument FID of ``generate`` on ``n`` fixed latents (used for model selection)."""
-    z = torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
-    return lambda: scorer.fid(generate(z))

@@ -121,8 +121,7 @@ def _plan(hw_model, board: Board, cfg: HlsFlowConfig, workdir: Path) -> Plan:
         for s in shapes
         if isinstance(probe.graph[s.name], Dense)  # hls4ml's Dense accepts only some reuse factors
     }
-    clocked = dataclasses.replace(board, clock_mhz=cfg.clock_mhz) if cfg.clock_mhz else board
-    return make_plan(shapes, clocked, valid, fixed=dict(cfg.reuse))
+    return make_plan(shapes, board, valid, fixed=dict(cfg.reuse))
 
 
 def _per_layer_errors(csim, src: ModelSource, z: np.ndarray) -> list[dict[str, Any]]:
@@ -215,6 +214,8 @@ def _remove_artefacts(out_dir: Path) -> None:
 
 
 def _run(board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start) -> dict[str, Any]:
+    if cfg.clock_mhz:  # the override holds for the plan, the project and the report alike
+        board = dataclasses.replace(board, clock_mhz=cfg.clock_mhz)
     plan = _plan(hw_model, board, cfg, out_dir / ".plan")
     shutil.rmtree(out_dir / ".plan", ignore_errors=True)
     opts = HlsOptions(
@@ -222,7 +223,7 @@ def _run(board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start
         strategy=cfg.strategy,
         backend=board.backend,
         part=board.part,
-        clock_period=1000.0 / (cfg.clock_mhz or board.clock_mhz),
+        clock_period=board.clock_period_ns,
         board=board.name if board.backend == "VivadoAccelerator" else None,
         interface=board.interface if board.backend == "VivadoAccelerator" else None,
         layer_reuse=plan.reuse,
