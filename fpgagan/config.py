@@ -98,14 +98,30 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
     raise ConfigError(f"{where}: unsupported config type {tp}")  # pragma: no cover
 
 
-def to_dict(cfg: Any) -> Any:
-    """Plain-data view of a config (for JSON artefacts and checkpoints)."""
+def _default_of(field: dataclasses.Field) -> Any:
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return dataclasses.MISSING
+
+
+def to_dict(cfg: Any, skip_defaults: bool = False) -> Any:
+    """Plain-data view of a config (for JSON artefacts and checkpoints).
+
+    ``skip_defaults`` leaves out fields equal to their default, at every level: a fingerprint made
+    from it survives the addition of new defaulted fields.
+    """
     if dataclasses.is_dataclass(cfg):
-        return {f.name: to_dict(getattr(cfg, f.name)) for f in dataclasses.fields(cfg)}
+        return {
+            f.name: to_dict(getattr(cfg, f.name), skip_defaults)
+            for f in dataclasses.fields(cfg)
+            if not (skip_defaults and getattr(cfg, f.name) == _default_of(f))
+        }
     if isinstance(cfg, typing.Mapping):
-        return {k: to_dict(v) for k, v in cfg.items()}
+        return {k: to_dict(v, skip_defaults) for k, v in cfg.items()}
     if isinstance(cfg, tuple):
-        return [to_dict(v) for v in cfg]
+        return [to_dict(v, skip_defaults) for v in cfg]
     if isinstance(cfg, enum.Enum):
         return cfg.value
     return cfg
@@ -154,7 +170,14 @@ class Precision:
 
     ``input_bits``/``input_range``: the latent is quantized to a signed fixed-point type covering
     [-input_range, input_range).  ``output_bits``: the quantized hard-tanh on the image.
-    ``layers`` overrides weight/activation bits per layer name (e.g. ``fc``, ``deconv1``).
+    ``layers`` overrides weight/activation bits per layer name (e.g. ``fc``, ``deconv1``);
+    ``first_last`` sets the first and last weight layer (unless ``layers`` names them), the
+    layers most sensitive to low precision.
+
+    ``weight_range``: ``narrow`` integers are symmetric, ``[-(2^(b-1) - 1), 2^(b-1) - 1]``, so
+    2-bit weights are *ternary* ``{-s, 0, +s}``; ``full`` uses every code, ``[-2^(b-1), 2^(b-1) - 1]``
+    (2 bits: ``{-2s, -s, 0, +s}``).  1-bit weights are always binary ``{-s, +s}``.
+    ``weight_scaling``: one power-of-two scale per tensor, or one per output channel.
     """
 
     weight_bits: int = 4
@@ -162,6 +185,9 @@ class Precision:
     input_bits: int = 8
     input_range: float = 4.0
     output_bits: int = 8
+    weight_range: typing.Literal["narrow", "full"] = "narrow"
+    weight_scaling: typing.Literal["per-tensor", "per-channel"] = "per-tensor"
+    first_last: LayerPrecision | None = None
     layers: dict[str, LayerPrecision] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -172,17 +198,31 @@ class Precision:
         if self.input_range <= 0 or 2 ** round(_log2(self.input_range)) != self.input_range:
             raise ValueError(f"input_range must be a power of two, got {self.input_range}")
 
-    def weight_bits_of(self, layer: str) -> int:
-        o = self.layers.get(layer)
-        return o.weight_bits if o is not None and o.weight_bits is not None else self.weight_bits
+    def _override(self, layer: str, field: str, first_last: tuple[str, ...]) -> int:
+        for o in (
+            self.layers.get(layer),
+            self.first_last if layer in first_last else None,
+        ):
+            if o is not None and getattr(o, field) is not None:
+                return getattr(o, field)
+        return getattr(self, field)
 
-    def act_bits_of(self, layer: str) -> int:
-        o = self.layers.get(layer)
-        return o.act_bits if o is not None and o.act_bits is not None else self.act_bits
+    def weight_bits_of(self, layer: str, first_last: tuple[str, ...] = ()) -> int:
+        """Weight bits of ``layer``; ``first_last`` names the model's first and last weight layer."""
+        return self._override(layer, "weight_bits", first_last)
+
+    def act_bits_of(self, layer: str, first_last: tuple[str, ...] = ()) -> int:
+        return self._override(layer, "act_bits", first_last)
 
     @property
     def tag(self) -> str:
-        return f"W{self.weight_bits}A{self.act_bits}"
+        """``W4A8``; ``TA8`` for ternary (2-bit narrow) weights; ``+`` marks per-layer overrides,
+        ``pc`` per-channel scales."""
+        ternary = self.weight_bits == 2 and self.weight_range == "narrow"
+        w = "T" if ternary else f"W{self.weight_bits}"
+        pc = "pc" if self.weight_scaling == "per-channel" else ""
+        mixed = "+" if self.layers or self.first_last else ""
+        return f"{w}A{self.act_bits}{pc}{mixed}"
 
 
 def _log2(x: float) -> float:
@@ -255,18 +295,47 @@ class PruneConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class StudentConfig:
+    """The generator QAT trains when it is not the teacher's own shape or start.
+
+    ``width``: hidden channels as a fraction of the teacher's (0.5 = half width).  ``init``:
+    ``teacher`` keeps the teacher's highest-L1 channels (structured pruning of the batch-norm-folded
+    teacher, as in GAN Slimming) and starts from the teacher's discriminator; ``scratch`` starts
+    generator and discriminator from random weights (the baseline distillation is measured against).
+    """
+
+    width: float = 1.0
+    init: typing.Literal["teacher", "scratch"] = "teacher"
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.width <= 1.0:
+            raise ValueError(f"width must be in (0, 1], got {self.width}")
+
+
+@dataclasses.dataclass(frozen=True)
 class QatConfig:
+    """Low-bit generator training from the teacher.
+
+    The generator loss is GAN Compression's (Li et al. 2020):
+    ``L = L_gan + pixel_weight * L_pix + feature_weight * L_feat``, with ``L_pix`` the mean
+    ``|G_q(z) - G_teacher(z)|`` and ``L_feat`` the mean squared error between the teacher's hidden
+    maps and the student's, mapped to the teacher's channels by learned 1x1 convolutions.
+    """
+
     epochs: int = 4
     optim: OptimConfig = OptimConfig(lr_g=1e-4, lr_d=1e-4)
     precision: Precision = Precision()
     discriminator_precision: Precision | None = None  # None: float discriminator
-    pixel_weight: float = 0.0  # weight of mean |G_q(z) - G_teacher(z)| in the generator loss
+    pixel_weight: float = 0.0
+    feature_weight: float = 0.0
+    student: StudentConfig = StudentConfig()
     prune: PruneConfig | None = None
 
     def __post_init__(self) -> None:
         _check_range("epochs", self.epochs, 1, 10_000)
-        if self.pixel_weight < 0:
-            raise ValueError(f"pixel_weight must be >= 0, got {self.pixel_weight}")
+        for name in ("pixel_weight", "feature_weight"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -288,7 +357,7 @@ class TrainQatConfig:
     data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
     teacher: TeacherConfig = TeacherConfig()
-    qat: QatConfig = QatConfig()
+    qat: QatConfig | None = QatConfig()  # None: the float teacher is the result
     eval: EvalConfig = EvalConfig()
 
     def __post_init__(self) -> None:

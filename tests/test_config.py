@@ -61,4 +61,5 @@ def test_missing_and_malformed_files(tmp_path):
 
 
 def test_precision_tag():
-    assert Precision(weight_bits=2, act_bits=4).tag == "W2A4"
+    assert Precision(weight_bits=2, act_bits=4).tag == "TA4"
+    assert Precision(weight_bits=2, act_bits=4, weight_range="full").tag == "W2A4"

@@ -31,6 +31,7 @@ from fpgagan.export.transforms import (
     AbsorbTransposeIntoMatMul,
     ConvTransposeToChannelsLast,
     GiveGemmZeroBias,
+    PerChannelScalesToTensor,
 )
 from fpgagan.io import atomic_path, provenance
 from fpgagan.models import Generator
@@ -45,6 +46,7 @@ def clean_for_hls(model: ModelWrapper) -> ModelWrapper:
     model = cleanup_model(model)
     model = model.transform(InferShapes())
     model = model.transform(GiveGemmZeroBias())
+    model = model.transform(PerChannelScalesToTensor())
     with warnings.catch_warnings():
         # it checks the opset of the first opset_import entry, which Brevitas sets to qonnx's
         warnings.filterwarnings("ignore", message="The GemmToMatMul transformation only offers")

@@ -90,6 +90,15 @@ class Generator(nn.Module):
         else:
             p = precision
             names = s.layer_names()
+            ends = (names[0], names[-1])
+
+            def wq(name: str):
+                return q.weight_quant(
+                    p.weight_bits_of(name, ends),
+                    narrow=p.weight_range == "narrow",
+                    per_channel=p.weight_scaling == "per-channel",
+                )
+
             self.inp = qnn.QuantIdentity(
                 act_quant=q.signed_range_quant(p.input_bits, p.input_range),
                 return_quant_tensor=True,
@@ -98,7 +107,7 @@ class Generator(nn.Module):
                 s.latent_dim,
                 fc_out,
                 bias=True,
-                weight_quant=q.weight_quant(p.weight_bits_of("fc")),
+                weight_quant=wq("fc"),
                 bias_quant=q.bias_quant(),
             )
             self.deconvs = nn.ModuleList(
@@ -109,14 +118,16 @@ class Generator(nn.Module):
                     2,
                     1,
                     bias=True,
-                    weight_quant=q.weight_quant(p.weight_bits_of(name)),
+                    weight_quant=wq(name),
                     bias_quant=q.bias_quant(),
                 )
                 for (ci, co), name in zip(stages, names[1:], strict=True)
             )
             # act i follows weight layer i (fc, deconv1, ...); its bits are that layer's act_bits
             self.acts = nn.ModuleList(
-                qnn.QuantReLU(act_quant=q.relu_quant(p.act_bits_of(name)), return_quant_tensor=True)
+                qnn.QuantReLU(
+                    act_quant=q.relu_quant(p.act_bits_of(name, ends)), return_quant_tensor=True
+                )
                 for name in names[:-1]
             )
             self.out_act = qnn.QuantHardTanh(
@@ -132,11 +143,22 @@ class Generator(nn.Module):
         return self.precision is not None
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.forward_features(z)[0]
+
+    def forward_features(self, z: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """The image and every hidden map after its activation (N, C_i, H_i, W_i), as tensors."""
         s = self.spec
         x = self.acts[0](self.fc_bn(self.fc(self.inp(z))))
         x = x.reshape(-1, s.hidden_channels()[0], s.start_size, s.start_size)
+        features = [_value(x)]
         for i, deconv in enumerate(self.deconvs):
             x = deconv(x)
             if i < len(self.bns):
                 x = self.acts[i + 1](self.bns[i](x))
-        return self.out_act(x)
+                features.append(_value(x))
+        return _value(self.out_act(x)), features
+
+
+def _value(x) -> torch.Tensor:
+    """The tensor of a Brevitas QuantTensor (or ``x`` itself)."""
+    return getattr(x, "value", x)

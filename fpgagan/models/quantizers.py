@@ -4,10 +4,12 @@ Every quantizer here has a power-of-two scale (fixed point), so that each QONNX 
 exporter writes maps onto an ``ap_fixed`` type exactly.  Callers ask for bit widths; they never see
 Brevitas injectors.
 
-- weights, 2-8 bits: signed narrow-range integers, a learned per-tensor power-of-two scale
-  initialised from the weights by minimising the quantization MSE (a max-based scale wastes most
-  levels of a 4-bit grid on the few largest weights);
-- weights, 1 bit: binary ``{-s, +s}`` with ``s`` the power of two nearest to mean ``|w|``;
+- weights, 2-8 bits: signed integers (narrow range by default: 2 bits = ternary), a learned
+  power-of-two scale per tensor or per output channel, initialised from the weights by minimising
+  the quantization MSE (a max-based scale wastes most levels of a 4-bit grid on the few largest
+  weights);
+- weights, 1 bit: binary ``{-s, +s}`` with ``s`` the power of two nearest to mean ``|w|`` (per
+  tensor only);
 - ReLU activations: unsigned integers, scale learned from runtime statistics, rounded up to 2^k;
 - input and output: signed integers over a fixed range ``[-r, r)`` (constant scale ``r / 2^(b-1)``);
 - biases: 32-bit integers in the accumulator's scale (input scale x weight scale), so a bias add is
@@ -22,6 +24,7 @@ from brevitas.core.function_wrapper.ops_ste import RoundSte
 from brevitas.inject.enum import RestrictValueType, ScalingImplType, StatsOp
 from brevitas.quant import (
     Int8ActPerTensorFixedPoint,
+    Int8WeightPerChannelFixedPointMSE,
     Int8WeightPerTensorFixedPointMSE,
     Int32Bias,
     SignedBinaryWeightPerTensorConst,
@@ -38,10 +41,15 @@ def _check(kind: str, bits: int, lo_hi: tuple[int, int]) -> None:
         raise ModelError(f"{kind} bits must be in [{lo}, {hi}], got {bits}")
 
 
-def weight_quant(bits: int) -> Any:
-    """Power-of-two per-tensor weight quantizer with ``bits`` bits (1 = binary)."""
+def weight_quant(bits: int, narrow: bool = True, per_channel: bool = False) -> Any:
+    """Power-of-two weight quantizer with ``bits`` bits (1 = binary; 2 and ``narrow`` = ternary)."""
     _check("weight", bits, WEIGHT_BITS)
     if bits == 1:
+        if per_channel:
+            # QONNX writes binary weights as BipolarQuant, which has no fixed-point per-channel form
+            raise ModelError(
+                "per-channel scales need weights of 2 bits or more (binary: per-tensor)"
+            )
         return SignedBinaryWeightPerTensorConst.let(
             scaling_impl_type=ScalingImplType.STATS,
             scaling_stats_op=StatsOp.AVE,
@@ -49,7 +57,8 @@ def weight_quant(bits: int) -> Any:
             restrict_value_float_to_int_impl=RoundSte,
             scaling_min_val=2.0**-16,
         )
-    return Int8WeightPerTensorFixedPointMSE.let(bit_width=bits)
+    base = Int8WeightPerChannelFixedPointMSE if per_channel else Int8WeightPerTensorFixedPointMSE
+    return base.let(bit_width=bits, narrow_range=narrow)
 
 
 def relu_quant(bits: int) -> Any:

@@ -35,7 +35,15 @@ def test_execute_onnx_equals_brevitas_for_every_registered_generator(name):
         Precision(
             weight_bits=8, act_bits=8, layers={"deconv2": LayerPrecision(weight_bits=3, act_bits=5)}
         ),
+        Precision(weight_bits=2, act_bits=4, weight_range="full"),
+        Precision(
+            weight_bits=2,
+            act_bits=4,
+            weight_scaling="per-channel",
+            first_last=LayerPrecision(weight_bits=8, act_bits=8),
+        ),
     ],
+    ids=lambda p: p.tag,
 )
 def test_bit_exact_across_precisions(precision):
     gen = _calibrated("dcgan-tiny", precision)
