@@ -38,12 +38,13 @@ def _cmd_train_qat(args: argparse.Namespace) -> int:
     cfg = load_yaml(TrainQatConfig, args.config)
     run_dir = Path(args.out) if args.out else Path("runs") / cfg.name
     result = train_qat(cfg, run_dir, data_root=args.data_dir)
-    check = export_checkpoint(run_dir / "generator.pt", run_dir / "generator.onnx")
     print(summary(result.metrics))
-    print(
-        f"QONNX: {run_dir / 'generator.onnx'} (execute_onnx == Brevitas on "
-        f"{check.n_latents} latents: {check.mismatches} mismatches)"
-    )
+    if cfg.qat is not None:  # a float-only recipe has nothing to export to QONNX
+        check = export_checkpoint(run_dir / "generator.pt", run_dir / "generator.onnx")
+        print(
+            f"QONNX: {run_dir / 'generator.onnx'} (execute_onnx == Brevitas on "
+            f"{check.n_latents} latents: {check.mismatches} mismatches)"
+        )
     print(
         f"run folder: {run_dir}  (training {result.metrics['training_s']:.0f} s over all epochs; "
         f"this run {result.metrics['wall_s']:.0f} s)"

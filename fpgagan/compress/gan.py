@@ -9,16 +9,21 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from fpgagan.compress.distill import Distiller
 from fpgagan.config import OptimConfig
 from fpgagan.models import Discriminator, Generator
 
 
 def make_optimizers(
-    gen: Generator, disc: Discriminator, cfg: OptimConfig
+    gen: Generator, disc: Discriminator, cfg: OptimConfig, distiller: Distiller | None = None
 ) -> tuple[torch.optim.Adam, torch.optim.Adam]:
+    """Adam for G (with the distiller's feature mappings, which train alongside it) and for D."""
     betas = (cfg.beta1, cfg.beta2)
+    g_params = list(gen.parameters())
+    if distiller is not None:
+        g_params += list(distiller.parameters())
     return (
-        torch.optim.Adam(gen.parameters(), lr=cfg.lr_g, betas=betas),
+        torch.optim.Adam(g_params, lr=cfg.lr_g, betas=betas),
         torch.optim.Adam(disc.parameters(), lr=cfg.lr_d, betas=betas),
     )
 
@@ -43,18 +48,16 @@ def train_epoch(
     batch_size: int,
     rng: torch.Generator,
     desc: str = "epoch",
-    teacher: Generator | None = None,
-    pixel_weight: float = 0.0,
+    distiller: Distiller | None = None,
     after_g_step: Callable[[], None] | None = None,
 ) -> EpochLosses:
     """Train G and D for one pass over ``images`` (N, 1, 28, 28) in [-1, 1].
 
-    With a ``teacher`` and ``pixel_weight`` > 0 the generator also minimises
-    ``pixel_weight * mean |G(z) - teacher(z)|`` on the same latents (output distillation).
+    With a ``distiller`` the generator also minimises its teacher terms on the same latents.
     ``after_g_step`` runs after every generator update (pruning re-applies its masks there).
     """
-    if teacher is not None:
-        teacher.eval()
+    if distiller is not None:
+        distiller.train()
     gen.train()
     disc.train()
     bce = nn.BCEWithLogitsLoss()
@@ -67,16 +70,14 @@ def train_epoch(
         z = torch.randn(len(real), gen.spec.latent_dim, generator=rng)
         ones = torch.ones(len(real))
         zeros = torch.zeros(len(real))
-        fake = gen(z)
+        fake, features = gen.forward_features(z)
         loss_d = bce(disc(real), ones) + bce(disc(fake.detach()), zeros)
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
         loss_g = bce(disc(fake), ones)
-        if teacher is not None and pixel_weight > 0:
-            with torch.no_grad():
-                target = teacher(z)
-            loss_g = loss_g + pixel_weight * (fake - target).abs().mean()
+        if distiller is not None:
+            loss_g = loss_g + distiller.loss(z, fake, features)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()

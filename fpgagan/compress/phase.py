@@ -20,6 +20,7 @@ from typing import Any
 
 import torch
 
+from fpgagan.compress.distill import Distiller
 from fpgagan.compress.gan import epoch_rng, generate, make_optimizers, train_epoch
 from fpgagan.config import OptimConfig, to_dict
 from fpgagan.errors import CheckpointError
@@ -32,6 +33,7 @@ from fpgagan.models.checkpoint import (
     read_checkpoint,
     save_generator,
 )
+from fpgagan.models.quantizers import load_stats_collection_state, stats_collection_state
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,6 @@ class PhaseSpec:
     max_epochs: int
     min_epochs: int
     patience: int  # epochs without improvement before stopping
-    pixel_weight: float = 0.0  # output distillation from the teacher (see train_epoch)
     select_from_epoch: int = (
         1  # earlier epochs are never selected (e.g. before pruning reached its target)
     )
@@ -84,15 +85,19 @@ def run_phase(
     images: torch.Tensor,
     score: Score,
     sample_z: torch.Tensor,
-    teacher: Generator | None = None,
+    distiller: Distiller | None = None,
     masks_for_epoch: Callable[[int], Callable[[], None]] | None = None,
 ) -> PhaseResult:
-    """Train ``gen``/``disc`` per ``spec``, resuming from ``run_dir`` when a matching state exists."""
+    """Train ``gen``/``disc`` per ``spec``, resuming from ``run_dir`` when a matching state exists.
+
+    A ``distiller`` adds its teacher terms to the generator loss; its feature mappings are trained
+    and checkpointed with the generator.
+    """
     state_path = run_dir / f"{spec.name}.state.pt"
-    opt_g, opt_d = make_optimizers(gen, disc, spec.optim)
     history: list[dict[str, float]] = []
     best: dict[str, Any] | None = None
     start = 0
+    state = None
     if state_path.exists():
         state = read_checkpoint(state_path)
         if state.get("fingerprint") != spec.fingerprint():
@@ -102,6 +107,14 @@ def run_phase(
             )
         gen.load_state_dict(state["generator"]["state_dict"])
         disc.load_state_dict(state["discriminator"])
+        for module, key in ((gen, "gen_stats"), (disc, "disc_stats")):
+            load_stats_collection_state(module, state.get(key, {}))
+        if distiller is not None:
+            distiller.mappings.load_state_dict(state["mappings"])
+    # optimizers only now: Brevitas replaces weight-scale Parameters when a state dict is loaded,
+    # and an optimizer made earlier would hold the stale ones (and never train the scales)
+    opt_g, opt_d = make_optimizers(gen, disc, spec.optim, distiller)
+    if state is not None:
         opt_g.load_state_dict(state["opt_g"])
         opt_d.load_state_dict(state["opt_d"])
         history, best, start = state["history"], state["best"], state["epoch"]
@@ -124,8 +137,7 @@ def run_phase(
             spec.batch_size,
             epoch_rng(spec.seed, epoch),
             desc=f"{spec.name} {epoch + 1}/{spec.max_epochs}",
-            teacher=teacher,
-            pixel_weight=spec.pixel_weight,
+            distiller=distiller,
             after_g_step=after_g_step,
         )
         train_s = time.perf_counter() - t0
@@ -153,7 +165,10 @@ def run_phase(
         done = epoch + 1 == spec.max_epochs or (
             epoch + 1 >= spec.min_epochs and stale >= spec.patience
         )
-        _save_state(state_path, spec, gen, disc, opt_g, opt_d, epoch + 1, history, best, done)
+        mappings = distiller.mappings.state_dict() if distiller is not None else {}
+        _save_state(
+            state_path, spec, gen, disc, mappings, opt_g, opt_d, epoch + 1, history, best, done
+        )
         log.info(
             "%s epoch %d: val FID-FMNIST %.2f (best %s), %.0f s",
             spec.name,
@@ -172,7 +187,7 @@ def _detached(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 
 def _save_state(
-    path: Path, spec: PhaseSpec, gen, disc, opt_g, opt_d, epoch, history, best, done
+    path: Path, spec: PhaseSpec, gen, disc, mappings, opt_g, opt_d, epoch, history, best, done
 ) -> None:
     state = {
         "fingerprint": spec.fingerprint(),
@@ -180,6 +195,10 @@ def _save_state(
         "done": done,
         "generator": generator_record(gen, spec.generator_name),
         "discriminator": _detached(disc.state_dict()),
+        "mappings": _detached(mappings),
+        # Brevitas activation scales still collecting statistics (not in their state_dict)
+        "gen_stats": stats_collection_state(gen),
+        "disc_stats": stats_collection_state(disc),
         "opt_g": opt_g.state_dict(),
         "opt_d": opt_d.state_dict(),
         "history": history,

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from brevitas.core.function_wrapper.ops_ste import RoundSte
+from brevitas.core.scaling.standalone import ParameterFromRuntimeStatsScaling
 from brevitas.inject.enum import RestrictValueType, ScalingImplType, StatsOp
 from brevitas.quant import (
     Int8ActPerTensorFixedPoint,
@@ -30,6 +32,7 @@ from brevitas.quant import (
     SignedBinaryWeightPerTensorConst,
     Uint8ActPerTensorFixedPoint,
 )
+from torch import nn
 
 from fpgagan.config import ACT_BITS, WEIGHT_BITS
 from fpgagan.errors import ModelError
@@ -88,3 +91,39 @@ def signed_act_quant(bits: int) -> Any:
 def bias_quant() -> Any:
     """Bias in the accumulator's scale, 32 bits: exact when added in fixed point."""
     return Int32Bias
+
+
+def _runtime_stats_modules(model: nn.Module) -> dict[str, ParameterFromRuntimeStatsScaling]:
+    return {
+        name: m
+        for name, m in model.named_modules()
+        if isinstance(m, ParameterFromRuntimeStatsScaling)
+    }
+
+
+def stats_collection_state(model: nn.Module) -> dict[str, Any]:
+    """Activation scales still collecting runtime statistics: their step counter and running stats.
+
+    Brevitas keeps these outside ``state_dict`` (loading a state dict ends the collection), so a
+    training run resumed mid-collection would otherwise diverge from an unbroken one.
+    """
+    return {
+        name: {
+            "counter": int(m.counter),
+            "buffer": m.buffer.detach().clone(),
+            "value": m.value.detach().clone(),
+        }
+        for name, m in _runtime_stats_modules(model).items()
+        if m.counter <= m.collect_stats_steps
+    }
+
+
+@torch.no_grad()
+def load_stats_collection_state(model: nn.Module, state: dict[str, Any]) -> None:
+    """Restore what :func:`stats_collection_state` saved (after ``load_state_dict``)."""
+    modules = _runtime_stats_modules(model)
+    for name, s in state.items():
+        m = modules[name]
+        m.counter = s["counter"]
+        m.buffer.copy_(s["buffer"])
+        m.value.copy_(s["value"])

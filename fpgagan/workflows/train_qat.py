@@ -16,9 +16,16 @@ from typing import Any
 
 import torch
 
+from fpgagan.compress.distill import Distiller
 from fpgagan.compress.gan import generate
 from fpgagan.compress.phase import PhaseSpec, export_best, run_phase
-from fpgagan.compress.prune import MaskSet, magnitude_masks, polynomial_sparsity, weight_layers
+from fpgagan.compress.prune import (
+    MaskSet,
+    magnitude_masks,
+    polynomial_sparsity,
+    prune_channels,
+    weight_layers,
+)
 from fpgagan.config import QatConfig, TrainQatConfig, to_dict
 from fpgagan.data import load_images
 from fpgagan.errors import CheckpointError
@@ -134,21 +141,74 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
     t_res = run_phase(teacher_spec, run_dir, teacher, disc, train_x, val_fid, sample_z)
     export_best(t_res, run_dir / f"{TEACHER}.pt", cfg.model.generator, {"phase": TEACHER})
 
-    # ---- low-bit student, initialised from the folded teacher and its discriminator
-    torch.manual_seed(cfg.seed + 1)
-    q = cfg.qat
-    student = build_generator(cfg.model.generator, q.precision)
-    student.load_state_dict(fold_batch_norm(t_res.generator).state_dict(), strict=False)
-    qdisc = build_discriminator(cfg.model.discriminator, q.discriminator_precision)
-    qdisc.load_state_dict(t_res.discriminator_state, strict=False)
-    masks_for_epoch, select_from = _pruning(q, student, qdisc)
-    setup = {
-        "teacher": teacher_spec.fingerprint(),
-        "precision": to_dict(q.precision),
-        "disc_precision": to_dict(q.discriminator_precision),
+    teacher_scores = test_scorer.scores(generate(t_res.generator, test_z))
+    metrics: dict[str, Any] = {
+        "metric": METRIC_NAME,
+        "metric_note": METRIC_NOTE,
+        "n_samples": n_eval,
+        "floor": floor,
+        "teacher": {**teacher_scores, "epochs": t_res.best_epoch, "history": t_res.history},
+        "qat": None,
     }
-    if q.prune is not None:
-        setup["prune"] = to_dict(q.prune)
+    history = list(t_res.history)
+    if cfg.qat is not None:
+        q_res = _train_student(
+            cfg, cfg.qat, run_dir, t_res, teacher_spec.fingerprint(), train_x, val_fid, sample_z
+        )
+        qat_scores = test_scorer.scores(generate(q_res.generator, test_z))
+        metrics["qat"] = {
+            **qat_scores,
+            "precision": cfg.qat.precision.tag,
+            "widths": q_res.generator.spec.hidden_channels(),
+            "epochs": q_res.best_epoch,
+            "history": q_res.history,
+        }
+        metrics["fid_ratio_qat_over_teacher"] = qat_scores["fid"] / teacher_scores["fid"]
+        history += q_res.history
+    # epochs' own time, summed over resumed runs too; wall_s is this invocation only
+    metrics["training_s"] = sum(r["train_s"] + r["eval_s"] for r in history)
+    metrics["wall_s"] = time.perf_counter() - t_start
+    metrics["provenance"] = provenance()
+    write_json_atomic(run_dir / "metrics.json", metrics)
+    return TrainQatResult(run_dir, metrics)
+
+
+def _student(cfg: TrainQatConfig, q: QatConfig, teacher: Generator) -> tuple[Generator, Any]:
+    """The low-bit student and its discriminator, from the teacher or from scratch."""
+    s = q.student
+    widths: tuple[int, ...] = ()
+    start = fold_batch_norm(teacher)
+    if s.width < 1.0:
+        start = prune_channels(start, s.width)  # the teacher's highest-L1 channels
+        widths = start.spec.widths
+    student = build_generator(cfg.model.generator, q.precision, widths=widths)
+    qdisc = build_discriminator(cfg.model.discriminator, q.discriminator_precision)
+    if s.init == "teacher":
+        student.load_state_dict(start.state_dict(), strict=False)
+    return student, qdisc
+
+
+def _train_student(
+    cfg: TrainQatConfig,
+    q: QatConfig,
+    run_dir: Path,
+    t_res,
+    teacher_fingerprint: str,
+    train_x: torch.Tensor,
+    val_fid: Callable[[Generator], float],
+    sample_z: torch.Tensor,
+):
+    """QAT of the student from the teacher phase's result (pruning and distillation as configured)."""
+    torch.manual_seed(cfg.seed + 1)
+    student, qdisc = _student(cfg, q, t_res.generator)
+    if q.student.init == "teacher":
+        qdisc.load_state_dict(t_res.discriminator_state, strict=False)
+    masks_for_epoch, select_from = _pruning(q, student, qdisc)
+    distiller = (
+        Distiller(t_res.generator, student, q.pixel_weight, q.feature_weight)
+        if q.pixel_weight > 0 or q.feature_weight > 0
+        else None
+    )
     qat_spec = PhaseSpec(
         QAT,
         cfg.model.generator,
@@ -158,9 +218,8 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
         q.epochs,
         q.epochs,
         q.epochs,
-        q.pixel_weight,
         select_from,
-        setup=setup,
+        setup={"teacher": teacher_fingerprint, "qat": to_dict(q, skip_defaults=True)},
     )
     q_res = run_phase(
         qat_spec,
@@ -170,7 +229,7 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
         train_x,
         val_fid,
         sample_z,
-        teacher=t_res.generator if q.pixel_weight > 0 else None,
+        distiller=distiller,
         masks_for_epoch=masks_for_epoch,
     )
     export_best(
@@ -179,30 +238,7 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
         cfg.model.generator,
         {"phase": QAT, "teacher": str(run_dir / f"{TEACHER}.pt")},
     )
-
-    # ---- report on the test split
-    teacher_scores = test_scorer.scores(generate(t_res.generator, test_z))
-    qat_scores = test_scorer.scores(generate(q_res.generator, test_z))
-    metrics = {
-        "metric": METRIC_NAME,
-        "metric_note": METRIC_NOTE,
-        "n_samples": n_eval,
-        "floor": floor,
-        "teacher": {**teacher_scores, "epochs": t_res.best_epoch, "history": t_res.history},
-        "qat": {
-            **qat_scores,
-            "precision": q.precision.tag,
-            "epochs": q_res.best_epoch,
-            "history": q_res.history,
-        },
-        "fid_ratio_qat_over_teacher": qat_scores["fid"] / teacher_scores["fid"],
-        # epochs' own time, summed over resumed runs too; wall_s is this invocation only
-        "training_s": sum(r["train_s"] + r["eval_s"] for r in (*t_res.history, *q_res.history)),
-        "wall_s": time.perf_counter() - t_start,
-        "provenance": provenance(),
-    }
-    write_json_atomic(run_dir / "metrics.json", metrics)
-    return TrainQatResult(run_dir, metrics)
+    return q_res
 
 
 def summary(metrics: dict[str, Any]) -> str:
@@ -213,8 +249,14 @@ def summary(metrics: dict[str, Any]) -> str:
             f"{METRIC_NAME} on {metrics['n_samples']} samples vs the test split (lower is better; floor = train vs test images)",
             f"  floor                 {METRIC_NAME} {f['fid']:8.2f}   IS {f['is']:.2f}",
             f"  float teacher         {METRIC_NAME} {metrics['teacher']['fid']:8.2f}   IS {metrics['teacher']['is']:.2f}   (epoch {metrics['teacher']['epochs']})",
-            f"  QAT {metrics['qat']['precision']:<17} {METRIC_NAME} {metrics['qat']['fid']:8.2f}   IS {metrics['qat']['is']:.2f}   (epoch {metrics['qat']['epochs']})",
-            f"  QAT / teacher         {metrics['fid_ratio_qat_over_teacher']:.3f}x",
-            f"  note: {metrics['metric_note']}",
         ]
+        + (
+            [
+                f"  QAT {metrics['qat']['precision']:<17} {METRIC_NAME} {metrics['qat']['fid']:8.2f}   IS {metrics['qat']['is']:.2f}   (epoch {metrics['qat']['epochs']})",
+                f"  QAT / teacher         {metrics['fid_ratio_qat_over_teacher']:.3f}x",
+            ]
+            if metrics["qat"] is not None
+            else []
+        )
+        + [f"  note: {metrics['metric_note']}"]
     )

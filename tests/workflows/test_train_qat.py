@@ -61,3 +61,55 @@ def test_pruned_recipe_exports_exact_zeros_and_reuses_a_teacher(repo, tmp_path, 
     a = json.loads((run / "metrics.json").read_text())["teacher"]["fid"]
     b = json.loads((tmp_path / "reuse" / "metrics.json").read_text())["teacher"]["fid"]
     assert a == b
+
+
+def test_distilled_half_width_student_resumes_to_the_same_weights(repo, tmp_path, monkeypatch):
+    import torch
+
+    import fpgagan.compress.phase as phase
+
+    cfg = repo / "configs" / "tiny_distill.yaml"
+    unbroken = tmp_path / "unbroken"
+    assert main(["train-qat", "--config", str(cfg), "--out", str(unbroken)]) == 0
+    gen, _ = load_generator(unbroken / "generator.pt")
+    assert gen.spec.hidden_channels() == [4, 2]  # half of dcgan-tiny's 8, 4
+    state = torch.load(unbroken / "qat.state.pt", weights_only=True)
+    assert len(state["mappings"]) == 4  # two 1x1 mappings (weight + bias), trained and saved
+    assert json.loads((unbroken / "metrics.json").read_text())["qat"]["widths"] == [4, 2]
+
+    # interrupt the second QAT epoch, then rerun: same weights and mappings as the unbroken run
+    real = phase.train_epoch
+
+    def interrupted(*args, **kwargs):
+        if kwargs["desc"].startswith("qat 2/"):
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    broken = tmp_path / "broken"
+    monkeypatch.setattr(phase, "train_epoch", interrupted)
+    assert main(["train-qat", "--config", str(cfg), "--out", str(broken)]) != 0  # interrupted
+    assert torch.load(broken / "qat.state.pt", weights_only=True)["epoch"] == 1
+    monkeypatch.setattr(phase, "train_epoch", real)
+    assert main(["train-qat", "--config", str(cfg), "--out", str(broken)]) == 0
+    resumed = torch.load(broken / "qat.state.pt", weights_only=True)
+    for key in ("mappings", "discriminator"):
+        for name, value in state[key].items():
+            assert torch.equal(value, resumed[key][name]), (key, name)
+    for name, value in state["generator"]["state_dict"].items():
+        assert torch.equal(value, resumed["generator"]["state_dict"][name]), name
+
+
+def test_float_only_recipe_reports_the_teacher(repo, tmp_path, capsys):
+    cfg = tmp_path / "float.yaml"
+    cfg.write_text(
+        (repo / "configs" / "tiny.yaml").read_text().split("qat:")[0]
+        + "qat: null\n"
+        + "eval:\n  n_samples: 200\n"
+    )
+    run = tmp_path / "float"
+    assert main(["train-qat", "--config", str(cfg), "--out", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "float teacher" in out and "QAT" not in out and "QONNX" not in out
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["qat"] is None and metrics["teacher"]["fid"] > 0
+    assert not (run / "generator.onnx").exists()
