@@ -11,7 +11,7 @@ MODEL       ?=
 N           ?= 1000
 PYTEST_ARGS ?=
 
-.PHONY: help venv data hls train-qat export test test-notebooks test-slow lint bench-train bench-csim golden clean
+.PHONY: help venv data hls train-qat export test test-notebooks test-slow lint bench-train bench-csim bench-compression golden clean
 
 help:
 	@echo "make hls BOARD=pynq-z2 [MODEL=x.onnx|x.pt] [N=1000]  HLS project + bit-exact csim + report (main job)"
@@ -21,6 +21,7 @@ help:
 	@echo "make test-notebooks                            run the notebooks with small settings"
 	@echo "make test-slow                                 the slow tests (full-size training and export)"
 	@echo "make bench-train                               wall time of a default training run"
+	@echo "make bench-compression [N=1000]                every recipe in configs/compression on one table (+ Pareto plot)"
 	@echo "make lint                                      ruff"
 
 $(STAMP): pyproject.toml
@@ -67,6 +68,11 @@ bench-train: $(STAMP) data
 
 bench-csim: $(STAMP) data
 	$(PY) benchmarks/bench_csim.py
+
+# trains (or reuses) every recipe, verifies each in csim on N latents; the teacher is the default's
+bench-compression: $(STAMP) data
+	$(PY) -m fpgagan train-qat --config $(CONFIG)
+	$(PY) benchmarks/bench_compression.py -n $(N)
 
 # regenerate the committed golden C-simulation outputs (only after a deliberate kernel/type change)
 golden: $(STAMP)

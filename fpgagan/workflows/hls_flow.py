@@ -24,6 +24,7 @@ from fpgagan.errors import ExportError
 from fpgagan.export import load_qonnx, reference_outputs, to_qonnx
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
 from fpgagan.hls.cost import ASSUMPTIONS, layer_shapes
+from fpgagan.hls.memory import stored_bits
 from fpgagan.hls.plan import UTILISATION, Plan, make_plan
 from fpgagan.io import provenance, write_json_atomic, write_text_atomic
 from fpgagan.models import Generator, fold_batch_norm
@@ -305,6 +306,8 @@ def _run(board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start
             "gops": cost.images_per_s * 2 * cost.total("macs") / 1e9,
             "assumptions": ASSUMPTIONS,
         },
+        # parameter bits the generated C++ declares (weights, biases, sparse indices), per layer
+        "stored_bits": stored_bits(csim.hls_model),
         "synthesis": _synthesis(csim.hls_model)
         if shutil.which("vitis_hls") or shutil.which("vivado_hls")
         else {"ran": False, "reason": "no vitis_hls / vivado_hls on PATH"},

@@ -1,0 +1,55 @@
+"""Pareto front of (compression ratio, FID) points and its plot."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+
+def pareto_front(points: Sequence[tuple[float, float]]) -> set[int]:
+    """Indices of the points no other point beats: higher compression and lower FID (one strictly)."""
+    front = set()
+    for i, (ci, fi) in enumerate(points):
+        dominated = any(
+            cj >= ci and fj <= fi and (cj > ci or fj < fi)
+            for j, (cj, fj) in enumerate(points)
+            if j != i
+        )
+        if not dominated:
+            front.add(i)
+    return front
+
+
+def pareto_plot(
+    points: Sequence[tuple[str, float, float, bool]],
+    path: str | os.PathLike[str],
+    teacher_fid: float | None = None,
+    targets: Sequence[tuple[float, float]] = (),
+) -> None:
+    """Scatter of FID-FMNIST against compression (log x), the front joined, targets shaded."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.8), dpi=110)
+    for label, c, f, on_front in points:
+        ax.scatter(c, f, s=46, color="tab:red" if on_front else "tab:gray", zorder=3)
+        ax.annotate(label, (c, f), textcoords="offset points", xytext=(5, 4), fontsize=7)
+    front = sorted((c, f) for _, c, f, on in points if on)
+    if front:
+        ax.plot(*zip(*front, strict=True), color="tab:red", lw=1.2, label="Pareto front", zorder=2)
+    if teacher_fid is not None:
+        for ratio, fid_factor in targets:
+            ax.axvline(ratio, color="tab:blue", lw=0.6, ls=":")
+            ax.axhline(teacher_fid * fid_factor, color="tab:blue", lw=0.6, ls=":")
+            ax.text(ratio, teacher_fid * fid_factor, f" {ratio:g}x / {fid_factor}x FID", fontsize=7,
+                    color="tab:blue", va="bottom")  # fmt: skip
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("compression ratio (float32 weight bits / stored bits)")
+    ax.set_ylabel("FID-FMNIST (lower is better)")
+    ax.grid(True, which="both", lw=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)
