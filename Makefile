@@ -11,7 +11,7 @@ MODEL       ?=
 N           ?= 1000
 PYTEST_ARGS ?=
 
-.PHONY: help venv data hls train-qat export test test-notebooks test-slow lint bench-train bench-csim bench-compression golden clean
+.PHONY: help venv data hls train-qat export test test-notebooks test-slow lint bench-train bench-csim bench-compression docs golden clean
 
 help:
 	@echo "make hls BOARD=pynq-z2 [MODEL=x.onnx|x.pt] [N=1000]  HLS project + bit-exact csim + report (main job)"
@@ -74,13 +74,18 @@ bench-compression: $(STAMP) data
 	$(PY) -m fpgagan train-qat --config $(CONFIG)
 	$(PY) benchmarks/bench_compression.py -n $(N)
 
+# regenerate the generated docs (board pages from boards/*.yaml, the phase-decomposition figure)
+docs: $(STAMP)
+	$(PY) tools/make_board_docs.py
+	$(PY) docs/figures/make_phase_figure.py
+
 # regenerate the committed golden C-simulation outputs (only after a deliberate kernel/type change)
 golden: $(STAMP)
 	$(PY) -m tests.golden.make_golden
 
 lint: $(STAMP)
-	$(PY) -m ruff check fpgagan tests benchmarks
-	$(PY) -m ruff format --check fpgagan tests benchmarks
+	$(PY) -m ruff check fpgagan tests benchmarks tools docs/figures notebooks
+	$(PY) -m ruff format --check fpgagan tests benchmarks tools docs/figures notebooks
 
 clean:
 	rm -rf runs .pytest_cache

@@ -1,10 +1,11 @@
 """Write the notebooks from these cell lists (keeps them thin, reviewable and output-free).
 
-python notebooks/make_notebooks.py
+python notebooks/make_notebooks.py [NAME.ipynb ...]   # all notebooks, or only those named
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
@@ -72,6 +73,92 @@ NOTEBOOKS = {
             "check = export_checkpoint(result.run_dir / 'generator.pt', result.run_dir / 'g.onnx')\ncheck"
         ),
     ],
+    "02_prune_and_sparse_kernels.ipynb": [
+        new_markdown_cell(
+            "# 02 Pruning and sparse kernels\n\nA generator pruned during QAT (gradual magnitude "
+            "pruning to 75% per layer; the masks hold through export, so the QONNX weights are exact "
+            "zeros), converted with hls4ml: layers whose weights are at least 50% zeros switch to "
+            "fpgagan's sparse kernels (per-layer hls4ml config keys `Sparse: auto|true|false` and "
+            "`SparsityThreshold`). With small settings this is `configs/tiny_pruned.yaml` on "
+            "scikit-learn's digits; otherwise `configs/w4a8_sparse75.yaml`, which fine-tunes the "
+            "default teacher (run `make train-qat` first)."
+        ),
+        new_code_cell(
+            SMALL + "import tempfile\nfrom pathlib import Path\n"
+            "from fpgagan.config import TrainQatConfig, load_yaml\n"
+            "from fpgagan.workflows.train_qat import summary, train_qat\n"
+            "cfg = load_yaml(TrainQatConfig, 'configs/tiny_pruned.yaml' if SMALL else 'configs/w4a8_sparse75.yaml')\n"
+            "run_dir = Path(tempfile.mkdtemp(prefix='fpgagan-nb-')) if SMALL else Path('runs') / cfg.name\n"
+            "result = train_qat(cfg, run_dir)\nprint(summary(result.metrics))\ncfg.qat.prune"
+        ),
+        new_markdown_cell(
+            "Share of exact zeros in each layer's quantized weights, then the export, refused "
+            "unless qonnx executes it exactly like the Brevitas forward:"
+        ),
+        new_code_cell(
+            "from fpgagan.compress.prune import weight_layers\n"
+            "from fpgagan.models.checkpoint import load_generator\n"
+            "from fpgagan.workflows.export import export_checkpoint\n"
+            "gen, _ = load_generator(result.run_dir / 'generator.pt')\n"
+            "for name, layer in weight_layers(gen).items():\n"
+            "    w = layer.quant_weight().value.detach()\n"
+            "    print(f'{name:8} {tuple(w.shape)!s:16} zeros {float((w == 0).float().mean()):.1%}')\n"
+            "onnx_path = result.run_dir / 'generator.onnx'\n"
+            "export_checkpoint(result.run_dir / 'generator.pt', onnx_path)"
+        ),
+        new_markdown_cell(
+            "Build and run the C simulation (io_stream, as on the boards) and compare it with qonnx's "
+            "execution element for element:"
+        ),
+        new_code_cell(
+            "import numpy as np\n"
+            "from fpgagan.hls.convert import HlsOptions\n"
+            "from fpgagan.workflows.csim import describe, run_csim\n"
+            "work = Path(tempfile.mkdtemp(prefix='fpgagan-nb-sparse-'))\n"
+            "z = np.random.default_rng(0).standard_normal((64 if SMALL else 1000, gen.spec.latent_dim)).astype(np.float32)\n"
+            "report = run_csim(onnx_path, z, HlsOptions(io_type='io_stream'), work / 'sparse', check=True)\n"
+            "print('\\n'.join(describe(report)))\n"
+            "assert report.comparison.exact"
+        ),
+        new_markdown_cell(
+            "Which kernel each layer picked, from its hls4ml config keys (`fpgagan hls` and "
+            "`fpgagan csim` leave them at `auto` and 0.5; set `Sparse: true` or `false` per layer to "
+            "force a kernel):"
+        ),
+        new_code_cell(
+            "hls_model = report.csim.hls_model\n"
+            "for layer in hls_model.get_layers():\n"
+            "    if layer.class_name in ('Dense', 'SparseDense', 'Conv2DTranspose'):\n"
+            "        c = hls_model.config.get_layer_config(layer)\n"
+            "        sparse = layer.class_name == 'SparseDense' or layer.get_attr('use_sparse_kernel', False)\n"
+            "        print(f\"{layer.name:34} Sparse={c['Sparse']} SparsityThreshold={c['SparsityThreshold']}  \"\n"
+            "              f\"weights {layer.get_attr('weight_sparsity', float('nan')):.1%} zeros -> \"\n"
+            "              f\"{'sparse' if sparse else 'dense'} kernel\")\n"
+            "[line.strip() for line in (work / 'sparse' / 'firmware' / 'myproject.cpp').read_text().splitlines()\n"
+            " if line.strip().startswith('nnet::') and 'load_weights' not in line]"
+        ),
+        new_markdown_cell(
+            "Multipliers (at reuse factor 1) and stored weight bits (indices included), sparse "
+            "kernels against the dense kernels of the same weights, from fpgagan's cost model "
+            "(`python benchmarks/bench_sparse.py` also counts C-simulation instructions):"
+        ),
+        new_code_cell(
+            "from fpgagan.export import load_qonnx\n"
+            "from fpgagan.hls.convert import convert, hardware_graph\n"
+            "from fpgagan.hls.cost import layer_cost, layer_shapes\n"
+            "hw, _ = hardware_graph(load_qonnx(onnx_path))\n"
+            "dense = convert(hw, work / 'dense', HlsOptions(io_type='io_stream', sparse='false'))\n"
+            "print(f\"{'layer':40} {'mult dense':>10} {'sparse':>8} {'bits dense':>11} {'sparse':>9}\")\n"
+            "totals = np.zeros(4, int)\n"
+            "for d, s in zip(layer_shapes(dense), layer_shapes(hls_model)):\n"
+            "    row = np.array([layer_cost(d, 1).multipliers, layer_cost(s, 1).multipliers,\n"
+            "                    d.n_weights * (d.weight_bits + d.index_bits), s.n_weights * (s.weight_bits + s.index_bits)])\n"
+            "    totals += row\n"
+            "    print(f'{d.name:40} {row[0]:10,} {row[1]:8,} {row[2]:11,} {row[3]:9,}')\n"
+            "print(f\"{'total':40} {totals[0]:10,} {totals[1]:8,} {totals[2]:11,} {totals[3]:9,}\")\n"
+            "print(f'multipliers {totals[0] / totals[1]:.2f}x fewer, weight memory {totals[2] / totals[3]:.2f}x smaller')"
+        ),
+    ],
     "03_bring_your_own_qonnx.ipynb": [
         new_markdown_cell(
             "# 03 Bring your own QONNX model\n\nA Brevitas model written here (not one of fpgagan's), "
@@ -110,15 +197,25 @@ NOTEBOOKS = {
 }
 
 
-def main() -> None:
-    for name, cells in NOTEBOOKS.items():
-        nb = new_notebook(
-            cells=cells,
-            metadata={
-                "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-            },
-        )
-        nbformat.write(nb, HERE / name)
+def _notebook(name: str, cells: list) -> nbformat.NotebookNode:
+    # deterministic cell ids, so rewriting an unchanged notebook changes nothing
+    for i, cell in enumerate(cells):
+        cell["id"] = f"{name[:2]}-{i:02d}"
+    return new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    names = sys.argv[1:] if argv is None else argv
+    unknown = sorted(set(names) - set(NOTEBOOKS))
+    if unknown:
+        raise SystemExit(f"unknown notebook(s) {unknown}; known: {', '.join(NOTEBOOKS)}")
+    for name in names or NOTEBOOKS:
+        nbformat.write(_notebook(name, NOTEBOOKS[name]), HERE / name)
         print("wrote", HERE / name)
 
 

@@ -1,0 +1,87 @@
+"""docs/: the board pages match boards/*.yaml, and the phase-decomposition figure's tap tables are
+the transposed convolution that fpgagan's reference and HLS kernel compute."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from fpgagan.export.ops.conv_transpose import conv_transpose_nhwc, multiplications
+from tools import make_board_docs
+
+
+def _phase_figure(repo):
+    path = repo / "docs" / "figures" / "make_phase_figure.py"
+    spec = importlib.util.spec_from_file_location("make_phase_figure", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_board_pages_are_up_to_date():
+    pages = make_board_docs.render_all()
+    assert make_board_docs.stale(pages) == [], "run: .venv/bin/python tools/make_board_docs.py"
+    assert {p.stem for p in pages} == {b.name for _, b in make_board_docs.boards()} | {"README"}
+
+
+def test_board_pages_state_every_yaml_figure():
+    for path, board in make_board_docs.boards():
+        page = make_board_docs.render_board(path, board)
+        r = board.resources
+        for value in (r.lut, r.ff, r.dsp, r.bram_18k):
+            assert f"{value:,}" in page, (board.name, value)
+        assert board.part in page and board.source in page and board.backend in page
+        assert f"make hls BOARD={board.name}" in page
+
+
+GEOMETRIES = [(4, 4, 2, 1), (7, 4, 2, 1), (5, 3, 2, 0), (3, 5, 3, 2), (6, 4, 1, 1)]
+
+
+@pytest.mark.parametrize("n_in, kernel, stride, pad", GEOMETRIES)
+def test_figure_tap_tables_are_the_transposed_convolution(repo, n_in, kernel, stride, pad):
+    fig = _phase_figure(repo)
+    n_out = fig.n_out(n_in, kernel, stride, pad)
+    phases = fig.phase_taps(n_in, kernel, stride, pad)
+    # (b) is the scatter definition: input i, tap k lands on output i*stride + k - pad
+    scatter = {
+        (i * stride + k - pad, i): k
+        for i, k in itertools.product(range(n_in), range(kernel))
+        if 0 <= i * stride + k - pad < n_out
+    }
+    assert phases == scatter
+    # (a) holds the same products with real inputs, the rest multiply zeros
+    zero_insertion = fig.zero_insertion_taps(n_in, kernel, stride, pad)
+    real = {
+        (o, t // stride): k
+        for (o, t), k in zero_insertion.items()
+        if 0 <= t <= stride * (n_in - 1) and t % stride == 0
+    }
+    assert real == phases and len(zero_insertion) == n_out * kernel
+    # the count is fpgagan's multiplication count, and the 1-D convolution is the reference's
+    assert len(phases) == multiplications(
+        n_in, 1, 1, 1, kernel, 1, stride, 1, (pad, 0, pad, 0), n_out, 1
+    )
+    rng = np.random.default_rng(0)
+    x = rng.integers(-8, 8, n_in).astype(np.float32)
+    w = rng.integers(-8, 8, kernel).astype(np.float32)
+    y = np.zeros(n_out)
+    for (o, i), k in phases.items():
+        y[o] += x[i] * w[k]
+    ref = conv_transpose_nhwc(
+        x.reshape(1, n_in, 1, 1), w.reshape(1, 1, kernel, 1), None, (stride, 1), (pad, 0, pad, 0)
+    )
+    np.testing.assert_array_equal(y, ref.reshape(-1))
+    assert max(sum(1 for (o, _) in phases if o == oo) for oo in range(n_out)) <= math.ceil(
+        kernel / stride
+    )
+
+
+def test_figure_is_written(repo, tmp_path):
+    out = _phase_figure(repo).make_figure(tmp_path / "phases.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    committed = repo / "docs" / "figures" / "conv_transpose_phases.png"
+    assert committed.stat().st_size < 200_000

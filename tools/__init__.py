@@ -1,0 +1,1 @@
+"""Small repository scripts (docs generation, the README quick-start runner); not part of the package."""
