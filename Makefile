@@ -84,8 +84,8 @@ golden: $(STAMP)
 	$(PY) -m tests.golden.make_golden
 
 lint: $(STAMP)
-	$(PY) -m ruff check fpgagan tests benchmarks tools docs/figures notebooks
-	$(PY) -m ruff format --check fpgagan tests benchmarks tools docs/figures notebooks
+	$(PY) -m ruff check fpgagan tests benchmarks tools docs/figures notebooks/make_notebooks.py
+	$(PY) -m ruff format --check fpgagan tests benchmarks tools docs/figures notebooks/make_notebooks.py
 
 clean:
 	rm -rf runs .pytest_cache
