@@ -87,9 +87,9 @@ def _cmd_csim(args: argparse.Namespace) -> int:
 
 
 def _cmd_hls(args: argparse.Namespace) -> int:
-    from fpgagan.workflows.hls_flow import load_flow_config, run_hls_flow
+    from fpgagan.workflows.hls_flow import default_out_dir, load_flow_config, run_hls_flow
 
-    out = Path(args.out) if args.out else Path("runs") / f"hls-{args.board}"
+    out = Path(args.out) if args.out else default_out_dir(args.board)
     report = run_hls_flow(
         args.board,
         out,
@@ -108,10 +108,12 @@ def _cmd_hls(args: argparse.Namespace) -> int:
         print(
             f"vs float teacher: PSNR {v['psnr_db']:.2f} dB, SSIM {v['ssim']:.4f}, max abs error {v['max_abs_error']:.4f}"
         )
+    fraction = c["fraction_of_roofline"]
     print(
-        f"estimate on {args.board}: {'fits' if c['fits'] else 'does NOT fit'} (limit: {c['limiting']}), "
-        f"{c['images_per_s']:,.0f} images/s; DSP roofline {c['dsp_roofline_images_per_s']:,.0f} images/s "
-        f"({100 * c['fraction_of_roofline']:.0f}%)"
+        f"estimate on {report['board']['name']}: {'fits' if c['fits'] else 'does NOT fit'} "
+        f"(limit: {c['limiting']}), {c['images_per_s']:,.0f} images/s; DSP-only roofline "
+        f"{c['dsp_roofline_images_per_s']:,.0f} images/s "
+        f"({'n/a' if fraction is None else f'{100 * fraction:.0f}%'})"
     )
     print(f"report: {out / 'report.md'}")
     return 0 if ex["mismatching_elements"] == 0 else 1
@@ -203,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-n", "--n", type=_positive_int, default=1000, help="latents to simulate (default 1000)"
     )
-    p.add_argument("--out", default=None, help="output folder (default runs/hls-<board>)")
+    p.add_argument("--out", default=None, help="output folder (default runs/hls-<board name>)")
     p.add_argument(
         "--config",
         default=None,

@@ -40,7 +40,7 @@ NOTEBOOKS = {
         new_code_cell(
             "c = report['cost']\n"
             "print(f\"fits: {c['fits']} (limit {c['limiting']}), {c['images_per_s']:,.0f} images/s, \"\n"
-            "      f\"DSP roofline {c['dsp_roofline_images_per_s']:,.0f} images/s\")\n"
+            "      f\"DSP-only roofline {c['dsp_roofline_images_per_s']:,.0f} images/s\")\n"
             "Markdown((out / 'report.md').read_text())"
         ),
     ],

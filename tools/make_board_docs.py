@@ -148,10 +148,10 @@ def _files(board: Board) -> list[str]:
         "`defines.h` with every layer's type, `weights/`, `nnet_utils/` including fpgagan's headers,",
         "`ap_types/`, the compiled C-simulation library), `build_prj.tcl` and `project.tcl` (part,",
         "clock), `vivado_synth.tcl`, `myproject_test.cpp` (C test bench), `myproject_bridge.cpp` and",
-        "`build_lib.sh` (what the C simulation compiles), `hls4ml_config.yml`, an empty `tb_data/`, and",
-        "fpgagan's `fpgagan_build.json` (options, versions, git commit). With `tb_data/` empty, a",
-        "C simulation or co-simulation in the vendor tool feeds hls4ml's test bench zeros; fpgagan's",
-        "own C simulation has checked the network on the latents already.",
+        "`build_lib.sh` (what the C simulation compiles), `hls4ml_config.yml`, `tb_data/` and",
+        "fpgagan's `fpgagan_build.json` (options, versions, git commit). `tb_data/` holds the first",
+        "100 latents and their C-simulated images in the layout the C top function sees, so a vendor",
+        "C simulation or co-simulation checks the design against the same golden data.",
     ]
     if board.backend == "Vitis":
         lines += ["The Vitis backend adds `build_opt.tcl` (which steps `build_prj.tcl` runs)."]
@@ -250,9 +250,10 @@ def _exactness(board: Board) -> list[str]:
         "- **Exact** (checked by every run): the C simulation of `myproject` equals qonnx's execution",
         "  of the QONNX model on all N latents, element for element; `make hls` exits 1 otherwise.",
         "- **Estimated** (fpgagan's cost model, `fpgagan/hls/cost.py`, its assumptions listed in the",
-        "  report): LUT, FF, DSP and BRAM use, cycles per image, images/s and the DSP roofline, in",
-        "  report.md's *Cost model (estimates)* section. Synthesis runs only where `vitis_hls` or",
-        "  `vivado_hls` is on PATH; its report then sits beside the estimates.",
+        "  report): LUT, FF, DSP and BRAM use, cycles per image, images/s and the DSP-only roofline, in",
+        "  report.md's *Cost model (estimates)* section. Synthesis runs only where the backend's tool",
+        "  is on PATH (`vivado_hls` for Vivado/VivadoAccelerator, `vitis-run` for Vitis); its report then",
+        "  sits beside the estimates.",
         "- **Not covered by either**: timing closure at the target clock, the AXI/DMA path, the host.",
     ]
     if board.backend == "VivadoAccelerator":

@@ -37,11 +37,13 @@ def render_markdown(r: dict[str, Any]) -> str:
         f"{ex['mismatching_elements']} of {ex['elements']:,} output elements differ",
         f"- Estimated design: {'fits' if c['fits'] else 'does NOT fit'} (limiting resource: {c['limiting']}), "
         f"{_f(c['images_per_s'], 0)} images/s at {_f(b['clock_mhz'], 0)} MHz = "
-        f"{_f(c['fraction_of_roofline'] * 100 if c['fraction_of_roofline'] else None, 0)}% of the DSP roofline "
+        f"{_f(c['fraction_of_roofline'] * 100 if c['fraction_of_roofline'] else None, 0)}% of the DSP-only roofline "
         f"({_f(c['dsp_roofline_images_per_s'], 0)} images/s = {b['resources']['dsp']} DSP x clock / "
-        f"{c['totals']['macs']:,} MACs), {_f(c['gops'], 1)} GOPS",
+        f"{c['totals']['macs']:,} MACs; low-bit multipliers built from LUTs can exceed it), "
+        f"{_f(c['gops'], 1)} GOPS",
         f"- HLS project: `{r['hls']['project']}` ({r['hls']['io_type']}, {r['hls']['strategy']}), "
         f"C simulation built in {_f(r['hls']['build_s'], 1)} s, ran at {_f(r['hls']['csim_images_per_s'], 0)} images/s",
+        _test_bench_line(r),
         "",
         "![float | FPGA csim | |difference|](float_vs_fpga.png)",
         "",
@@ -142,6 +144,15 @@ def render_markdown(r: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _test_bench_line(r: dict[str, Any]) -> str:
+    return (
+        f"- Test bench data: the first {r['hls']['test_bench_samples']:,} of the {r['n_latents']:,} "
+        "latents and their C-simulated images in `hls_project/tb_data/` (`tb_input_features.dat`, "
+        "`tb_output_predictions.dat`: one sample per line, in the layouts the C top function sees), "
+        "for a C simulation or co-simulation in the vendor tool"
+    )
 
 
 # hls4ml's C-synthesis report keys -> the cost model's totals

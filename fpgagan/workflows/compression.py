@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import hashlib
 import io
 import json
 import logging
@@ -23,13 +24,14 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
+from fpgagan.boards import get_board
 from fpgagan.compress.gan import generate
 from fpgagan.config import TrainQatConfig, load_yaml
 from fpgagan.export.ops.conv_transpose import multiplications
 from fpgagan.images import save_grid
 from fpgagan.io import atomic_path, provenance, write_json_atomic, write_text_atomic
 from fpgagan.models import Generator
-from fpgagan.models.checkpoint import load_generator
+from fpgagan.models.checkpoint import load_generator, read_checkpoint
 from fpgagan.report.pareto import pareto_front, pareto_plot
 from fpgagan.workflows.hls_flow import run_hls_flow
 from fpgagan.workflows.train_qat import train_qat
@@ -163,17 +165,31 @@ def run_compression(
     return rows
 
 
+def _weights_digest(checkpoint: Path) -> str:
+    """Hash of a generator checkpoint's recipe and weights (not its provenance, rewritten on resume)."""
+    record = read_checkpoint(checkpoint)
+    h = hashlib.sha256(json.dumps([record["generator"], record["precision"], record["widths"]],
+                                  sort_keys=True).encode())  # fmt: skip
+    for name, tensor in sorted(record["state_dict"].items()):
+        h.update(name.encode())
+        h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
 def _board_report(run: Path, board: str, n: int, data_root: str | None) -> dict[str, Any]:
-    """The board flow's report for the run's generator, reused when it is newer than the generator."""
-    hls_dir = run / f"hls-{board}"
-    path, gen = hls_dir / "report.json", run / "generator.pt"
-    if path.is_file() and path.stat().st_mtime > gen.stat().st_mtime:
+    """The board flow's report for the run's generator, reused while the generator file is unchanged."""
+    hls_dir = run / f"hls-{get_board(board).name}"
+    path, gen, stamp = hls_dir / "report.json", run / "generator.pt", hls_dir / "generator.sha256"
+    digest = _weights_digest(gen)
+    if path.is_file() and stamp.is_file() and stamp.read_text() == digest:
         report = json.loads(path.read_text())
         if report.get("n_latents") == n and "stored_bits" in report:
             log.info("%s: reusing %s", run.name, path)
             return report
-    return run_hls_flow(board, hls_dir, model=str(gen), n=n, teacher=str(run / "teacher.pt"),
-                        data_root=data_root)  # fmt: skip
+    report = run_hls_flow(board, hls_dir, model=str(gen), n=n, teacher=str(run / "teacher.pt"),
+                          data_root=data_root)  # fmt: skip
+    write_text_atomic(stamp, digest)
+    return report
 
 
 # --------------------------------------------------------------------------- rendering

@@ -34,12 +34,18 @@ from fpgagan.report.grids import comparison_grid
 from fpgagan.report.image_metrics import max_abs_error, psnr, sqnr_db, ssim
 from fpgagan.report.quality import METRIC_NAME, METRIC_NOTE, QualityScorer
 from fpgagan.report.render import render_markdown
-from fpgagan.sim import build_csim, compare, output_lsb
+from fpgagan.sim import CSim, build_csim, compare, output_lsb
 
 log = logging.getLogger(__name__)
 
 LATENT_SEED = 1234
 LAYER_TRACE_SAMPLES = 16
+# latents (and their C-simulated images) written to hls_project/tb_data for hls4ml's test bench
+TB_SAMPLES = 100
+TB_INPUT = "tb_input_features.dat"
+TB_OUTPUT = "tb_output_predictions.dat"
+# the program each hls4ml backend's build() runs (and looks for on PATH) to synthesise
+SYNTHESIS_TOOL = {"Vivado": "vivado_hls", "VivadoAccelerator": "vivado_hls", "Vitis": "vitis-run"}
 # everything a run writes into its output folder; report.json is written last
 ARTEFACTS = (
     "hls_project",
@@ -69,6 +75,11 @@ class ModelSource:
     description: str
     quantized: Generator | None = None
     teacher: Generator | None = None
+
+
+def default_out_dir(board: str) -> Path:
+    """``runs/hls-<board name>``, also for a board given as a path to its YAML file."""
+    return Path("runs") / f"hls-{get_board(board).name}"
 
 
 def default_model_dir() -> Path:
@@ -166,12 +177,40 @@ def _per_layer_errors(csim, src: ModelSource, z: np.ndarray) -> list[dict[str, A
     return rows
 
 
-def _synthesis(hls_model) -> dict[str, Any]:
-    tool = shutil.which("vitis_hls") or shutil.which("vivado_hls")
-    if tool is None:
-        return {"ran": False, "reason": "no vitis_hls / vivado_hls on PATH"}
+def _synthesis(hls_model, backend: str) -> dict[str, Any]:
+    """C synthesis through hls4ml's ``build()`` when the backend's vendor tool is on PATH."""
+    tool = SYNTHESIS_TOOL[backend]
+    path = shutil.which(tool)
+    if path is None:
+        return {"ran": False, "reason": f"{backend} synthesis needs {tool} on PATH"}
     report = hls_model.build(csim=False, synth=True, export=False)
-    return {"ran": True, "tool": tool, "report": report}
+    return {"ran": True, "tool": path, "report": report}
+
+
+def _dat(rows: np.ndarray) -> str:
+    """hls4ml's ``.dat`` format: one sample per line, values separated by spaces.
+
+    Each float32 is written as the shortest decimal of its exact double value, so the test
+    bench's ``atof`` and its cast to ``float`` give back the very same number.
+    """
+    return "".join(" ".join(repr(float(v)) for v in row) + "\n" for row in rows)
+
+
+def _write_test_bench_data(csim: CSim, z: np.ndarray, y: np.ndarray) -> int:
+    """Latents and C-simulated images for the project's test bench (vendor csim / co-simulation).
+
+    Both are written as the C top function sees them: the host moves NCHW <-> NHWC, so the
+    images are put back into the device layout. Returns the number of samples written.
+    """
+    n = min(len(z), TB_SAMPLES)
+    x_dev = csim.device_input(z[:n])
+    y_dev = y[:n]
+    if csim.layout.output_perm is not None:
+        y_dev = np.transpose(y_dev, np.argsort(csim.layout.output_perm))
+    tb_data = csim.project_dir / "tb_data"
+    write_text_atomic(tb_data / TB_INPUT, _dat(x_dev))
+    write_text_atomic(tb_data / TB_OUTPUT, _dat(y_dev.reshape(n, -1)))
+    return n
 
 
 def run_hls_flow(
@@ -238,6 +277,7 @@ def _run(board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start
     y_quant = reference_outputs(src.qonnx, z)
     exact = compare(y_fpga, y_quant, output_lsb(src.qonnx))
     np.save(out_dir / "csim_images.npy", y_fpga)
+    tb_samples = _write_test_bench_data(csim, z, y_fpga)
 
     scorer = QualityScorer(load_classifier(), test_x[: max(n, 2)])
     quality = {
@@ -275,6 +315,7 @@ def _run(board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start
             "build_s": csim.build_s,
             "csim_s": csim_s,
             "csim_images_per_s": n / max(csim_s, 1e-9),
+            "test_bench_samples": tb_samples,
         },
         "bit_exact": {
             "mismatching_elements": exact.mismatches,
@@ -308,9 +349,7 @@ def _run(board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start
         },
         # parameter bits the generated C++ declares (weights, biases, sparse indices), per layer
         "stored_bits": stored_bits(csim.hls_model),
-        "synthesis": _synthesis(csim.hls_model)
-        if shutil.which("vitis_hls") or shutil.which("vivado_hls")
-        else {"ran": False, "reason": "no vitis_hls / vivado_hls on PATH"},
+        "synthesis": _synthesis(csim.hls_model, opts.backend),
         "wall_s": time.perf_counter() - t_start,
         "provenance": provenance(),
     }

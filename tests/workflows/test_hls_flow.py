@@ -1,16 +1,25 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from fpgagan.cli import main
 from fpgagan.config import Precision
-from fpgagan.export import save_qonnx, to_qonnx
+from fpgagan.export import load_qonnx, save_qonnx, to_qonnx
+from fpgagan.hls.layout import NHWC_TO_NCHW, HostLayout
 from fpgagan.models import build_generator
 from fpgagan.models.checkpoint import save_generator
-from tests.conftest import needs_fmnist
+from fpgagan.sim import output_lsb
+from fpgagan.sim.csim import CSim
+from fpgagan.workflows import hls_flow
+from tests.conftest import REPO, needs_fmnist
 from tests.test_cli import _fails_cleanly
 
 
@@ -31,10 +40,55 @@ def tiny_models(tmp_path):
     return tmp_path
 
 
+def _run_hls4ml_test_bench(project: Path) -> np.ndarray:
+    """Compile and run the project's own C test bench (myproject_test.cpp) on its tb_data."""
+    sources = [
+        "myproject_test.cpp",
+        *sorted(str(p.relative_to(project)) for p in (project / "firmware").glob("*.cpp")),
+    ]
+    subprocess.run(
+        [
+            "g++",
+            "-O0",
+            "-std=c++17",
+            "-Ifirmware/ap_types",
+            "-Ifirmware",
+            '-DWEIGHTS_DIR="firmware/weights"',
+            *sources,
+            "-o",
+            "tb",
+        ],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(["./tb"], cwd=project, check=True, capture_output=True)
+    text = (project / "tb_data" / "csim_results.log").read_text()
+    if "data:" in text:  # the AXI wrapper's test bench prints { data: x, last: 0 } per element
+        return np.array([float(v) for v in re.findall(r"data: ([^,]+),", text)])
+    return np.array(text.split(), dtype=np.float64)
+
+
+def _check_test_bench_data(project: Path, y: np.ndarray, n_tb: int, lsb: float) -> None:
+    """tb_data holds the first n_tb latents and the C-simulated images, as the C function sees them."""
+    x_dat = np.loadtxt(project / "tb_data" / hls_flow.TB_INPUT, ndmin=2)
+    y_dat = np.loadtxt(project / "tb_data" / hls_flow.TB_OUTPUT, ndmin=2)
+    z = torch.randn(
+        len(y), x_dat.shape[1], generator=torch.Generator().manual_seed(hls_flow.LATENT_SEED)
+    ).numpy()
+    assert x_dat.shape == (n_tb, z.shape[1]) and np.array_equal(x_dat.astype(np.float32), z[:n_tb])
+    y_c = y[:n_tb].transpose(0, 2, 3, 1).reshape(n_tb, -1)  # NCHW on the host, NHWC in C
+    assert y_dat.shape == y_c.shape and np.array_equal(y_dat, y_c)
+    # the test bench a vendor C simulation runs reproduces them (it prints 6 digits: compare LSBs)
+    printed = _run_hls4ml_test_bench(project).reshape(y_c.shape)
+    assert np.array_equal(np.round(printed / lsb), np.round(y_c / lsb))
+
+
 @needs_fmnist
 @pytest.mark.csim
 @pytest.mark.parametrize("board", ["pynq-z2", "kv260"])
-def test_board_flow_on_a_checkpoint(tiny_models, board, capsys):
+def test_board_flow_on_a_checkpoint(tiny_models, board, capsys, monkeypatch):
+    monkeypatch.setattr(hls_flow, "TB_SAMPLES", 5)  # of the 12 latents simulated
     out = tiny_models / f"out-{board}"
     code = main(
         [
@@ -68,6 +122,21 @@ def test_board_flow_on_a_checkpoint(tiny_models, board, capsys):
     if board == "pynq-z2":  # the VivadoAccelerator backend writes the PYNQ block design and driver
         assert (out / "hls_project" / "axi_stream_driver.py").is_file()
     assert "report:" in printed and "0 mismatching elements" in printed
+    assert "DSP-only roofline" in printed and f"estimate on {board}:" in printed
+    markdown = (out / "report.md").read_text()
+    assert "DSP-only roofline" in markdown and "the first 5 of the 12 latents" in markdown
+    assert report["hls"]["test_bench_samples"] == 5
+    _check_test_bench_data(
+        out / "hls_project",
+        np.load(out / "csim_images.npy"),
+        5,
+        output_lsb(load_qonnx(tiny_models / "g.onnx")),
+    )
+    tool = "vivado_hls" if board == "pynq-z2" else "vitis-run"
+    assert report["synthesis"] == {
+        "ran": False,
+        "reason": f"{report['hls']['backend']} synthesis needs {tool} on PATH",
+    }
 
 
 @needs_fmnist
@@ -144,3 +213,81 @@ def test_board_flow_refuses_an_unsupported_op(tmp_path, capsys):
         "op Sin is not supported",
     )
     assert not out.exists()
+
+
+class _FakeHlsModel:
+    def __init__(self):
+        self.builds = []
+
+    def build(self, **kwargs):
+        self.builds.append(kwargs)
+        return {"CSynthesisReport": {"LUT": "1"}}
+
+
+@pytest.mark.parametrize(
+    ("backend", "tool"),
+    [("Vivado", "vivado_hls"), ("VivadoAccelerator", "vivado_hls"), ("Vitis", "vitis-run")],
+)
+def test_synthesis_uses_the_tool_of_the_backend(backend, tool, monkeypatch):
+    every_tool = {"vivado_hls", "vitis-run", "vitis_hls"}
+    asked = []
+
+    def which(name):
+        asked.append(name)
+        return f"/opt/xilinx/bin/{name}" if name in on_path else None
+
+    monkeypatch.setattr(shutil, "which", which)
+    on_path = every_tool - {tool}  # every other tool is there, not this backend's
+    model = _FakeHlsModel()
+    assert hls_flow._synthesis(model, backend) == {
+        "ran": False,
+        "reason": f"{backend} synthesis needs {tool} on PATH",
+    }
+    assert asked == [tool] and model.builds == []
+
+    on_path = {tool}
+    result = hls_flow._synthesis(model, backend)
+    assert result["ran"] and result["tool"] == f"/opt/xilinx/bin/{tool}"
+    assert model.builds == [{"csim": False, "synth": True, "export": False}]
+
+
+def test_test_bench_data_is_in_the_layout_of_the_c_function(tmp_path):
+    """A multi-channel image: the host's NCHW output goes back to NHWC in tb_output_predictions.dat."""
+    csim = CSim(None, (6,), (3, 2, 4), HostLayout(None, NHWC_TO_NCHW), None, tmp_path, 0.0, "")
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((7, 6)).astype(np.float32)
+    device = (rng.integers(-128, 128, (7, 2, 4, 3)) / 128).astype(np.float32)  # what C returns
+    host = csim._host_output(device.reshape(7, -1), 7)  # what predict() hands back
+    assert hls_flow._write_test_bench_data(csim, z, host) == 7
+    x_dat = np.loadtxt(tmp_path / "tb_data" / hls_flow.TB_INPUT, ndmin=2)
+    y_dat = np.loadtxt(tmp_path / "tb_data" / hls_flow.TB_OUTPUT, ndmin=2)
+    assert np.array_equal(x_dat.astype(np.float32), z)  # float32 survives the text round trip
+    assert np.array_equal(y_dat, device.reshape(7, -1))
+
+
+def test_board_given_as_a_file_names_the_default_out_folder(tmp_path, monkeypatch, capsys):
+    board_file = tmp_path / "my" / "boards" / "pynq-z2.yaml"
+    board_file.parent.mkdir(parents=True)
+    shutil.copy(REPO / "boards" / "pynq-z2.yaml", board_file)
+    calls = []
+
+    def fake_flow(board, out, **kwargs):
+        calls.append((board, out))
+        cost = {"fits": True, "limiting": "lut", "images_per_s": 10.0}
+        cost |= {"dsp_roofline_images_per_s": 4.0, "fraction_of_roofline": 2.5}
+        return {
+            "board": {"name": "pynq-z2"},
+            "n_latents": 1,
+            "bit_exact": {"mismatching_elements": 0},
+            "vs_float": None,
+            "cost": cost,
+        }
+
+    monkeypatch.setattr(hls_flow, "run_hls_flow", fake_flow)
+    monkeypatch.chdir(tmp_path)
+    assert main(["hls", "--board", str(board_file)]) == 0
+    assert calls == [(str(board_file), Path("runs") / "hls-pynq-z2")]
+    printed = capsys.readouterr().out
+    assert "estimate on pynq-z2:" in printed and "DSP-only roofline 4 images/s (250%)" in printed
+    assert f"report: {Path('runs') / 'hls-pynq-z2' / 'report.md'}" in printed
+    assert hls_flow.default_out_dir("kv260") == Path("runs") / "hls-kv260"

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from fpgagan.config import TrainQatConfig, load_yaml
+from fpgagan.errors import ConfigError
+from fpgagan.workflows.compression import run_compression
+
+FLOAT_TINY = """name: tiny-float
+seed: 0
+batch_size: 32
+data: {dataset: digits}
+model: {generator: dcgan-tiny, discriminator: dcgan-disc-tiny}
+teacher: {max_epochs: 2, min_epochs: 1, patience: 1}
+qat: null
+eval: {n_samples: 200}
+"""
+
+
+def test_the_recipes_cover_every_technique_the_table_compares(repo):
+    paths = sorted((repo / "configs" / "compression").glob("*.yaml"))
+    cfgs = [load_yaml(TrainQatConfig, p) for p in paths]
+    assert len(cfgs) >= 9 and len({c.name for c in cfgs}) == len(cfgs)
+    quantized = [c.qat for c in cfgs if c.qat is not None]
+    tags = {q.precision.tag for q in quantized}
+    assert {"W8A8", "W4A8", "W4A4", "W2A4", "TA8"} <= tags
+    assert any(c.qat is None for c in cfgs)  # the float row
+    assert any(q.prune is not None and q.student.width == 1.0 for q in quantized)  # sparse
+    distilled = [q for q in quantized if q.student.width < 1 and q.feature_weight > 0]
+    scratch = [q for q in quantized if q.student.init == "scratch"]
+    assert distilled and scratch
+    # the from-scratch baseline trains the distilled student's shape for the same epochs
+    assert any(
+        (s.student.width, s.epochs, s.precision) == (d.student.width, d.epochs, d.precision)
+        for s in scratch
+        for d in distilled
+    )
+    assert any(q.prune is not None and q.student.width < 1 for q in quantized)  # slimming
+
+
+def test_a_recipe_with_an_unknown_key_is_refused_before_any_training(repo, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    text = (repo / "configs" / "compression" / "03_w4a8.yaml").read_text()
+    bad.write_text(text.replace("pixel_weight:", "pixel_wieght:"))
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError, match=r"qat: unknown key 'pixel_wieght'"):
+        run_compression([repo / "configs" / "tiny.yaml", bad], out, tmp_path / "runs", n=4)
+    assert not out.exists() and not (tmp_path / "runs").exists()
+
+
+@pytest.mark.csim
+def test_reduced_benchmark_end_to_end(repo, tmp_path):
+    """The benchmark on two seconds-long recipes: float teacher and a distilled half-width W4A8."""
+    float_recipe = tmp_path / "float.yaml"
+    float_recipe.write_text(FLOAT_TINY)
+    out, runs = tmp_path / "table", tmp_path / "runs"
+    rows = run_compression([float_recipe, repo / "configs" / "tiny_distill.yaml"], out, runs, n=16)
+    f, d = rows
+    assert (f.precision, f.compression, f.csim_bit_exact) == ("float32", 1.0, None)
+    assert d.precision == "W4A8" and d.csim_bit_exact is True and d.csim_latents == 16
+    assert d.params < f.params and d.compression > 8.0  # half width at 4 bits
+    assert d.macs < f.macs and d.bops < f.bops and d.fits is not None
+    assert f.pareto  # nothing beats the teacher's FID at 1x
+    for name in ("table.md", "table.csv", "table.json", "pareto.png"):
+        assert (out / name).stat().st_size > 0
+    assert {p.name for p in (out / "samples").glob("*.png")} == {
+        "tiny-float.png",
+        "tiny-distill.png",
+    }
+    table = json.loads((out / "table.json").read_text())
+    assert [r["recipe"] for r in table["rows"]] == ["tiny-float", "tiny-distill"]
+    with (out / "table.csv").open() as fh:
+        assert len(list(csv.DictReader(fh))) == 2
+    md = (out / "table.md").read_text()
+    assert "| tiny-distill | W4A8 |" in md and "not Inception" in md
+    # a second run reuses the trained runs and the board reports
+    report = runs / "tiny-distill" / "hls-pynq-z2" / "report.json"
+    stamp = report.stat().st_mtime
+    again = run_compression([float_recipe, repo / "configs" / "tiny_distill.yaml"], out, runs, n=16)
+    assert report.stat().st_mtime == stamp and again == rows
