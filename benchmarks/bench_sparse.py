@@ -17,11 +17,11 @@ import math
 import tempfile
 from pathlib import Path
 
-from hls4ml.model.layers import Dense
+from hls4ml.model.layers import Conv2D, Dense
 
 from fpgagan.export import load_qonnx
 from fpgagan.hls.convert import HlsOptions
-from fpgagan.hls.layers import Conv2DTranspose, SparseDense
+from fpgagan.hls.layers import Conv2DTranspose, SparseConv2D, SparseDense
 from fpgagan.sim import build_csim
 from fpgagan.sim.instructions import instructions_per_inference
 
@@ -46,7 +46,7 @@ def layer_rows(hls_model, reuse: int) -> dict[str, tuple[int, int]]:
                 bits = (
                     _bits(layer, "weight")
                     + _bits(layer, "sparse_index")
-                    + _bits(layer, "tap_start")
+                    + _bits(layer, "run_start")
                 )
             else:
                 mults = math.ceil(
@@ -57,6 +57,16 @@ def layer_rows(hls_model, reuse: int) -> dict[str, tuple[int, int]]:
             key = layer.name.removeprefix("Sparse")
             mults = math.ceil(g("n_nonzero") / reuse)
             bits = _bits(layer, "weight") + _bits(layer, "sparse_row") + _bits(layer, "sparse_col")
+        elif isinstance(layer, SparseConv2D):
+            key = layer.name.removeprefix("Sparse")
+            mults = math.ceil(g("n_nonzero") / reuse)
+            bits = _bits(layer, "weight") + _bits(layer, "sparse_index") + _bits(layer, "run_start")
+        elif isinstance(layer, Conv2D):
+            key = layer.name
+            mults = math.ceil(
+                g("n_chan") * g("n_filt") * g("filt_height") * g("filt_width") / reuse
+            )
+            bits = _bits(layer, "weight")
         elif isinstance(layer, Dense):
             key = layer.name
             mults = math.ceil(g("n_in") * g("n_out") / reuse)

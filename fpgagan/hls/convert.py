@@ -82,6 +82,13 @@ def check_supported(model: ModelWrapper) -> None:
             raise UnsupportedModelError(
                 f"node {node_label(node)}: op {node.op_type} is not supported by hls4ml/fpgagan"
             )
+        if node.op_type == "Conv":
+            dilations = [a.ints for a in node.attribute if a.name == "dilations"]
+            if dilations and any(d != 1 for d in dilations[0]):
+                raise UnsupportedModelError(
+                    f"Conv node {node_label(node)}: dilations={list(dilations[0])} is not supported "
+                    "(hls4ml's convolutions are not dilated)"
+                )
         if node.op_type != "Quant":
             continue
         scale = model.get_initializer(node.input[1])

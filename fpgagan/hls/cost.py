@@ -11,8 +11,8 @@ report beside the figures:
   (18,432 bits per block); shallower arrays are registers (one FF per bit).
 - io_stream layers run as a dataflow pipeline: images/s = clock / the slowest layer's cycles per
   image; latency is the sum of all layers' cycles.
-- A transposed convolution computes one output pixel per ``reuse_factor`` cycles after its line
-  buffer fills; it reads its input at one pixel per cycle.
+- A transposed or sparse convolution computes one output pixel per ``reuse_factor`` cycles after
+  its line buffer fills; it reads its input at one pixel per cycle.
 """
 
 from __future__ import annotations
@@ -22,20 +22,24 @@ import math
 
 from hls4ml.model.layers import Dense
 
-from fpgagan.hls.layers import Conv2DTranspose, SparseDense
+from fpgagan.hls.layers import Conv2DTranspose, SparseConv2D, SparseDense
 
 LUT_MULT_MAX_BITS = 4
 BRAM_MIN_DEPTH = 16
 BRAM18_BITS = 18 * 1024
 BRAM18_PORT_BITS = 36
+# kinds that compute pixel by pixel behind a line buffer (the rest compute one vector per image)
+PIXEL_KINDS = ("Conv2DTranspose", "Conv2D")
 ASSUMPTIONS = [
     f"multipliers use a DSP when both operands are wider than {LUT_MULT_MAX_BITS} bits, else ~w_a*w_b LUTs",
     "one LUT per accumulator bit per multiplier for the adder tree",
     f"weights read over reuse_factor >= {BRAM_MIN_DEPTH} cycles sit in BRAM_18K "
     f"(max of {BRAM18_PORT_BITS} bits/port and {BRAM18_BITS} bits/block), shallower ones in flip-flops",
     "io_stream dataflow: images/s = clock / slowest layer's cycles per image; latency = sum of layer cycles",
-    "transposed convolution: one output pixel per reuse_factor cycles, input read at one pixel per cycle",
-    "sparse kernels: multipliers from the non-zero weights of the widest phase (or all of a Dense), "
+    "transposed and sparse convolutions: one output pixel per reuse_factor cycles, input read at one "
+    "pixel per cycle",
+    "sparse kernels: multipliers from the non-zero weights of the widest phase (or all of a Dense "
+    "or Conv2D), "
     "memory includes the stored indices",
     "FIFOs between layers, control logic and the AXI interface are not counted",
 ]
@@ -95,10 +99,11 @@ def _stored_bits(layer, *names: str) -> int:
 
 
 def layer_shapes(hls_model) -> list[LayerShape]:
-    """The compute layers of an hls4ml model (Dense, SparseDense, Conv2DTranspose), in order."""
+    """The compute layers of an hls4ml model (Dense, SparseDense, Conv2DTranspose, SparseConv2D), in
+    order."""
     shapes = []
     for layer in hls_model.get_layers():
-        if not isinstance(layer, Dense | SparseDense | Conv2DTranspose):
+        if not isinstance(layer, Dense | SparseDense | Conv2DTranspose | SparseConv2D):
             continue
         g = layer.get_attr
         in_bits = _width(layer.get_input_variable().type.precision)
@@ -131,12 +136,29 @@ def layer_shapes(hls_model) -> list[LayerShape]:
             shapes.append(
                 LayerShape(layer.name, "Dense", n, n, n, 1, g("n_in"), line_buffer_bits=0, **common)
             )
+        elif isinstance(layer, SparseConv2D):
+            nnz = g("n_nonzero")
+            index = _stored_bits(layer, "sparse_index", "run_start")
+            shapes.append(
+                LayerShape(
+                    layer.name,
+                    "Conv2D",
+                    g("sparse_n_mult"),
+                    nnz,
+                    nnz,
+                    g("out_height") * g("out_width"),
+                    g("in_height") * g("in_width"),
+                    line_buffer_bits=g("filt_height") * g("in_width") * g("n_chan") * in_bits,
+                    index_bits=math.ceil(index / max(nnz, 1)),
+                    **common,
+                )
+            )
         elif isinstance(layer, Conv2DTranspose):
             line = g("taps_height") * g("in_width") * g("n_chan") * in_bits
             steps, reads = g("out_height") * g("out_width"), g("in_height") * g("in_width")
             if g("use_sparse_kernel", False):
                 nnz = g("n_nonzero")
-                index = _stored_bits(layer, "sparse_index", "tap_start")
+                index = _stored_bits(layer, "sparse_index", "run_start")
                 shapes.append(
                     LayerShape(
                         layer.name,
@@ -190,7 +212,7 @@ def layer_cost(shape: LayerShape, reuse_factor: int) -> LayerCost:
     if shape.line_buffer_bits:
         bram += math.ceil(shape.line_buffer_bits / BRAM18_BITS)
     ff += mults * shape.accum_bits // max(1, rf)  # pipeline registers of the adder tree
-    cycles = shape.steps * rf + (shape.read_cycles if shape.kind == "Conv2DTranspose" else 0)
+    cycles = shape.steps * rf + (shape.read_cycles if shape.kind in PIXEL_KINDS else 0)
     if shape.kind == "Dense":
         cycles = max(rf, shape.read_cycles)
     return LayerCost(

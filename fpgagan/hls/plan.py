@@ -11,7 +11,7 @@ import dataclasses
 
 from fpgagan.boards import Board
 from fpgagan.errors import BoardError
-from fpgagan.hls.cost import DesignCost, LayerShape, design_cost
+from fpgagan.hls.cost import PIXEL_KINDS, DesignCost, LayerShape, design_cost
 
 # share of each resource a design may use: routing, the AXI interface and the PS glue need the rest
 UTILISATION = {"lut": 0.70, "ff": 0.70, "dsp": 0.90, "bram_18k": 0.85}
@@ -46,7 +46,7 @@ def _fits(u: dict[str, float]) -> bool:
 
 def _reuse_for(shape: LayerShape, interval: int, valid: dict[str, list[int]]) -> int:
     """Largest reuse factor (fewest multipliers) whose layer still meets ``interval`` cycles."""
-    if shape.kind == "Conv2DTranspose":
+    if shape.kind in PIXEL_KINDS:
         rf = max(1, (interval - shape.read_cycles) // shape.steps)
         return min(rf, shape.mults_per_step)
     if shape.name not in valid:  # fpgagan's kernels take any reuse factor

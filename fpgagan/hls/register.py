@@ -19,16 +19,19 @@ from hls4ml.model.optimizer import get_available_passes, register_pass
 
 from fpgagan.export.ops import register_qonnx_ops
 from fpgagan.hls.handlers import parse_conv_transpose_layer
-from fpgagan.hls.layers import Conv2DTranspose, ConvTranspose, SparseDense
+from fpgagan.hls.layers import Conv2DTranspose, ConvTranspose, SparseConv2D, SparseDense
 from fpgagan.hls.passes.conv_transpose_precision import InferConvTransposePrecision
 from fpgagan.hls.passes.conv_transpose_to_2d import ConvTransposeToConv2DTranspose
 from fpgagan.hls.passes.reshape_stream import ReshapeToRepackStream
 from fpgagan.hls.passes.select_sparse import SelectSparseConvTranspose
+from fpgagan.hls.passes.select_sparse_conv2d import SelectSparseConv2D
 from fpgagan.hls.passes.select_sparse_dense import SelectSparseDense
 from fpgagan.hls.passes.tighten_bias import TightenBiasPrecision
 from fpgagan.hls.templates import (
     Conv2DTransposeConfigTemplate,
     Conv2DTransposeFunctionTemplate,
+    SparseConv2DConfigTemplate,
+    SparseConv2DFunctionTemplate,
     SparseDenseConfigTemplate,
     SparseDenseFunctionTemplate,
 )
@@ -40,6 +43,8 @@ BACKENDS = ("Vivado", "Vitis", "VivadoAccelerator")
 HEADERS = (
     "nnet_conv2d_transpose.h",
     "nnet_conv2d_transpose_stream.h",
+    "nnet_sparse.h",
+    "nnet_sparse_conv2d.h",
     "nnet_sparse_conv2d_transpose.h",
     "nnet_sparse_dense.h",
 )
@@ -56,8 +61,9 @@ MODEL_PASSES = (
         "infer_precision_types",
     ),
     ("fpgagan_select_sparse", SelectSparseConvTranspose, "convert", None),
-    # the Dense must be replaced before hls4ml infers (and later renders) its types
+    # the Dense and Conv2D must be replaced before hls4ml infers (and later renders) their types
     ("fpgagan_select_sparse_dense", SelectSparseDense, "convert", "infer_precision_types"),
+    ("fpgagan_select_sparse_conv2d", SelectSparseConv2D, "convert", "infer_precision_types"),
 )
 
 # (pass name, class, flow, pass it must precede) registered with the Vivado backend
@@ -96,6 +102,7 @@ def register() -> None:
         register_layer("ConvTranspose", ConvTranspose)
         register_layer("Conv2DTranspose", Conv2DTranspose)
         register_layer("SparseDense", SparseDense)
+        register_layer("SparseConv2D", SparseConv2D)
         if layer_handlers.get("ConvTranspose") is not parse_conv_transpose_layer:
             if "ConvTranspose" in layer_handlers:
                 raise RuntimeError(
@@ -116,6 +123,8 @@ def register() -> None:
             Conv2DTransposeFunctionTemplate,
             SparseDenseConfigTemplate,
             SparseDenseFunctionTemplate,
+            SparseConv2DConfigTemplate,
+            SparseConv2DFunctionTemplate,
         ):
             if f"vivado:{template().get_name()}" not in get_available_passes():
                 vivado.register_template(template)

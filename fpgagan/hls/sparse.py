@@ -13,31 +13,40 @@ DEFAULT_SPARSITY_THRESHOLD = (
 
 
 @dataclasses.dataclass(frozen=True)
-class SparseConvTransposeLayout:
-    """Non-zero weights of a transposed convolution grouped by phase and kernel tap.
+class SparseConvLayout:
+    """Non-zero weights of a (transposed) convolution grouped by phase, kernel tap and output channel.
 
-    Entries ``tap_start[t] .. tap_start[t+1]`` belong to tap ``t = (phase * taps_h + jh) * taps_w + jw``
-    (kernel tap ``kh = ph + jh * stride_h``, ``kw`` likewise; taps outside the kernel are empty);
-    ``index`` packs ``ci << shift_ci | co``.
+    Entries ``run_start[r] .. run_start[r+1]`` are the weights of output channel ``co = r % n_filt``
+    in tap ``t = r // n_filt = (phase * taps_h + jh) * taps_w + jw`` (kernel tap
+    ``kh = ph + jh * stride_h``, ``kw`` likewise; taps outside the kernel are empty); ``index``
+    holds each weight's input channel.  A convolution has one phase and its taps are the kernel's:
+    ``t = kh * filt_w + kw``.  Each run is one sparse dot product, the form of the sparse Dense's
+    CSR rows, so all sparse kernels share one inner loop.
     """
 
     values: np.ndarray  # (n_nonzero,) weights
-    index: np.ndarray  # (n_nonzero,) packed channel indices
-    tap_start: np.ndarray  # (n_phases * taps_h * taps_w + 1,) offsets into values/index
+    index: np.ndarray  # (n_nonzero,) input channel of each weight
+    run_start: np.ndarray  # (n_phases * taps_h * taps_w * n_filt + 1,) offsets into values/index
     taps: tuple[int, int]
-    shift_ci: int
+    n_filt: int
 
     @property
     def n_nonzero(self) -> int:
         return int(len(self.values))
 
     @property
+    def n_taps(self) -> int:
+        """Taps of all phases (``run_start`` has ``n_taps * n_filt + 1`` entries)."""
+        return (len(self.run_start) - 1) // self.n_filt
+
+    @property
     def n_phases(self) -> int:
-        return (len(self.tap_start) - 1) // (self.taps[0] * self.taps[1])
+        return self.n_taps // (self.taps[0] * self.taps[1])
 
     def phase_counts(self) -> np.ndarray:
         """Non-zero weights per (phase, jh, jw)."""
-        return np.diff(self.tap_start).reshape(self.n_phases, self.taps[0], self.taps[1])
+        runs = np.diff(self.run_start).reshape(self.n_phases, self.taps[0], self.taps[1], -1)
+        return runs.sum(-1)
 
     @property
     def max_phase_nnz(self) -> int:
@@ -48,44 +57,51 @@ class SparseConvTransposeLayout:
         return max(1, int(self.index.max(initial=0)).bit_length())
 
 
-def _field_bits(n: int) -> int:
-    """Bits of a field holding 0 .. n-1."""
-    return max(1, math.ceil(math.log2(n))) if n > 1 else 1
-
-
-def conv_transpose_layout(
-    weights: np.ndarray, strides: tuple[int, int]
-) -> SparseConvTransposeLayout:
+def conv_transpose_layout(weights: np.ndarray, strides: tuple[int, int]) -> SparseConvLayout:
     """``weights`` in the kernel layout (kH, kW, C_in, C_out)."""
     kh, kw, cin, cout = weights.shape
     sh, sw = strides
     th, tw = math.ceil(kh / sh), math.ceil(kw / sw)
-    shift_ci = _field_bits(cout)
-    values, index, starts = [], [], [0]
+    values, index, counts = [], [], []
     for ph in range(sh):
         for pw in range(sw):
             for jh in range(th):
                 for jw in range(tw):
                     k_h, k_w = ph + jh * sh, pw + jw * sw
-                    if k_h < kh and k_w < kw:
-                        block = weights[k_h, k_w]  # (C_in, C_out)
-                        ci, co = np.nonzero(block)
-                        values.append(block[ci, co])
-                        index.append((ci << shift_ci) | co)
-                    starts.append(starts[-1] + (len(values[-1]) if k_h < kh and k_w < kw else 0))
+                    if k_h >= kh or k_w >= kw:
+                        counts.append(np.zeros(cout, np.int64))
+                        continue
+                    block = weights[k_h, k_w]  # (C_in, C_out)
+                    co, ci = np.nonzero(block.T)  # grouped by output channel
+                    values.append(block[ci, co])
+                    index.append(ci)
+                    counts.append(np.bincount(co, minlength=cout))
     vals = np.concatenate(values) if values else np.zeros(0)
     idx = np.concatenate(index).astype(np.int64) if index else np.zeros(0, np.int64)
-    return SparseConvTransposeLayout(vals, idx, np.asarray(starts, np.int64), (th, tw), shift_ci)
+    run_start = np.concatenate([[0], np.cumsum(np.concatenate(counts))]).astype(np.int64)
+    return SparseConvLayout(vals, idx, run_start, (th, tw), cout)
+
+
+def conv_layout(weights: np.ndarray) -> SparseConvLayout:
+    """``weights`` (kH, kW, C_in, C_out) of a convolution: the one-phase case, one tap per kernel tap."""
+    return conv_transpose_layout(weights, (1, 1))
+
+
+def _count(valid_h: np.ndarray, counts: np.ndarray, valid_w: np.ndarray) -> int:
+    """Products of the taps ``counts`` (taps_h, taps_w) over output rows x columns, where
+    ``valid_h`` (rows, taps_h) / ``valid_w`` (cols, taps_w) say which taps meet real input pixels."""
+    return int(np.einsum("ra,ab,cb->", valid_h.astype(int), counts, valid_w.astype(int)))
 
 
 def sparse_multiplications(
-    layout: SparseConvTransposeLayout,
+    layout: SparseConvLayout,
     in_hw: tuple[int, int],
     out_hw: tuple[int, int],
     strides: tuple[int, int],
     pads_tl: tuple[int, int],
 ) -> int:
-    """Multiplications per image of the sparse kernel (non-zero weights meeting real input pixels)."""
+    """Multiplications per image of the sparse transposed convolution (non-zero weights meeting
+    real input pixels)."""
     th, tw = layout.taps
     sh, sw = strides
     counts = layout.phase_counts()
@@ -97,10 +113,30 @@ def sparse_multiplications(
         if not rows or not cols:
             continue
         valid_h = np.array(
-            [[0 <= (o + pads_tl[0]) // sh - j < in_hw[0] for j in range(th)] for o in rows], int
+            [[0 <= (o + pads_tl[0]) // sh - j < in_hw[0] for j in range(th)] for o in rows]
         )
         valid_w = np.array(
-            [[0 <= (o + pads_tl[1]) // sw - j < in_hw[1] for j in range(tw)] for o in cols], int
+            [[0 <= (o + pads_tl[1]) // sw - j < in_hw[1] for j in range(tw)] for o in cols]
         )
-        total += int(np.einsum("ra,ab,cb->", valid_h, counts[p], valid_w))
+        total += _count(valid_h, counts[p], valid_w)
     return total
+
+
+def sparse_conv_multiplications(
+    layout: SparseConvLayout,
+    in_hw: tuple[int, int],
+    out_hw: tuple[int, int],
+    strides: tuple[int, int],
+    pads_tl: tuple[int, int],
+) -> int:
+    """Multiplications per image of the sparse convolution (non-zero weights meeting real input
+    pixels, not padding)."""
+
+    def valid(n_out: int, n_in: int, taps: int, stride: int, pad: int) -> np.ndarray:
+        i = np.arange(n_out)[:, None] * stride - pad + np.arange(taps)[None, :]
+        return (i >= 0) & (i < n_in)
+
+    kh, kw = layout.taps
+    valid_h = valid(out_hw[0], in_hw[0], kh, strides[0], pads_tl[0])
+    valid_w = valid(out_hw[1], in_hw[1], kw, strides[1], pads_tl[1])
+    return _count(valid_h, layout.phase_counts()[0], valid_w)

@@ -1,4 +1,4 @@
-"""Config and function-call templates of ``Conv2DTranspose`` for the Vivado-family backends."""
+"""Config and function-call templates of fpgagan's layers for the Vivado-family backends."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 from hls4ml.backends.template import FunctionCallTemplate, LayerConfigTemplate
 
-from fpgagan.hls.layers import Conv2DTranspose, SparseDense
+from fpgagan.hls.layers import Conv2DTranspose, SparseConv2D, SparseDense
 
 CONFIG_TEMPLATE = """struct config{index} : nnet::conv2d_transpose_config {{
     static const unsigned in_height = {in_height};
@@ -36,14 +36,13 @@ SPARSE_FIELDS = """
     static const unsigned n_nonzero = {n_nonzero};
     static const unsigned n_taps = {n_taps};
     static const unsigned max_phase_nnz = {max_phase_nnz};
-    static const unsigned shift_ci = {shift_ci};
     typedef {index_t} index_t;
     typedef {start_t} start_t;"""
 
 FUNCTION_TEMPLATE = (
     "nnet::conv_2d_transpose_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {b});"
 )
-SPARSE_FUNCTION_TEMPLATE = "nnet::sparse_conv_2d_transpose_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {si}, {ts}, {b});"
+SPARSE_FUNCTION_TEMPLATE = "nnet::sparse_conv_2d_transpose_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {si}, {rs}, {b});"
 INCLUDES = [
     "nnet_utils/nnet_conv2d_transpose.h",
     "nnet_utils/nnet_conv2d_transpose_stream.h",
@@ -79,9 +78,8 @@ class Conv2DTransposeConfigTemplate(LayerConfigTemplate):
                 n_nonzero=node.get_attr("n_nonzero"),
                 n_taps=node.get_attr("n_taps"),
                 max_phase_nnz=node.get_attr("max_phase_nnz"),
-                shift_ci=node.get_attr("shift_ci"),
                 index_t=node.get_weights("sparse_index").type.name,
-                start_t=node.get_weights("tap_start").type.name,
+                start_t=node.get_weights("run_start").type.name,
             )
         return self.template.format(**params)
 
@@ -97,9 +95,15 @@ class Conv2DTransposeFunctionTemplate(FunctionCallTemplate):
         params["b"] = node.get_weights("bias").name
         if node.get_attr("use_sparse_kernel", False):
             params["si"] = node.get_weights("sparse_index").name
-            params["ts"] = node.get_weights("tap_start").name
+            params["rs"] = node.get_weights("run_start").name
             return SPARSE_FUNCTION_TEMPLATE.format(**params)
         return self.template.format(**params)
+
+
+def nonzero_multiplier_limit(node) -> int:
+    """Multipliers of a sparse Dense or Conv2D: one output (pixel) meets every non-zero weight,
+    shared over ``reuse_factor`` cycles."""
+    return max(1, math.ceil(node.get_attr("n_nonzero") / node.get_attr("reuse_factor")))
 
 
 SPARSE_DENSE_CONFIG = """struct config{index} : nnet::sparse_dense_config {{
@@ -127,9 +131,7 @@ class SparseDenseConfigTemplate(LayerConfigTemplate):
 
     def format(self, node):
         params = self._default_config_params(node)
-        params["multiplier_limit"] = max(
-            1, math.ceil(node.get_attr("n_nonzero") / node.get_attr("reuse_factor"))
-        )
+        params["multiplier_limit"] = nonzero_multiplier_limit(node)
         params["index_t"] = node.get_weights("sparse_row").type.name
         params["start_t"] = node.get_weights("sparse_col").type.name
         return self.template.format(**params)
@@ -147,6 +149,62 @@ class SparseDenseFunctionTemplate(FunctionCallTemplate):
             ("b", "bias"),
             ("sr", "sparse_row"),
             ("sc", "sparse_col"),
+        ):
+            params[key] = node.get_weights(name).name
+        return self.template.format(**params)
+
+
+SPARSE_CONV2D_CONFIG = """struct config{index} : nnet::sparse_conv2d_config {{
+    static const unsigned in_height = {in_height};
+    static const unsigned in_width = {in_width};
+    static const unsigned n_chan = {n_chan};
+    static const unsigned n_filt = {n_filt};
+    static const unsigned filt_height = {filt_height};
+    static const unsigned filt_width = {filt_width};
+    static const unsigned stride_height = {stride_height};
+    static const unsigned stride_width = {stride_width};
+    static const unsigned pad_top = {pad_top};
+    static const unsigned pad_left = {pad_left};
+    static const unsigned out_height = {out_height};
+    static const unsigned out_width = {out_width};
+    static const unsigned n_nonzero = {n_nonzero};
+    static const unsigned reuse_factor = {reuse};
+    static const unsigned multiplier_limit = {multiplier_limit};
+    typedef {accum_t.name} accum_t;
+    typedef {bias_t.name} bias_t;
+    typedef {weight_t.name} weight_t;
+    typedef {index_t} index_t;
+    typedef {start_t} start_t;
+}};
+"""
+SPARSE_CONV2D_FUNCTION = "nnet::sparse_conv_2d_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {si}, {rs}, {b});"
+
+
+class SparseConv2DConfigTemplate(LayerConfigTemplate):
+    def __init__(self):
+        super().__init__(SparseConv2D)
+        self.template = SPARSE_CONV2D_CONFIG
+
+    def format(self, node):
+        params = self._default_config_params(node)
+        params["multiplier_limit"] = nonzero_multiplier_limit(node)
+        params["index_t"] = node.get_weights("sparse_index").type.name
+        params["start_t"] = node.get_weights("run_start").type.name
+        return self.template.format(**params)
+
+
+class SparseConv2DFunctionTemplate(FunctionCallTemplate):
+    def __init__(self):
+        super().__init__(SparseConv2D, include_header=["nnet_utils/nnet_sparse_conv2d.h"])
+        self.template = SPARSE_CONV2D_FUNCTION
+
+    def format(self, node):
+        params = self._default_function_params(node)
+        for key, name in (
+            ("w", "weight"),
+            ("b", "bias"),
+            ("si", "sparse_index"),
+            ("rs", "run_start"),
         ):
             params[key] = node.get_weights(name).name
         return self.template.format(**params)

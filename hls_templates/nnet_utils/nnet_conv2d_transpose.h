@@ -88,6 +88,8 @@ template <class data_T, class CONFIG_T> struct conv2d_transpose_frame_reader {
     data_T operator()(int ih, int iw, unsigned ci) const {
         return data[(ih * CONFIG_T::in_width + iw) * CONFIG_T::n_chan + ci];
     }
+    // the n_chan values of input pixel (ih, iw)
+    const data_T *pixel(int ih, int iw) const { return data + (ih * CONFIG_T::in_width + iw) * CONFIG_T::n_chan; }
 };
 
 // Loops over the output frame (io_parallel); `pixel(src, oh, ow, acc)` computes one output pixel.

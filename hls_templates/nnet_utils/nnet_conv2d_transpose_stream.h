@@ -15,9 +15,12 @@
 
 namespace nnet {
 
-template <class value_T, class CONFIG_T> struct conv2d_transpose_line_reader {
+// Reads input pixel (ih, iw) from a circular line buffer of `rows` input rows.
+template <class value_T, class CONFIG_T, unsigned rows = CONFIG_T::taps_height> struct conv2d_transpose_line_reader {
     const value_T (*lines)[CONFIG_T::in_width][CONFIG_T::n_chan];
-    value_T operator()(int ih, int iw, unsigned ci) const { return lines[ih % CONFIG_T::taps_height][iw][ci]; }
+    value_T operator()(int ih, int iw, unsigned ci) const { return lines[ih % rows][iw][ci]; }
+    // the n_chan values of input pixel (ih, iw)
+    const value_T *pixel(int ih, int iw) const { return lines[ih % rows][iw]; }
 };
 
 // The row scheduler with its line buffer; `pixel(src, oh, ow, acc)` computes one output pixel.

@@ -1,12 +1,14 @@
 // fpgagan: sparse 2-D transposed convolution (io_parallel and io_stream), channels-last.
 //
-// Only the non-zero weights are stored, grouped by phase and kernel tap: entries
-// tap_start[t] .. tap_start[t+1] belong to tap t = (phase * taps_height + jh) * taps_width + jw of
-// phase (oh + pad_top) % stride_height * stride_width + (ow + pad_left) % stride_width, each with a
-// compile-time channel index packed into bit fields (ci << shift_ci | co).  An output pixel checks
-// each of its taps once and multiplies only that tap's non-zero weights, so with reuse factor R a
-// layer needs ceil(max_phase_nnz / R) multipliers instead of ceil(n_chan * n_filt * taps / R).
-// Arithmetic and types are those of nnet_conv2d_transpose.h: bit-exact with the dense kernel.
+// Only the non-zero weights are stored, grouped by phase, kernel tap and output channel: entries
+// run_start[t * n_filt + co] .. run_start[t * n_filt + co + 1] are the weights of output channel
+// co in tap t = (phase * taps_height + jh) * taps_width + jw of phase
+// (oh + pad_top) % stride_height * stride_width + (ow + pad_left) % stride_width, each with the
+// compile-time index of its input channel.  An output pixel checks each of its taps once and
+// multiplies only that tap's non-zero weights (sparse_conv_tap of nnet_sparse.h), so with reuse
+// factor R a layer needs ceil(max_phase_nnz / R) multipliers instead of
+// ceil(n_chan * n_filt * taps / R).  Arithmetic and types are those of nnet_conv2d_transpose.h:
+// bit-exact with the dense kernel.
 #ifndef NNET_SPARSE_CONV2D_TRANSPOSE_H_
 #define NNET_SPARSE_CONV2D_TRANSPOSE_H_
 
@@ -14,14 +16,15 @@
 #include "nnet_common.h"
 #include "nnet_conv2d_transpose.h"
 #include "nnet_conv2d_transpose_stream.h"
+#include "nnet_sparse.h"
 
 namespace nnet {
 
-template <class input_T, class CONFIG_T, class Source>
+template <class CONFIG_T, class Source>
 void sparse_conv2d_transpose_pixel(const Source &src, unsigned oh, unsigned ow,
                                    const typename CONFIG_T::weight_t weights[CONFIG_T::n_nonzero],
                                    const typename CONFIG_T::index_t index[CONFIG_T::n_nonzero],
-                                   const typename CONFIG_T::start_t tap_start[CONFIG_T::n_taps + 1],
+                                   const typename CONFIG_T::start_t run_start[CONFIG_T::n_taps * CONFIG_T::n_filt + 1],
                                    const typename CONFIG_T::bias_t biases[CONFIG_T::n_filt],
                                    typename CONFIG_T::accum_t acc[CONFIG_T::n_filt]) {
     #pragma HLS INLINE
@@ -47,28 +50,21 @@ TapsHeight:
             if (iw < 0 || iw >= (int)CONFIG_T::in_width)
                 continue;
             const unsigned t = phase_taps + jh * CONFIG_T::taps_width + jw;
-            const unsigned end = tap_start[t + 1];
-        NonZero:
-            for (unsigned k = tap_start[t]; k < end; k++) {
-                const unsigned packed = index[k];
-                const unsigned co = packed & ((1u << CONFIG_T::shift_ci) - 1);
-                const unsigned ci = packed >> CONFIG_T::shift_ci;
-                acc[co] += src(ih, iw, ci) * weights[k];
-            }
+            sparse_conv_tap<CONFIG_T>(src.pixel(ih, iw), t, weights, index, run_start, acc);
         }
     }
 }
 
 // The non-zero weights of one layer, as a pixel functor.
-template <class input_T, typename CONFIG_T> struct sparse_conv2d_transpose_sparse_pixel {
+template <typename CONFIG_T> struct sparse_conv2d_transpose_sparse_pixel {
     const typename CONFIG_T::weight_t *weights;
     const typename CONFIG_T::index_t *index;
-    const typename CONFIG_T::start_t *tap_start;
+    const typename CONFIG_T::start_t *run_start;
     const typename CONFIG_T::bias_t *biases;
     template <class Source>
     void operator()(const Source &src, unsigned oh, unsigned ow, typename CONFIG_T::accum_t acc[CONFIG_T::n_filt]) const {
         #pragma HLS INLINE
-        sparse_conv2d_transpose_pixel<input_T, CONFIG_T>(src, oh, ow, weights, index, tap_start, biases, acc);
+        sparse_conv2d_transpose_pixel<CONFIG_T>(src, oh, ow, weights, index, run_start, biases, acc);
     }
 };
 
@@ -78,12 +74,12 @@ void sparse_conv_2d_transpose_cl(data_T data[CONFIG_T::in_height * CONFIG_T::in_
                                  res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_filt],
                                  typename CONFIG_T::weight_t weights[CONFIG_T::n_nonzero],
                                  typename CONFIG_T::index_t index[CONFIG_T::n_nonzero],
-                                 typename CONFIG_T::start_t tap_start[CONFIG_T::n_taps + 1],
+                                 typename CONFIG_T::start_t run_start[CONFIG_T::n_taps * CONFIG_T::n_filt + 1],
                                  typename CONFIG_T::bias_t biases[CONFIG_T::n_filt]) {
     #pragma HLS ARRAY_RESHAPE variable=weights block factor=CONFIG_T::reuse_factor
     #pragma HLS ARRAY_RESHAPE variable=index block factor=CONFIG_T::reuse_factor
     #pragma HLS ALLOCATION operation instances=mul limit=CONFIG_T::multiplier_limit
-    const sparse_conv2d_transpose_sparse_pixel<data_T, CONFIG_T> pixel = {weights, index, tap_start, biases};
+    const sparse_conv2d_transpose_sparse_pixel<CONFIG_T> pixel = {weights, index, run_start, biases};
     conv2d_transpose_frame<data_T, res_T, CONFIG_T>(data, res, pixel);
 }
 
@@ -92,12 +88,12 @@ template <class data_T, class res_T, typename CONFIG_T>
 void sparse_conv_2d_transpose_cl(hls::stream<data_T> &data, hls::stream<res_T> &res,
                                  typename CONFIG_T::weight_t weights[CONFIG_T::n_nonzero],
                                  typename CONFIG_T::index_t index[CONFIG_T::n_nonzero],
-                                 typename CONFIG_T::start_t tap_start[CONFIG_T::n_taps + 1],
+                                 typename CONFIG_T::start_t run_start[CONFIG_T::n_taps * CONFIG_T::n_filt + 1],
                                  typename CONFIG_T::bias_t biases[CONFIG_T::n_filt]) {
     #pragma HLS ARRAY_RESHAPE variable=weights block factor=CONFIG_T::reuse_factor
     #pragma HLS ARRAY_RESHAPE variable=index block factor=CONFIG_T::reuse_factor
     #pragma HLS ALLOCATION operation instances=mul limit=CONFIG_T::multiplier_limit
-    const sparse_conv2d_transpose_sparse_pixel<typename data_T::value_type, CONFIG_T> pixel = {weights, index, tap_start, biases};
+    const sparse_conv2d_transpose_sparse_pixel<CONFIG_T> pixel = {weights, index, run_start, biases};
     conv2d_transpose_stream_rows<data_T, res_T, CONFIG_T>(data, res, pixel);
 }
 

@@ -1,15 +1,16 @@
 // fpgagan: sparse fully connected layer (io_parallel and io_stream).
 //
 // Only the non-zero weights are stored, column by column (CSR over outputs): output o uses
-// weights col_start[o] .. col_start[o+1], each with its input index row[k]; with reuse factor R
-// the layer needs ceil(n_nonzero / R) multipliers.  Products are added
-// to accum_t, sized exactly from the input and weight types and the fan-in, so the result equals
-// the dense layer's bit for bit; the only rounding is the final cast to res_T.
+// weights col_start[o] .. col_start[o+1], each with its input index row[k] (one sparse_dot of
+// nnet_sparse.h); with reuse factor R the layer needs ceil(n_nonzero / R) multipliers.  Products
+// are added to accum_t, sized exactly from the input and weight types and the fan-in, so the result
+// equals the dense layer's bit for bit; the only rounding is the final cast to res_T.
 #ifndef NNET_SPARSE_DENSE_H_
 #define NNET_SPARSE_DENSE_H_
 
 #include "hls_stream.h"
 #include "nnet_common.h"
+#include "nnet_sparse.h"
 
 namespace nnet {
 
@@ -39,12 +40,7 @@ void sparse_dense_accumulate(const input_T data[CONFIG_T::n_in], const typename 
 Outputs:
     for (unsigned o = 0; o < CONFIG_T::n_out; o++) {
         typename CONFIG_T::accum_t sum = (typename CONFIG_T::accum_t)biases[o];
-        const unsigned end = col_start[o + 1];
-    NonZero:
-        for (unsigned k = col_start[o]; k < end; k++) {
-            #pragma HLS PIPELINE II=1
-            sum += data[(unsigned)row[k]] * weights[k];
-        }
+        sparse_dot<CONFIG_T>(data, weights, row, col_start[o], col_start[o + 1], sum);
         acc[o] = sum;
     }
 }

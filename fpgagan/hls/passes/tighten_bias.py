@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from hls4ml.model.layers import Dense
+from hls4ml.model.layers import Conv2D, Dense
 from hls4ml.model.optimizer import OptimizerPass
 from hls4ml.model.types import FixedPrecisionType, RoundingMode, SaturationMode
 
@@ -34,7 +34,7 @@ def tight_type(values: np.ndarray, lsb_frac: int) -> FixedPrecisionType:
 
 class TightenBiasPrecision(OptimizerPass):
     def match(self, node):
-        if not isinstance(node, Dense | Conv2DTranspose) or node.get_attr(TIGHT, False):
+        if not isinstance(node, Dense | Conv2D | Conv2DTranspose) or node.get_attr(TIGHT, False):
             return False
         return isinstance(_bias_type(node), FixedPrecisionType)
 
