@@ -3,7 +3,8 @@
 (a) multiplier instances and weight-memory bits per layer at reuse factor R (targets at 75%
     sparsity: >= 3.5x fewer multipliers), from the converted hls4ml models;
 (b) instructions per C-simulated image, counted by valgrind's callgrind (repeatable on a shared
-    machine; target at 75%: >= 2.5x fewer).
+    machine; target at 75%: >= 2.5x fewer).  hls4ml's top function reads its weight files during
+    its first call; that one-time cost is printed on its own line, not counted per image.
 
     python benchmarks/bench_sparse.py [--reuse 1]
 
@@ -23,7 +24,7 @@ from fpgagan.export import load_qonnx
 from fpgagan.hls.convert import HlsOptions
 from fpgagan.hls.layers import Conv2DTranspose, SparseConv2D, SparseDense
 from fpgagan.sim import build_csim
-from fpgagan.sim.instructions import instructions_per_inference
+from fpgagan.sim.instructions import count_instructions
 
 MULT_TARGET = 3.5
 INSTR_TARGET = 2.5
@@ -101,7 +102,7 @@ def main() -> None:
                 csim = build_csim(model, Path(tmp) / kind, opts)
                 results[kind] = (
                     layer_rows(csim.hls_model, args.reuse),
-                    instructions_per_inference(csim.project_dir, 64, 784),
+                    count_instructions(csim.project_dir, 64, 784),
                 )
         dense_rows, dense_instr = results["dense"]
         sparse_rows, sparse_instr = results["sparse"]
@@ -119,14 +120,19 @@ def main() -> None:
         db = sum(b for _, b in dense_rows.values())
         sb = sum(b for _, b in sparse_rows.values())
         print(f"{'total':40} {dm:11,} {sm:12,} {dm / sm:6.2f} {db:11,} {sb:12,} {db / sb:6.2f}")
+        di, si = dense_instr.per_image, sparse_instr.per_image
         print(
-            f"csim instructions per image: dense {dense_instr:,.0f}, sparse {sparse_instr:,.0f}, "
-            f"ratio {dense_instr / sparse_instr:.2f}x"
+            f"csim instructions per image: dense {di:,.0f}, sparse {si:,.0f}, ratio {di / si:.2f}x"
+        )
+        dl, sl = dense_instr.weight_loading, sparse_instr.weight_loading
+        print(
+            f"one-time weight-file loading (first call): dense {dl:,.0f}, sparse {sl:,.0f}, "
+            f"ratio {dl / sl:.2f}x"
         )
         if sparsity == 75:
             print(
                 f"targets at 75%: multipliers {dm / sm:.2f}x (>= {MULT_TARGET}x), "
-                f"instructions {dense_instr / sparse_instr:.2f}x (>= {INSTR_TARGET}x)"
+                f"instructions per image {di / si:.2f}x (>= {INSTR_TARGET}x)"
             )
 
 
