@@ -194,6 +194,46 @@ NOTEBOOKS = {
             "print(y.shape, 'differing elements vs Brevitas:', int((y != ref).sum()))"
         ),
     ],
+    "04_compression_table.ipynb": [
+        new_markdown_cell(
+            "# 04 The compression table\n\n"
+            "Every technique on one generator family, one dataset, one metric and one board: each "
+            "recipe in `configs/compression/` (float, W8A8 ... ternary, 75% sparse, a half-width "
+            "student distilled from the teacher and the same student trained from scratch, GAN "
+            "Slimming's combinations) is trained, converted, C-simulated on 1,000 latents and "
+            "checked bit for bit, then costed on the PYNQ-Z2. This is `make bench-compression` "
+            "(about an hour on 2 cores; trained runs are reused). With small settings: two "
+            "seconds-long recipes on scikit-learn's digits."
+        ),
+        new_code_cell(
+            SMALL + "import tempfile\nfrom pathlib import Path\n"
+            "from fpgagan.workflows.compression import run_compression\n"
+            "if SMALL:\n"
+            "    work = Path(tempfile.mkdtemp(prefix='fpgagan-nb-table-'))\n"
+            "    (work / 'float.yaml').write_text(Path('configs/tiny.yaml').read_text().split('qat:')[0]"
+            " + 'qat: null\\neval: {n_samples: 200}\\n')\n"
+            "    recipes, out, runs, n = [work / 'float.yaml', Path('configs/tiny_distill.yaml')], work / 'table', work / 'runs', 16\n"
+            "else:\n"
+            "    recipes, out, runs, n = sorted(Path('configs/compression').glob('*.yaml')), Path('runs/compression'), Path('runs'), 1000\n"
+            "rows = run_compression(recipes, out, runs, n=n)\n"
+            "[(r.recipe, r.precision, f'{r.compression:.1f}x', round(r.fid, 2), r.csim_bit_exact) for r in rows]"
+        ),
+        new_markdown_cell("The table (also `table.csv` and `table.json` in the same folder):"),
+        new_code_cell(
+            "from IPython.display import Image, Markdown\nMarkdown((out / 'table.md').read_text())"
+        ),
+        new_markdown_cell(
+            "FID-FMNIST against compression ratio; red points are the Pareto front (no other "
+            "recipe is both more compressed and better), dotted lines the targets:"
+        ),
+        new_code_cell("Image(str(out / 'pareto.png'))"),
+        new_markdown_cell("Samples of the most compressed recipe on the front:"),
+        new_code_cell(
+            "best = max((r for r in rows if r.pareto), key=lambda r: r.compression)\n"
+            "print(best.recipe, f'{best.compression:.1f}x', f'FID-FMNIST {best.fid:.2f}')\n"
+            "Image(str(out / 'samples' / f'{best.recipe}.png'))"
+        ),
+    ],
 }
 
 
