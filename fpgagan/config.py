@@ -172,7 +172,7 @@ class Precision:
     [-input_range, input_range).  ``output_bits``: the quantized hard-tanh on the image.
     ``layers`` overrides weight/activation bits per layer name (e.g. ``fc``, ``deconv1``);
     ``first_last`` sets the first and last weight layer (unless ``layers`` names them), the
-    layers most sensitive to low precision.
+    layers most sensitive to low precision (the last layer's activation is ``output_bits``).
 
     ``weight_range``: ``narrow`` integers are symmetric, ``[-(2^(b-1) - 1), 2^(b-1) - 1]``, so
     2-bit weights are *ternary* ``{-s, 0, +s}``; ``full`` uses every code, ``[-2^(b-1), 2^(b-1) - 1]``
@@ -216,10 +216,12 @@ class Precision:
 
     @property
     def tag(self) -> str:
-        """``W4A8``; ``TA8`` for ternary (2-bit narrow) weights; ``+`` marks per-layer overrides,
-        ``pc`` per-channel scales."""
+        """``W4A8``; ``TA8`` for ternary (2-bit narrow) weights, ``W2A4`` for 4-level 2-bit ones,
+        ``W4fA8`` for full-range wider ones; ``+`` marks per-layer overrides, ``pc`` per-channel
+        scales."""
         ternary = self.weight_bits == 2 and self.weight_range == "narrow"
-        w = "T" if ternary else f"W{self.weight_bits}"
+        full = self.weight_range == "full" and self.weight_bits > 2  # 2-bit full is plain "W2"
+        w = "T" if ternary else f"W{self.weight_bits}{'f' if full else ''}"
         pc = "pc" if self.weight_scaling == "per-channel" else ""
         mixed = "+" if self.layers or self.first_last else ""
         return f"{w}A{self.act_bits}{pc}{mixed}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from fpgagan.config import Precision, TrainQatConfig, from_dict, load_yaml, to_dict
+from fpgagan.config import LayerPrecision, Precision, TrainQatConfig, from_dict, load_yaml, to_dict
 from fpgagan.errors import ConfigError
 
 
@@ -63,3 +63,7 @@ def test_missing_and_malformed_files(tmp_path):
 def test_precision_tag():
     assert Precision(weight_bits=2, act_bits=4).tag == "TA4"
     assert Precision(weight_bits=2, act_bits=4, weight_range="full").tag == "W2A4"
+    assert Precision(weight_range="full").tag == "W4fA8"
+    assert (
+        Precision(weight_scaling="per-channel", layers={"fc": LayerPrecision(8)}).tag == "W4A8pc+"
+    )

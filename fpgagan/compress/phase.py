@@ -102,8 +102,9 @@ def run_phase(
         state = read_checkpoint(state_path)
         if state.get("fingerprint") != spec.fingerprint():
             raise CheckpointError(
-                f"{state_path}: saved by a different recipe for phase {spec.name!r}; "
-                "remove the run folder or pick another --out"
+                f"{state_path}: saved by a different recipe (or an older fpgagan) for phase "
+                f"{spec.name!r}; delete that file to retrain this phase (other phases of the run, "
+                "e.g. a reused teacher, are kept) or pick another --out"
             )
         gen.load_state_dict(state["generator"]["state_dict"])
         disc.load_state_dict(state["discriminator"])

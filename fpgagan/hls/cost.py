@@ -20,9 +20,10 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from hls4ml.model.layers import Dense
+from hls4ml.model.layers import Conv2D, Dense
 
 from fpgagan.hls.layers import Conv2DTranspose, SparseConv2D, SparseDense
+from fpgagan.hls.memory import bit_width, variable_bits
 
 LUT_MULT_MAX_BITS = 4
 BRAM_MIN_DEPTH = 16
@@ -87,36 +88,27 @@ class LayerShape:
     index_bits: int = 0  # sparse kernels: index bits stored beside every non-zero weight
 
 
-def _width(precision) -> int:
-    return int(getattr(precision, "width", 16))
-
-
-def _stored_bits(layer, *names: str) -> int:
-    return sum(
-        int(layer.get_weights(n).data.size) * _width(layer.get_weights(n).type.precision)
-        for n in names
-    )
-
-
 def layer_shapes(hls_model) -> list[LayerShape]:
-    """The compute layers of an hls4ml model (Dense, SparseDense, Conv2DTranspose, SparseConv2D), in
-    order."""
+    """The compute layers of an hls4ml model (Dense, Conv2D, Conv2DTranspose and their sparse
+    forms), in order."""
     shapes = []
     for layer in hls_model.get_layers():
-        if not isinstance(layer, Dense | SparseDense | Conv2DTranspose | SparseConv2D):
+        if not isinstance(layer, Dense | Conv2D | SparseDense | Conv2DTranspose | SparseConv2D):
             continue
         g = layer.get_attr
-        in_bits = _width(layer.get_input_variable().type.precision)
+        in_bits = bit_width(layer.get_input_variable().type.precision)
         common = dict(
-            weight_bits=_width(layer.get_weights("weight").type.precision)
+            weight_bits=bit_width(layer.get_weights("weight").type.precision)
             if "weight" in layer.weights
             else 0,
             input_bits=in_bits,
-            accum_bits=_width(layer.types["accum_t"].precision) if "accum_t" in layer.types else 0,
+            accum_bits=bit_width(layer.types["accum_t"].precision)
+            if "accum_t" in layer.types
+            else 0,
         )
         if isinstance(layer, SparseDense):
             nnz = g("n_nonzero")
-            index = _stored_bits(layer, "sparse_row", "sparse_col")
+            index = variable_bits(layer, "sparse_row", "sparse_col")
             shapes.append(
                 LayerShape(
                     layer.name,
@@ -138,7 +130,7 @@ def layer_shapes(hls_model) -> list[LayerShape]:
             )
         elif isinstance(layer, SparseConv2D):
             nnz = g("n_nonzero")
-            index = _stored_bits(layer, "sparse_index", "run_start")
+            index = variable_bits(layer, "sparse_index", "run_start")
             shapes.append(
                 LayerShape(
                     layer.name,
@@ -153,12 +145,28 @@ def layer_shapes(hls_model) -> list[LayerShape]:
                     **common,
                 )
             )
+        elif isinstance(layer, Conv2D):  # hls4ml's dense kernel multiplies every tap, padding too
+            per_pixel = g("n_chan") * g("n_filt") * g("filt_height") * g("filt_width")
+            steps = g("out_height") * g("out_width")
+            shapes.append(
+                LayerShape(
+                    layer.name,
+                    "Conv2D",
+                    per_pixel * steps,
+                    per_pixel,
+                    per_pixel,
+                    steps,
+                    g("in_height") * g("in_width"),
+                    line_buffer_bits=g("filt_height") * g("in_width") * g("n_chan") * in_bits,
+                    **common,
+                )
+            )
         elif isinstance(layer, Conv2DTranspose):
             line = g("taps_height") * g("in_width") * g("n_chan") * in_bits
             steps, reads = g("out_height") * g("out_width"), g("in_height") * g("in_width")
             if g("use_sparse_kernel", False):
                 nnz = g("n_nonzero")
-                index = _stored_bits(layer, "sparse_index", "run_start")
+                index = variable_bits(layer, "sparse_index", "run_start")
                 shapes.append(
                     LayerShape(
                         layer.name,

@@ -7,9 +7,21 @@ kernels store only non-zeros plus their index arrays, biases at the width fpgaga
 
 from __future__ import annotations
 
+# hls4ml's default type is fixed<16,6>; a precision without a width has not been set yet
+DEFAULT_WIDTH = 16
 
-def _width(precision) -> int:
-    return int(getattr(precision, "width", 32))
+
+def bit_width(precision) -> int:
+    """Width in bits of an hls4ml precision type."""
+    return int(getattr(precision, "width", DEFAULT_WIDTH))
+
+
+def variable_bits(layer, *names: str) -> int:
+    """Bits of the named weight variables of ``layer`` (element count x type width)."""
+    return sum(
+        int(layer.get_weights(n).data.size) * bit_width(layer.get_weights(n).type.precision)
+        for n in names
+    )
 
 
 def stored_bits(hls_model) -> dict[str, dict[str, int]]:
@@ -17,7 +29,7 @@ def stored_bits(hls_model) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     for layer in hls_model.get_layers():
         bits = {
-            name: int(var.data.size) * _width(var.type.precision)
+            name: variable_bits(layer, name)
             for name, var in layer.weights.items()
             if var.data is not None and var.data.size
         }

@@ -1,7 +1,9 @@
 """DCGAN-style discriminator, float or at its own low precision (QGAN: G and D want different bits).
 
 The discriminator is never exported, so its quantized form only needs to train: Brevitas weight
-quantizers and signed activation quantizers after each LeakyReLU.
+quantizers (bits, range, scaling and ``first_last`` as for the generator) and signed activation
+quantizers after each LeakyReLU; its input is the image, so ``input_*``/``output_bits`` do not
+apply.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import torch
 from torch import nn
 
 from fpgagan.config import Precision
+from fpgagan.errors import ModelError
 from fpgagan.models import quantizers as q
 
 
@@ -43,15 +46,20 @@ class Discriminator(nn.Module):
             self.q2 = nn.Identity()
         else:
             p = precision
-            self.conv1 = qnn.QuantConv2d(
-                spec.in_channels, c, 4, 2, 1, weight_quant=q.weight_quant(p.weight_bits_of("conv1"))
-            )
-            self.conv2 = qnn.QuantConv2d(
-                c, 2 * c, 4, 2, 1, weight_quant=q.weight_quant(p.weight_bits_of("conv2"))
-            )
-            self.fc = qnn.QuantLinear(feat, 1, weight_quant=q.weight_quant(p.weight_bits_of("fc")))
-            self.q1 = qnn.QuantIdentity(act_quant=q.signed_act_quant(p.act_bits_of("conv1")))
-            self.q2 = qnn.QuantIdentity(act_quant=q.signed_act_quant(p.act_bits_of("conv2")))
+            names = spec.layer_names()
+            unknown = set(p.layers) - set(names)
+            if unknown:
+                raise ModelError(
+                    f"discriminator precision.layers names unknown layer(s) {sorted(unknown)} "
+                    f"(layers: {', '.join(names)})"
+                )
+            ends = (names[0], names[-1])
+            wq = q.precision_weight_quant(p, ends)
+            self.conv1 = qnn.QuantConv2d(spec.in_channels, c, 4, 2, 1, weight_quant=wq("conv1"))
+            self.conv2 = qnn.QuantConv2d(c, 2 * c, 4, 2, 1, weight_quant=wq("conv2"))
+            self.fc = qnn.QuantLinear(feat, 1, weight_quant=wq("fc"))
+            self.q1 = qnn.QuantIdentity(act_quant=q.signed_act_quant(p.act_bits_of("conv1", ends)))
+            self.q2 = qnn.QuantIdentity(act_quant=q.signed_act_quant(p.act_bits_of("conv2", ends)))
         self.act = nn.LeakyReLU(0.2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

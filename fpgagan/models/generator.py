@@ -91,13 +91,7 @@ class Generator(nn.Module):
             p = precision
             names = s.layer_names()
             ends = (names[0], names[-1])
-
-            def wq(name: str):
-                return q.weight_quant(
-                    p.weight_bits_of(name, ends),
-                    narrow=p.weight_range == "narrow",
-                    per_channel=p.weight_scaling == "per-channel",
-                )
+            wq = q.precision_weight_quant(p, ends)
 
             self.inp = qnn.QuantIdentity(
                 act_quant=q.signed_range_quant(p.input_bits, p.input_range),

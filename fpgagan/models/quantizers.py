@@ -34,7 +34,7 @@ from brevitas.quant import (
 )
 from torch import nn
 
-from fpgagan.config import ACT_BITS, WEIGHT_BITS
+from fpgagan.config import ACT_BITS, WEIGHT_BITS, Precision
 from fpgagan.errors import ModelError
 
 
@@ -62,6 +62,19 @@ def weight_quant(bits: int, narrow: bool = True, per_channel: bool = False) -> A
         )
     base = Int8WeightPerChannelFixedPointMSE if per_channel else Int8WeightPerTensorFixedPointMSE
     return base.let(bit_width=bits, narrow_range=narrow)
+
+
+def precision_weight_quant(precision: Precision, first_last: tuple[str, ...]) -> Any:
+    """``layer name -> weight quantizer`` for a model whose first and last weight layers are named."""
+
+    def for_layer(name: str) -> Any:
+        return weight_quant(
+            precision.weight_bits_of(name, first_last),
+            narrow=precision.weight_range == "narrow",
+            per_channel=precision.weight_scaling == "per-channel",
+        )
+
+    return for_layer
 
 
 def relu_quant(bits: int) -> Any:

@@ -27,10 +27,11 @@ from tqdm.auto import tqdm
 from fpgagan.boards import get_board
 from fpgagan.compress.gan import generate
 from fpgagan.config import TrainQatConfig, load_yaml
+from fpgagan.errors import ConfigError, ModelError
 from fpgagan.export.ops.conv_transpose import multiplications
 from fpgagan.images import save_grid
 from fpgagan.io import atomic_path, provenance, write_json_atomic, write_text_atomic
-from fpgagan.models import Generator
+from fpgagan.models import Generator, build_discriminator, build_generator
 from fpgagan.models.checkpoint import load_generator, read_checkpoint
 from fpgagan.report.pareto import pareto_front, pareto_plot
 from fpgagan.workflows.hls_flow import run_hls_flow
@@ -49,7 +50,7 @@ class Row:
     recipe: str
     precision: str
     params: int
-    weight_bits: int
+    stored_bits: int  # weights, biases and sparse indices as the HLS design declares them
     compression: float
     macs: int
     bops: int
@@ -106,7 +107,7 @@ def _quantized_row(
         recipe=name,
         precision=q["precision"],
         params=parameter_count(gen),
-        weight_bits=stored,
+        stored_bits=stored,
         compression=float_bits / stored,
         macs=cost["totals"]["macs"],
         bops=cost["totals"]["bops"],
@@ -135,18 +136,26 @@ def run_compression(
     """Train (or reuse) every recipe, verify it on ``board`` and write the table to ``out_dir``."""
     configs = [(p, load_yaml(TrainQatConfig, p)) for p in recipes]  # all refused before any work
     names = [c.name for _, c in configs]
-    if len(set(names)) != len(names):
-        raise ValueError(f"recipe names must be unique, got {names}")
+    if not configs or len(set(names)) != len(names):
+        raise ConfigError(f"recipes must be at least one, with unique names; got {names}")
+    for path, cfg in configs:  # precisions that no model accepts fail now, not after hours
+        try:
+            if cfg.qat is not None:
+                build_generator(cfg.model.generator, cfg.qat.precision)
+                build_discriminator(cfg.model.discriminator, cfg.qat.discriminator_precision)
+        except ModelError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
     out_dir.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = []
-    float_bits = floor = None
+    floor = None
+    scored: set[tuple[str, int]] = set()
     for path, cfg in tqdm(configs, desc="recipes", unit="recipe"):
         log.info("recipe %s (%s)", cfg.name, path)
         run = runs_dir / cfg.name
         metrics = train_qat(cfg, run, data_root=data_root).metrics
+        scored.add((cfg.data.dataset, metrics["n_samples"]))
         teacher, _ = load_generator(run / "teacher.pt")
-        if float_bits is None:
-            float_bits = parameter_count(teacher) * FLOAT_BITS
+        float_bits = parameter_count(teacher) * FLOAT_BITS  # this recipe's own teacher
         if cfg.qat is None:
             rows.append(_float_row(cfg.name, teacher, metrics))
             gen = teacher
@@ -161,15 +170,22 @@ def run_compression(
         floor = metrics["floor"]["fid"]
     front = pareto_front([(r.compression, r.fid) for r in rows])
     rows = [dataclasses.replace(r, pareto=i in front) for i, r in enumerate(rows)]
-    write_table(rows, out_dir, board, n, floor)
+    write_table(rows, out_dir, board, n, floor, _scoring_note(scored))
     return rows
+
+
+def _scoring_note(scored: set[tuple[str, int]]) -> str:
+    return "; ".join(f"{n:,} samples vs the {d} test split" for d, n in sorted(scored))
 
 
 def _weights_digest(checkpoint: Path) -> str:
     """Hash of a generator checkpoint's recipe and weights (not its provenance, rewritten on resume)."""
     record = read_checkpoint(checkpoint)
-    h = hashlib.sha256(json.dumps([record["generator"], record["precision"], record["widths"]],
-                                  sort_keys=True).encode())  # fmt: skip
+    h = hashlib.sha256(
+        json.dumps(
+            [record["generator"], record["precision"], record["widths"]], sort_keys=True
+        ).encode()
+    )
     for name, tensor in sorted(record["state_dict"].items()):
         h.update(name.encode())
         h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
@@ -178,9 +194,18 @@ def _weights_digest(checkpoint: Path) -> str:
 
 def _board_report(run: Path, board: str, n: int, data_root: str | None) -> dict[str, Any]:
     """The board flow's report for the run's generator, reused while the generator file is unchanged."""
-    hls_dir = run / f"hls-{get_board(board).name}"
-    path, gen, stamp = hls_dir / "report.json", run / "generator.pt", hls_dir / "generator.sha256"
-    digest = _weights_digest(gen)
+    spec = get_board(board)
+    hls_dir = run / f"hls-{spec.name}"
+    path, gen, stamp = hls_dir / "report.json", run / "generator.pt", hls_dir / "inputs.sha256"
+    # the report depends on the generator, its teacher (PSNR), the board and fpgagan's own code
+    code = provenance()
+    digest = hashlib.sha256(
+        json.dumps(
+            [_weights_digest(gen), _weights_digest(run / "teacher.pt"),
+             dataclasses.asdict(spec), code["git_commit"], code["versions"]],
+            sort_keys=True, default=str,
+        ).encode()
+    ).hexdigest()  # fmt: skip
     if path.is_file() and stamp.is_file() and stamp.read_text() == digest:
         report = json.loads(path.read_text())
         if report.get("n_latents") == n and "stored_bits" in report:
@@ -198,7 +223,7 @@ COLUMNS = (
     ("recipe", "recipe", "{}"),
     ("precision", "precision", "{}"),
     ("params", "params", "{:,}"),
-    ("weight_bits", "stored bits", "{:,}"),
+    ("stored_bits", "stored bits", "{:,}"),
     ("compression", "compression", "{:.1f}x"),
     ("macs", "MACs", "{:,}"),
     ("bops", "BOPs", "{:.3g}"),
@@ -224,7 +249,9 @@ def _cell(value: Any, fmt: str) -> str:
     return fmt.format(value)
 
 
-def markdown(rows: Sequence[Row], board: str, n: int, floor: float | None = None) -> str:
+def markdown(
+    rows: Sequence[Row], board: str, n: int, floor: float | None = None, scoring: str = ""
+) -> str:
     head = "| " + " | ".join(title for _, title, _ in COLUMNS) + " |"
     rule = "|" + "|".join("---" for _ in COLUMNS) + "|"
     body = [
@@ -234,7 +261,8 @@ def markdown(rows: Sequence[Row], board: str, n: int, floor: float | None = None
     notes = [
         "",
         f"- FID-FMNIST: Frechet distance on fpgagan's own Fashion-MNIST classifier features (not "
-        f"Inception), 10,000 samples vs the test split{'' if floor is None else f'; floor (train vs test) {floor:.2f}'}.",
+        f"Inception), {scoring or 'see each run'}"
+        f"{'' if floor is None else f'; floor (train vs test) {floor:.2f}'}.",
         f"- csim exact: C simulation of the HLS design equals qonnx execute_onnx on {n} latents "
         "(0 mismatching elements).",
         "- compression: float32 bits of the teacher's weights and biases / bits the HLS design "
@@ -246,7 +274,12 @@ def markdown(rows: Sequence[Row], board: str, n: int, floor: float | None = None
 
 
 def write_table(
-    rows: Sequence[Row], out_dir: Path, board: str, n: int, floor: float | None = None
+    rows: Sequence[Row],
+    out_dir: Path,
+    board: str,
+    n: int,
+    floor: float | None = None,
+    scoring: str = "",
 ) -> None:
     data = [dataclasses.asdict(r) for r in rows]
     write_json_atomic(
@@ -259,7 +292,7 @@ def write_table(
     writer.writeheader()
     writer.writerows(data)
     write_text_atomic(out_dir / "table.csv", buf.getvalue())
-    write_text_atomic(out_dir / "table.md", markdown(rows, board, n, floor))
+    write_text_atomic(out_dir / "table.md", markdown(rows, board, n, floor, scoring))
     teacher_fid = next((r.fid for r in rows if r.precision == "float32"), None)
     with atomic_path(out_dir / "pareto.png") as tmp:
         pareto_plot(

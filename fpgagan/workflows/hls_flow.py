@@ -14,7 +14,7 @@ from typing import Any, Literal
 import hls4ml
 import numpy as np
 import torch
-from hls4ml.model.layers import Dense
+from hls4ml.model.layers import Conv2D, Dense
 
 from fpgagan.boards import Board, get_board
 from fpgagan.compress.gan import generate
@@ -122,16 +122,23 @@ def _latent_dim(model) -> int:
     return dims[1]
 
 
+def _reuse_fan(layer) -> tuple[int, int]:
+    """(n_in, n_out) as hls4ml's reuse-factor check sees them for a Dense or a Conv2D."""
+    if isinstance(layer, Conv2D):
+        g = layer.get_attr
+        return g("n_chan") * g("filt_height") * g("filt_width"), g("n_filt")
+    return layer.get_attr("n_in"), layer.get_attr("n_out")
+
+
 def _plan(hw_model, board: Board, cfg: HlsFlowConfig, workdir: Path) -> Plan:
     probe = convert(hw_model, workdir / "probe", HlsOptions(io_type=cfg.io_type, backend="Vivado"))
     shapes = layer_shapes(probe)
     backend = hls4ml.backends.get_backend("Vivado")
+    # hls4ml's own Dense and Conv2D accept only reuse factors that divide their products evenly
     valid = {
-        s.name: backend.get_valid_reuse_factors(
-            probe.graph[s.name].get_attr("n_in"), probe.graph[s.name].get_attr("n_out")
-        )
+        s.name: backend.get_valid_reuse_factors(*_reuse_fan(probe.graph[s.name]))
         for s in shapes
-        if isinstance(probe.graph[s.name], Dense)  # hls4ml's Dense accepts only some reuse factors
+        if isinstance(probe.graph[s.name], Dense | Conv2D)
     }
     return make_plan(shapes, board, valid, fixed=dict(cfg.reuse))
 

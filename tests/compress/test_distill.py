@@ -42,7 +42,10 @@ def test_feature_term_maps_student_channels_to_the_teacher_and_trains_only_mappi
         expected = (
             2.0
             * torch.stack(
-                [torch.mean((m(s) - t) ** 2) for m, s, t in zip(d.mappings, feats, t_feats)]
+                [
+                    torch.mean((m(s) - t) ** 2)
+                    for m, s, t in zip(d.mappings, feats, t_feats, strict=True)
+                ]
             ).mean()
         )
     loss = d.loss(z, fake, feats)

@@ -200,3 +200,13 @@ def test_per_layer_sparse_false_overrides_auto(tmp_path):
     (kept,) = [x for x in hls.get_layers() if isinstance(x, SparseConv2D | Conv2D)]
     assert isinstance(kept, Conv2D) and not kept.get_attr("use_sparse_kernel")
     assert kept.get_attr("weight_sparsity") >= 0.5
+
+
+def test_dense_conv2d_is_in_the_cost_model(tmp_path):
+    layer = _conv_layer(conv2d_graph(0.2), HlsOptions(), tmp_path / "dense")
+    assert isinstance(layer, Conv2D) and not isinstance(layer, SparseConv2D)
+    (shape,) = layer_shapes(layer.model)
+    g = layer.get_attr
+    per_pixel = CIN * COUT * 9
+    assert (shape.kind, shape.n_weights, shape.mults_per_step) == ("Conv2D", per_pixel, per_pixel)
+    assert shape.macs == per_pixel * g("out_height") * g("out_width")

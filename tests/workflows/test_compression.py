@@ -51,6 +51,18 @@ def test_a_recipe_with_an_unknown_key_is_refused_before_any_training(repo, tmp_p
     assert not out.exists() and not (tmp_path / "runs").exists()
 
 
+def test_a_precision_no_model_accepts_is_refused_before_any_training(repo, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    text = (repo / "configs" / "tiny.yaml").read_text()
+    text = text.replace("name: tiny", "name: tiny-bad")
+    bad.write_text(
+        text.replace("act_bits: 8}", "act_bits: 8, layers: {deconv9: {weight_bits: 2}}}")
+    )
+    with pytest.raises(ConfigError, match=r"bad.yaml: .*unknown layer\(s\) \['deconv9'\]"):
+        run_compression([repo / "configs" / "tiny.yaml", bad], tmp_path / "o", tmp_path / "r", n=4)
+    assert not (tmp_path / "r").exists()
+
+
 @pytest.mark.csim
 def test_reduced_benchmark_end_to_end(repo, tmp_path):
     """The benchmark on two seconds-long recipes: float teacher and a distilled half-width W4A8."""

@@ -8,6 +8,10 @@ grid.  This transformation rewrites such a ``Quant`` node to that grid: scale ``
 ``bit_width + (e_max - e_min)`` bits, on the already-quantized values, so its output is unchanged
 (exactly: every value is on the new grid and inside the new range).  The cost is honest: the
 hardware stores and multiplies the wider integers.
+
+Scales that are not powers of two, or non-zero zero points, are left alone (fpgagan's converter
+refuses them, naming the node).  The rewrite changes the node's own initializers, which qonnx's
+cleanup (``GiveUniqueParameterTensors``) makes private to each node.
 """
 
 from __future__ import annotations
@@ -35,10 +39,7 @@ class PerChannelScalesToTensor(Transformation):
             if values is None or scale is None or scale.size <= 1:
                 continue
             if zero is None or bits is None or np.any(zero != 0) or not _is_power_of_two(scale):
-                raise ValueError(
-                    f"Quant node {node.name!r}: per-channel scales must be powers of two with zero "
-                    "point 0 to map onto fixed point"
-                )
+                continue  # not fixed point: the converter's check refuses it, naming the node
             signed = get_by_name(node.attribute, "signed").i
             narrow = get_by_name(node.attribute, "narrow").i
             mode = get_by_name(node.attribute, "rounding_mode").s.decode()
