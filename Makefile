@@ -69,9 +69,8 @@ bench-train: $(STAMP) data
 bench-csim: $(STAMP) data
 	$(PY) benchmarks/bench_csim.py
 
-# trains (or reuses) every recipe, verifies each in csim on N latents; the teacher is the default's
+# trains (or reuses) every recipe, verifies each in csim on N latents (01_float trains the teacher)
 bench-compression: $(STAMP) data
-	$(PY) -m fpgagan train-qat --config $(CONFIG)
 	$(PY) benchmarks/bench_compression.py -n $(N)
 
 # regenerate the generated docs (board pages from boards/*.yaml, the phase-decomposition figure)

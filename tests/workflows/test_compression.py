@@ -27,7 +27,8 @@ def test_the_recipes_cover_every_technique_the_table_compares(repo):
     quantized = [c.qat for c in cfgs if c.qat is not None]
     tags = {q.precision.tag for q in quantized}
     assert {"W8A8", "W4A8", "W4A4", "W2A4", "TA8"} <= tags
-    assert any(c.qat is None for c in cfgs)  # the float row
+    assert cfgs[0].qat is None and cfgs[0].teacher.reuse_from is None  # float first: trains it
+    assert all(c.teacher.reuse_from == f"runs/{cfgs[0].name}" for c in cfgs[1:])  # one teacher
     assert any(q.prune is not None and q.student.width == 1.0 for q in quantized)  # sparse
     distilled = [q for q in quantized if q.student.width < 1 and q.feature_weight > 0]
     scratch = [q for q in quantized if q.student.init == "scratch"]
