@@ -267,6 +267,9 @@ def markdown(
         "(0 mismatching elements).",
         "- compression: float32 bits of the teacher's weights and biases / bits the HLS design "
         "stores (weights, biases, sparse indices).",
+        "- MACs: multiplications per image the design performs (a layer whose quantized weights are "
+        ">= 50% zeros, by pruning or by low-bit rounding, gets a sparse kernel that skips them); "
+        "BOPs = MACs x weight bits x input bits.",
         f"- DSP, LUT, BRAM_18K, images/s, fits: fpgagan's analytic cost model on the {board} "
         "(an estimate, not synthesis).",
     ]
