@@ -88,6 +88,16 @@ class LayerShape:
     index_bits: int = 0  # sparse kernels: index bits stored beside every non-zero weight
 
 
+def _index_bits(layer, nnz: int) -> int:
+    """Index bits stored per non-zero weight of a sparse layer (its two index arrays)."""
+    arrays = (
+        ("sparse_row", "sparse_col")
+        if isinstance(layer, SparseDense)
+        else ("sparse_index", "run_start")
+    )
+    return math.ceil(variable_bits(layer, *arrays) / max(nnz, 1))
+
+
 def layer_shapes(hls_model) -> list[LayerShape]:
     """The compute layers of an hls4ml model (Dense, Conv2D, Conv2DTranspose and their sparse
     forms), in order."""
@@ -108,7 +118,6 @@ def layer_shapes(hls_model) -> list[LayerShape]:
         )
         if isinstance(layer, SparseDense):
             nnz = g("n_nonzero")
-            index = variable_bits(layer, "sparse_row", "sparse_col")
             shapes.append(
                 LayerShape(
                     layer.name,
@@ -119,7 +128,7 @@ def layer_shapes(hls_model) -> list[LayerShape]:
                     1,
                     g("n_in"),
                     line_buffer_bits=0,
-                    index_bits=math.ceil(index / max(nnz, 1)),
+                    index_bits=_index_bits(layer, nnz),
                     **common,
                 )
             )
@@ -130,7 +139,6 @@ def layer_shapes(hls_model) -> list[LayerShape]:
             )
         elif isinstance(layer, SparseConv2D):
             nnz = g("n_nonzero")
-            index = variable_bits(layer, "sparse_index", "run_start")
             shapes.append(
                 LayerShape(
                     layer.name,
@@ -141,7 +149,7 @@ def layer_shapes(hls_model) -> list[LayerShape]:
                     g("out_height") * g("out_width"),
                     g("in_height") * g("in_width"),
                     line_buffer_bits=g("filt_height") * g("in_width") * g("n_chan") * in_bits,
-                    index_bits=math.ceil(index / max(nnz, 1)),
+                    index_bits=_index_bits(layer, nnz),
                     **common,
                 )
             )
@@ -166,7 +174,6 @@ def layer_shapes(hls_model) -> list[LayerShape]:
             steps, reads = g("out_height") * g("out_width"), g("in_height") * g("in_width")
             if g("use_sparse_kernel", False):
                 nnz = g("n_nonzero")
-                index = variable_bits(layer, "sparse_index", "run_start")
                 shapes.append(
                     LayerShape(
                         layer.name,
@@ -177,7 +184,7 @@ def layer_shapes(hls_model) -> list[LayerShape]:
                         steps,
                         reads,
                         line_buffer_bits=line,
-                        index_bits=math.ceil(index / max(nnz, 1)),
+                        index_bits=_index_bits(layer, nnz),
                         **common,
                     )
                 )

@@ -42,7 +42,7 @@ SPARSE_FIELDS = """
 FUNCTION_TEMPLATE = (
     "nnet::conv_2d_transpose_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {b});"
 )
-SPARSE_FUNCTION_TEMPLATE = "nnet::sparse_conv_2d_transpose_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {si}, {rs}, {b});"
+SPARSE_FUNCTION_TEMPLATE = "nnet::sparse_conv_2d_transpose_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {ix}, {st}, {b});"
 INCLUDES = [
     "nnet_utils/nnet_conv2d_transpose.h",
     "nnet_utils/nnet_conv2d_transpose_stream.h",
@@ -94,8 +94,8 @@ class Conv2DTransposeFunctionTemplate(FunctionCallTemplate):
         params["w"] = node.get_weights("weight").name
         params["b"] = node.get_weights("bias").name
         if node.get_attr("use_sparse_kernel", False):
-            params["si"] = node.get_weights("sparse_index").name
-            params["rs"] = node.get_weights("run_start").name
+            params["ix"] = node.get_weights("sparse_index").name
+            params["st"] = node.get_weights("run_start").name
             return SPARSE_FUNCTION_TEMPLATE.format(**params)
         return self.template.format(**params)
 
@@ -120,38 +120,66 @@ SPARSE_DENSE_CONFIG = """struct config{index} : nnet::sparse_dense_config {{
 }};
 """
 SPARSE_DENSE_FUNCTION = (
-    "nnet::sparse_dense<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {sr}, {sc}, {b});"
+    "nnet::sparse_dense<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {ix}, {st}, {b});"
 )
 
 
-class SparseDenseConfigTemplate(LayerConfigTemplate):
+class _SparseConfigTemplate(LayerConfigTemplate):
+    """Config struct of a sparse layer: hls4ml's parameters plus the multiplier limit and the types
+    of its two index arrays (``index_array`` and ``start_array``)."""
+
+    layer: type
+    config: str
+    index_array: str
+    start_array: str
+
     def __init__(self):
-        super().__init__(SparseDense)
-        self.template = SPARSE_DENSE_CONFIG
+        super().__init__(self.layer)
+        self.template = self.config
 
     def format(self, node):
         params = self._default_config_params(node)
         params["multiplier_limit"] = nonzero_multiplier_limit(node)
-        params["index_t"] = node.get_weights("sparse_row").type.name
-        params["start_t"] = node.get_weights("sparse_col").type.name
+        params["index_t"] = node.get_weights(self.index_array).type.name
+        params["start_t"] = node.get_weights(self.start_array).type.name
         return self.template.format(**params)
 
 
-class SparseDenseFunctionTemplate(FunctionCallTemplate):
+class _SparseFunctionTemplate(FunctionCallTemplate):
+    """Call of a sparse layer's function: ``{w}``, ``{b}`` and the two index arrays as ``{ix}``,
+    ``{st}``."""
+
+    layer: type
+    header: str
+    call: str
+    index_array: str
+    start_array: str
+
     def __init__(self):
-        super().__init__(SparseDense, include_header=["nnet_utils/nnet_sparse_dense.h"])
-        self.template = SPARSE_DENSE_FUNCTION
+        super().__init__(self.layer, include_header=[self.header])
+        self.template = self.call
 
     def format(self, node):
         params = self._default_function_params(node)
-        for key, name in (
+        arrays = (
             ("w", "weight"),
             ("b", "bias"),
-            ("sr", "sparse_row"),
-            ("sc", "sparse_col"),
-        ):
+            ("ix", self.index_array),
+            ("st", self.start_array),
+        )
+        for key, name in arrays:
             params[key] = node.get_weights(name).name
         return self.template.format(**params)
+
+
+class SparseDenseConfigTemplate(_SparseConfigTemplate):
+    layer, config = SparseDense, SPARSE_DENSE_CONFIG
+    index_array, start_array = "sparse_row", "sparse_col"
+
+
+class SparseDenseFunctionTemplate(_SparseFunctionTemplate):
+    layer, header, call = SparseDense, "nnet_utils/nnet_sparse_dense.h", SPARSE_DENSE_FUNCTION
+    index_array, start_array = "sparse_row", "sparse_col"
 
 
 SPARSE_CONV2D_CONFIG = """struct config{index} : nnet::sparse_conv2d_config {{
@@ -177,34 +205,14 @@ SPARSE_CONV2D_CONFIG = """struct config{index} : nnet::sparse_conv2d_config {{
     typedef {start_t} start_t;
 }};
 """
-SPARSE_CONV2D_FUNCTION = "nnet::sparse_conv_2d_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {si}, {rs}, {b});"
+SPARSE_CONV2D_FUNCTION = "nnet::sparse_conv_2d_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {ix}, {st}, {b});"
 
 
-class SparseConv2DConfigTemplate(LayerConfigTemplate):
-    def __init__(self):
-        super().__init__(SparseConv2D)
-        self.template = SPARSE_CONV2D_CONFIG
-
-    def format(self, node):
-        params = self._default_config_params(node)
-        params["multiplier_limit"] = nonzero_multiplier_limit(node)
-        params["index_t"] = node.get_weights("sparse_index").type.name
-        params["start_t"] = node.get_weights("run_start").type.name
-        return self.template.format(**params)
+class SparseConv2DConfigTemplate(_SparseConfigTemplate):
+    layer, config = SparseConv2D, SPARSE_CONV2D_CONFIG
+    index_array, start_array = "sparse_index", "run_start"
 
 
-class SparseConv2DFunctionTemplate(FunctionCallTemplate):
-    def __init__(self):
-        super().__init__(SparseConv2D, include_header=["nnet_utils/nnet_sparse_conv2d.h"])
-        self.template = SPARSE_CONV2D_FUNCTION
-
-    def format(self, node):
-        params = self._default_function_params(node)
-        for key, name in (
-            ("w", "weight"),
-            ("b", "bias"),
-            ("si", "sparse_index"),
-            ("rs", "run_start"),
-        ):
-            params[key] = node.get_weights(name).name
-        return self.template.format(**params)
+class SparseConv2DFunctionTemplate(_SparseFunctionTemplate):
+    layer, header, call = SparseConv2D, "nnet_utils/nnet_sparse_conv2d.h", SPARSE_CONV2D_FUNCTION
+    index_array, start_array = "sparse_index", "run_start"
