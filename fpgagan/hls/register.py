@@ -19,35 +19,23 @@ from hls4ml.model.optimizer import get_available_passes, register_pass
 
 from fpgagan.export.ops import register_qonnx_ops
 from fpgagan.hls.handlers import parse_conv_transpose_layer
-from fpgagan.hls.layers import Conv2DTranspose, ConvTranspose, SparseConv2D, SparseDense
+from fpgagan.hls.engine_layers import ENGINE_LAYERS
+from fpgagan.hls.layers import Conv2DTranspose, ConvTranspose
 from fpgagan.hls.passes.conv_transpose_precision import InferConvTransposePrecision
 from fpgagan.hls.passes.conv_transpose_to_2d import ConvTransposeToConv2DTranspose
+from fpgagan.hls.passes.fuse_activation import FuseOutputActivation
+from fpgagan.hls.passes.pixel_output import DensePixelOutput
 from fpgagan.hls.passes.reshape_stream import ReshapeToRepackStream
-from fpgagan.hls.passes.select_sparse import SelectSparseConvTranspose
-from fpgagan.hls.passes.select_sparse_conv2d import SelectSparseConv2D
-from fpgagan.hls.passes.select_sparse_dense import SelectSparseDense
 from fpgagan.hls.passes.tighten_bias import TightenBiasPrecision
-from fpgagan.hls.templates import (
-    Conv2DTransposeConfigTemplate,
-    Conv2DTransposeFunctionTemplate,
-    SparseConv2DConfigTemplate,
-    SparseConv2DFunctionTemplate,
-    SparseDenseConfigTemplate,
-    SparseDenseFunctionTemplate,
-)
+from fpgagan.hls.passes.to_engine import ToEngine
+from fpgagan.hls.passes.write_roms import WriteEngineRoms
+from fpgagan.hls.templates import EngineConfigTemplate, EngineFunctionTemplate
 
 # hls4ml backends whose flows render fpgagan's layers.  Vitis and VivadoAccelerator run the
 # Vivado template flow ('vivado:apply_templates'), so templates are registered with Vivado; every
 # backend writes its own copy of the headers, so sources are registered with each.
 BACKENDS = ("Vivado", "Vitis", "VivadoAccelerator")
-HEADERS = (
-    "nnet_conv2d_transpose.h",
-    "nnet_conv2d_transpose_stream.h",
-    "nnet_sparse.h",
-    "nnet_sparse_conv2d.h",
-    "nnet_sparse_conv2d_transpose.h",
-    "nnet_sparse_dense.h",
-)
+HEADERS = ("nnet_fg_engine.h", "nnet_fg_layers.h")
 
 # (pass name, class, flow, pass it must precede or None)
 MODEL_PASSES = (
@@ -60,11 +48,14 @@ MODEL_PASSES = (
         "convert",
         "infer_precision_types",
     ),
-    ("fpgagan_select_sparse", SelectSparseConvTranspose, "convert", None),
-    # the Dense and Conv2D must be replaced before hls4ml infers (and later renders) their types
-    ("fpgagan_select_sparse_dense", SelectSparseDense, "convert", "infer_precision_types"),
-    ("fpgagan_select_sparse_conv2d", SelectSparseConv2D, "convert", "infer_precision_types"),
+    # once every type is known: the generator head streams pixels, every compute layer becomes
+    # an engine layer, and the engine absorbs the ReLU / quantizing activation after it
+    ("fpgagan_pixel_output", DensePixelOutput, "convert", None),
+    ("fpgagan_to_engine", ToEngine, "convert", None),
+    ("fpgagan_fuse_activation", FuseOutputActivation, "convert", None),
 )
+# (pass name, class) appended to every backend's write flow
+WRITE_PASSES = (("fpgagan_write_roms", WriteEngineRoms),)
 
 # (pass name, class, flow, pass it must precede) registered with the Vivado backend
 VIVADO_PASSES = (
@@ -101,8 +92,8 @@ def register() -> None:
         register_qonnx_ops()
         register_layer("ConvTranspose", ConvTranspose)
         register_layer("Conv2DTranspose", Conv2DTranspose)
-        register_layer("SparseDense", SparseDense)
-        register_layer("SparseConv2D", SparseConv2D)
+        for cls in ENGINE_LAYERS:
+            register_layer(cls.__name__, cls)
         if layer_handlers.get("ConvTranspose") is not parse_conv_transpose_layer:
             if "ConvTranspose" in layer_handlers:
                 raise RuntimeError(
@@ -118,14 +109,12 @@ def register() -> None:
             if f"vivado:{name}" not in get_available_passes():
                 vivado.register_pass(name, cls)
             _insert_before(flow, f"vivado:{name}", before)
-        for template in (
-            Conv2DTransposeConfigTemplate,
-            Conv2DTransposeFunctionTemplate,
-            SparseDenseConfigTemplate,
-            SparseDenseFunctionTemplate,
-            SparseConv2DConfigTemplate,
-            SparseConv2DFunctionTemplate,
-        ):
+        for name, cls in WRITE_PASSES:
+            if name not in get_available_passes():
+                register_pass(name, cls)
+            for backend_name in BACKENDS:
+                _insert_before(f"{backend_name.lower()}:write", name, None)
+        for template in (EngineConfigTemplate, EngineFunctionTemplate):
             if f"vivado:{template().get_name()}" not in get_available_passes():
                 vivado.register_template(template)
         for backend_name in BACKENDS:

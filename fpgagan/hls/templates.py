@@ -1,218 +1,123 @@
-"""Config and function-call templates of fpgagan's layers for the Vivado-family backends."""
+"""Config and function-call templates of the engine layers (Vivado-family backends).
+
+One config struct per layer (``nnet::fg::engine_config`` with the layer's numbers), one call of
+``dense_engine`` / ``conv2d_engine`` / ``conv2d_transpose_engine``, and the include of the
+layer's ROM header ``weights/fg_<index>.h`` (written by :mod:`fpgagan.hls.passes.write_roms`).
+Every value in the generated C++ is a number or a type fpgagan computed; no model string
+(node or file name) is pasted into it.
+"""
 
 from __future__ import annotations
 
-import math
-
 from hls4ml.backends.template import FunctionCallTemplate, LayerConfigTemplate
 
-from fpgagan.hls.layers import Conv2DTranspose, SparseConv2D, SparseDense
+from fpgagan.hls.engine_layers import ENGINE_LAYERS, EngineLayer
 
-CONFIG_TEMPLATE = """struct config{index} : nnet::conv2d_transpose_config {{
-    static const unsigned in_height = {in_height};
-    static const unsigned in_width = {in_width};
-    static const unsigned n_chan = {n_chan};
-    static const unsigned n_filt = {n_filt};
-    static const unsigned filt_height = {filt_height};
-    static const unsigned filt_width = {filt_width};
-    static const unsigned stride_height = {stride_height};
-    static const unsigned stride_width = {stride_width};
-    static const unsigned pad_top = {pad_top};
-    static const unsigned pad_left = {pad_left};
-    static const unsigned out_height = {out_height};
-    static const unsigned out_width = {out_width};
-    static const unsigned taps_height = {taps_height};
-    static const unsigned taps_width = {taps_width};
-    static const unsigned reuse_factor = {reuse};
-    static const unsigned strategy = nnet::{strategy};
-    static const unsigned multiplier_limit = {multiplier_limit};
-    typedef {accum_t.name} accum_t;
-    typedef {bias_t.name} bias_t;
-    typedef {weight_t.name} weight_t;{sparse_fields}
-}};
-"""
-
-SPARSE_FIELDS = """
-    static const unsigned n_nonzero = {n_nonzero};
-    static const unsigned n_taps = {n_taps};
-    static const unsigned max_phase_nnz = {max_phase_nnz};
-    typedef {index_t} index_t;
-    typedef {start_t} start_t;"""
-
-FUNCTION_TEMPLATE = (
-    "nnet::conv_2d_transpose_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {b});"
-)
-SPARSE_FUNCTION_TEMPLATE = "nnet::sparse_conv_2d_transpose_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {ix}, {st}, {b});"
-INCLUDES = [
-    "nnet_utils/nnet_conv2d_transpose.h",
-    "nnet_utils/nnet_conv2d_transpose_stream.h",
-    "nnet_utils/nnet_sparse_conv2d_transpose.h",
-]
-
-
-def multiplier_limit(node) -> int:
-    """Multipliers one output pixel needs, shared over ``reuse_factor`` cycles."""
-    if node.get_attr("use_sparse_kernel", False):
-        return max(1, math.ceil(node.get_attr("max_phase_nnz") / node.get_attr("reuse_factor")))
-    per_pixel = (
-        node.get_attr("n_chan")
-        * node.get_attr("n_filt")
-        * node.get_attr("taps_height")
-        * node.get_attr("taps_width")
-    )
-    return max(1, math.ceil(per_pixel / node.get_attr("reuse_factor")))
-
-
-class Conv2DTransposeConfigTemplate(LayerConfigTemplate):
-    def __init__(self):
-        super().__init__(Conv2DTranspose)
-        self.template = CONFIG_TEMPLATE
-
-    def format(self, node):
-        params = self._default_config_params(node)
-        params["strategy"] = str(node.get_attr("strategy", "latency")).lower()
-        params["multiplier_limit"] = multiplier_limit(node)
-        params["sparse_fields"] = ""
-        if node.get_attr("use_sparse_kernel", False):
-            params["sparse_fields"] = SPARSE_FIELDS.format(
-                n_nonzero=node.get_attr("n_nonzero"),
-                n_taps=node.get_attr("n_taps"),
-                max_phase_nnz=node.get_attr("max_phase_nnz"),
-                index_t=node.get_weights("sparse_index").type.name,
-                start_t=node.get_weights("run_start").type.name,
-            )
-        return self.template.format(**params)
-
-
-class Conv2DTransposeFunctionTemplate(FunctionCallTemplate):
-    def __init__(self):
-        super().__init__(Conv2DTranspose, include_header=INCLUDES)
-        self.template = FUNCTION_TEMPLATE
-
-    def format(self, node):
-        params = self._default_function_params(node)
-        params["w"] = node.get_weights("weight").name
-        params["b"] = node.get_weights("bias").name
-        if node.get_attr("use_sparse_kernel", False):
-            params["ix"] = node.get_weights("sparse_index").name
-            params["st"] = node.get_weights("run_start").name
-            return SPARSE_FUNCTION_TEMPLATE.format(**params)
-        return self.template.format(**params)
-
-
-def nonzero_multiplier_limit(node) -> int:
-    """Multipliers of a sparse Dense or Conv2D: one output (pixel) meets every non-zero weight,
-    shared over ``reuse_factor`` cycles."""
-    return max(1, math.ceil(node.get_attr("n_nonzero") / node.get_attr("reuse_factor")))
-
-
-SPARSE_DENSE_CONFIG = """struct config{index} : nnet::sparse_dense_config {{
-    static const unsigned n_in = {n_in};
-    static const unsigned n_out = {n_out};
-    static const unsigned n_nonzero = {n_nonzero};
-    static const unsigned reuse_factor = {reuse};
-    static const unsigned multiplier_limit = {multiplier_limit};
-    typedef {accum_t.name} accum_t;
-    typedef {bias_t.name} bias_t;
-    typedef {weight_t.name} weight_t;
-    typedef {index_t} index_t;
-    typedef {start_t} start_t;
-}};
-"""
-SPARSE_DENSE_FUNCTION = (
-    "nnet::sparse_dense<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {ix}, {st}, {b});"
+HEADERS = ["nnet_utils/nnet_fg_engine.h", "nnet_utils/nnet_fg_layers.h"]
+FUNCTIONS = {
+    "dense": "dense_engine",
+    "conv": "conv2d_engine",
+    "conv_transpose": "conv2d_transpose_engine",
+}
+CONV_FIELDS = (
+    "in_height",
+    "in_width",
+    "out_height",
+    "out_width",
+    "filt_height",
+    "filt_width",
+    "stride_height",
+    "stride_width",
+    "pad_top",
+    "pad_left",
+    "taps_height",
+    "taps_width",
+    "line_rows",
 )
 
 
-class _SparseConfigTemplate(LayerConfigTemplate):
-    """Config struct of a sparse layer: hls4ml's parameters plus the multiplier limit and the types
-    of its two index arrays (``index_array`` and ``start_array``)."""
+def rom_header(node: EngineLayer) -> str:
+    return f"weights/fg_{node.index}.h"
 
-    layer: type
-    config: str
-    index_array: str
-    start_array: str
 
+def rom_names(node: EngineLayer) -> dict[str, str]:
+    i = node.index
+    return {"w": f"fg_w{i}", "o": f"fg_o{i}", "c": f"fg_c{i}", "b": f"fg_b{i}"}
+
+
+def config_fields(node: EngineLayer) -> dict[str, int | bool]:
+    """The numbers of the layer's config struct."""
+    g = node.get_attr
+    wd = node.widths()
+    fields: dict[str, int | bool] = {
+        "n_out": g("n_out"),
+        "n_chan": g("n_chan"),
+        "n_taps": g("n_taps"),
+        "n_pix": g("n_pix"),
+        "n_mats": g("n_mats"),
+        "n_par": g("n_par"),
+        "k_par": g("k_par"),
+        "lanes": g("n_par") * g("k_par"),
+        "n_blocks": g("n_out") // g("n_par"),
+        "k_blocks": g("n_taps") * g("n_chan") // g("k_par"),
+        "n_steps": g("n_steps"),
+        "sparse": node.sparse,
+        "w_size": int(g("rom_weights").size),
+        "off_size": int(g("rom_offsets").size),
+        "ctl_size": int(len(g("rom_ctl"))),
+        "b_size": int(g("rom_bias").size),
+        "bias_mats": int(g("rom_bias").size) // g("n_out"),
+        "x_bits": wd.x_bits,
+        "x_signed": wd.x_signed,
+        "w_bits": wd.w_bits,
+        "b_bits": wd.b_bits,
+        "prod_bits": wd.prod_bits,
+        "tree_bits": wd.tree_bits,
+        "acc_bits": wd.acc_bits,
+        "prod_shift": g("prod_shift"),
+        "dsp_cols": g("dsp_cols"),
+        "dsp_pack": g("dsp_pack"),
+        "activation": 1 if g("activation") == "relu" else 0,
+        "index_bits": max(1, wd.offset_bits),
+    }
+    if node.kind != "dense":
+        fields.update({k: g(k) for k in CONV_FIELDS})
+    return fields
+
+
+def _cpp(value: int | bool) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(int(value))
+
+
+class EngineConfigTemplate(LayerConfigTemplate):
     def __init__(self):
-        super().__init__(self.layer)
-        self.template = self.config
+        super().__init__(list(ENGINE_LAYERS))
 
     def format(self, node):
-        params = self._default_config_params(node)
-        params["multiplier_limit"] = nonzero_multiplier_limit(node)
-        params["index_t"] = node.get_weights(self.index_array).type.name
-        params["start_t"] = node.get_weights(self.start_array).type.name
-        return self.template.format(**params)
+        lines = [f"struct config{node.index} : nnet::fg::engine_config {{"]
+        for key, value in config_fields(node).items():
+            ctype = "bool" if isinstance(value, bool) else "unsigned"
+            lines.append(f"    static const {ctype} {key} = {_cpp(value)};")
+        lines.append(f"    typedef {node.get_attr('accum_t').name} accum_t;")
+        lines.append(f"    typedef {node.get_attr('pre_activation_t').name} result_t;")
+        lines.append("};\n")
+        return "\n".join(lines)
 
 
-class _SparseFunctionTemplate(FunctionCallTemplate):
-    """Call of a sparse layer's function: ``{w}``, ``{b}`` and the two index arrays as ``{ix}``,
-    ``{st}``."""
-
-    layer: type
-    header: str
-    call: str
-    index_array: str
-    start_array: str
-
+class EngineFunctionTemplate(FunctionCallTemplate):
     def __init__(self):
-        super().__init__(self.layer, include_header=[self.header])
-        self.template = self.call
+        super().__init__(list(ENGINE_LAYERS), include_header=HEADERS)
+
+    def transform(self, model, node):
+        node.set_attr("include_header", [*HEADERS, rom_header(node)])
+        node.set_attr("function_cpp", self.format(node))
+        return False
 
     def format(self, node):
         params = self._default_function_params(node)
-        arrays = (
-            ("w", "weight"),
-            ("b", "bias"),
-            ("ix", self.index_array),
-            ("st", self.start_array),
+        roms = rom_names(node)
+        return (
+            f"nnet::fg::{FUNCTIONS[node.kind]}<{params['input_t']}, {params['output_t']}, "
+            f"{params['config']}>({params['input']}, {params['output']}, "
+            f"{roms['w']}, {roms['o']}, {roms['c']}, {roms['b']});"
         )
-        for key, name in arrays:
-            params[key] = node.get_weights(name).name
-        return self.template.format(**params)
-
-
-class SparseDenseConfigTemplate(_SparseConfigTemplate):
-    layer, config = SparseDense, SPARSE_DENSE_CONFIG
-    index_array, start_array = "sparse_row", "sparse_col"
-
-
-class SparseDenseFunctionTemplate(_SparseFunctionTemplate):
-    layer, header, call = SparseDense, "nnet_utils/nnet_sparse_dense.h", SPARSE_DENSE_FUNCTION
-    index_array, start_array = "sparse_row", "sparse_col"
-
-
-SPARSE_CONV2D_CONFIG = """struct config{index} : nnet::sparse_conv2d_config {{
-    static const unsigned in_height = {in_height};
-    static const unsigned in_width = {in_width};
-    static const unsigned n_chan = {n_chan};
-    static const unsigned n_filt = {n_filt};
-    static const unsigned filt_height = {filt_height};
-    static const unsigned filt_width = {filt_width};
-    static const unsigned stride_height = {stride_height};
-    static const unsigned stride_width = {stride_width};
-    static const unsigned pad_top = {pad_top};
-    static const unsigned pad_left = {pad_left};
-    static const unsigned out_height = {out_height};
-    static const unsigned out_width = {out_width};
-    static const unsigned n_nonzero = {n_nonzero};
-    static const unsigned reuse_factor = {reuse};
-    static const unsigned multiplier_limit = {multiplier_limit};
-    typedef {accum_t.name} accum_t;
-    typedef {bias_t.name} bias_t;
-    typedef {weight_t.name} weight_t;
-    typedef {index_t} index_t;
-    typedef {start_t} start_t;
-}};
-"""
-SPARSE_CONV2D_FUNCTION = "nnet::sparse_conv_2d_cl<{input_t}, {output_t}, {config}>({input}, {output}, {w}, {ix}, {st}, {b});"
-
-
-class SparseConv2DConfigTemplate(_SparseConfigTemplate):
-    layer, config = SparseConv2D, SPARSE_CONV2D_CONFIG
-    index_array, start_array = "sparse_index", "run_start"
-
-
-class SparseConv2DFunctionTemplate(_SparseFunctionTemplate):
-    layer, header, call = SparseConv2D, "nnet_utils/nnet_sparse_conv2d.h", SPARSE_CONV2D_FUNCTION
-    index_array, start_array = "sparse_index", "run_start"

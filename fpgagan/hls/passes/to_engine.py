@@ -1,0 +1,258 @@
+"""Every compute layer -> an engine layer: hls4ml's ``Dense`` and ``Conv2D`` and fpgagan's
+``Conv2DTranspose`` become ``Fg*`` layers computed by ``nnet_fg_engine.h``.
+
+The pass runs once all types are known.  It turns the weights into raw integers on the weight
+type's grid, sizes the accumulator exactly (:func:`fpgagan.hls.fixed_point.accumulator_type`),
+puts the bias into accumulator units, chooses the dense or sparse schedule (per-layer config
+``Sparse: auto|true|false`` and ``SparsityThreshold``) and the parallelism (per-layer config
+``ParallelOutputs`` / ``ParallelInputs`` / ``DspColumns`` / ``DspPacking`` from a board plan, or
+the longest schedule within ``ReuseFactor`` steps), and builds the ROM images.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hls4ml.model.layers import Conv2D, Conv2DBatchnorm, Dense, DepthwiseConv2D
+from hls4ml.model.optimizer import OptimizerPass
+from hls4ml.model.types import NamedType, UnspecifiedPrecisionType
+
+from fpgagan.errors import UnsupportedModelError
+from fpgagan.hls import engine as E
+from fpgagan.hls.engine_layers import Widths, engine_class
+from fpgagan.hls.fixed_point import Fixed, accumulator_type, to_hls
+from fpgagan.hls.layers import Conv2DTranspose
+from fpgagan.hls.memory import bit_width
+from fpgagan.hls.passes.pixel_output import PIXEL_OUTPUT
+from fpgagan.hls.passes.sparse_common import sparse_requested, weight_sparsity
+
+CONV_GEOMETRY = (
+    "in_height",
+    "in_width",
+    "out_height",
+    "out_width",
+    "filt_height",
+    "filt_width",
+    "stride_height",
+    "stride_width",
+    "pad_top",
+    "pad_left",
+    "pad_bottom",
+    "pad_right",
+)
+
+
+def _types_known(node) -> bool:
+    known = [node.get_input_variable().type.precision, node.types["weight_t"].precision]
+    if "bias_t" in node.types:
+        known.append(node.types["bias_t"].precision)
+    return not any(isinstance(p, UnspecifiedPrecisionType) for p in known)
+
+
+def is_engine_candidate(node) -> bool:
+    """hls4ml Dense, channels-last Conv2D (not depthwise/batch-norm fused), fpgagan's
+    Conv2DTranspose; all with known types."""
+    if isinstance(node, Conv2DTranspose):
+        return _types_known(node)
+    if isinstance(node, Conv2D) and not isinstance(node, DepthwiseConv2D | Conv2DBatchnorm):
+        return node.get_attr("data_format", "channels_last") == "channels_last" and _types_known(
+            node
+        )
+    return isinstance(node, Dense) and node.class_name == "Dense" and _types_known(node)
+
+
+def _signed_bits(t: Fixed) -> int:
+    return t.as_signed().width
+
+
+def _raw_bias(values: np.ndarray, acc: Fixed, what: str) -> tuple[np.ndarray, int]:
+    raw = E.to_raw(values, acc.frac, acc.width, f"{what} bias")
+    bits = max(2, int(np.abs(raw).max(initial=0)).bit_length() + 1)
+    return raw, bits
+
+
+class ToEngine(OptimizerPass):
+    def match(self, node):
+        return is_engine_candidate(node)
+
+    def transform(self, model, node):
+        what = f"{node.class_name} {node.name!r}"
+        g = node.get_attr
+        x = Fixed.of(node.get_input_variable().type.precision, f"{what} input")
+        w_type = Fixed.of(node.types["weight_t"].precision, f"{what} weight")
+        weights = np.asarray(node.get_weights("weight").data, np.float64)
+        has_bias = "bias" in node.weights and node.get_weights("bias").data is not None
+        bias = (
+            np.asarray(node.get_weights("bias").data, np.float64).reshape(-1)
+            if has_bias
+            else None
+        )
+        attrs: dict = {}
+        if isinstance(node, Conv2DTranspose):
+            kind = "conv_transpose"
+            kernel = weights.reshape(g("filt_height"), g("filt_width"), g("n_chan"), g("n_filt"))
+            mats = E.conv_transpose_mats(kernel, (g("stride_height"), g("stride_width")))
+            pixel_mats, valid = E.conv_transpose_taps(*self._conv_axes(node))
+            attrs.update({k: g(k) for k in CONV_GEOMETRY})
+            attrs.update(
+                taps_height=g("taps_height"),
+                taps_width=g("taps_width"),
+                line_rows=g("taps_height"),
+                n_pix=g("out_height") * g("out_width"),
+                n_out=g("n_filt"),
+                n_chan=g("n_chan"),
+            )
+        elif isinstance(node, Conv2D):
+            kind = "conv"
+            kernel = weights.reshape(g("filt_height"), g("filt_width"), g("n_chan"), g("n_filt"))
+            mats = E.conv_mats(kernel)
+            pixel_mats, valid = E.conv_taps(*self._conv_axes(node))
+            attrs.update({k: g(k) for k in CONV_GEOMETRY})
+            attrs.update(
+                taps_height=g("filt_height"),
+                taps_width=g("filt_width"),
+                line_rows=g("filt_height"),
+                n_pix=g("out_height") * g("out_width"),
+                n_out=g("n_filt"),
+                n_chan=g("n_chan"),
+            )
+        else:
+            kind = "dense"
+            n_in, n_total = g("n_in"), g("n_out")
+            out_h, out_w, n_out = g(PIXEL_OUTPUT) or (1, 1, n_total)
+            n_pix = out_h * out_w
+            mats = E.dense_mats(weights.reshape(n_in, n_total), n_pix)
+            pixel_mats, valid = np.arange(n_pix), np.ones((n_pix, 1), bool)
+            attrs.update(
+                n_pix=n_pix,
+                n_out=n_out,
+                n_chan=n_in,
+                out_height=out_h,
+                out_width=out_w,
+                pixel_output=g(PIXEL_OUTPUT) is not None,
+            )
+        n_mats, n_taps, n_chan, n_out = mats.shape
+        fan_in = n_taps * n_chan
+        b_type = Fixed.of(node.types["bias_t"].precision, f"{what} bias") if has_bias else None
+        acc = accumulator_type(x, w_type, fan_in, b_type)
+        raw_w = E.to_raw(mats, w_type.frac, _signed_bits(w_type), f"{what} weight")
+        raw_b, b_bits = (
+            _raw_bias(bias, acc, what) if bias is not None else (np.zeros(n_out, np.int64), 2)
+        )
+        sparse = sparse_requested(node, weight_sparsity(raw_w))
+        geom = E.Geometry(
+            kind=kind,
+            n_out=n_out,
+            n_chan=n_chan,
+            n_taps=n_taps,
+            n_mats=n_mats,
+            n_pix=attrs["n_pix"],
+            in_pixels=1,
+        )
+        par = self._parallelism(node, geom, x, _signed_bits(w_type), what)
+        prod_bits = x.as_signed().width + _signed_bits(w_type)
+        if sparse:
+            sched = E.sparse_schedule(raw_w, par)
+            n_steps = sched.n_steps
+            rom_w = sched.weights
+            rom_off = sched.offsets
+            rom_ctl = np.stack([sched.tap, sched.block, sched.first, sched.last], 1)
+            offset_bits = sched.offset_bits
+        else:
+            n_steps = E.dense_steps(geom, par.n_par, par.k_par)
+            rom_w = E.dense_rom(raw_w, par)
+            rom_off = np.zeros((1, 1, 1), np.int64)
+            rom_ctl = np.zeros((1, 4), np.int64)
+            offset_bits = 0
+        widths = Widths(
+            x_bits=x.width,
+            x_signed=x.signed,
+            w_bits=_signed_bits(w_type),
+            b_bits=b_bits,
+            prod_bits=prod_bits,
+            tree_bits=prod_bits + math.ceil(math.log2(par.k_par)) if par.k_par > 1 else prod_bits,
+            acc_bits=acc.width,
+            out_bits=bit_width(node.get_output_variable().type.precision)
+            if not isinstance(node.get_output_variable().type.precision, UnspecifiedPrecisionType)
+            else acc.width,
+            offset_bits=offset_bits,
+        )
+        attrs.update(
+            n_taps=n_taps,
+            n_mats=n_mats,
+            n_par=par.n_par,
+            k_par=par.k_par,
+            dsp_cols=par.dsp_cols,
+            dsp_pack=par.dsp_pack,
+            n_steps=n_steps,
+            activation="none",
+            macs=E.useful_products(raw_w, pixel_mats, valid, sparse),
+            n_nonzero=int(np.count_nonzero(raw_w)) if sparse else int(raw_w.size),
+            weight_sparsity=float(weight_sparsity(raw_w)),
+            widths=widths,
+            prod_shift=acc.frac - (x.frac + w_type.frac),
+            rom_weights=rom_w,
+            rom_offsets=rom_off,
+            rom_ctl=rom_ctl,
+            rom_bias=raw_b,
+            input_precision=x,
+        )
+        if attrs["prod_shift"] < 0:
+            raise UnsupportedModelError(f"{what}: accumulator finer than the products")
+        self._replace(model, node, engine_class(kind, sparse), attrs, acc)
+        return True
+
+    @staticmethod
+    def _conv_axes(node):
+        g = node.get_attr
+        return (
+            (g("in_height"), g("in_width")),
+            (g("out_height"), g("out_width")),
+            (g("filt_height"), g("filt_width")),
+            (g("stride_height"), g("stride_width")),
+            (g("pad_top"), g("pad_left")),
+        )
+
+    @staticmethod
+    def _parallelism(node, geom: E.Geometry, x: Fixed, w_bits: int, what: str) -> E.Parallelism:
+        g = node.get_attr
+        n_par, k_par = g("parallel_outputs"), g("parallel_inputs")
+        if n_par is None or k_par is None:
+            par = E.default_parallelism(geom, int(g("reuse_factor", 1) or 1))
+        else:
+            if geom.n_out % int(n_par) or geom.n_chan % int(k_par):
+                raise UnsupportedModelError(
+                    f"{what}: ParallelOutputs={n_par} must divide {geom.n_out} outputs and "
+                    f"ParallelInputs={k_par} the {geom.n_chan} channels of a tap"
+                )
+            par = E.Parallelism(int(n_par), int(k_par))
+        cols, pack = int(g("dsp_columns", 0) or 0), int(g("dsp_packing", 1) or 1)
+        if pack not in (1, 2) or not 0 <= cols <= par.n_par or cols % pack:
+            raise UnsupportedModelError(
+                f"{what}: DspColumns={cols} / DspPacking={pack} (need 0 <= columns <= "
+                f"{par.n_par}, packing 1 or 2, columns a multiple of the packing)"
+            )
+        if pack == 2 and cols:
+            why = E.check_packing(x.width, x.signed, w_bits)
+            if why:
+                raise UnsupportedModelError(f"{what}: cannot pack two products per DSP: {why}")
+        return E.Parallelism(par.n_par, par.k_par, cols, pack)
+
+    @staticmethod
+    def _replace(model, node, cls, attrs: dict, acc: Fixed) -> None:
+        out_var = node.get_output_variable()
+        out_precision = out_var.type.precision
+        if isinstance(out_precision, UnspecifiedPrecisionType):
+            out_precision = to_hls(acc)
+        config = dict(model.config.get_layer_config(node) or {})
+        name = node.name
+        attrs = {
+            **attrs,
+            "accum_t": NamedType(f"{name}_accum_t", to_hls(acc)),
+            "pre_activation_t": NamedType(f"{name}_pre_t", out_precision),
+        }
+        new = model.make_node(cls, name, attrs, list(node.inputs[:1]), list(node.outputs))
+        new.get_output_variable().type.precision = out_precision
+        new.set_attr("hls_config", config)
+        model.replace_node(node, new)
