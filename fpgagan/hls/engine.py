@@ -250,7 +250,14 @@ def sparse_schedule(mats: np.ndarray, par: Parallelism) -> SparseSchedule:
     n_steps = max(len(rows) for rows in per_mat)
     steps = []
     for rows in per_mat:  # pad: idle steps after the last block (weights 0, no flags)
-        pad = (0, rows[-1][1], False, False, np.zeros((kp, np_), np.int64), np.zeros((kp, np_), np.int64))
+        pad = (
+            0,
+            rows[-1][1],
+            False,
+            False,
+            np.zeros((kp, np_), np.int64),
+            np.zeros((kp, np_), np.int64),
+        )
         steps.extend(rows + [pad] * (n_steps - len(rows)))
     return SparseSchedule(
         tap=np.array([s[0] for s in steps], np.int64),
@@ -286,7 +293,9 @@ def run_dense(rom: np.ndarray, bias: np.ndarray, window: np.ndarray, mat: int, p
     return out
 
 
-def run_sparse(sched: SparseSchedule, bias: np.ndarray, taps: np.ndarray, mat: int, par: Parallelism):
+def run_sparse(
+    sched: SparseSchedule, bias: np.ndarray, taps: np.ndarray, mat: int, par: Parallelism
+):
     """What the sparse schedule computes for one pixel: ``taps`` (n_taps, n_chan) raw inputs."""
     kp, np_ = par.k_par, par.n_par
     out = np.zeros(len(bias), np.int64)
@@ -352,7 +361,9 @@ def conv_taps(
     return np.zeros(len(valid), np.int64), valid
 
 
-def useful_products(mats: np.ndarray, pixel_mats: np.ndarray, valid: np.ndarray, sparse: bool) -> int:
+def useful_products(
+    mats: np.ndarray, pixel_mats: np.ndarray, valid: np.ndarray, sparse: bool
+) -> int:
     """Multiplications per image that meet real input pixels: every weight of a valid tap for a
     dense kernel, the non-zero ones for a sparse kernel."""
     n_mats, n_taps, n_chan, n_out = mats.shape

@@ -50,6 +50,28 @@ class EngineShape:
     macs: int  # multiplications per image that meet real inputs and non-zero weights
     rom_words: int  # weight ROM depth (words of lanes x w_bits)
     activation: str
+    io_type: str
+    bias_values: int  # biases stored (n_out, or n_out per pixel of a Dense head)
+    ctl_bits: int  # sparse: bits of a step's control word (tap, block, first, last)
+    in_height: int = 1
+    in_width: int = 1
+    rom_storage: str = "auto"  # "auto" or "bram" (the board plan may ask for BRAM)
+
+    @property
+    def buffer_words(self) -> int:
+        """Words of the input buffer: the input vector in k_par-value words (Dense), the line
+        buffer (io_stream) or the frame (io_parallel) in pixel words."""
+        g = self.geometry
+        if g.kind == "dense":
+            return g.n_chan // self.parallelism.k_par
+        rows = g.line_rows if self.io_type == "io_stream" else self.in_height
+        return rows * self.in_width
+
+    @property
+    def buffer_word_bits(self) -> int:
+        g = self.geometry
+        values = self.parallelism.k_par if g.kind == "dense" else g.n_chan
+        return values * self.widths.x_bits
 
 
 class EngineLayer(Layer):
@@ -89,10 +111,14 @@ class EngineLayer(Layer):
         return Parallelism(g("n_par"), g("k_par"), g("dsp_cols"), g("dsp_pack"))
 
     def widths(self) -> Widths:
-        return self.get_attr("widths")
+        """The arithmetic widths; ``out_bits`` from the current output type (after fusion)."""
+        out = self.get_output_variable().type.precision
+        return dataclasses.replace(self.get_attr("widths"), out_bits=int(out.width))
 
     def shape(self) -> EngineShape:
         weights = self.get_attr("rom_weights")
+        g = self.get_attr
+        n_taps, n_blocks = g("n_taps"), max(1, g("n_out") // g("n_par"))
         return EngineShape(
             name=self.name,
             kernel=self.class_name,
@@ -104,7 +130,15 @@ class EngineLayer(Layer):
             n_nonzero=int(self.get_attr("n_nonzero")),
             macs=int(self.get_attr("macs")),
             rom_words=int(weights.shape[0]),
-            activation=self.get_attr("activation"),
+            activation=g("activation"),
+            io_type=self.model.config.get_config_value("IOType"),
+            bias_values=int(g("rom_bias").size),
+            ctl_bits=(max(1, (n_taps - 1).bit_length()) + max(1, (n_blocks - 1).bit_length()) + 2)
+            if self.sparse
+            else 0,
+            in_height=g("in_height", 1),
+            in_width=g("in_width", 1),
+            rom_storage=str(g("rom_storage", "auto")).lower(),
         )
 
     def rom(self, name: str) -> np.ndarray:

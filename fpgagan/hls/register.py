@@ -18,8 +18,8 @@ from hls4ml.model.layers import register_layer
 from hls4ml.model.optimizer import get_available_passes, register_pass
 
 from fpgagan.export.ops import register_qonnx_ops
-from fpgagan.hls.handlers import parse_conv_transpose_layer
 from fpgagan.hls.engine_layers import ENGINE_LAYERS
+from fpgagan.hls.handlers import parse_conv_transpose_layer
 from fpgagan.hls.layers import Conv2DTranspose, ConvTranspose
 from fpgagan.hls.passes.conv_transpose_precision import InferConvTransposePrecision
 from fpgagan.hls.passes.conv_transpose_to_2d import ConvTransposeToConv2DTranspose

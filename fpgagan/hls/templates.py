@@ -1,8 +1,9 @@
 """Config and function-call templates of the engine layers (Vivado-family backends).
 
-One config struct per layer (``nnet::fg::engine_config`` with the layer's numbers), one call of
-``dense_engine`` / ``conv2d_engine`` / ``conv2d_transpose_engine``, and the include of the
-layer's ROM header ``weights/fg_<index>.h`` (written by :mod:`fpgagan.hls.passes.write_roms`).
+One config struct per layer (``nnet::fg::engine_config`` with the layer's numbers), and the call
+of the layer's wrapper ``fg_layer<index>``, defined in ``weights/fg_<index>.h`` (written by
+:mod:`fpgagan.hls.passes.write_roms`: the layer's memories and the call of ``dense_engine`` /
+``conv2d_engine`` / ``conv2d_transpose_engine``).
 Every value in the generated C++ is a number or a type fpgagan computed; no model string
 (node or file name) is pasted into it.
 """
@@ -40,9 +41,8 @@ def rom_header(node: EngineLayer) -> str:
     return f"weights/fg_{node.index}.h"
 
 
-def rom_names(node: EngineLayer) -> dict[str, str]:
-    i = node.index
-    return {"w": f"fg_w{i}", "o": f"fg_o{i}", "c": f"fg_c{i}", "b": f"fg_b{i}"}
+def wrapper_name(node: EngineLayer) -> str:
+    return f"fg_layer{node.index}"
 
 
 def config_fields(node: EngineLayer) -> dict[str, int | bool]:
@@ -66,6 +66,7 @@ def config_fields(node: EngineLayer) -> dict[str, int | bool]:
         "off_size": int(g("rom_offsets").size),
         "ctl_size": int(len(g("rom_ctl"))),
         "b_size": int(g("rom_bias").size),
+        "buf_size": buffer_size(node),
         "bias_mats": int(g("rom_bias").size) // g("n_out"),
         "x_bits": wd.x_bits,
         "x_signed": wd.x_signed,
@@ -83,6 +84,13 @@ def config_fields(node: EngineLayer) -> dict[str, int | bool]:
     if node.kind != "dense":
         fields.update({k: g(k) for k in CONV_FIELDS})
     return fields
+
+
+def buffer_size(node: EngineLayer) -> int:
+    """Values in the layer's input buffer (see :mod:`fpgagan.hls.layer_memories`)."""
+    shape = node.shape()
+    values = shape.parallelism.k_par if node.kind == "dense" else shape.geometry.n_chan
+    return shape.buffer_words * values
 
 
 def _cpp(value: int | bool) -> str:
@@ -115,9 +123,7 @@ class EngineFunctionTemplate(FunctionCallTemplate):
 
     def format(self, node):
         params = self._default_function_params(node)
-        roms = rom_names(node)
         return (
-            f"nnet::fg::{FUNCTIONS[node.kind]}<{params['input_t']}, {params['output_t']}, "
-            f"{params['config']}>({params['input']}, {params['output']}, "
-            f"{roms['w']}, {roms['o']}, {roms['c']}, {roms['b']});"
+            f"{wrapper_name(node)}<{params['input_t']}, {params['output_t']}, "
+            f"{params['config']}>({params['input']}, {params['output']});"
         )

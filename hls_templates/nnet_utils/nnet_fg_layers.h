@@ -16,14 +16,15 @@
 // flattens).  In io_stream a layer reads an input row (one element per pixel, II=1), then emits
 // every output row that needs no later input row.
 //
-// Memories (io_stream):
-//   line buffer  rows x in_width words of n_chan values: one word written per input pixel, one
-//                word read per step (ARRAY_RESHAPE cyclic factor=n_chan: a word is a pixel)
-//   weight ROM   see nnet_fg_engine.h (one word of k_par * n_par weights per step)
-//   bias ROM     n_blocks words of n_par biases (read at the first step of a block)
-//
-// The layer's weights and biases are raw integers in a generated header
-// (firmware/weights/fg_<layer>.h), compiled into the library: nothing is read from files.
+// Memories, all declared in the layer's generated wrapper (firmware/weights/fg_<index>.h) with
+// their reshape factors and storage binding (registers, LUTRAM/LUT-ROM or BRAM, chosen by
+// fpgagan/hls/storage.py, the rule the cost model counts):
+//   input buffer  io_stream convolutions: line_rows x in_width words of n_chan values (one word
+//                 written per input pixel, one word read per step); io_parallel: the input frame;
+//                 a Dense: the input vector, k_par values a word
+//   weight ROM    n_mats * n_steps words of k_par * n_par weights (one word per step)
+//   bias ROM      words of n_par biases (read at the first step of a block)
+// The ROMs hold raw integers compiled into the library: nothing is read from files.
 #ifndef NNET_FG_LAYERS_H_
 #define NNET_FG_LAYERS_H_
 
@@ -79,17 +80,13 @@ inline void layer_step(const Window &win, unsigned mat, unsigned r, const typena
         dense_step<CONFIG_T>(win, mat, r, weights, biases, acc, out);
 }
 
-// The arguments every layer takes: its ROMs (weights, sparse offsets, sparse step control, biases),
-// and their shapes: a word of k_par * n_par weights (or offsets) per step, n_par biases per block.
+// The arguments every layer takes: its ROMs (weights, sparse offsets, sparse step control, biases).
+// The ROMs are defined, reshaped (a word of k_par * n_par weights or offsets per step, n_par biases
+// per block) and bound to LUT-ROM or BRAM in the layer's generated wrapper (weights/fg_<index>.h).
 #define FG_ROM_ARGS(CONFIG_T)                                                                                         \
     const typename types<CONFIG_T>::w_t weights[CONFIG_T::w_size],            \
         const typename types<CONFIG_T>::off_t offsets[CONFIG_T::off_size],      \
         const sparse_step_ctl ctl[CONFIG_T::ctl_size], const typename types<CONFIG_T>::b_t biases[CONFIG_T::b_size]
-
-#define FG_ROM_PRAGMAS                                                                                                 \
-    _Pragma("HLS ARRAY_RESHAPE variable=weights cyclic factor=CONFIG_T::lanes")                      \
-        _Pragma("HLS ARRAY_RESHAPE variable=offsets cyclic factor=CONFIG_T::lanes")                  \
-            _Pragma("HLS ARRAY_RESHAPE variable=biases cyclic factor=CONFIG_T::n_par")
 
 // ---------------------------------------------------------------- Dense
 struct vector_locate {
@@ -101,10 +98,7 @@ template <class CONFIG_T> inline unsigned dense_mat(unsigned pixel) { return CON
 // io_parallel
 template <class data_T, class res_T, class CONFIG_T>
 void dense_engine(data_T data[CONFIG_T::n_chan], res_T res[CONFIG_T::n_pix * CONFIG_T::n_out],
-                  FG_ROM_ARGS(CONFIG_T)) {
-    FG_ROM_PRAGMAS
-    typedef typename types<CONFIG_T>::x_t x_t;
-    x_t xin[CONFIG_T::n_chan];
+                  typename types<CONFIG_T>::x_t xin[CONFIG_T::n_chan], FG_ROM_ARGS(CONFIG_T)) {
 ReadInput:
     for (unsigned i = 0; i < CONFIG_T::n_chan; i++) {
         #pragma HLS UNROLL
@@ -128,12 +122,7 @@ Pixels:
 // n_pix elements of n_out values (one pixel each).
 template <class data_T, class res_T, class CONFIG_T>
 void dense_engine(hls::stream<data_T> &data, hls::stream<res_T> &res,
-                  FG_ROM_ARGS(CONFIG_T)) {
-    FG_ROM_PRAGMAS
-    typedef typename types<CONFIG_T>::x_t x_t;
-    // the input vector: n_chan values, read k_par a step (ARRAY_RESHAPE: one word per step)
-    x_t xin[CONFIG_T::n_chan];
-    #pragma HLS ARRAY_RESHAPE variable=xin cyclic factor=CONFIG_T::k_par
+                  typename types<CONFIG_T>::x_t xin[CONFIG_T::n_chan], FG_ROM_ARGS(CONFIG_T)) {
 ReadInput:
     for (unsigned i = 0; i < CONFIG_T::n_chan / data_T::size; i++) {
         #pragma HLS PIPELINE II=1
@@ -245,14 +234,12 @@ template <class CONFIG_T> struct geometry<CONFIG_T, false> {
 template <class data_T, class res_T, class CONFIG_T, bool TRANSPOSE>
 void conv_frame(data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
                 res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_out],
-                const typename types<CONFIG_T>::w_t *weights, const typename types<CONFIG_T>::off_t *offsets,
-                const sparse_step_ctl *ctl, const typename types<CONFIG_T>::b_t *biases) {
+                typename types<CONFIG_T>::x_t *frame, const typename types<CONFIG_T>::w_t *weights,
+                const typename types<CONFIG_T>::off_t *offsets, const sparse_step_ctl *ctl,
+                const typename types<CONFIG_T>::b_t *biases) {
     #pragma HLS INLINE
-    typedef typename types<CONFIG_T>::x_t x_t;
     typedef geometry<CONFIG_T, TRANSPOSE> G;
-    // the input frame as raw integers, one word per pixel
-    x_t frame[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan];
-    #pragma HLS ARRAY_RESHAPE variable=frame cyclic factor=CONFIG_T::n_chan
+    // frame: the input frame as raw integers, one word per pixel
 ReadFrame:
     for (unsigned i = 0; i < CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan; i++) {
         frame[i] = raw_of<CONFIG_T::x_bits, CONFIG_T::x_signed>(data[i]);
@@ -277,15 +264,12 @@ OutRows:
 
 // ---------------------------------------------------------------- convolutions, io_stream
 template <class data_T, class res_T, class CONFIG_T, bool TRANSPOSE>
-void conv_stream(hls::stream<data_T> &data, hls::stream<res_T> &res, const typename types<CONFIG_T>::w_t *weights,
-                 const typename types<CONFIG_T>::off_t *offsets, const sparse_step_ctl *ctl,
-                 const typename types<CONFIG_T>::b_t *biases) {
+void conv_stream(hls::stream<data_T> &data, hls::stream<res_T> &res, typename types<CONFIG_T>::x_t *lines,
+                 const typename types<CONFIG_T>::w_t *weights, const typename types<CONFIG_T>::off_t *offsets,
+                 const sparse_step_ctl *ctl, const typename types<CONFIG_T>::b_t *biases) {
     #pragma HLS INLINE
-    typedef typename types<CONFIG_T>::x_t x_t;
     typedef geometry<CONFIG_T, TRANSPOSE> G;
-    // line buffer: line_rows input rows of in_width pixels; a word is a pixel (n_chan values)
-    x_t lines[CONFIG_T::line_rows * CONFIG_T::in_width * CONFIG_T::n_chan];
-    #pragma HLS ARRAY_RESHAPE variable=lines cyclic factor=CONFIG_T::n_chan
+    // lines: line_rows input rows of in_width pixels; a word is a pixel (n_chan values)
     typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par];
     #pragma HLS ARRAY_PARTITION variable=acc complete
     res_T out;
@@ -326,29 +310,28 @@ InRows:
 
 template <class data_T, class res_T, class CONFIG_T>
 void conv2d_engine(data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
-                   res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_out], FG_ROM_ARGS(CONFIG_T)) {
-    FG_ROM_PRAGMAS
-    conv_frame<data_T, res_T, CONFIG_T, false>(data, res, weights, offsets, ctl, biases);
+                   res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_out],
+                   typename types<CONFIG_T>::x_t buf[CONFIG_T::buf_size], FG_ROM_ARGS(CONFIG_T)) {
+    conv_frame<data_T, res_T, CONFIG_T, false>(data, res, buf, weights, offsets, ctl, biases);
 }
 
 template <class data_T, class res_T, class CONFIG_T>
-void conv2d_engine(hls::stream<data_T> &data, hls::stream<res_T> &res, FG_ROM_ARGS(CONFIG_T)) {
-    FG_ROM_PRAGMAS
-    conv_stream<data_T, res_T, CONFIG_T, false>(data, res, weights, offsets, ctl, biases);
+void conv2d_engine(hls::stream<data_T> &data, hls::stream<res_T> &res,
+                   typename types<CONFIG_T>::x_t buf[CONFIG_T::buf_size], FG_ROM_ARGS(CONFIG_T)) {
+    conv_stream<data_T, res_T, CONFIG_T, false>(data, res, buf, weights, offsets, ctl, biases);
 }
 
 template <class data_T, class res_T, class CONFIG_T>
 void conv2d_transpose_engine(data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
                              res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_out],
-                             FG_ROM_ARGS(CONFIG_T)) {
-    FG_ROM_PRAGMAS
-    conv_frame<data_T, res_T, CONFIG_T, true>(data, res, weights, offsets, ctl, biases);
+                             typename types<CONFIG_T>::x_t buf[CONFIG_T::buf_size], FG_ROM_ARGS(CONFIG_T)) {
+    conv_frame<data_T, res_T, CONFIG_T, true>(data, res, buf, weights, offsets, ctl, biases);
 }
 
 template <class data_T, class res_T, class CONFIG_T>
-void conv2d_transpose_engine(hls::stream<data_T> &data, hls::stream<res_T> &res, FG_ROM_ARGS(CONFIG_T)) {
-    FG_ROM_PRAGMAS
-    conv_stream<data_T, res_T, CONFIG_T, true>(data, res, weights, offsets, ctl, biases);
+void conv2d_transpose_engine(hls::stream<data_T> &data, hls::stream<res_T> &res,
+                             typename types<CONFIG_T>::x_t buf[CONFIG_T::buf_size], FG_ROM_ARGS(CONFIG_T)) {
+    conv_stream<data_T, res_T, CONFIG_T, true>(data, res, buf, weights, offsets, ctl, biases);
 }
 
 } // namespace fg

@@ -9,7 +9,7 @@ keep working element-wise on the new shape.  Runs before the Dense becomes an en
 
 from __future__ import annotations
 
-from hls4ml.model.layers import Activation, Dense, Reshape
+from hls4ml.model.layers import Activation, Reshape
 from hls4ml.model.optimizer import OptimizerPass
 
 PIXEL_OUTPUT = "fpgagan_pixel_output"
@@ -53,6 +53,10 @@ class DensePixelOutput(OptimizerPass):
         for layer in (node, *acts):
             var = layer.get_output_variable()
             var.shape = [h, w, c]
-            var.dim_names = [f"OUT_HEIGHT_{layer.index}", f"OUT_WIDTH_{layer.index}", f"N_CHAN_{layer.index}"]
+            var.dim_names = [
+                f"OUT_HEIGHT_{layer.index}",
+                f"OUT_WIDTH_{layer.index}",
+                f"N_CHAN_{layer.index}",
+            ]
         model.remove_node(reshape)
         return True

@@ -25,7 +25,7 @@ from fpgagan.hls.fixed_point import Fixed, accumulator_type, to_hls
 from fpgagan.hls.layers import Conv2DTranspose
 from fpgagan.hls.memory import bit_width
 from fpgagan.hls.passes.pixel_output import PIXEL_OUTPUT
-from fpgagan.hls.passes.sparse_common import sparse_requested, weight_sparsity
+from fpgagan.hls.passes.sparse_choice import sparse_requested, weight_sparsity
 
 CONV_GEOMETRY = (
     "in_height",
@@ -84,9 +84,7 @@ class ToEngine(OptimizerPass):
         weights = np.asarray(node.get_weights("weight").data, np.float64)
         has_bias = "bias" in node.weights and node.get_weights("bias").data is not None
         bias = (
-            np.asarray(node.get_weights("bias").data, np.float64).reshape(-1)
-            if has_bias
-            else None
+            np.asarray(node.get_weights("bias").data, np.float64).reshape(-1) if has_bias else None
         )
         attrs: dict = {}
         if isinstance(node, Conv2DTranspose):
