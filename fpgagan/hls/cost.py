@@ -1,278 +1,263 @@
-"""An analytic cost model of fpgagan/hls4ml designs: multipliers, memory, cycles, throughput.
+"""The cost model: every instance the generated project has, counted, from measured unit costs.
 
-Estimates, not synthesis results; every assumption is a named constant here and is printed in the
-report beside the figures:
+For each engine layer (:class:`~fpgagan.hls.engine_layers.EngineShape`) the model lists what the
+C++ of ``nnet_fg_engine.h`` / ``nnet_fg_layers.h`` instantiates at the layer's parallelism:
 
-- A multiplier uses one DSP when both operands are wider than ``LUT_MULT_MAX_BITS`` bits;
-  narrower products are built from LUTs, about ``w_a * w_b`` LUTs each.
-- Every multiplier feeds an adder of the accumulator's width: one LUT per accumulator bit.
-- Weights whose array is read ``reuse_factor`` (>= ``BRAM_MIN_DEPTH``) times per output sit in
-  BRAM_18K: enough blocks for the bits read per cycle (36 bits per block port) and for capacity
-  (18,432 bits per block); shallower arrays are registers (one FF per bit).
-- io_stream layers run as a dataflow pipeline: images/s = clock / the slowest layer's cycles per
-  image; latency is the sum of all layers' cycles.
-- A transposed or sparse convolution computes one output pixel per ``reuse_factor`` cycles after
-  its line buffer fills; it reads its input at one pixel per cycle.
+- ``k_par * n_par`` multipliers (fabric, DSP, or DSP pairs), each followed by a product register;
+- ``n_par`` adder trees of ``k_par`` products (a register after every level), ``n_par``
+  accumulators with their bias select, ``n_par`` output units (round / saturate / ReLU);
+- the output register (one pixel of ``n_out`` values), the window read multiplexers;
+- every memory of the layer's wrapper (:mod:`fpgagan.hls.layer_memories`, mapped by
+  :mod:`fpgagan.hls.storage`), the control counters and tap arithmetic.
+
+Unit costs come from ``unit_costs.json`` (yosys ``synth_xilinx`` of each block,
+:mod:`fpgagan.hls.unit_costs`); memories from the 7-series primitive formulas.  Every item keeps
+its source.  The FIFOs between layers are costed by :mod:`fpgagan.hls.fifo`, which also gives the
+pipeline's interval.  yosys counts are not Vivado's (no slice packing): per-unit upper bounds.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 
-from hls4ml.model.layers import Conv2D, Dense
+from fpgagan.hls import unit_costs as U
+from fpgagan.hls.engine_layers import EngineShape
+from fpgagan.hls.layer_memories import memories
+from fpgagan.hls.storage import Memory
 
-from fpgagan.hls.layers import Conv2DTranspose, SparseConv2D, SparseDense
-from fpgagan.hls.memory import bit_width, variable_bits
+RESOURCES = ("lut", "ff", "dsp", "bram_18k")
+# pipeline depth of a step (cycles from the ROM read to the accumulator update): ROM read
+# latency + multiplier + one cycle per adder-tree level + accumulate + output cast.  The pipelined
+# step loop refills once per output row (the row loop has a data-dependent trip count).
+BRAM_READ_LATENCY = 2
+LUT_READ_LATENCY = 1
+MULT_LATENCY = 1
+ACC_AND_CAST_LATENCY = 2
 
-LUT_MULT_MAX_BITS = 4
-BRAM_MIN_DEPTH = 16
-BRAM18_BITS = 18 * 1024
-BRAM18_PORT_BITS = 36
-# kinds that compute pixel by pixel behind a line buffer (the rest compute one vector per image)
-PIXEL_KINDS = ("Conv2DTranspose", "Conv2D")
-ASSUMPTIONS = [
-    f"multipliers use a DSP when both operands are wider than {LUT_MULT_MAX_BITS} bits, else ~w_a*w_b LUTs",
-    "one LUT per accumulator bit per multiplier for the adder tree",
-    f"weights read over reuse_factor >= {BRAM_MIN_DEPTH} cycles sit in BRAM_18K "
-    f"(max of {BRAM18_PORT_BITS} bits/port and {BRAM18_BITS} bits/block), shallower ones in flip-flops",
-    "io_stream dataflow: images/s = clock / slowest layer's cycles per image; latency = sum of layer cycles",
-    "transposed and sparse convolutions: one output pixel per reuse_factor cycles, input read at one "
-    "pixel per cycle",
-    "sparse kernels: multipliers from the non-zero weights of the widest phase (or all of a Dense "
-    "or Conv2D), "
-    "memory includes the stored indices",
-    "FIFOs between layers, control logic and the AXI interface are not counted",
-]
+
+@dataclasses.dataclass(frozen=True)
+class Res:
+    """FPGA resources (LUT, FF, DSP48, BRAM_18K) as floats, summable."""
+
+    lut: float = 0.0
+    ff: float = 0.0
+    dsp: float = 0.0
+    bram_18k: float = 0.0
+
+    def __add__(self, other: Res) -> Res:
+        return Res(*(getattr(self, k) + getattr(other, k) for k in RESOURCES))
+
+    def __mul__(self, n: float) -> Res:
+        return Res(*(getattr(self, k) * n for k in RESOURCES))
+
+    @classmethod
+    def of_unit(cls, u: U.UnitCost) -> Res:
+        return cls(u.lut, u.ff, u.dsp, u.bram_18k)
+
+    @classmethod
+    def of_memory(cls, m: Memory) -> Res:
+        return cls(m.lut, m.ff, 0.0, float(m.bram_18k))
+
+
+@dataclasses.dataclass(frozen=True)
+class Item:
+    """``count`` instances of one building block."""
+
+    what: str
+    count: float
+    unit: Res
+    source: str
+
+    @property
+    def total(self) -> Res:
+        return self.unit * self.count
+
+
+@dataclasses.dataclass(frozen=True)
+class Cycles:
+    """Cycles one layer spends per image, by cause (io_stream: read, then compute, per row)."""
+
+    stream_in: int  # input elements, one per cycle
+    compute: int  # output pixels x steps (one weight word read per step: the weight port's load)
+    refill: int  # pipeline refills (one per output row)
+    weight_port: int  # weight words read per image (one port, one word per cycle)
+    stream_out: int  # output elements
+
+    @property
+    def total(self) -> int:
+        return self.stream_in + self.compute + self.refill
 
 
 @dataclasses.dataclass(frozen=True)
 class LayerCost:
     name: str
-    kind: str
-    macs: int  # multiplications per image
-    n_weights: int
+    kernel: str
+    items: tuple[Item, ...]
+    memories: tuple[Memory, ...]
+    cycles: Cycles
+    macs: int  # multiplications per image meeting real inputs (non-zero weights if sparse)
+    lanes: int  # multipliers
+    dsp_lanes: int  # of which in DSPs
     weight_bits: int
     input_bits: int
     accum_bits: int
-    reuse_factor: int
-    multipliers: int  # multiplier instances
-    multiplier_kind: str  # "dsp" or "lut"
-    dsp: int
-    lut: int
-    ff: int
-    bram_18k: int
-    cycles: int  # cycles per image (initiation interval of this layer)
+    n_steps: int
+
+    @property
+    def total(self) -> Res:
+        out = Res()
+        for item in self.items:
+            out = out + item.total
+        return out
 
     @property
     def bops(self) -> int:
         """Bit operations: MACs x weight bits x input bits (Baskin et al.'s first-order BOPs)."""
         return self.macs * self.weight_bits * self.input_bits
 
-
-@dataclasses.dataclass(frozen=True)
-class LayerShape:
-    """What the cost model needs of a compute layer, independent of its reuse factor."""
-
-    name: str
-    kind: str
-    macs: int
-    n_weights: int
-    mults_per_step: int  # products one pipelined step needs at reuse factor 1
-    steps: int  # pipelined steps per image (output pixels; 1 for Dense)
-    read_cycles: int  # cycles to stream the input in
-    weight_bits: int
-    input_bits: int
-    accum_bits: int
-    line_buffer_bits: int
-    index_bits: int = 0  # sparse kernels: index bits stored beside every non-zero weight
+    @property
+    def lane_use(self) -> float:
+        """Share of multiplier-cycles doing a useful product."""
+        return self.macs / max(1, self.lanes * self.cycles.compute)
 
 
-def _index_bits(layer, nnz: int) -> int:
-    """Index bits stored per non-zero weight of a sparse layer (its two index arrays)."""
-    arrays = (
-        ("sparse_row", "sparse_col")
-        if isinstance(layer, SparseDense)
-        else ("sparse_index", "run_start")
-    )
-    return math.ceil(variable_bits(layer, *arrays) / max(nnz, 1))
+def _bits(n: int) -> int:
+    return max(1, (max(1, n) - 1).bit_length())
 
 
-def layer_shapes(hls_model) -> list[LayerShape]:
-    """The compute layers of an hls4ml model (Dense, Conv2D, Conv2DTranspose and their sparse
-    forms), in order."""
-    shapes = []
-    for layer in hls_model.get_layers():
-        if not isinstance(layer, Dense | Conv2D | SparseDense | Conv2DTranspose | SparseConv2D):
-            continue
-        g = layer.get_attr
-        in_bits = bit_width(layer.get_input_variable().type.precision)
-        common = dict(
-            weight_bits=bit_width(layer.get_weights("weight").type.precision)
-            if "weight" in layer.weights
-            else 0,
-            input_bits=in_bits,
-            accum_bits=bit_width(layer.types["accum_t"].precision)
-            if "accum_t" in layer.types
-            else 0,
+def _unit(what: str, count: float, u: U.UnitCost) -> Item:
+    return Item(what, count, Res.of_unit(u), f"yosys: {u.source}")
+
+
+def _formula(what: str, count: float, res: Res, formula: str) -> Item:
+    return Item(what, count, res, f"formula: {formula}")
+
+
+def datapath_items(s: EngineShape) -> list[Item]:
+    """Multipliers, adder trees, accumulators, output units, registers, multiplexers."""
+    p, w, g = s.parallelism, s.widths, s.geometry
+    items: list[Item] = []
+    if p.fabric_lanes:
+        items.append(
+            _unit(
+                f"multiplier (fabric) {w.w_bits}b x {w.x_bits}b",
+                p.fabric_lanes,
+                U.mult_fabric(w.w_bits, w.x_bits, w.x_signed),
+            )
         )
-        if isinstance(layer, SparseDense):
-            nnz = g("n_nonzero")
-            shapes.append(
-                LayerShape(
-                    layer.name,
-                    "Dense",
-                    nnz,
-                    nnz,
-                    nnz,
-                    1,
-                    g("n_in"),
-                    line_buffer_bits=0,
-                    index_bits=_index_bits(layer, nnz),
-                    **common,
-                )
-            )
-        elif isinstance(layer, Dense):
-            n = g("n_in") * g("n_out")
-            shapes.append(
-                LayerShape(layer.name, "Dense", n, n, n, 1, g("n_in"), line_buffer_bits=0, **common)
-            )
-        elif isinstance(layer, SparseConv2D):
-            nnz = g("n_nonzero")
-            shapes.append(
-                LayerShape(
-                    layer.name,
-                    "Conv2D",
-                    g("sparse_n_mult"),
-                    nnz,
-                    nnz,
-                    g("out_height") * g("out_width"),
-                    g("in_height") * g("in_width"),
-                    line_buffer_bits=g("filt_height") * g("in_width") * g("n_chan") * in_bits,
-                    index_bits=_index_bits(layer, nnz),
-                    **common,
-                )
-            )
-        elif isinstance(layer, Conv2D):  # hls4ml's dense kernel multiplies every tap, padding too
-            per_pixel = g("n_chan") * g("n_filt") * g("filt_height") * g("filt_width")
-            steps = g("out_height") * g("out_width")
-            shapes.append(
-                LayerShape(
-                    layer.name,
-                    "Conv2D",
-                    per_pixel * steps,
-                    per_pixel,
-                    per_pixel,
-                    steps,
-                    g("in_height") * g("in_width"),
-                    line_buffer_bits=g("filt_height") * g("in_width") * g("n_chan") * in_bits,
-                    **common,
-                )
-            )
-        elif isinstance(layer, Conv2DTranspose):
-            line = g("taps_height") * g("in_width") * g("n_chan") * in_bits
-            steps, reads = g("out_height") * g("out_width"), g("in_height") * g("in_width")
-            if g("use_sparse_kernel", False):
-                nnz = g("n_nonzero")
-                shapes.append(
-                    LayerShape(
-                        layer.name,
-                        "Conv2DTranspose",
-                        g("sparse_n_mult"),
-                        nnz,
-                        g("max_phase_nnz"),
-                        steps,
-                        reads,
-                        line_buffer_bits=line,
-                        index_bits=_index_bits(layer, nnz),
-                        **common,
-                    )
-                )
-            else:
-                taps = g("n_chan") * g("n_filt") * g("taps_height") * g("taps_width")
-                n = g("n_chan") * g("n_filt") * g("filt_height") * g("filt_width")
-                shapes.append(
-                    LayerShape(
-                        layer.name,
-                        "Conv2DTranspose",
-                        layer.n_mult,
-                        n,
-                        taps,
-                        steps,
-                        reads,
-                        line_buffer_bits=line,
-                        **common,
-                    )
-                )
-    return shapes
-
-
-def layer_cost(shape: LayerShape, reuse_factor: int) -> LayerCost:
-    """Estimate one layer at ``reuse_factor``."""
-    rf = max(1, min(reuse_factor, shape.mults_per_step))
-    mults = math.ceil(shape.mults_per_step / rf)
-    dsp_mult = shape.weight_bits > LUT_MULT_MAX_BITS and shape.input_bits > LUT_MULT_MAX_BITS
-    lut = mults * shape.accum_bits + (
-        0 if dsp_mult else mults * shape.weight_bits * shape.input_bits
-    )
-    weight_bits = shape.n_weights * (shape.weight_bits + shape.index_bits)
-    if rf >= BRAM_MIN_DEPTH:
-        bram = max(
-            math.ceil(mults * (shape.weight_bits + shape.index_bits) / BRAM18_PORT_BITS),
-            math.ceil(weight_bits / BRAM18_BITS),
+    if p.dsp:
+        unit = (
+            U.dsp_packed_pair(w.w_bits, w.x_signed)
+            if p.dsp_pack == 2
+            else U.mult_dsp(w.w_bits, w.x_bits, w.x_signed)
         )
-        ff = 0
+        what = "DSP48E1, two products each" if p.dsp_pack == 2 else "DSP48E1 multiplier"
+        items.append(_unit(what, p.dsp, unit))
+    items.append(
+        _formula(
+            "product register",
+            p.lanes,
+            Res(ff=float(w.prod_bits)),
+            "prod_bits FFs after every multiplier",
+        )
+    )
+    if p.k_par > 1:
+        items.append(
+            _unit(f"adder tree of {p.k_par}", p.n_par, U.adder_tree(p.k_par, w.prod_bits, True))
+        )
+    items.append(_unit("accumulator", p.n_par, U.accumulator(w.acc_bits)))
+    items.append(_unit("bias / accumulator select", p.n_par, U.mux(2, w.acc_bits)))
+    kind = "relu_u" if s.activation == "relu" or not w.out_signed else "linear_s"
+    items.append(
+        _unit(
+            f"output unit ({kind})",
+            p.n_par,
+            U.output_unit(kind, w.acc_bits, w.out_bits, max(0, w.acc_frac - w.out_frac)),
+        )
+    )
+    items.append(
+        _formula(
+            "output register (one pixel)",
+            1,
+            Res(ff=float(g.n_out * w.out_bits)),
+            "n_out x out_bits FFs",
+        )
+    )
+    banks = g.n_chan // p.k_par
+    readers = p.lanes if s.sparse else p.k_par  # sparse: every lane picks its own channel
+    if banks > 1:
+        items.append(
+            _unit(f"window read mux {banks}:1", readers, U.mux(banks, w.x_bits)),
+        )
+    if g.kind != "dense":
+        items.append(_unit("window zero mask", readers, U.mux(2, w.x_bits)))
+    return items
+
+
+def control_items(s: EngineShape) -> list[Item]:
+    """Loop counters and the tap arithmetic (locate: a row and a column add and two bound checks)."""
+    g = s.geometry
+    counters = [_bits(s.n_steps)]
+    if g.kind == "dense":
+        counters += [_bits(g.n_pix), _bits(g.n_chan)]
     else:
-        bram, ff = 0, weight_bits
-    if shape.line_buffer_bits:
-        bram += math.ceil(shape.line_buffer_bits / BRAM18_BITS)
-    ff += mults * shape.accum_bits // max(1, rf)  # pipeline registers of the adder tree
-    cycles = shape.steps * rf + (shape.read_cycles if shape.kind in PIXEL_KINDS else 0)
-    if shape.kind == "Dense":
-        cycles = max(rf, shape.read_cycles)
-    return LayerCost(
-        shape.name,
-        shape.kind,
-        shape.macs,
-        shape.n_weights,
-        shape.weight_bits,
-        shape.input_bits,
-        shape.accum_bits,
-        rf,
-        mults,
-        "dsp" if dsp_mult else "lut",
-        mults if dsp_mult else 0,
-        lut,
-        ff,
-        bram,
-        cycles,
+        counters += [_bits(s.out_height), _bits(s.out_width), _bits(s.in_height), _bits(s.in_width)]
+    items = [_unit(f"counter {b} bits", 1, U.counter(b)) for b in counters]
+    if g.kind != "dense":
+        coord = _bits(max(s.in_height, s.in_width)) + 2
+        items.append(_unit("tap locate adder / comparator", 6, U.adder_tree(2, coord, False)))
+    return items
+
+
+def memory_items(s: EngineShape) -> tuple[list[Item], list[Memory]]:
+    mems = [m for m, _ in memories(s)]
+    items = [
+        Item(
+            f"{m.name} {m.depth}x{m.width} ({m.impl})",
+            1,
+            Res.of_memory(m),
+            m.source,
+        )
+        for m in mems
+    ]
+    return items, mems
+
+
+def layer_cycles(s: EngineShape) -> Cycles:
+    g, p = s.geometry, s.parallelism
+    rom = next(m for m, _ in memories(s) if m.name == "weights")
+    depth = (
+        (BRAM_READ_LATENCY if rom.impl == "bram" else LUT_READ_LATENCY)
+        + MULT_LATENCY
+        + _bits(p.k_par)
+        + ACC_AND_CAST_LATENCY
+    )
+    compute = g.n_pix * s.n_steps
+    # a Dense's pixel and step loops form one perfect nest: one fill per image
+    rows = 1 if g.kind == "dense" else s.out_height
+    return Cycles(
+        stream_in=s.in_elements,
+        compute=compute,
+        refill=rows * depth,
+        weight_port=compute,
+        stream_out=g.n_pix,
     )
 
 
-@dataclasses.dataclass(frozen=True)
-class DesignCost:
-    layers: tuple[LayerCost, ...]
-    clock_mhz: float
-
-    def total(self, field: str) -> int:
-        return sum(getattr(layer, field) for layer in self.layers)
-
-    @property
-    def interval_cycles(self) -> int:
-        return max(layer.cycles for layer in self.layers)
-
-    @property
-    def latency_cycles(self) -> int:
-        return sum(layer.cycles for layer in self.layers)
-
-    @property
-    def images_per_s(self) -> float:
-        return self.clock_mhz * 1e6 / self.interval_cycles
-
-    def dsp_roofline(self, dsp: int) -> float:
-        """DSP-bound limit: every DSP multiplying every cycle, images/s = DSPs x clock / MACs."""
-        return dsp * self.clock_mhz * 1e6 / self.total("macs")
-
-
-def design_cost(shapes: list[LayerShape], reuse: dict[str, int], clock_mhz: float) -> DesignCost:
-    return DesignCost(tuple(layer_cost(s, reuse.get(s.name, 1)) for s in shapes), clock_mhz)
+def layer_cost(s: EngineShape) -> LayerCost:
+    mem_items, mems = memory_items(s)
+    p, w = s.parallelism, s.widths
+    return LayerCost(
+        name=s.name,
+        kernel=s.kernel,
+        items=tuple(datapath_items(s) + mem_items + control_items(s)),
+        memories=tuple(mems),
+        cycles=layer_cycles(s),
+        macs=s.macs,
+        lanes=p.lanes,
+        dsp_lanes=p.dsp * p.dsp_pack,
+        weight_bits=w.w_bits,
+        input_bits=w.x_bits,
+        accum_bits=w.acc_bits,
+        n_steps=s.n_steps,
+    )

@@ -373,3 +373,13 @@ def useful_products(
         else np.full((n_mats, n_taps), n_chan * n_out, np.int64)
     )
     return int((per_tap[pixel_mats] * valid).sum())
+
+
+def sparse_steps(mats: np.ndarray, par: Parallelism) -> int:
+    """Length of :func:`sparse_schedule`'s schedule for ``par``, without building it."""
+    n_mats, n_taps, n_chan, n_out = mats.shape
+    kp, np_ = par.k_par, par.n_par
+    nz = (mats != 0).reshape(n_mats, n_taps, n_chan // kp, kp, n_out // np_, np_)
+    depth = nz.sum(axis=2).max(axis=(2, 4))  # (mats, taps, blocks): the busiest lane
+    per_block = np.maximum(depth.sum(axis=1), 1)  # an all-zero block still takes one step
+    return int(per_block.sum(axis=1).max())

@@ -33,6 +33,9 @@ class Widths:
     acc_bits: int
     out_bits: int  # bits of one output value (after the fused activation)
     offset_bits: int = 0  # sparse: channel offset within a bank
+    acc_frac: int = 0  # fractional bits of the accumulator
+    out_frac: int = 0  # fractional bits of an output value
+    out_signed: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +51,7 @@ class EngineShape:
     sparse: bool
     n_nonzero: int  # stored weights (sparse) or all weights (dense)
     macs: int  # multiplications per image that meet real inputs and non-zero weights
+    macs_options: tuple[int, int]  # macs of the dense and of the sparse schedule
     rom_words: int  # weight ROM depth (words of lanes x w_bits)
     activation: str
     io_type: str
@@ -55,6 +59,12 @@ class EngineShape:
     ctl_bits: int  # sparse: bits of a step's control word (tap, block, first, last)
     in_height: int = 1
     in_width: int = 1
+    out_height: int = 1
+    out_width: int = 1
+    in_elements: int = 1  # input stream elements per image (io_stream)
+    filt_height: int = 1
+    stride_height: int = 1
+    pad_top: int = 0
     rom_storage: str = "auto"  # "auto" or "bram" (the board plan may ask for BRAM)
 
     @property
@@ -113,7 +123,14 @@ class EngineLayer(Layer):
     def widths(self) -> Widths:
         """The arithmetic widths; ``out_bits`` from the current output type (after fusion)."""
         out = self.get_output_variable().type.precision
-        return dataclasses.replace(self.get_attr("widths"), out_bits=int(out.width))
+        acc = self.get_attr("accum_t").precision
+        return dataclasses.replace(
+            self.get_attr("widths"),
+            out_bits=int(out.width),
+            out_frac=int(out.width - out.integer),
+            out_signed=bool(out.signed),
+            acc_frac=int(acc.width - acc.integer),
+        )
 
     def shape(self) -> EngineShape:
         weights = self.get_attr("rom_weights")
@@ -129,6 +146,7 @@ class EngineLayer(Layer):
             sparse=self.sparse,
             n_nonzero=int(self.get_attr("n_nonzero")),
             macs=int(self.get_attr("macs")),
+            macs_options=tuple(self.get_attr("macs_options")),
             rom_words=int(weights.shape[0]),
             activation=g("activation"),
             io_type=self.model.config.get_config_value("IOType"),
@@ -138,6 +156,12 @@ class EngineLayer(Layer):
             else 0,
             in_height=g("in_height", 1),
             in_width=g("in_width", 1),
+            out_height=g("out_height", 1),
+            out_width=g("out_width", 1),
+            in_elements=int(np.prod(self.get_input_variable().shape[:-1], dtype=np.int64)),
+            filt_height=g("filt_height", 1),
+            stride_height=g("stride_height", 1),
+            pad_top=g("pad_top", 0),
             rom_storage=str(g("rom_storage", "auto")).lower(),
         )
 

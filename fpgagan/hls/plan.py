@@ -1,68 +1,244 @@
-"""Choose reuse factors per layer so the estimated design fits a board and runs as fast as it can.
+"""The board plan: per engine layer its parallelism, multipliers (fabric / DSP / DSP pairs), weight
+storage and dense-or-sparse schedule, and the FIFO depths, such that the design fits the usable
+share of the board (:data:`UTILISATION`) by the cost model's count and runs as fast as it can.
 
-The planner searches the smallest initiation interval (cycles per image) for which every compute
-layer gets the lowest reuse factor that meets it and the whole design fits the usable share of
-the board's resources (:data:`UTILISATION`), by the cost model in :mod:`fpgagan.hls.cost`.
+Search: every layer's candidates (all ``(n_par, k_par)`` with their DSP and storage variants,
+the sparse schedule too where the layer has zeros) are costed once.  For an interval ``T``
+(cycles per image), each layer takes its cheapest candidate that meets ``T``, "cheapest" being a
+weighted sum of resources whose weights rise for any resource over budget (a few rounds).  ``T``
+is bisected down to the smallest that fits; then the FIFOs are sized by simulating the pipeline
+(:mod:`fpgagan.hls.fifo`) and the plan is re-checked with them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+
+import numpy as np
 
 from fpgagan.boards import Board
 from fpgagan.errors import BoardError
-from fpgagan.hls.cost import PIXEL_KINDS, DesignCost, LayerShape, design_cost
+from fpgagan.hls import engine as E
+from fpgagan.hls.cost import RESOURCES, LayerCost, Res, layer_cost
+from fpgagan.hls.engine_layers import EngineShape
+from fpgagan.hls.fifo import Fifos, size_fifos
 
 # share of each resource a design may use: routing, the AXI interface and the PS glue need the rest
 UTILISATION = {"lut": 0.70, "ff": 0.70, "dsp": 0.90, "bram_18k": 0.85}
+WEIGHT_ROUNDS = 24  # rounds of raising the price of an over-budget resource
+PRICE_STEP = 1.6
+# after sizing the FIFOs, the interval is relaxed by this factor until the design fits again
+RELAX = 1.05
+RELAX_ROUNDS = 40
+
+
+@dataclasses.dataclass(frozen=True)
+class Choice:
+    """What the plan sets for one layer: its hls4ml layer config keys."""
+
+    n_par: int
+    k_par: int
+    dsp_cols: int
+    dsp_pack: int
+    rom_storage: str
+    sparse: bool
+
+    def config(self) -> dict[str, object]:
+        return {
+            "ParallelOutputs": self.n_par,
+            "ParallelInputs": self.k_par,
+            "DspColumns": self.dsp_cols,
+            "DspPacking": self.dsp_pack,
+            "RomStorage": self.rom_storage,
+            "Sparse": "true" if self.sparse else "false",
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    choice: Choice
+    shape: EngineShape
+    cost: LayerCost
+
+    @property
+    def cycles(self) -> int:
+        return self.cost.cycles.total
 
 
 @dataclasses.dataclass(frozen=True)
 class Plan:
-    reuse: dict[str, int]
-    cost: DesignCost
+    choices: dict[str, Choice]
+    layers: tuple[LayerCost, ...]
+    shapes: tuple[EngineShape, ...]
+    fifos: Fifos
+    clock_mhz: float
+    totals: Res
+    usage: dict[str, float]
     fits: bool
-    limiting: str  # the resource with the highest usage share
-    usage: dict[str, float]  # used / available, per resource
+    limiting: str
+
+    @property
+    def interval_cycles(self) -> int:
+        return max(self.fifos.timeline.interval, max(c.cycles.total for c in self.layers))
+
+    @property
+    def images_per_s(self) -> float:
+        return self.clock_mhz * 1e6 / self.interval_cycles
+
+    @property
+    def latency_cycles(self) -> int:
+        return self.fifos.timeline.latency
+
+    def layer_config(self) -> dict[str, dict[str, object]]:
+        """hls4ml per-layer config keys of the plan (FIFO depth on the producing layer)."""
+        out = {name: c.config() for name, c in self.choices.items()}
+        for shape, depth in zip(self.shapes, self.fifos.depths, strict=False):
+            out[shape.name]["FifoDepth"] = depth
+        return out
 
 
-def usage(cost: DesignCost, board: Board) -> dict[str, float]:
+def available(board: Board) -> dict[str, float]:
     r = board.resources
-    avail = {
-        "lut": r.lut,
-        "ff": r.ff,
-        "dsp": r.dsp,
-        "bram_18k": r.bram_18k + 8 * r.uram,
-    }  # 1 URAM ~ 8 BRAM18 bits
+    # a URAM holds 288 Kb = 16 BRAM_18K worth of bits
+    return {"lut": r.lut, "ff": r.ff, "dsp": r.dsp, "bram_18k": r.bram_18k + 16 * r.uram}
+
+
+def usage(total: Res, board: Board) -> dict[str, float]:
+    avail = available(board)
     return {
-        k: (cost.total(k) / avail[k] if avail[k] else (0.0 if cost.total(k) == 0 else float("inf")))
-        for k in avail
+        k: (
+            getattr(total, k) / avail[k]
+            if avail[k]
+            else (0.0 if getattr(total, k) == 0 else math.inf)
+        )
+        for k in RESOURCES
     }
 
 
-def _fits(u: dict[str, float]) -> bool:
-    return all(u[k] <= UTILISATION[k] for k in UTILISATION)
+def fits(u: dict[str, float]) -> bool:
+    return all(u[k] <= UTILISATION[k] for k in RESOURCES)
 
 
-def _reuse_for(shape: LayerShape, interval: int, valid: dict[str, list[int]]) -> int:
-    """Largest reuse factor (fewest multipliers) whose layer still meets ``interval`` cycles."""
-    if shape.kind in PIXEL_KINDS:
-        rf = max(1, (interval - shape.read_cycles) // shape.steps)
-        return min(rf, shape.mults_per_step)
-    if shape.name not in valid:  # fpgagan's kernels take any reuse factor
-        return max(1, min(interval, shape.mults_per_step))
-    options = [rf for rf in valid[shape.name] if rf <= interval] or [min(valid[shape.name])]
-    return max(options)
+def with_choice(s: EngineShape, raw: np.ndarray, choice: Choice) -> EngineShape:
+    """``s`` at another parallelism, DSP mapping, storage and schedule."""
+    par = E.Parallelism(choice.n_par, choice.k_par, choice.dsp_cols, choice.dsp_pack)
+    geom = s.geometry
+    if choice.sparse:
+        steps = E.sparse_steps(raw, par)
+        offset_bits = max(1, (geom.n_chan // choice.k_par - 1).bit_length())
+        n_blocks = geom.n_out // choice.n_par
+        ctl_bits = max(1, (geom.n_taps - 1).bit_length()) + max(1, (n_blocks - 1).bit_length()) + 2
+        n_nonzero = int(np.count_nonzero(raw))
+    else:
+        steps = E.dense_steps(geom, choice.n_par, choice.k_par)
+        offset_bits, ctl_bits, n_nonzero = 0, 0, int(raw.size)
+    tree = s.widths.prod_bits + (math.ceil(math.log2(choice.k_par)) if choice.k_par > 1 else 0)
+    return dataclasses.replace(
+        s,
+        parallelism=par,
+        n_steps=steps,
+        rom_words=geom.n_mats * steps,
+        sparse=choice.sparse,
+        kernel=_kernel_name(s.kernel, choice.sparse),
+        n_nonzero=n_nonzero,
+        ctl_bits=ctl_bits,
+        rom_storage=choice.rom_storage,
+        widths=dataclasses.replace(s.widths, tree_bits=tree, offset_bits=offset_bits),
+        macs=s.macs_options[1 if choice.sparse else 0],
+    )
+
+
+def _kernel_name(kernel: str, sparse: bool) -> str:
+    base = kernel.replace("FgSparse", "Fg")
+    return base.replace("Fg", "FgSparse", 1) if sparse else base
+
+
+def dsp_options(s: EngineShape, n_par: int) -> list[tuple[int, int]]:
+    """``(dsp_cols, dsp_pack)``: none, and for each packing that fits the widths, half and all
+    of the output lanes."""
+    w = s.widths
+    out = [(0, 1)]
+    if E.check_packing(w.x_bits, w.x_signed, w.w_bits) is None and n_par % 2 == 0:
+        out += [(n_par, 2)] + ([(n_par // 2, 2)] if (n_par // 2) % 2 == 0 else [])
+    elif w.w_bits > 4 and w.x_bits > 4:  # wide products: one per DSP
+        out += [(n_par, 1)] + ([(n_par // 2, 1)] if n_par > 1 else [])
+    return out
+
+
+def candidates(
+    s: EngineShape, raw: np.ndarray, sparse_ok: bool, max_steps: int | None
+) -> list[Candidate]:
+    """Every engine configuration of ``s``'s layer worth considering."""
+    out = []
+    kinds = [False, True] if sparse_ok else [s.sparse]
+    geom = s.geometry
+    for n_par, k_par in E.valid_parallelism(geom):
+        for sparse in kinds:
+            if max_steps is not None:
+                steps = E.dense_steps(geom, n_par, k_par)
+                if steps > max_steps:
+                    continue
+            for cols, pack in dsp_options(s, n_par) if not sparse else [(0, 1)]:
+                for storage in ("auto", "bram"):
+                    choice = Choice(n_par, k_par, cols, pack, storage, sparse)
+                    shape = with_choice(s, raw, choice)
+                    out.append(Candidate(choice, shape, layer_cost(shape)))
+    if max_steps is not None and out:  # a fixed reuse factor: the longest schedule within it
+        longest = max(c.shape.n_steps for c in out)
+        out = [c for c in out if c.shape.n_steps == longest]
+    return _pareto(out)
+
+
+def _pareto(cands: list[Candidate]) -> list[Candidate]:
+    """Drop candidates that another beats or ties on cycles and every resource."""
+
+    def key(c: Candidate) -> tuple[float, ...]:
+        t = c.cost.total
+        return (c.cycles, t.lut, t.ff, t.dsp, t.bram_18k)
+
+    keep = []
+    for c in sorted(cands, key=key):
+        kc = key(c)
+        if not any(all(a <= b for a, b in zip(key(k), kc, strict=True)) for k in keep):
+            keep.append(c)
+    return keep
+
+
+def _select(
+    per_layer: list[list[Candidate]], interval: int, board: Board
+) -> list[Candidate] | None:
+    """Cheapest candidates meeting ``interval`` that fit (None if none is found)."""
+    avail = available(board)
+    budget = {k: UTILISATION[k] * avail[k] for k in RESOURCES}
+    price = {k: 1.0 / budget[k] if budget[k] else 1e9 for k in RESOURCES}
+    options = [[c for c in cands if c.cycles <= interval] for cands in per_layer]
+    if any(not o for o in options):
+        return None
+    for _ in range(WEIGHT_ROUNDS):
+        pick = [
+            min(o, key=lambda c: sum(price[k] * getattr(c.cost.total, k) for k in RESOURCES))
+            for o in options
+        ]
+        total = sum((c.cost.total for c in pick), Res())
+        over = [k for k in RESOURCES if getattr(total, k) > budget[k]]
+        if not over:
+            return pick
+        for k in over:
+            price[k] *= PRICE_STEP
+    return None
 
 
 def make_plan(
-    shapes: list[LayerShape],
+    shapes: list[EngineShape],
+    raw_mats: dict[str, np.ndarray],
     board: Board,
-    valid_reuse: dict[str, list[int]] | None = None,
     fixed: dict[str, int] | None = None,
+    sparse_allowed: dict[str, bool] | None = None,
 ) -> Plan:
-    """Fastest design that fits ``board``; ``fixed`` pins reuse factors by layer name (user overrides)."""
-    valid = valid_reuse or {}
+    """Fastest design that fits ``board``.  ``fixed`` pins a layer's steps per pixel (its reuse
+    factor: the longest schedule within it); ``sparse_allowed`` says which layers may take the
+    sparse schedule (default: those with zero weights)."""
     fixed = fixed or {}
     unknown = set(fixed) - {s.name for s in shapes}
     if unknown:
@@ -70,22 +246,49 @@ def make_plan(
             f"reuse factor given for unknown layer(s) {sorted(unknown)} "
             f"(layers: {', '.join(s.name for s in shapes)})"
         )
-
-    def build(interval: int) -> Plan:
-        reuse = {s.name: fixed.get(s.name, _reuse_for(s, interval, valid)) for s in shapes}
-        cost = design_cost(shapes, reuse, board.clock_mhz)
-        u = usage(cost, board)
-        return Plan(reuse, cost, _fits(u), max(u, key=lambda k: u[k] / UTILISATION[k]), u)
-
-    lo = max(1, max(s.read_cycles for s in shapes))
-    hi = max(s.steps * s.mults_per_step + s.read_cycles for s in shapes) + 1
-    best = build(hi)
-    if not best.fits:
-        return best  # even fully serial it does not fit: report it with the limiting resource
-    while lo < hi:  # smallest interval that fits (cost falls monotonically with interval)
+    per_layer = []
+    for s in shapes:
+        raw = raw_mats[s.name]
+        ok = (sparse_allowed or {}).get(s.name, bool(np.count_nonzero(raw) < raw.size))
+        per_layer.append(candidates(s, raw, ok, fixed.get(s.name)))
+    lo = max(min(c.cycles for c in cands) for cands in per_layer)
+    hi = max(max(c.cycles for c in cands) for cands in per_layer)
+    pick = _select(per_layer, hi, board)
+    if pick is None:  # nothing fits even at the slowest: report the cheapest, marked as not fitting
+        pick = [min(c, key=lambda x: x.cost.total.lut) for c in per_layer]
+        return _finish(pick, board)
+    while lo < hi:
         mid = (lo + hi) // 2
-        if build(mid).fits:
+        if _select(per_layer, mid, board) is not None:
             hi = mid
         else:
             lo = mid + 1
-    return build(hi)
+    interval = hi
+    for _ in range(RELAX_ROUNDS):
+        pick = _select(per_layer, interval, board)
+        if pick is not None:
+            plan = _finish(pick, board)
+            if plan.fits:
+                return plan
+        interval = math.ceil(interval * RELAX)
+    return _finish(_select(per_layer, hi, board) or pick, board)
+
+
+def _finish(pick: list[Candidate], board: Board) -> Plan:
+    shapes = [c.shape for c in pick]
+    fifos = size_fifos(shapes)
+    total = sum((c.cost.total for c in pick), Res())
+    for item in fifos.items:
+        total = total + item.total
+    u = usage(total, board)
+    return Plan(
+        choices={c.shape.name: c.choice for c in pick},
+        layers=tuple(c.cost for c in pick),
+        shapes=tuple(shapes),
+        fifos=fifos,
+        clock_mhz=board.clock_mhz,
+        totals=total,
+        usage=u,
+        fits=fits(u),
+        limiting=max(u, key=lambda k: u[k] / UTILISATION[k]),
+    )

@@ -23,6 +23,7 @@ from fpgagan.hls.handlers import parse_conv_transpose_layer
 from fpgagan.hls.layers import Conv2DTranspose, ConvTranspose
 from fpgagan.hls.passes.conv_transpose_precision import InferConvTransposePrecision
 from fpgagan.hls.passes.conv_transpose_to_2d import ConvTransposeToConv2DTranspose
+from fpgagan.hls.passes.fifo_depths import SetFifoDepths
 from fpgagan.hls.passes.fuse_activation import FuseOutputActivation
 from fpgagan.hls.passes.pixel_output import DensePixelOutput
 from fpgagan.hls.passes.reshape_stream import ReshapeToRepackStream
@@ -54,8 +55,11 @@ MODEL_PASSES = (
     ("fpgagan_to_engine", ToEngine, "convert", None),
     ("fpgagan_fuse_activation", FuseOutputActivation, "convert", None),
 )
-# (pass name, class) appended to every backend's write flow
-WRITE_PASSES = (("fpgagan_write_roms", WriteEngineRoms),)
+# (pass name, class, pass of the backend's write flow it must precede or None)
+WRITE_PASSES = (
+    ("fpgagan_fifo_depths", SetFifoDepths, "write_hls"),
+    ("fpgagan_write_roms", WriteEngineRoms, None),
+)
 
 # (pass name, class, flow, pass it must precede) registered with the Vivado backend
 VIVADO_PASSES = (
@@ -109,11 +113,12 @@ def register() -> None:
             if f"vivado:{name}" not in get_available_passes():
                 vivado.register_pass(name, cls)
             _insert_before(flow, f"vivado:{name}", before)
-        for name, cls in WRITE_PASSES:
+        for name, cls, before in WRITE_PASSES:
             if name not in get_available_passes():
                 register_pass(name, cls)
             for backend_name in BACKENDS:
-                _insert_before(f"{backend_name.lower()}:write", name, None)
+                prefix = backend_name.lower()
+                _insert_before(f"{prefix}:write", name, before and f"{prefix}:{before}")
         for template in (EngineConfigTemplate, EngineFunctionTemplate):
             if f"vivado:{template().get_name()}" not in get_available_passes():
                 vivado.register_template(template)

@@ -69,9 +69,9 @@ template <class CONFIG_T, class Locate> struct window {
 
 // One step of a layer: the dense or the sparse schedule (CONFIG_T::sparse).
 template <class CONFIG_T, class Window, class OUT_T>
-inline void layer_step(const Window &win, unsigned mat, unsigned r, const typename types<CONFIG_T>::w_t *weights,
-                       const typename types<CONFIG_T>::off_t *offsets, const sparse_step_ctl *ctl,
-                       const typename types<CONFIG_T>::b_t *biases, typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par],
+inline void layer_step(const Window &win, unsigned mat, unsigned r, const typename types<CONFIG_T>::w_rom_t *weights,
+                       const typename types<CONFIG_T>::off_rom_t *offsets, const sparse_step_ctl *ctl,
+                       const typename types<CONFIG_T>::b_rom_t *biases, typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par],
                        OUT_T *out) {
     #pragma HLS INLINE
     if (CONFIG_T::sparse)
@@ -84,9 +84,9 @@ inline void layer_step(const Window &win, unsigned mat, unsigned r, const typena
 // The ROMs are defined, reshaped (a word of k_par * n_par weights or offsets per step, n_par biases
 // per block) and bound to LUT-ROM or BRAM in the layer's generated wrapper (weights/fg_<index>.h).
 #define FG_ROM_ARGS(CONFIG_T)                                                                                         \
-    const typename types<CONFIG_T>::w_t weights[CONFIG_T::w_size],            \
-        const typename types<CONFIG_T>::off_t offsets[CONFIG_T::off_size],      \
-        const sparse_step_ctl ctl[CONFIG_T::ctl_size], const typename types<CONFIG_T>::b_t biases[CONFIG_T::b_size]
+    const typename types<CONFIG_T>::w_rom_t weights[CONFIG_T::w_size],            \
+        const typename types<CONFIG_T>::off_rom_t offsets[CONFIG_T::off_size],      \
+        const sparse_step_ctl ctl[CONFIG_T::ctl_size], const typename types<CONFIG_T>::b_rom_t biases[CONFIG_T::b_size]
 
 // ---------------------------------------------------------------- Dense
 struct vector_locate {
@@ -234,9 +234,9 @@ template <class CONFIG_T> struct geometry<CONFIG_T, false> {
 template <class data_T, class res_T, class CONFIG_T, bool TRANSPOSE>
 void conv_frame(data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
                 res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_out],
-                typename types<CONFIG_T>::x_t *frame, const typename types<CONFIG_T>::w_t *weights,
-                const typename types<CONFIG_T>::off_t *offsets, const sparse_step_ctl *ctl,
-                const typename types<CONFIG_T>::b_t *biases) {
+                typename types<CONFIG_T>::x_t *frame, const typename types<CONFIG_T>::w_rom_t *weights,
+                const typename types<CONFIG_T>::off_rom_t *offsets, const sparse_step_ctl *ctl,
+                const typename types<CONFIG_T>::b_rom_t *biases) {
     #pragma HLS INLINE
     typedef geometry<CONFIG_T, TRANSPOSE> G;
     // frame: the input frame as raw integers, one word per pixel
@@ -265,8 +265,8 @@ OutRows:
 // ---------------------------------------------------------------- convolutions, io_stream
 template <class data_T, class res_T, class CONFIG_T, bool TRANSPOSE>
 void conv_stream(hls::stream<data_T> &data, hls::stream<res_T> &res, typename types<CONFIG_T>::x_t *lines,
-                 const typename types<CONFIG_T>::w_t *weights, const typename types<CONFIG_T>::off_t *offsets,
-                 const sparse_step_ctl *ctl, const typename types<CONFIG_T>::b_t *biases) {
+                 const typename types<CONFIG_T>::w_rom_t *weights, const typename types<CONFIG_T>::off_rom_t *offsets,
+                 const sparse_step_ctl *ctl, const typename types<CONFIG_T>::b_rom_t *biases) {
     #pragma HLS INLINE
     typedef geometry<CONFIG_T, TRANSPOSE> G;
     // lines: line_rows input rows of in_width pixels; a word is a pixel (n_chan values)

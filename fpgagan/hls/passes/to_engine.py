@@ -186,6 +186,10 @@ class ToEngine(OptimizerPass):
             n_steps=n_steps,
             activation="none",
             macs=E.useful_products(raw_w, pixel_mats, valid, sparse),
+            macs_options=(
+                E.useful_products(raw_w, pixel_mats, valid, False),
+                E.useful_products(raw_w, pixel_mats, valid, True),
+            ),
             n_nonzero=int(np.count_nonzero(raw_w)) if sparse else int(raw_w.size),
             weight_sparsity=float(weight_sparsity(raw_w)),
             widths=widths,
@@ -194,6 +198,7 @@ class ToEngine(OptimizerPass):
             rom_offsets=rom_off,
             rom_ctl=rom_ctl,
             rom_bias=raw_b,
+            raw_mats=raw_w.astype(np.int16),  # the planner re-schedules from these
             input_precision=x,
         )
         if attrs["prod_shift"] < 0:
@@ -225,7 +230,7 @@ class ToEngine(OptimizerPass):
                     f"ParallelInputs={k_par} the {geom.n_chan} channels of a tap"
                 )
             par = E.Parallelism(int(n_par), int(k_par))
-        cols, pack = int(g("dsp_columns", 0) or 0), int(g("dsp_packing", 1) or 1)
+        cols, pack = int(g("dsp_columns") or 0), int(g("dsp_packing") or 1)
         if pack not in (1, 2) or not 0 <= cols <= par.n_par or cols % pack:
             raise UnsupportedModelError(
                 f"{what}: DspColumns={cols} / DspPacking={pack} (need 0 <= columns <= "

@@ -72,10 +72,10 @@ def wrapper_source(node: EngineLayer) -> str:
         "",
         "template <class data_T, class res_T, class CONFIG_T>",
         f"void {wrapper_name(node)}({_io_args(node)}) {{",
-        f"    static const nnet::fg::value_int<{wd.w_bits}, true>::type w[{g('rom_weights').size}] = {{",
+        f"    static const nnet::fg::rom_int<{wd.w_bits}, true>::type w[{g('rom_weights').size}] = {{",
         f"        {_values(g('rom_weights'))}}};",
         *storage_pragmas("w", mem["weights"][0], mem["weights"][1]),
-        f"    static const nnet::fg::value_int<{max(1, wd.offset_bits)}, false>::type o"
+        f"    static const nnet::fg::rom_int<{max(1, wd.offset_bits)}, false>::type o"
         f"[{g('rom_offsets').size}] = {{",
         f"        {_values(g('rom_offsets'))}}};",
         *storage_pragmas("o", mem.get("offsets", (None, 1))[0], mem.get("offsets", (None, 1))[1]),
@@ -87,7 +87,7 @@ def wrapper_source(node: EngineLayer) -> str:
         )
         + "};",
         *storage_pragmas("c", mem.get("ctl", (None, 1))[0], 1),
-        f"    static const nnet::fg::value_int<{wd.b_bits}, true>::type b[{g('rom_bias').size}] = {{",
+        f"    static const nnet::fg::rom_int<{wd.b_bits}, true>::type b[{g('rom_bias').size}] = {{",
         f"        {_values(g('rom_bias'))}}};",
         *storage_pragmas("b", mem["biases"][0], mem["biases"][1]),
         f"    typename nnet::fg::types<CONFIG_T>::x_t buf[{buf_size}];",
