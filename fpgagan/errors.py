@@ -1,12 +1,25 @@
-"""Typed errors a user can cause.  The CLI prints their one-line message and exits non-zero."""
+"""Typed errors a user can cause, and the exit codes the CLI turns them into.
+
+The CLI prints an error's one-line message and exits with its ``exit_code``:
+
+- ``EXIT_OK`` (0): done.
+- ``EXIT_MISMATCH`` (1): the result was computed, and it differs from the reference.
+- ``EXIT_BAD_INPUT`` (2): a file, folder, option, board or model fpgagan refuses (one line says why).
+- ``EXIT_INTERNAL`` (3): a bug in fpgagan; the traceback goes to a log file, not to the screen.
+"""
 
 from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_MISMATCH = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
 
 
 class FpgaganError(Exception):
     """Base class for every error caused by user input (files, configs, names)."""
 
-    exit_code = 2
+    exit_code = EXIT_BAD_INPUT
 
 
 class ConfigError(FpgaganError):
@@ -37,5 +50,19 @@ class SimulationError(FpgaganError):
     """A C simulation cannot be built or run, or its input does not fit the model."""
 
 
+class InputError(FpgaganError):
+    """An input array or an output path is unusable (NaN, empty batch, wrong container, a folder)."""
+
+
 class BoardError(FpgaganError):
     """An unknown board name or a malformed board file."""
+
+
+class FolderError(FpgaganError):
+    """A folder fpgagan would write into holds files it did not make, or is in use by another run."""
+
+
+class MismatchError(FpgaganError):
+    """A computed result differs from its reference (e.g. QONNX execution vs the Brevitas forward)."""
+
+    exit_code = EXIT_MISMATCH

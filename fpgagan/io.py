@@ -13,6 +13,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from fpgagan.errors import InputError
+
 _TRACKED_PACKAGES = ("torch", "brevitas", "qonnx", "hls4ml", "onnx", "onnxruntime", "numpy")
 
 
@@ -26,6 +28,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp's 0600 would outlive the rename
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -34,6 +37,33 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def current_umask() -> int:
+    """The process's umask (``os.umask`` can only read it by setting it, so it is set back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def check_output_file(path: str | os.PathLike[str], what: str = "output file") -> None:
+    """Refuse ``path`` as a file to write before any work: a folder, or a place we cannot write.
+
+    Folders missing above it are fine (they are created); the nearest existing one must be a
+    folder we may write in.
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p}: {what} is a folder; give a file name")
+    if p.name in ("", ".", ".."):
+        raise InputError(f"{p}: {what} has no file name")
+    parent = p.absolute().parent
+    while not parent.exists() and not parent.is_symlink():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"{p}: {what} cannot be written, {parent} is not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"{p}: {what} cannot be written, no permission in {parent}")
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:

@@ -1,9 +1,11 @@
 """Build an hls4ml project for a QONNX model and run its C simulation.
 
-The project is converted and written in a temporary sibling folder, renamed into place, then
-compiled there (hls4ml's C simulation reads its weight files from the folder it was built in).
-A failed build removes the folder; a finished one gets ``fpgagan_build.json``, the mark of a
-complete project.
+The project is converted, written and compiled in a hidden sibling of its folder
+(:func:`fpgagan.folders.staged`), which replaces the folder only when everything succeeded; a
+failure or an interrupt leaves the previous project as it was.  The folder must be new, empty or
+one fpgagan made, and is locked while it is built.  fpgagan compiles the project itself
+(:mod:`fpgagan.sim.build`); the weights folder is passed to the library at run time, so the
+finished project can move.  ``fpgagan_build.json`` marks a complete project.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ import contextlib
 import dataclasses
 import io
 import logging
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,9 +21,11 @@ import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 
 from fpgagan.errors import SimulationError
+from fpgagan.folders import staged
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
 from fpgagan.hls.layout import HostLayout
 from fpgagan.io import provenance, write_json_atomic
+from fpgagan.sim.build import adopt, compile_project
 
 log = logging.getLogger(__name__)
 
@@ -78,33 +80,21 @@ def _shape(vi) -> tuple[int, ...]:
 
 def build_csim(model: ModelWrapper, project_dir: str | Path, opts: HlsOptions) -> CSim:
     """Convert ``model`` with fpgagan's extensions, write the project to ``project_dir``, compile it."""
-    target = Path(project_dir).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    target = Path(project_dir).absolute()
     conversion_log = io.StringIO()
     t0 = time.perf_counter()
-    try:
+    with staged(target, "C simulation project") as work:
         hw_model, layout = hardware_graph(model)
-        hls_model = convert(hw_model, partial, opts, log=conversion_log)
-        if target.exists():
-            shutil.rmtree(target)
-        partial.rename(target)
-        hls_model.config.config["OutputDir"] = str(target)
-        try:
-            hls_model.compile()
-        except Exception as exc:  # g++ failure or a template bug
-            raise SimulationError(
-                f"C simulation build failed in {target} ({type(exc).__name__}: {str(exc)[:200]})"
-            ) from exc
+        hls_model = convert(hw_model, work, opts, log=conversion_log)
+        with contextlib.redirect_stdout(conversion_log):
+            hls_model.write()
+        library = compile_project(work, hls_model.config.get_project_name())
         build_s = time.perf_counter() - t0
         write_json_atomic(
-            target / BUILD_MARK,
+            work / BUILD_MARK,
             {"build_s": build_s, "options": dataclasses.asdict(opts), "provenance": provenance()},
         )
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        shutil.rmtree(target, ignore_errors=True)
-        raise
+    adopt(hls_model, target, library)
     log.debug("C simulation built in %.1f s: %s", build_s, target)
     return CSim(
         hls_model,
