@@ -3,17 +3,43 @@
 Each file gives the part, a default clock, the resources of the device (with the data sheet they
 come from), the hls4ml backend and the host interface.  ``get_board('pynq-z2')`` loads one; an
 unknown name is an error listing the known boards.
+
+Board files travel between people, and their part and clock end up in Tcl scripts the vendor
+tools source: the part must look like a part number, the name like a board name, the clock must
+be a finite positive number, and every resource count a non-negative integer.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 from fpgagan.config import load_yaml
 from fpgagan.errors import BoardError, ConfigError
+
+# what a vendor part number looks like (xc7z020clg400-1, xck26-sfvc784-2LV-c): nothing Tcl reads
+PART_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def check_part(part: object) -> str:
+    """``part`` if it is a plausible part number; ValueError otherwise."""
+    if not isinstance(part, str) or not PART_PATTERN.match(part):
+        raise ValueError(f"part {part!r} is not a part number (letters, digits and '-' only)")
+    return part
+
+
+def check_clock_mhz(clock_mhz: object) -> float:
+    """``clock_mhz`` as a float if it is finite and positive; ValueError otherwise."""
+    if isinstance(clock_mhz, bool) or not isinstance(clock_mhz, int | float):
+        raise ValueError(f"clock_mhz must be a number, got {clock_mhz!r}")
+    if not math.isfinite(clock_mhz) or clock_mhz <= 0:
+        raise ValueError(f"clock_mhz must be a finite positive number, got {clock_mhz}")
+    return float(clock_mhz)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,8 +52,9 @@ class Resources:
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
-            if getattr(self, f.name) < 0:
-                raise ValueError(f"{f.name} must be >= 0")
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{f.name} must be a non-negative integer, got {value!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,8 +68,12 @@ class Board:
     source: str  # where the resource figures come from
 
     def __post_init__(self) -> None:
-        if self.clock_mhz <= 0:
-            raise ValueError(f"clock_mhz must be positive, got {self.clock_mhz}")
+        if not isinstance(self.name, str) or not NAME_PATTERN.match(self.name):
+            raise ValueError(
+                f"name {self.name!r} is not a board name (letters, digits, '.', '_' and '-')"
+            )
+        check_part(self.part)
+        check_clock_mhz(self.clock_mhz)
 
     @property
     def clock_period_ns(self) -> float:
@@ -63,6 +94,8 @@ def load_board_file(path: str | Path) -> Board:
         board = load_yaml(Board, path)
     except ConfigError as exc:
         raise BoardError(str(exc)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BoardError(f"{path}: cannot read the board file ({type(exc).__name__})") from None
     if Path(path).stem != board.name:
         raise BoardError(f"{path}: file name does not match board name {board.name!r}")
     return board

@@ -1,7 +1,10 @@
-"""Brevitas generator -> QONNX file ready for hls4ml.
+"""Brevitas generator -> QONNX file ready for hls4ml; reading QONNX files fpgagan did not write.
 
-``export_qonnx`` -> qonnx cleanup -> zero bias for bias-free Gemms -> ``GemmToMatMul`` (hls4ml's
-ONNX frontend reads MatMul, not Gemm) -> channels-last -> cleanup and shape inference.
+``export_qonnx`` -> quantizer attributes normalised -> qonnx cleanup -> binary weights as exact
+2-bit Quants -> exactly foldable batch-norm folded -> zero bias for bias-free Gemms ->
+``GemmToMatMul`` (hls4ml's ONNX frontend reads MatMul, not Gemm) -> channels-last -> cleanup and
+shape inference.  A file from disk is checked by :func:`fpgagan.export.validate.validate_model`
+before qonnx sees it (qonnx imports node domains as Python modules).
 """
 
 from __future__ import annotations
@@ -29,10 +32,14 @@ from fpgagan.export.ops import register_qonnx_ops
 from fpgagan.export.reference import execute_batch
 from fpgagan.export.transforms import (
     AbsorbTransposeIntoMatMul,
+    BipolarQuantToQuant,
     ConvTransposeToChannelsLast,
+    FoldBatchNorm,
     GiveGemmZeroBias,
+    NormaliseQuantAttributes,
     PerChannelScalesToTensor,
 )
+from fpgagan.export.validate import validate_model
 from fpgagan.io import atomic_path, provenance
 from fpgagan.models import Generator
 
@@ -43,8 +50,11 @@ def clean_for_hls(model: ModelWrapper) -> ModelWrapper:
     """The qonnx transformations fpgagan applies to any QONNX model before hls4ml sees it."""
     register_qonnx_ops()
     remember_source_names(model)
+    model = model.transform(NormaliseQuantAttributes())
     model = cleanup_model(model)
     model = model.transform(InferShapes())
+    model = model.transform(BipolarQuantToQuant())
+    model = model.transform(FoldBatchNorm())
     model = model.transform(GiveGemmZeroBias())
     model = model.transform(PerChannelScalesToTensor())
     with warnings.catch_warnings():
@@ -99,11 +109,20 @@ def save_qonnx(model: ModelWrapper, path: str | os.PathLike[str]) -> None:
 
 
 def load_qonnx(path: str | os.PathLike[str]) -> ModelWrapper:
-    """Read a QONNX file; a missing or corrupt file raises ExportError naming it."""
+    """Read a QONNX file and validate it; a missing, corrupt or refused file raises an error
+    naming it.  Tensors in external files are not followed (they are refused)."""
     p = Path(path)
     if not p.is_file():
         raise ExportError(f"{p}: ONNX file not found")
     try:
-        return ModelWrapper(onnx.load(str(p)))
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ExportError(f"{p}: cannot read the ONNX file ({exc.strerror})") from None
+    if not data:
+        raise ExportError(f"{p}: empty file, not an ONNX model")
+    try:
+        proto = onnx.load_model_from_string(data)
     except Exception as exc:
         raise ExportError(f"{p}: not a readable ONNX model ({type(exc).__name__})") from None
+    validate_model(proto, str(p))
+    return ModelWrapper(proto)

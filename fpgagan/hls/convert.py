@@ -6,7 +6,11 @@
 - Weights, biases and activations take their types from their QONNX Quant nodes; fpgagan's layers
   size their accumulators exactly (:mod:`fpgagan.hls.fixed_point`).
 - Non-power-of-two scales and non-zero zero-points are refused: hls4ml would insert ApplyAlpha
-  rescaling whose result depends on the default precision.
+  rescaling whose result depends on the default precision.  So are bit widths outside 1..32,
+  batch-norm that could not be folded exactly (hls4ml would compute it at its default precision)
+  and binary quantizers that could not be rewritten exactly.
+- Nothing a user wrote reaches the project's Tcl: the part must look like a part number and the
+  clock must be finite and positive.
 """
 
 from __future__ import annotations
@@ -14,7 +18,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
+import json
 import math
+import numbers
+import re
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -23,16 +31,23 @@ import numpy as np
 from hls4ml.converters.onnx_to_hls import get_supported_onnx_layers
 from qonnx.core.modelwrapper import ModelWrapper
 
+from fpgagan.boards import NAME_PATTERN, check_part
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.export import clean_for_hls
 from fpgagan.export.names import node_label
+from fpgagan.export.transforms.fold_batch_norm import fold_obstacle
+from fpgagan.export.validate import MAX_HARDWARE_BITS, QUANT_OPS, is_power_of_two
 from fpgagan.hls.layout import HostLayout, host_layout
 from fpgagan.hls.register import register
 
 IoType = Literal["io_parallel", "io_stream"]
 Strategy = Literal["latency", "resource"]
 BACKENDS = ("Vivado", "Vitis", "VivadoAccelerator")
-_ROUNDING = {"ROUND": "RND_CONV", "FLOOR": "TRN", "ROUND_TO_ZERO": "TRN_ZERO"}
+# qonnx rounding modes hls4ml's Quant handling converts, and the ap_fixed mode of each
+_ROUNDING = {"ROUND": "RND_CONV", "FLOOR": "TRN"}
+# hls4ml pastes node and tensor names into C++ as identifiers; qonnx's cleanup renames every node
+# and tensor (OpType_N, OpType_N_outK, global_in), and this holds whatever a model file said
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 _SKIPPED = {"Dropout", "Identity"}
 
 
@@ -67,6 +82,47 @@ class HlsOptions:
             raise UnsupportedModelError(
                 f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}"
             )
+        self._check_target()
+
+    def _check_target(self) -> None:
+        """Part, clock, board and reuse factors, before hls4ml writes them into Tcl and C++."""
+        try:
+            if self.part is not None:
+                check_part(self.part)
+            if self.clock_period is not None and not (
+                isinstance(self.clock_period, int | float)
+                and math.isfinite(self.clock_period)
+                and self.clock_period > 0
+            ):
+                raise ValueError(
+                    f"clock period must be finite and positive, got {self.clock_period}"
+                )
+        except ValueError as exc:
+            raise UnsupportedModelError(str(exc)) from None
+        for name, rf in self.layer_reuse.items():
+            if isinstance(rf, bool) or not isinstance(rf, numbers.Integral) or rf < 1:
+                raise UnsupportedModelError(
+                    f"reuse factor of layer {name!r} must be >= 1, got {rf!r}"
+                )
+        if self.backend == "VivadoAccelerator":
+            boards = accelerator_boards()
+            board = self.board or "pynq-z2"
+            if not isinstance(board, str) or not NAME_PATTERN.match(board) or board not in boards:
+                raise UnsupportedModelError(
+                    f"board {board!r} has no hls4ml VivadoAccelerator design "
+                    f"(known: {', '.join(sorted(boards))})"
+                )
+            interface = self.interface or "axi_stream"
+            if interface not in boards[board].get("tcl_scripts", {}):
+                raise UnsupportedModelError(
+                    f"board {board!r}: hls4ml has no {interface!r} design for it"
+                )
+
+
+def accelerator_boards() -> dict[str, dict]:
+    """The boards hls4ml's VivadoAccelerator backend has block designs for (its own table)."""
+    table = resources.files("hls4ml.backends.vivado_accelerator") / "supported_boards.json"
+    return json.loads(table.read_text())
 
 
 def _scalar(model: ModelWrapper, name: str) -> float | None:
@@ -77,7 +133,19 @@ def _scalar(model: ModelWrapper, name: str) -> float | None:
 def check_supported(model: ModelWrapper) -> None:
     """Refuse ops hls4ml cannot convert and quantizers that cannot be exact, naming the node."""
     supported = set(get_supported_onnx_layers()) | _SKIPPED
+    _check_names(model)
     for node in model.graph.node:
+        if node.op_type == "BatchNormalization":
+            raise UnsupportedModelError(
+                f"BatchNormalization node {node_label(node)}: {fold_obstacle(model, node)}; "
+                "fold batch-norm into the weights before quantization (as fpgagan's training "
+                "does, fpgagan.models.fold_batch_norm) and export again"
+            )
+        if node.op_type == "BipolarQuant":
+            raise UnsupportedModelError(
+                f"BipolarQuant node {node_label(node)}: binary quantization is converted only for "
+                "constant weights with a power-of-two scale"
+            )
         if node.op_type not in supported:
             raise UnsupportedModelError(
                 f"node {node_label(node)}: op {node.op_type} is not supported by hls4ml/fpgagan"
@@ -89,45 +157,74 @@ def check_supported(model: ModelWrapper) -> None:
                     f"Conv node {node_label(node)}: dilations={list(dilations[0])} is not supported "
                     "(hls4ml's convolutions are not dilated)"
                 )
-        if node.op_type != "Quant":
-            continue
-        scale = model.get_initializer(node.input[1])
-        zeropt = model.get_initializer(node.input[2])
-        if scale is None or zeropt is None:
-            raise UnsupportedModelError(
-                f"Quant node {node_label(node)}: scale and zero-point must be constants"
-            )
-        if np.any(zeropt != 0):
-            raise UnsupportedModelError(
-                f"Quant node {node_label(node)}: non-zero zero-point is not supported"
-            )
-        mantissa, _ = np.frexp(scale)
-        if np.any(scale <= 0) or np.any(mantissa != 0.5):
-            raise UnsupportedModelError(
-                f"Quant node {node_label(node)}: scale {np.unique(scale)[:4].tolist()} is not a power of two; "
-                "use fixed-point (power-of-two) quantizers, e.g. Brevitas *FixedPoint"
-            )
+        if node.op_type in QUANT_OPS:
+            _check_quant(model, node)
+
+
+def _check_names(model: ModelWrapper) -> None:
+    """Every name hls4ml may paste into C++ is a plain identifier."""
+    graph = model.graph
+    names = [("node", n.name) for n in graph.node]
+    names += [("tensor", t) for n in graph.node for t in [*n.input, *n.output] if t]
+    names += [("tensor", v.name) for v in [*graph.input, *graph.output]]
+    for kind, name in names:
+        if not _IDENTIFIER.match(name):
+            raise UnsupportedModelError(f"{kind} name {name[:60]!r} is not a C identifier")
+
+
+def _check_quant(model: ModelWrapper, node) -> None:
+    """A Quant node hls4ml maps to one exact ap_fixed type: constant power-of-two scale, zero
+    zero-point, an integer bit width in 1..MAX_HARDWARE_BITS, an ap_fixed rounding mode."""
+    where = f"{node.op_type} node {node_label(node)}"
+    scale, zeropt, bits = (model.get_initializer(i) for i in node.input[1:4])
+    if scale is None or zeropt is None or bits is None:
+        raise UnsupportedModelError(f"{where}: scale, zero-point and bit width must be constants")
+    if np.any(zeropt != 0):
+        raise UnsupportedModelError(f"{where}: non-zero zero-point is not supported")
+    if (
+        bits.size != 1
+        or not np.isfinite(bits).all()
+        or not 1 <= float(bits.flat[0]) <= MAX_HARDWARE_BITS
+    ):
+        raise UnsupportedModelError(
+            f"{where}: bit width {np.unique(bits)[:4].tolist()} is not one integer in 1..{MAX_HARDWARE_BITS}"
+        )
+    if float(bits.flat[0]) != int(bits.flat[0]):
+        raise UnsupportedModelError(f"{where}: bit width {float(bits.flat[0])} is not an integer")
+    if not is_power_of_two(scale):
+        raise UnsupportedModelError(
+            f"{where}: scale {np.unique(scale)[:4].tolist()} is not a power of two; "
+            "use fixed-point (power-of-two) quantizers, e.g. Brevitas *FixedPoint"
+        )
+    attrs = {a.name: a for a in node.attribute}
+    rounding = attrs["rounding_mode"].s.decode() if "rounding_mode" in attrs else "ROUND"
+    if rounding.upper() not in _ROUNDING:
+        raise UnsupportedModelError(
+            f"{where}: rounding_mode {rounding!r} has no exact ap_fixed type "
+            f"(supported: {', '.join(_ROUNDING)})"
+        )
+    signed = attrs["signed"].i if "signed" in attrs else 1
+    narrow = attrs["narrow"].i if "narrow" in attrs else 0
+    if narrow and not signed:
+        raise UnsupportedModelError(f"{where}: narrow range is supported for signed types only")
 
 
 def input_precision(model: ModelWrapper) -> str:
     """The hls4ml type of the graph input: that of the Quant node it feeds."""
     name = model.graph.input[0].name
     consumers = model.find_consumers(name) or []
-    quants = [n for n in consumers if n.op_type == "Quant"]
+    quants = [n for n in consumers if n.op_type in QUANT_OPS]
     if len(consumers) != 1 or not quants:
         raise UnsupportedModelError(
             f"graph input {name!r} must feed exactly one Quant node (an input quantizer such as Brevitas "
             "QuantIdentity); otherwise no input type reproduces the model exactly"
         )
     q = quants[0]
+    _check_quant(model, q)
     attrs = {a.name: a for a in q.attribute}
     signed = bool(attrs["signed"].i) if "signed" in attrs else True
     narrow = bool(attrs["narrow"].i) if "narrow" in attrs else False
-    rounding = attrs["rounding_mode"].s.decode() if "rounding_mode" in attrs else "ROUND"
-    if rounding not in _ROUNDING:
-        raise UnsupportedModelError(
-            f"Quant node {node_label(q)}: rounding_mode {rounding} is not supported"
-        )
+    rounding = attrs["rounding_mode"].s.decode().upper() if "rounding_mode" in attrs else "ROUND"
     scale = _scalar(model, q.input[1])
     bits = _scalar(model, q.input[3])
     if scale is None or bits is None:
@@ -136,7 +233,7 @@ def input_precision(model: ModelWrapper) -> str:
         )
     frac = -int(round(math.log2(scale)))
     width = int(bits)
-    integer = width - frac if signed else width - frac
+    integer = width - frac
     sat = "SAT_SYM" if narrow and signed else "SAT"
     kind = "fixed" if signed else "ufixed"
     return f"{kind}<{width},{integer},{_ROUNDING[rounding]},{sat}>"

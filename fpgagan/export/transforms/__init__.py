@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from fpgagan.export.transforms.absorb_transpose_into_matmul import AbsorbTransposeIntoMatMul
+from fpgagan.export.transforms.bipolar_to_quant import BipolarQuantToQuant
 from fpgagan.export.transforms.conv_transpose_channels_last import ConvTransposeToChannelsLast
+from fpgagan.export.transforms.fold_batch_norm import FoldBatchNorm
 from fpgagan.export.transforms.gemm_zero_bias import GiveGemmZeroBias
+from fpgagan.export.transforms.normalise_quant import NormaliseQuantAttributes
 from fpgagan.export.transforms.per_channel_scales import PerChannelScalesToTensor
 
 __all__ = [
     "AbsorbTransposeIntoMatMul",
+    "BipolarQuantToQuant",
     "ConvTransposeToChannelsLast",
+    "FoldBatchNorm",
     "GiveGemmZeroBias",
+    "NormaliseQuantAttributes",
     "PerChannelScalesToTensor",
 ]

@@ -24,9 +24,7 @@ from qonnx.custom_op.general.quant import quant
 from qonnx.transformation.base import Transformation
 from qonnx.util.basic import get_by_name
 
-
-def _is_power_of_two(x: np.ndarray) -> bool:
-    return bool(np.all(x > 0) and np.all(np.exp2(np.round(np.log2(x))) == x))
+from fpgagan.export.validate import is_power_of_two
 
 
 class PerChannelScalesToTensor(Transformation):
@@ -38,7 +36,7 @@ class PerChannelScalesToTensor(Transformation):
             values, scale, zero, bits = (model.get_initializer(i) for i in node.input[:4])
             if values is None or scale is None or scale.size <= 1:
                 continue
-            if zero is None or bits is None or np.any(zero != 0) or not _is_power_of_two(scale):
+            if zero is None or bits is None or np.any(zero != 0) or not is_power_of_two(scale):
                 continue  # not fixed point: the converter's check refuses it, naming the node
             signed = get_by_name(node.attribute, "signed").i
             narrow = get_by_name(node.attribute, "narrow").i
