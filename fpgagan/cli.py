@@ -1,23 +1,49 @@
 """The ``fpgagan`` command: thin argument parsing over :mod:`fpgagan.workflows`.
 
-Errors a user can cause (:class:`~fpgagan.errors.FpgaganError`) print one line and exit non-zero;
-a traceback means a bug in fpgagan.
+Every outcome is one of the exit codes of :mod:`fpgagan.errors`: 0 done, 1 a mismatch found,
+2 an input fpgagan refuses (one line names the file, folder, option, board or node), 3 a bug in
+fpgagan (one line on screen, the traceback in a log file).  SIGINT and SIGTERM stop a run
+cleanly (130 and 143): child compilers are killed and no half-written folder is left.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import logging
+import os
 import sys
+import tempfile
+import traceback
 import warnings
 from pathlib import Path
+from typing import NoReturn
 
 from fpgagan import __version__
-from fpgagan.errors import FpgaganError
+from fpgagan.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_MISMATCH, EXIT_OK, FpgaganError
+from fpgagan.interrupts import EXIT_SIGINT, EXIT_SIGTERM, Terminated, signals_as_exceptions
 
 log = logging.getLogger("fpgagan")
 
 DEFAULT_CONFIG = "configs/default.yaml"
+MAX_MESSAGE_CHARS = 600  # of one error line
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit 2) like every other refusal."""
+
+    def error(self, message: str) -> NoReturn:
+        print(
+            f"fpgagan: error: {one_line(message)} (see {self.prog} --help)",
+            file=sys.stderr,
+        )
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped, and a length limit."""
+    out = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+    return out if len(out) <= MAX_MESSAGE_CHARS else out[: MAX_MESSAGE_CHARS - 3] + "..."
 
 
 def _positive_int(text: str) -> int:
@@ -53,20 +79,32 @@ def _cmd_train_qat(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from fpgagan.io import check_output_file
     from fpgagan.workflows.export import export_checkpoint
 
+    check_output_file(Path(args.out), "--out")
     check = export_checkpoint(Path(args.checkpoint), Path(args.out), verify_n=args.verify)
     msg = f"wrote {args.out}"
     if check is not None:
         msg += f" (execute_onnx == Brevitas forward on {check.n_latents} latents: {check.mismatches} mismatches)"
     print(msg)
-    return 0
+    return EXIT_OK
 
 
 def _cmd_csim(args: argparse.Namespace) -> int:
+    from fpgagan.folders import check_outside, check_target
     from fpgagan.hls.convert import HlsOptions
+    from fpgagan.io import check_output_file
     from fpgagan.workflows.csim import describe, load_input, run_csim, save_output
 
+    output = Path(args.output)
+    check_output_file(output, "--output")
+    # a path only (fpgagan compiles nothing from it); the project's own names are fixed
+    default_project = output.parent / f"{Path(args.model).stem}_hls"
+    project = Path(args.project_dir) if args.project_dir else default_project
+    check_target(project, "project folder")  # before any work: a user folder is never touched
+    inputs = {"--model": args.model, "--input": args.input, "--output": output}
+    check_outside(project, "project folder", inputs)
     x = load_input(Path(args.input))
     opts = HlsOptions(
         io_type=args.io_type,
@@ -74,22 +112,25 @@ def _cmd_csim(args: argparse.Namespace) -> int:
         reuse_factor=args.reuse_factor,
         backend=args.backend,
     )
-    default_project = Path(args.output).parent / f"{Path(args.model).stem}_hls"
-    project = Path(args.project_dir) if args.project_dir else default_project
     report = run_csim(Path(args.model), x, opts, project, check=args.check)
-    save_output(Path(args.output), report.output)
+    save_output(output, report.output)
     for line in describe(report):
         print(line)
-    print(f"wrote {args.output}")
-    if report.comparison is not None and not report.comparison.exact:
-        return 1
-    return 0
+    print(f"wrote {output}")
+    return EXIT_OK if report.comparison.exact else EXIT_MISMATCH
 
 
 def _cmd_hls(args: argparse.Namespace) -> int:
+    from fpgagan.folders import check_outside, check_target
     from fpgagan.workflows.hls_flow import default_out_dir, load_flow_config, run_hls_flow
 
     out = Path(args.out) if args.out else default_out_dir(args.board)
+    check_target(out, "output folder")  # before any work: a user folder is never touched
+    board_file = args.board if args.board.endswith((".yaml", ".yml")) or "/" in args.board else None
+    inputs = {"--model": args.model, "--teacher": args.teacher, "--config": args.config}
+    check_outside(
+        out, "output folder", inputs | {"--board": board_file, "--data-dir": args.data_dir}
+    )
     report = run_hls_flow(
         args.board,
         out,
@@ -116,26 +157,31 @@ def _cmd_hls(args: argparse.Namespace) -> int:
         f"({'n/a' if fraction is None else f'{100 * fraction:.0f}%'})"
     )
     print(f"report: {out / 'report.md'}")
-    return 0 if ex["mismatching_elements"] == 0 else 1
+    return EXIT_OK if ex["mismatching_elements"] == 0 else EXIT_MISMATCH
 
 
 def _cmd_train_classifier(args: argparse.Namespace) -> int:
+    from fpgagan.io import check_output_file
     from fpgagan.report.classifier import default_classifier_path
     from fpgagan.report.train_classifier import train_classifier
 
     out = Path(args.out) if args.out else default_classifier_path()
+    check_output_file(out, "--out")
     metrics = train_classifier(out, epochs=args.epochs, root=args.data_dir)
     print(f"wrote {out}: test accuracy {metrics['test_accuracy']:.4f}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
-        prog="fpgagan", description="Low-bit GAN generators to bit-exact FPGA accelerators."
+    ap = _Parser(
+        prog="fpgagan",
+        description="Low-bit GAN generators to bit-exact FPGA accelerators.",
+        epilog="exit codes: 0 done, 1 mismatch found, 2 bad input or unsupported model, "
+        "3 internal error (traceback in a log file), 130/143 interrupted (SIGINT/SIGTERM)",
     )
     ap.add_argument("--version", action="version", version=f"fpgagan {__version__}")
     ap.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser(
         "train-qat", help="train the float teacher, then the low-bit generator (QAT)"
@@ -180,12 +226,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--check",
         action="store_true",
-        help="compare with qonnx execute_onnx; exit 1 on any mismatch and name the first diverging layer",
+        help="compare every output with qonnx execute_onnx (without it: the first "
+        "few); exit 1 on any mismatch and name the first diverging layer",
     )
     p.add_argument(
         "--project-dir",
         default=None,
-        help="hls4ml project folder (default: <model>_hls beside --output)",
+        help="hls4ml project folder (default: <model>_hls beside --output); must be new, "
+        "empty or made by fpgagan",
     )
     p.set_defaults(func=_cmd_csim)
 
@@ -205,7 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-n", "--n", type=_positive_int, default=1000, help="latents to simulate (default 1000)"
     )
-    p.add_argument("--out", default=None, help="output folder (default runs/hls-<board name>)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="output folder (default runs/hls-<board name>); must be new, empty or made by fpgagan",
+    )
     p.add_argument(
         "--config",
         default=None,
@@ -229,13 +281,34 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("torch", "brevitas", "qonnx", "onnxscript", "matplotlib", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        return int(args.func(args))
+        with signals_as_exceptions():
+            return int(args.func(args))
     except FpgaganError as exc:
-        print(f"fpgagan: error: {exc}", file=sys.stderr)
+        print(f"fpgagan: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated) as exc:
+        code = EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
+        if args.command == "train-qat":
+            what = "rerun the same command to resume from the last finished epoch"
+        else:
+            what = "compilers stopped, nothing half-written left (a previous result is kept)"
+        print(f"fpgagan: interrupted; {what}", file=sys.stderr)
+        return code
+    except Exception as exc:  # a bug in fpgagan: the traceback goes to a file, one line here
+        log_path = _write_traceback(exc)
         print(
-            "fpgagan: interrupted; rerun the same command to resume from the last finished epoch",
+            f"fpgagan: internal error ({type(exc).__name__}); this is a bug in fpgagan, "
+            f"please report it with the traceback in {one_line(str(log_path))}",
             file=sys.stderr,
         )
-        return 130
+        return EXIT_INTERNAL
+
+
+def _write_traceback(exc: BaseException) -> Path:
+    """Write ``exc``'s traceback to a new log file in the temporary folder; returns its path."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    fd, name = tempfile.mkstemp(prefix=f"fpgagan-error-{stamp}-", suffix=".log")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(f"fpgagan {__version__}: {' '.join(sys.argv)}\n")
+        fh.write("".join(traceback.format_exception(exc)))
+    return Path(name)

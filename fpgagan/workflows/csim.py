@@ -1,4 +1,8 @@
-"""``fpgagan csim``: any QONNX model -> hls4ml project -> g++ C simulation [-> bit-exact check]."""
+"""``fpgagan csim``: any QONNX model -> hls4ml project -> g++ C simulation -> bit-exact check.
+
+Every run compares the first :data:`SAMPLE_CHECK` outputs with qonnx, so a conversion that
+computes something else can never pass unnoticed; ``check=True`` compares all of them.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fpgagan.errors import SimulationError
+from fpgagan.errors import InputError, SimulationError
 from fpgagan.export import load_qonnx, reference_outputs
 from fpgagan.hls.convert import HlsOptions
 from fpgagan.io import atomic_path
@@ -26,6 +30,9 @@ from fpgagan.sim import (
 log = logging.getLogger(__name__)
 
 TRACE_SAMPLES = 4  # mismatching inputs traced layer by layer to name the first diverging layer
+SAMPLE_CHECK = 8  # inputs every run compares with qonnx (all of them with check=True)
+_NPY_MAGIC = b"\x93NUMPY"
+_ZIP_MAGIC = b"PK\x03\x04"
 
 
 @dataclasses.dataclass
@@ -36,20 +43,49 @@ class CsimReport:
     comparison: Comparison | None = None
     reference_s: float | None = None
     divergence: LayerDivergence | None = None
+    checked: int = 0  # inputs compared with qonnx
 
 
 def load_input(path: Path) -> np.ndarray:
+    """A finite real-valued ``.npy`` array with a non-empty batch axis, as float32."""
     if not path.is_file():
-        raise SimulationError(f"{path}: input file not found")
+        raise InputError(f"{path}: input file not found")
     try:
+        with open(path, "rb") as fh:
+            magic = fh.read(len(_NPY_MAGIC))
+        if magic.startswith(_ZIP_MAGIC):
+            raise InputError(f"{path}: a .npz archive, expected one array saved with numpy.save")
+        if magic != _NPY_MAGIC:
+            raise InputError(f"{path}: not a .npy file")
         x = np.load(path, allow_pickle=False)
-    except Exception as exc:
-        raise SimulationError(f"{path}: not a readable .npy array ({type(exc).__name__})") from None
-    if x.ndim < 2 or not np.issubdtype(x.dtype, np.number):
-        raise SimulationError(
-            f"{path}: expected a numeric array (N, ...) with a batch axis, got shape {x.shape}"
+    except InputError:
+        raise
+    except Exception as exc:  # object arrays, truncated files, bad headers
+        raise InputError(f"{path}: not a readable .npy array ({type(exc).__name__})") from None
+    return check_input_array(x, str(path))
+
+
+def check_input_array(x: np.ndarray, where: str = "input") -> np.ndarray:
+    """``x`` as float32 if it is a finite real-valued array with a non-empty batch axis."""
+    if not isinstance(x, np.ndarray) or x.dtype.kind not in "iuf":
+        kind = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
+        raise InputError(f"{where}: {kind} is not a real number type (integers or floats only)")
+    if x.ndim < 2:
+        raise InputError(
+            f"{where}: expected an array (N, ...) with a batch axis, got shape {x.shape}"
         )
-    return x.astype(np.float32)
+    if x.shape[0] == 0:
+        raise InputError(f"{where}: the batch is empty (shape {x.shape})")
+    with np.errstate(over="ignore"):  # beyond float32 becomes inf, refused just below
+        y = x.astype(np.float32)
+    bad = ~np.isfinite(y)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise InputError(
+            f"{where}: holds NaN, infinite or beyond-float32 values ({int(bad.sum())}, first at "
+            f"index {first})"
+        )
+    return y
 
 
 def save_output(path: Path, y: np.ndarray) -> None:
@@ -61,6 +97,7 @@ def run_csim(
     model_path: Path, x: np.ndarray, opts: HlsOptions, project_dir: Path, check: bool = False
 ) -> CsimReport:
     """Build and run the C simulation of ``model_path`` on ``x`` (the ONNX input layout)."""
+    x = check_input_array(x)
     model = load_qonnx(model_path)
     want = tuple(int(d.dim_value) for d in model.graph.input[0].type.tensor_type.shape.dim)[1:]
     if tuple(x.shape[1:]) != want:
@@ -71,14 +108,14 @@ def run_csim(
     t0 = time.perf_counter()
     y = csim.predict(x)
     report = CsimReport(y, csim, time.perf_counter() - t0)
-    if check:
-        t0 = time.perf_counter()
-        ref = reference_outputs(model, x)
-        report.reference_s = time.perf_counter() - t0
-        report.comparison = compare(y, ref, output_lsb(model))
-        if not report.comparison.exact:
-            idx = list(report.comparison.mismatched_samples[:TRACE_SAMPLES])
-            report.divergence = first_divergence(csim, x[idx])
+    report.checked = len(x) if check else min(len(x), SAMPLE_CHECK)
+    t0 = time.perf_counter()
+    ref = reference_outputs(model, x[: report.checked])
+    report.reference_s = time.perf_counter() - t0
+    report.comparison = compare(y[: report.checked], ref, output_lsb(model))
+    if not report.comparison.exact:
+        idx = list(report.comparison.mismatched_samples[:TRACE_SAMPLES])
+        report.divergence = first_divergence(csim, x[idx])
     return report
 
 
@@ -93,8 +130,10 @@ def describe(report: CsimReport) -> list[str]:
     cmp = report.comparison
     if cmp is not None:
         lsb = "" if cmp.max_lsb is None else f", largest difference {cmp.max_lsb:g} LSB"
+        scope = "" if report.checked == n else f" on the first {report.checked} of {n} inputs"
         lines.append(
-            f"check vs qonnx execute_onnx: {cmp.mismatches} of {cmp.n_elements} output elements differ{lsb}"
+            f"check vs qonnx execute_onnx{scope}: {cmp.mismatches} of {cmp.n_elements} output "
+            f"elements differ{lsb}"
         )
         if report.divergence is not None:
             d = report.divergence

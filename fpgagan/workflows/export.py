@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from fpgagan.errors import ExportError
+from fpgagan.errors import MismatchError
 from fpgagan.export import execute_batch, save_qonnx, to_qonnx
 from fpgagan.models import Generator
 from fpgagan.models.checkpoint import load_generator
@@ -36,7 +36,7 @@ def export_checkpoint(checkpoint: Path, out: Path, verify_n: int = 256) -> Expor
     model = to_qonnx(gen)
     check = verify(gen, model, verify_n) if verify_n > 0 else None
     if check is not None and check.mismatches:
-        raise ExportError(
+        raise MismatchError(
             f"{checkpoint}: QONNX execution differs from the Brevitas forward in "
             f"{check.mismatches} output elements (max {check.max_abs_diff:g}); nothing written"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import shutil
 import time
 from importlib import resources
@@ -20,8 +21,9 @@ from fpgagan.boards import Board, get_board
 from fpgagan.compress.gan import generate
 from fpgagan.config import load_yaml
 from fpgagan.data import load_images
-from fpgagan.errors import ExportError
+from fpgagan.errors import ConfigError, ExportError
 from fpgagan.export import load_qonnx, reference_outputs, to_qonnx
+from fpgagan.folders import staged
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
 from fpgagan.hls.cost import ASSUMPTIONS, layer_shapes
 from fpgagan.hls.memory import stored_bits
@@ -46,7 +48,7 @@ TB_INPUT = "tb_input_features.dat"
 TB_OUTPUT = "tb_output_predictions.dat"
 # the program each hls4ml backend's build() runs (and looks for on PATH) to synthesise
 SYNTHESIS_TOOL = {"Vivado": "vivado_hls", "VivadoAccelerator": "vivado_hls", "Vitis": "vitis-run"}
-# everything a run writes into its output folder; report.json is written last
+# everything a run writes into its output folder (built aside, swapped in whole at the end)
 ARTEFACTS = (
     "hls_project",
     "csim_images.npy",
@@ -68,6 +70,15 @@ class HlsFlowConfig:
     )  # hls4ml layer name -> reuse factor
     clock_mhz: float | None = None
 
+    def __post_init__(self) -> None:
+        if self.clock_mhz is not None and not (
+            math.isfinite(self.clock_mhz) and self.clock_mhz > 0
+        ):
+            raise ValueError(f"clock_mhz must be finite and positive, got {self.clock_mhz}")
+        for name, rf in self.reuse.items():
+            if rf < 1:
+                raise ValueError(f"reuse factor of {name!r} must be >= 1, got {rf}")
+
 
 @dataclasses.dataclass
 class ModelSource:
@@ -87,20 +98,25 @@ def default_model_dir() -> Path:
 
 
 def resolve_model(model: str | None, teacher: str | None = None) -> ModelSource:
-    """The shipped default, a generator checkpoint (.pt) or a QONNX file (.onnx)."""
+    """The shipped default, a generator checkpoint (.pt) or a QONNX file (.onnx).
+
+    ``teacher`` (a float checkpoint) is used whenever it is given; otherwise the shipped default
+    brings its own, and a checkpoint the teacher its training recorded (:func:`stored_teacher`).
+    """
     if model is None:
         d = default_model_dir()
         src = ModelSource(
             load_qonnx(d / "generator.onnx"),
             f"shipped default ({d})",
             load_generator(d / "generator.pt")[0],
-            load_generator(d / "teacher.pt")[0],
+            None if teacher is not None else load_generator(d / "teacher.pt")[0],
         )
     else:
         path = Path(model)
         if path.suffix == ".pt":
             gen, record = load_generator(path)
-            teacher = teacher or record.get("extra", {}).get("teacher")
+            if teacher is None:
+                teacher = stored_teacher(path, record)
             src = ModelSource(to_qonnx(gen), str(path), quantized=gen)
         elif path.suffix == ".onnx":
             src = ModelSource(load_qonnx(path), str(path))
@@ -108,9 +124,34 @@ def resolve_model(model: str | None, teacher: str | None = None) -> ModelSource:
             raise ExportError(
                 f"{path}: expected a QONNX file (.onnx) or a generator checkpoint (.pt)"
             )
-    if teacher is not None and src.teacher is None:
+    if teacher is not None:
         src.teacher = load_generator(teacher)[0]
     return src
+
+
+def stored_teacher(checkpoint: Path, record: dict[str, Any]) -> Path | None:
+    """The float teacher a checkpoint's training recorded, found from the checkpoint's folder.
+
+    The recorded path is relative to wherever training ran, so it is looked for as recorded when
+    absolute, then relative to the checkpoint's folder, then by its file name beside the
+    checkpoint (where ``train-qat`` and the shipped default keep it).  None if not found.
+    """
+    recorded = record.get("extra", {}).get("teacher")
+    if not isinstance(recorded, str) or not recorded:
+        return None
+    stored = Path(recorded)
+    here = checkpoint.parent
+    candidates = [stored] if stored.is_absolute() else [here / stored]
+    candidates.append(here / stored.name)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    log.warning(
+        "%s: its teacher %s was not found beside it; no float comparison (give --teacher)",
+        checkpoint,
+        recorded,
+    )
+    return None
 
 
 def _latent_dim(model) -> int:
@@ -233,48 +274,41 @@ def run_hls_flow(
     t_start = time.perf_counter()
     cfg = cfg or HlsFlowConfig()
     board = get_board(board_name)
-    src = resolve_model(model, teacher)
-    hw_model, _ = hardware_graph(src.qonnx)
-    latent = _latent_dim(src.qonnx)
-    test_x, _ = load_images("fashion-mnist", "test", data_root)
-    train_x, _ = load_images("fashion-mnist", "train", data_root)
-
-    created = not out_dir.exists()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _remove_artefacts(out_dir)  # a stale report must never sit beside a new project
-    try:
-        return _run(board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start)
-    except BaseException:
-        _remove_artefacts(out_dir)
-        if created:
-            shutil.rmtree(out_dir, ignore_errors=True)
-        raise
-
-
-def _remove_artefacts(out_dir: Path) -> None:
-    for name in ARTEFACTS:
-        path = out_dir / name
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
-
-
-def _run(board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start) -> dict[str, Any]:
     if cfg.clock_mhz:  # the override holds for the plan, the project and the report alike
         board = dataclasses.replace(board, clock_mhz=cfg.clock_mhz)
-    plan = _plan(hw_model, board, cfg, out_dir / ".plan")
-    shutil.rmtree(out_dir / ".plan", ignore_errors=True)
-    opts = HlsOptions(
+    _options(board, cfg, {})  # part, clock and board checked before any work
+    # built in a hidden sibling, swapped in whole: a failure or an interrupt leaves the previous
+    # result (or nothing); a folder fpgagan did not make, or one in use, is refused first
+    with staged(out_dir, "board flow output") as work:
+        src = resolve_model(model, teacher)
+        hw_model, _ = hardware_graph(src.qonnx)
+        latent = _latent_dim(src.qonnx)
+        test_x, _ = load_images("fashion-mnist", "test", data_root)
+        train_x, _ = load_images("fashion-mnist", "train", data_root)
+        return _run(board, src, hw_model, latent, test_x, train_x, work, n, cfg, t_start, out_dir)
+
+
+def _options(board: Board, cfg: HlsFlowConfig, reuse: dict[str, int]) -> HlsOptions:
+    """The hls4ml options for ``board`` (HlsOptions refuses a part, clock or board it cannot use)."""
+    accelerator = board.backend == "VivadoAccelerator"
+    return HlsOptions(
         io_type=cfg.io_type,
         strategy=cfg.strategy,
         backend=board.backend,
         part=board.part,
         clock_period=board.clock_period_ns,
-        board=board.name if board.backend == "VivadoAccelerator" else None,
-        interface=board.interface if board.backend == "VivadoAccelerator" else None,
-        layer_reuse=plan.reuse,
+        board=board.name if accelerator else None,
+        interface=board.interface if accelerator else None,
+        layer_reuse=reuse,
     )
+
+
+def _run(
+    board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start, final_dir
+) -> dict[str, Any]:
+    plan = _plan(hw_model, board, cfg, out_dir / ".plan")
+    shutil.rmtree(out_dir / ".plan", ignore_errors=True)
+    opts = _options(board, cfg, plan.reuse)
     csim = build_csim(src.qonnx, out_dir / "hls_project", opts)
 
     z = torch.randn(n, latent, generator=torch.Generator().manual_seed(LATENT_SEED)).numpy()
@@ -318,7 +352,7 @@ def _run(board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start
             "strategy": opts.strategy,
             "backend": opts.backend,
             "reuse": plan.reuse,
-            "project": str(csim.project_dir),
+            "project": str(Path(final_dir).absolute() / csim.project_dir.name),
             "build_s": csim.build_s,
             "csim_s": csim_s,
             "csim_images_per_s": n / max(csim_s, 1e-9),
@@ -366,4 +400,9 @@ def _run(board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start
 
 
 def load_flow_config(path: str | None) -> HlsFlowConfig:
-    return HlsFlowConfig() if path is None else load_yaml(HlsFlowConfig, path)
+    if path is None:
+        return HlsFlowConfig()
+    try:
+        return load_yaml(HlsFlowConfig, path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config ({type(exc).__name__})") from None
