@@ -1,17 +1,15 @@
-"""Sparse Conv2DTranspose: bit-exact against qonnx at several sparsities, in both io types, and
-identical to the dense kernel; multipliers scale with the non-zero weights."""
+"""Sparse transposed convolution (and Dense) on the engine: bit-exact against qonnx at several
+sparsities, in both io types, and identical to the dense schedule; the sparse schedule is
+shorter than the dense one at the same multipliers."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pytest
 
 from fpgagan.export import execute_batch
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
-from fpgagan.hls.layers import Conv2DTranspose
-from fpgagan.hls.templates import multiplier_limit
+from fpgagan.hls.engine_layers import FgConv2DTranspose, FgSparseConv2DTranspose
 from fpgagan.sim import build_csim
 from tests.graphs import conv_transpose_graph, quantized_input
 
@@ -38,10 +36,19 @@ def _sparse_graph(sparsity: float, zero_filter: bool = False, seed: int = 0):
     return model
 
 
-def _layer(model, opts):
+def _layer(model, opts, out_dir):
     hw, _ = hardware_graph(model)
-    hls = convert(hw, "/tmp/unused-fpgagan-sparse", opts)
-    return next(layer for layer in hls.get_layers() if isinstance(layer, Conv2DTranspose))
+    hls = convert(hw, out_dir, opts)
+    return next(layer for layer in hls.get_layers() if isinstance(layer, FgConv2DTranspose))
+
+
+def _sources(project) -> str:
+    """Everything the project compiles for its layers: the top function and the layer wrappers."""
+    firmware = project / "firmware"
+    return "".join(
+        p.read_text()
+        for p in [firmware / "myproject.cpp", *sorted((firmware / "weights").glob("fg_*.h"))]
+    )
 
 
 @pytest.mark.csim
@@ -54,11 +61,13 @@ def test_sparse_kernel_is_bit_exact(tmp_path, io_type, sparsity, zero_filter):
     x = quantized_input(12, 4, 5, 4)
     ref = execute_batch(model, x)
     sparse = build_csim(model, tmp_path / "sparse", HlsOptions(io_type=io_type, sparse="true"))
-    assert (
-        "sparse_conv_2d_transpose_cl"
-        in (tmp_path / "sparse" / "firmware" / "myproject.cpp").read_text()
-    )
+    assert isinstance(sparse.hls_model.graph[_layer_name(sparse)], FgSparseConv2DTranspose)
+    assert "conv2d_transpose_engine" in _sources(tmp_path / "sparse")
     np.testing.assert_array_equal(sparse.predict(x), ref)
+
+
+def _layer_name(csim) -> str:
+    return next(x.name for x in csim.hls_model.get_layers() if isinstance(x, FgConv2DTranspose))
 
 
 @pytest.mark.csim
@@ -71,16 +80,19 @@ def test_sparse_and_dense_kernels_agree_with_reuse(tmp_path):
     np.testing.assert_array_equal(dense, sparse)
 
 
-def test_auto_selection_and_multiplier_count():
-    dense_layer = _layer(_sparse_graph(0.2), HlsOptions())
-    assert not dense_layer.get_attr("use_sparse_kernel")
-    layer = _layer(_sparse_graph(0.75), HlsOptions(reuse_factor=4))
-    assert layer.get_attr("use_sparse_kernel") and layer.get_attr("weight_sparsity") >= 0.5
-    dense_mults = math.ceil(4 * 3 * 2 * 2 / 4)
-    assert multiplier_limit(layer) == math.ceil(layer.get_attr("max_phase_nnz") / 4) < dense_mults
-    assert layer.get_attr("n_nonzero") == np.count_nonzero(layer.get_weights("weight").data)
-    forced = _layer(_sparse_graph(0.2), HlsOptions(sparse="true"))
-    assert forced.get_attr("use_sparse_kernel")
+def test_auto_selection_and_schedule_length(tmp_path):
+    dense_layer = _layer(_sparse_graph(0.2), HlsOptions(), tmp_path / "a")
+    assert not dense_layer.sparse
+    opts = HlsOptions(reuse_factor=8)
+    dense = _layer(_sparse_graph(0.75), HlsOptions(reuse_factor=8, sparse="false"), tmp_path / "b")
+    layer = _layer(_sparse_graph(0.75), opts, tmp_path / "c")
+    assert layer.sparse and layer.get_attr("weight_sparsity") >= 0.5
+    # same lanes, fewer steps: the multipliers skip the zeros
+    assert layer.parallelism() == dense.parallelism()
+    assert layer.get_attr("n_steps") < dense.get_attr("n_steps")
+    assert layer.get_attr("n_nonzero") == np.count_nonzero(layer.get_attr("raw_mats"))
+    forced = _layer(_sparse_graph(0.2), HlsOptions(sparse="true"), tmp_path / "d")
+    assert forced.sparse
 
 
 def _pruned_generator(sparsity: float, zero_neuron: bool = False):
@@ -113,6 +125,6 @@ def test_sparse_dense_and_deconv_generator_is_bit_exact(tmp_path, io_type, spars
     csim = build_csim(
         model, tmp_path / "prj", HlsOptions(io_type=io_type, sparse="true", reuse_factor=2)
     )
-    source = (tmp_path / "prj" / "firmware" / "myproject.cpp").read_text()
-    assert "nnet::sparse_dense<" in source and "sparse_conv_2d_transpose_cl<" in source
+    classes = {x.class_name for x in csim.hls_model.get_layers()}
+    assert {"FgSparseDense", "FgSparseConv2DTranspose"} <= classes
     np.testing.assert_array_equal(csim.predict(z), execute_batch(model, z))

@@ -1,12 +1,12 @@
-"""Sparse Conv2D (Brevitas QuantConv2d -> QONNX -> hls4ml): bit-exact against qonnx at several
-sparsities, in both io types and with a reuse factor; chosen at the sparsity threshold, not below,
-and never when a layer says ``Sparse: false``."""
+"""Conv2D on the engine (Brevitas QuantConv2d -> QONNX -> hls4ml -> FgConv2D / FgSparseConv2D):
+bit-exact against qonnx, dense and sparse, at several sparsities and geometries, in both io types
+and with a reuse factor; the sparse schedule is chosen at the sparsity threshold, not below, and
+never when a layer says ``Sparse: false``."""
 
 from __future__ import annotations
 
 import contextlib
 import io
-import math
 import tempfile
 import warnings
 from pathlib import Path
@@ -16,16 +16,14 @@ import hls4ml
 import numpy as np
 import pytest
 import torch
-from hls4ml.model.layers import Conv2D
 from qonnx.core.modelwrapper import ModelWrapper
 from torch import nn
 
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.export import clean_for_hls, execute_batch
+from fpgagan.hls import engine as E
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph, hls_config
-from fpgagan.hls.cost import layer_shapes
-from fpgagan.hls.layers import SparseConv2D
-from fpgagan.hls.templates import nonzero_multiplier_limit
+from fpgagan.hls.engine_layers import FgConv2D, FgSparseConv2D
 from fpgagan.models import quantizers as q
 from fpgagan.sim import CSim, build_csim, compare
 from tests.graphs import quantized_input
@@ -99,14 +97,16 @@ def conv2d_graph(
 def _conv_layer(model: ModelWrapper, opts: HlsOptions, out_dir: Path):
     hw, _ = hardware_graph(model)
     hls = convert(hw, out_dir, opts)
-    return next(layer for layer in hls.get_layers() if isinstance(layer, SparseConv2D | Conv2D))
+    return next(layer for layer in hls.get_layers() if isinstance(layer, FgConv2D))
 
 
 def _check_bit_exact(tmp_path: Path, model: ModelWrapper, opts: HlsOptions) -> CSim:
     x = quantized_input(N_INPUTS, CIN, H, W)
     csim = build_csim(model, tmp_path / "prj", opts)
-    source = (tmp_path / "prj" / "firmware" / "myproject.cpp").read_text()
-    assert "nnet::sparse_conv_2d_cl<" in source
+    wrappers = "".join(
+        p.read_text() for p in (tmp_path / "prj" / "firmware" / "weights").glob("fg_*.h")
+    )
+    assert "nnet::fg::conv2d_engine<" in wrappers
     result = compare(csim.predict(x), execute_batch(model, x))
     assert result.mismatches == 0, result
     return csim
@@ -129,7 +129,17 @@ SLOW = pytest.mark.slow
 )
 def test_sparse_conv2d_is_bit_exact(tmp_path, io_type, sparsity, zero_filter):
     model = conv2d_graph(sparsity, zero_filter)
-    _check_bit_exact(tmp_path, model, HlsOptions(io_type=io_type, sparse="true"))
+    csim = _check_bit_exact(tmp_path, model, HlsOptions(io_type=io_type, sparse="true"))
+    assert any(isinstance(x, FgSparseConv2D) for x in csim.hls_model.get_layers())
+
+
+@pytest.mark.csim
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+def test_dense_conv2d_is_bit_exact(tmp_path, io_type):
+    model = conv2d_graph(0.0)
+    csim = _check_bit_exact(tmp_path, model, HlsOptions(io_type=io_type, sparse="false"))
+    (layer,) = [x for x in csim.hls_model.get_layers() if isinstance(x, FgConv2D)]
+    assert not layer.sparse
 
 
 @pytest.mark.csim
@@ -138,11 +148,13 @@ def test_resource_strategy_with_reuse(tmp_path, io_type):
     model = conv2d_graph(0.75, seed=3)
     opts = HlsOptions(io_type=io_type, strategy="resource", reuse_factor=3, sparse="true")
     csim = _check_bit_exact(tmp_path, model, opts)
-    layer = next(x for x in csim.hls_model.get_layers() if isinstance(x, SparseConv2D))
+    layer = next(x for x in csim.hls_model.get_layers() if isinstance(x, FgSparseConv2D))
     parameters = (csim.project_dir / "firmware" / "parameters.h").read_text()
-    limit = math.ceil(layer.get_attr("n_nonzero") / 3)
-    assert f"multiplier_limit = {limit};" in parameters
-    assert limit < math.ceil(CIN * COUT * 9 / 3)
+    assert f"static const unsigned n_steps = {layer.get_attr('n_steps')};" in parameters
+    # the lanes of the dense schedule within 3 steps; the sparse schedule is never longer
+    dense = E.default_parallelism(layer.geometry(), 3)
+    assert (layer.get_attr("n_par"), layer.get_attr("k_par")) == (dense.n_par, dense.k_par)
+    assert layer.get_attr("n_steps") <= E.dense_steps(layer.geometry(), dense.n_par, dense.k_par)
 
 
 # kernel, stride, padding: non-square with asymmetric strides, stride 1, no padding
@@ -168,27 +180,27 @@ def test_selection_at_threshold_and_multiplier_count(tmp_path):
     model = conv2d_graph(0.6)
     probe = _conv_layer(model, HlsOptions(sparse="false"), tmp_path / "probe")
     sparsity = probe.get_attr("weight_sparsity")
-    assert isinstance(probe, Conv2D) and not probe.get_attr("use_sparse_kernel")
+    assert not probe.sparse
     assert 0.5 <= sparsity < 1.0
 
     at = _conv_layer(model, HlsOptions(sparsity_threshold=sparsity, reuse_factor=4), tmp_path / "a")
-    assert isinstance(at, SparseConv2D) and at.get_attr("use_sparse_kernel")
-    assert at.get_attr("weight_sparsity") == sparsity
-    nnz = int(np.count_nonzero(at.get_weights("weight").data))
+    assert isinstance(at, FgSparseConv2D) and at.get_attr("weight_sparsity") == sparsity
+    nnz = int(np.count_nonzero(at.get_attr("raw_mats")))
     assert at.get_attr("n_nonzero") == nnz == round((1 - sparsity) * CIN * COUT * 9)
-    assert nonzero_multiplier_limit(at) == math.ceil(nnz / 4) < math.ceil(CIN * COUT * 9 / 4)
-    (shape,) = layer_shapes(at.model)
-    assert (shape.kind, shape.n_weights, shape.mults_per_step) == ("Conv2D", nnz, nnz)
+    shape = at.shape()
+    assert shape.sparse and shape.n_nonzero == nnz and shape.kernel == "FgSparseConv2D"
+    # the sparse schedule's lanes do the non-zero products of a pixel in fewer steps
+    assert at.get_attr("n_steps") <= probe.get_attr("n_steps")
 
     below = _conv_layer(model, HlsOptions(sparsity_threshold=sparsity + 1e-6), tmp_path / "b")
-    assert isinstance(below, Conv2D) and not below.get_attr("use_sparse_kernel")
+    assert not below.sparse
     auto = _conv_layer(conv2d_graph(0.2), HlsOptions(), tmp_path / "c")
-    assert isinstance(auto, Conv2D) and auto.get_attr("weight_sparsity") < 0.5
+    assert not auto.sparse and auto.get_attr("weight_sparsity") < 0.5
 
 
 def test_per_layer_sparse_false_overrides_auto(tmp_path):
     model = conv2d_graph(0.9)
-    assert isinstance(_conv_layer(model, HlsOptions(), tmp_path / "auto"), SparseConv2D)
+    assert isinstance(_conv_layer(model, HlsOptions(), tmp_path / "auto"), FgSparseConv2D)
     hw, _ = hardware_graph(model)
     cfg = hls_config(hw, HlsOptions())  # Sparse: auto everywhere ...
     conv = next(n.name for n in hw.graph.node if n.op_type == "Conv")
@@ -197,16 +209,16 @@ def test_per_layer_sparse_false_overrides_auto(tmp_path):
         hls = hls4ml.converters.convert_from_onnx_model(
             hw.model, output_dir=str(tmp_path / "off"), backend="Vitis", hls_config=cfg
         )
-    (kept,) = [x for x in hls.get_layers() if isinstance(x, SparseConv2D | Conv2D)]
-    assert isinstance(kept, Conv2D) and not kept.get_attr("use_sparse_kernel")
-    assert kept.get_attr("weight_sparsity") >= 0.5
+    (kept,) = [x for x in hls.get_layers() if isinstance(x, FgConv2D)]
+    assert not kept.sparse and kept.get_attr("weight_sparsity") >= 0.5
 
 
-def test_dense_conv2d_is_in_the_cost_model(tmp_path):
+def test_dense_conv2d_shape_for_the_cost_model(tmp_path):
     layer = _conv_layer(conv2d_graph(0.2), HlsOptions(), tmp_path / "dense")
-    assert isinstance(layer, Conv2D) and not isinstance(layer, SparseConv2D)
-    (shape,) = layer_shapes(layer.model)
+    assert not layer.sparse
+    shape = layer.shape()
     g = layer.get_attr
-    per_pixel = CIN * COUT * 9
-    assert (shape.kind, shape.n_weights, shape.mults_per_step) == ("Conv2D", per_pixel, per_pixel)
-    assert shape.macs == per_pixel * g("out_height") * g("out_width")
+    assert (shape.geometry.n_taps, shape.geometry.n_chan, shape.geometry.n_out) == (9, CIN, COUT)
+    # the engine multiplies real input pixels only: padded taps do not count as MACs
+    _, valid = E.conv_taps((H, W), (g("out_height"), g("out_width")), (3, 3), (2, 2), (1, 1))
+    assert shape.macs == int(valid.sum()) * CIN * COUT
