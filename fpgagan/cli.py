@@ -140,24 +140,23 @@ def _cmd_hls(args: argparse.Namespace) -> int:
         teacher=args.teacher,
         data_root=args.data_dir,
     )
-    ex, c = report["bit_exact"], report["cost"]
+    ex, c = report.bit_exact, report.cost
     print(
-        f"C simulation vs qonnx on {report['n_latents']} latents: {ex['mismatching_elements']} mismatching elements"
+        f"C simulation vs qonnx on {report.n_latents} latents: {ex.mismatching_elements} mismatching elements"
     )
-    if report["vs_float"]:
-        v = report["vs_float"]
+    if report.vs_float:
+        v = report.vs_float
         print(
-            f"vs float teacher: PSNR {v['psnr_db']:.2f} dB, SSIM {v['ssim']:.4f}, max abs error {v['max_abs_error']:.4f}"
+            f"vs float teacher: PSNR {v.psnr_db:.2f} dB, SSIM {v.ssim:.4f}, max abs error {v.max_abs_error:.4f}"
         )
-    fraction = c["fraction_of_roofline"]
+    usage = ", ".join(f"{k} {100 * u:.0f}%" for k, u in c.usage.items())
     print(
-        f"estimate on {report['board']['name']}: {'fits' if c['fits'] else 'does NOT fit'} "
-        f"(limit: {c['limiting']}), {c['images_per_s']:,.0f} images/s; DSP-only roofline "
-        f"{c['dsp_roofline_images_per_s']:,.0f} images/s "
-        f"({'n/a' if fraction is None else f'{100 * fraction:.0f}%'})"
+        f"estimate on {report.board.name}: {'fits' if c.fits else 'does NOT fit'} "
+        f"({usage}; limit: {c.limiting}), {c.images_per_s:,.0f} images/s "
+        f"(interval {c.interval_cycles:,} cycles at {report.board.clock_mhz:g} MHz)"
     )
     print(f"report: {out / 'report.md'}")
-    return EXIT_OK if ex["mismatching_elements"] == 0 else EXIT_MISMATCH
+    return EXIT_OK if ex.exact else EXIT_MISMATCH
 
 
 def _cmd_train_classifier(args: argparse.Namespace) -> int:

@@ -38,6 +38,7 @@ from fpgagan.export.names import node_label
 from fpgagan.export.transforms.fold_batch_norm import fold_obstacle
 from fpgagan.export.validate import MAX_HARDWARE_BITS, QUANT_OPS, is_power_of_two
 from fpgagan.hls.layout import HostLayout, host_layout
+from fpgagan.hls.passes.sparse_choice import DEFAULT_SPARSITY_THRESHOLD, SPARSE_MODES
 from fpgagan.hls.register import register
 
 IoType = Literal["io_parallel", "io_stream"]
@@ -63,9 +64,10 @@ class HlsOptions:
     clock_period: float | None = None
     board: str | None = None  # VivadoAccelerator board name (block design, driver)
     interface: str | None = None  # VivadoAccelerator host interface, e.g. axi_stream
-    layer_reuse: dict[str, int] = dataclasses.field(default_factory=dict)  # hls4ml layer name -> RF
-    sparse: Literal["auto", "true", "false"] = "auto"  # sparse kernels for sparse-enough layers
-    sparsity_threshold: float = 0.5
+    # per layer (hls4ml or ONNX node name): engine settings of a board plan, see LAYER_KEYS
+    layer_config: dict[str, dict[str, object]] = dataclasses.field(default_factory=dict)
+    sparse: Literal["auto", "true", "false"] = "auto"  # sparse schedule for sparse-enough layers
+    sparsity_threshold: float = DEFAULT_SPARSITY_THRESHOLD
 
     def __post_init__(self) -> None:
         if self.io_type not in ("io_parallel", "io_stream"):
@@ -99,11 +101,9 @@ class HlsOptions:
                 )
         except ValueError as exc:
             raise UnsupportedModelError(str(exc)) from None
-        for name, rf in self.layer_reuse.items():
-            if isinstance(rf, bool) or not isinstance(rf, numbers.Integral) or rf < 1:
-                raise UnsupportedModelError(
-                    f"reuse factor of layer {name!r} must be >= 1, got {rf!r}"
-                )
+        for name, settings in self.layer_config.items():
+            for key, value in settings.items():
+                _check_layer_setting(name, key, value)
         if self.backend == "VivadoAccelerator":
             boards = accelerator_boards()
             board = self.board or "pynq-z2"
@@ -117,6 +117,37 @@ class HlsOptions:
                 raise UnsupportedModelError(
                     f"board {board!r}: hls4ml has no {interface!r} design for it"
                 )
+
+
+# the per-layer settings fpgagan's engine reads (hls4ml layer config keys): the smallest integer
+# allowed, or the allowed strings
+LAYER_KEYS: dict[str, int | tuple[str, ...]] = {
+    "ReuseFactor": 1,
+    "ParallelOutputs": 1,
+    "ParallelInputs": 1,
+    "DspColumns": 0,
+    "DspPacking": 1,
+    "FifoDepth": 1,
+    "RomStorage": ("auto", "bram"),
+    "Sparse": SPARSE_MODES,
+}
+
+
+def _check_layer_setting(layer: str, key: str, value: object) -> None:
+    rule = LAYER_KEYS.get(key)
+    if rule is None:
+        raise UnsupportedModelError(
+            f"layer {layer!r}: unknown setting {key!r} (known: {', '.join(LAYER_KEYS)})"
+        )
+    if isinstance(rule, tuple):
+        if value not in rule:
+            raise UnsupportedModelError(
+                f"layer {layer!r}: {key} must be one of {rule}, got {value!r}"
+            )
+    elif isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < rule:
+        raise UnsupportedModelError(
+            f"layer {layer!r}: {key} must be an integer >= {rule}, got {value!r}"
+        )
 
 
 def accelerator_boards() -> dict[str, dict]:
@@ -254,19 +285,21 @@ def hls_config(model: ModelWrapper, opts: HlsOptions) -> dict:
     layers.setdefault(model.graph.input[0].name, {})["Precision"] = input_precision(model)
     for name, layer in layers.items():
         layer["Trace"] = True  # costs nothing until hls4ml trace() recompiles with tracing on
-        layer["ReuseFactor"] = _layer_reuse(name, opts)
+        layer["ReuseFactor"] = opts.reuse_factor
         layer["Strategy"] = opts.strategy.capitalize()
-        layer.setdefault("Sparse", opts.sparse)
-        layer.setdefault("SparsityThreshold", opts.sparsity_threshold)
+        layer["Sparse"] = opts.sparse
+        layer["SparsityThreshold"] = opts.sparsity_threshold
+        layer.update(_layer_settings(name, opts))
     return cfg
 
 
-def _layer_reuse(onnx_name: str, opts: HlsOptions) -> int:
-    """Per-layer reuse factor; hls4ml names a converted layer ``<Class>_<ONNX node name>``."""
-    for hls_name, rf in opts.layer_reuse.items():
-        if hls_name == onnx_name or hls_name.endswith("_" + onnx_name):
-            return rf
-    return opts.reuse_factor
+def _layer_settings(onnx_name: str, opts: HlsOptions) -> dict[str, object]:
+    """The settings given for a layer, by its ONNX node name or the name hls4ml gives the layer
+    it converts it to (``<Class>_<ONNX node name>``)."""
+    for name, settings in opts.layer_config.items():
+        if name == onnx_name or name.endswith("_" + onnx_name):
+            return dict(settings)
+    return {}
 
 
 def hardware_graph(model: ModelWrapper) -> tuple[ModelWrapper, HostLayout]:

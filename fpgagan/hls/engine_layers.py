@@ -272,3 +272,8 @@ def engine_class(kind: Kind, sparse: bool) -> type[EngineLayer]:
         if cls.kind == kind and cls.sparse == sparse:
             return cls
     raise KeyError(kind)
+
+
+def engine_layers(hls_model) -> list[EngineLayer]:
+    """The engine layers of a converted hls4ml model, in order."""
+    return [layer for layer in hls_model.get_layers() if isinstance(layer, EngineLayer)]

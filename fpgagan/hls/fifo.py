@@ -161,6 +161,21 @@ class Fifos:
     timeline: Timeline
 
 
+def _fifos(shapes: list[EngineShape], procs: list[Process], depths: list[int]) -> Fifos:
+    widths = [s.geometry.n_out * s.widths.out_bits for s in shapes[:-1]]
+    items = tuple(fifo_cost(d, w) for d, w in zip(depths, widths, strict=True))
+    return Fifos(tuple(depths), tuple(widths), items, simulate(procs, depths))
+
+
+def fixed_fifos(shapes: list[EngineShape], depths: list[int]) -> Fifos:
+    """The FIFOs of ``depths`` between ``shapes``' layers, and the pipeline's timeline with them."""
+    if len(depths) != len(shapes) - 1:
+        raise ValueError(
+            f"{len(shapes)} layers need {len(shapes) - 1} FIFO depths, got {len(depths)}"
+        )
+    return _fifos(shapes, [process(s) for s in shapes], list(depths))
+
+
 def size_fifos(shapes: list[EngineShape]) -> Fifos:
     """Smallest power-of-two FIFO depths (at least 2) at which the pipeline keeps the interval it
     has with FIFOs that hold a whole image."""
@@ -175,9 +190,7 @@ def size_fifos(shapes: list[EngineShape]) -> Fifos:
             if simulate(procs, trial).interval <= target:
                 depths[i] = d
                 break
-    widths = [s.geometry.n_out * s.widths.out_bits for s in shapes[:-1]]
-    items = tuple(fifo_cost(d, w) for d, w in zip(depths, widths, strict=True))
-    return Fifos(tuple(depths), tuple(widths), items, simulate(procs, depths))
+    return _fifos(shapes, procs, depths)
 
 
 __all__ = [

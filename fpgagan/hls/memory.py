@@ -1,11 +1,14 @@
-"""Bits an hls4ml design really stores for its parameters: weights, biases, sparse indices.
+"""Bits an hls4ml design really stores for its parameters: weights, biases, sparse schedules.
 
-Read from the converted model itself (each weight variable's element count times its ``ap_fixed``
-width), so it counts what the generated C++ declares: dense kernels store their zeros, sparse
-kernels store only non-zeros plus their index arrays, biases at the width fpgagan narrowed them to.
+Read from the converted model itself (each array's element count times its declared width), so
+it counts what the generated C++ declares: the dense schedule stores the zeros, the sparse one
+stores the non-zeros (plus the idle lanes' zeros) with their offsets and step control, biases at
+the width fpgagan narrowed them to.
 """
 
 from __future__ import annotations
+
+from fpgagan.hls.engine_layers import EngineLayer
 
 # hls4ml's default type is fixed<16,6>; a precision without a width has not been set yet
 DEFAULT_WIDTH = 16
@@ -24,10 +27,28 @@ def variable_bits(layer, *names: str) -> int:
     )
 
 
+def engine_bits(layer) -> dict[str, int]:
+    """Bits of the ROMs an engine layer's wrapper declares (``rom_int<W>`` elements): weights,
+    biases and, for the sparse schedule, the lanes' channel offsets and the steps' control."""
+    w = layer.widths()
+    bits = {
+        "weights": int(layer.get_attr("rom_weights").size) * w.w_bits,
+        "biases": int(layer.get_attr("rom_bias").size) * w.b_bits,
+    }
+    if layer.sparse:
+        shape = layer.shape()
+        bits["offsets"] = int(layer.get_attr("rom_offsets").size) * max(1, w.offset_bits)
+        bits["control"] = int(len(layer.get_attr("rom_ctl"))) * shape.ctl_bits
+    return bits
+
+
 def stored_bits(hls_model) -> dict[str, dict[str, int]]:
-    """``{layer: {variable: bits}}`` for every layer that holds parameters."""
+    """``{layer: {array: bits}}`` for every layer that holds parameters."""
     out: dict[str, dict[str, int]] = {}
     for layer in hls_model.get_layers():
+        if isinstance(layer, EngineLayer):
+            out[layer.name] = engine_bits(layer)
+            continue
         bits = {
             name: variable_bits(layer, name)
             for name, var in layer.weights.items()

@@ -22,7 +22,7 @@ from fpgagan.errors import BoardError
 from fpgagan.hls import engine as E
 from fpgagan.hls.cost import RESOURCES, LayerCost, Res, layer_cost
 from fpgagan.hls.engine_layers import EngineShape
-from fpgagan.hls.fifo import Fifos, size_fifos
+from fpgagan.hls.fifo import Fifos, fixed_fifos, size_fifos
 
 # share of each resource a design may use: routing, the AXI interface and the PS glue need the rest
 UTILISATION = {"lut": 0.70, "ff": 0.70, "dsp": 0.90, "bram_18k": 0.85}
@@ -167,14 +167,14 @@ def dsp_options(s: EngineShape, n_par: int) -> list[tuple[int, int]]:
 
 
 def candidates(
-    s: EngineShape, raw: np.ndarray, sparse_ok: bool, max_steps: int | None
+    s: EngineShape, raw: np.ndarray, schedules: tuple[bool, ...], max_steps: int | None
 ) -> list[Candidate]:
-    """Every engine configuration of ``s``'s layer worth considering."""
+    """Every engine configuration of ``s``'s layer worth considering (``schedules``: which of
+    dense (False) and sparse (True) it may take)."""
     out = []
-    kinds = [False, True] if sparse_ok else [s.sparse]
     geom = s.geometry
     for n_par, k_par in E.valid_parallelism(geom):
-        for sparse in kinds:
+        for sparse in schedules:
             if max_steps is not None:
                 steps = E.dense_steps(geom, n_par, k_par)
                 if steps > max_steps:
@@ -234,11 +234,11 @@ def make_plan(
     raw_mats: dict[str, np.ndarray],
     board: Board,
     fixed: dict[str, int] | None = None,
-    sparse_allowed: dict[str, bool] | None = None,
+    schedules: dict[str, tuple[bool, ...]] | None = None,
 ) -> Plan:
     """Fastest design that fits ``board``.  ``fixed`` pins a layer's steps per pixel (its reuse
-    factor: the longest schedule within it); ``sparse_allowed`` says which layers may take the
-    sparse schedule (default: those with zero weights)."""
+    factor: the longest schedule within it); ``schedules`` says which schedules (False: dense,
+    True: sparse) each layer may take (default: dense, and sparse too where it has zeros)."""
     fixed = fixed or {}
     unknown = set(fixed) - {s.name for s in shapes}
     if unknown:
@@ -249,8 +249,9 @@ def make_plan(
     per_layer = []
     for s in shapes:
         raw = raw_mats[s.name]
-        ok = (sparse_allowed or {}).get(s.name, bool(np.count_nonzero(raw) < raw.size))
-        per_layer.append(candidates(s, raw, ok, fixed.get(s.name)))
+        default = (False, True) if np.count_nonzero(raw) < raw.size else (False,)
+        kinds = (schedules or {}).get(s.name, default)
+        per_layer.append(candidates(s, raw, kinds, fixed.get(s.name)))
     lo = max(min(c.cycles for c in cands) for cands in per_layer)
     hi = max(max(c.cycles for c in cands) for cands in per_layer)
     pick = _select(per_layer, hi, board)
@@ -276,14 +277,33 @@ def make_plan(
 
 def _finish(pick: list[Candidate], board: Board) -> Plan:
     shapes = [c.shape for c in pick]
-    fifos = size_fifos(shapes)
-    total = sum((c.cost.total for c in pick), Res())
+    return evaluate(shapes, board, size_fifos(shapes), {c.shape.name: c.choice for c in pick})
+
+
+def choice_of(s: EngineShape) -> Choice:
+    p = s.parallelism
+    return Choice(p.n_par, p.k_par, p.dsp_cols, p.dsp_pack, s.rom_storage, s.sparse)
+
+
+def evaluate(
+    shapes: list[EngineShape],
+    board: Board,
+    fifos: Fifos | None = None,
+    choices: dict[str, Choice] | None = None,
+    fifo_depths: list[int] | None = None,
+) -> Plan:
+    """The cost of a design as built: its layers (``shapes``, e.g. read from the generated hls4ml
+    model) and FIFOs (sized here, or of the given depths)."""
+    if fifos is None:
+        fifos = size_fifos(shapes) if fifo_depths is None else fixed_fifos(shapes, fifo_depths)
+    layers = tuple(layer_cost(s) for s in shapes)
+    total = sum((c.total for c in layers), Res())
     for item in fifos.items:
         total = total + item.total
     u = usage(total, board)
     return Plan(
-        choices={c.shape.name: c.choice for c in pick},
-        layers=tuple(c.cost for c in pick),
+        choices=choices or {s.name: choice_of(s) for s in shapes},
+        layers=layers,
         shapes=tuple(shapes),
         fifos=fifos,
         clock_mhz=board.clock_mhz,

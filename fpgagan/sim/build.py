@@ -35,6 +35,8 @@ from fpgagan.interrupts import signals_deferred
 BUILD_SCRIPT = "build_lib.sh"  # hls4ml's name; fpgagan writes its own in place of hls4ml's
 RUNTIME_HEADER = "fpgagan_runtime.h"
 RUNTIME_SOURCE = "fpgagan_runtime.cpp"
+BATCH_SOURCE = "fpgagan_batch.cpp"
+BATCH_FUNCTION = "fpgagan_predict_batch"
 WEIGHTS_SUBDIR = "firmware/weights"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TAIL_CHARS = 300  # of a failing compiler's output, in the error message
@@ -78,16 +80,47 @@ def _accepts(flag: str) -> bool:
 @functools.cache
 def compile_flags() -> tuple[str, ...]:
     """hls4ml's flags: -O3 -fPIC, C++23 where the compiler has it (else C++11), -fno-gnu-unique."""
-    flags = ["-O3", "-fPIC", "-std=c++23" if _accepts("-std=c++23") else "-std=c++11"]
+    flags = ["-O3", "-fPIC", "-pthread", "-std=c++23" if _accepts("-std=c++23") else "-std=c++11"]
     if _accepts("-fno-gnu-unique"):  # lets a rebuilt library replace the loaded one
         flags.append("-fno-gnu-unique")
     return tuple(flags)
 
 
-def write_runtime(project: Path) -> None:
-    """Write the header and source that define ``fpgagan_weights_dir()`` into ``project``."""
+_BATCH_TEXT = """\
+// Written by fpgagan: the C simulation of a whole batch in one call, split across threads.
+// Sample i reads x + i * n_in and writes y + i * n_out; the first sample runs alone (one-time
+// initialisation in the top function), the rest on `threads` threads, each on every threads-th
+// sample.  The top function keeps no state between calls (its streams are local, its ROMs const).
+#include <thread>
+#include <vector>
+
+extern "C" void {name}_float(float *x, float *y);
+
+extern "C" int {function}(float *x, float *y, long n, long n_in, long n_out, int threads) {{
+    if (n <= 0)
+        return 0;
+    {name}_float(x, y);
+    if (threads < 1)
+        threads = 1;
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; t++)
+        pool.emplace_back([=]() {{
+            for (long i = 1 + t; i < n; i += threads)
+                {name}_float(x + i * n_in, y + i * n_out);
+        }});
+    for (size_t t = 0; t < pool.size(); t++)
+        pool[t].join();
+    return 0;
+}}
+"""
+
+
+def write_runtime(project: Path, name: str = "myproject") -> None:
+    """Write the header and source that define ``fpgagan_weights_dir()`` and the batch driver
+    into ``project`` (``name``: the project, already checked to be a C identifier)."""
     (project / RUNTIME_HEADER).write_text(_HEADER_TEXT)
     (project / RUNTIME_SOURCE).write_text(_SOURCE_TEXT)
+    (project / BATCH_SOURCE).write_text(_BATCH_TEXT.format(name=name, function=BATCH_FUNCTION))
 
 
 def translation_units(project: Path, name: str) -> list[str]:
@@ -95,7 +128,7 @@ def translation_units(project: Path, name: str) -> list[str]:
     units = [f"firmware/{name}.cpp"]
     if (project / f"firmware/{name}_axi.cpp").is_file():  # VivadoAccelerator's AXI wrapper
         units.append(f"firmware/{name}_axi.cpp")
-    units += [f"{name}_bridge.cpp", RUNTIME_SOURCE]
+    units += [f"{name}_bridge.cpp", RUNTIME_SOURCE, BATCH_SOURCE]
     missing = [u for u in units if not (project / u).is_file()]
     if missing:
         raise SimulationError(f"{project}: the hls4ml project has no {missing[0]}")
@@ -103,7 +136,7 @@ def translation_units(project: Path, name: str) -> list[str]:
 
 
 def _commands(
-    cxx: str, units: list[str], objects: list[str], library: str
+    cxx: str, units: list[str], objects: list[str], library: str, defines: tuple[str, ...] = ()
 ) -> list[tuple[str, list[str]]]:
     """(label, argv) of every compiler run: each unit to its object, then the link."""
     common = [
@@ -113,6 +146,7 @@ def _commands(
         "-include",
         RUNTIME_HEADER,
         "-DWEIGHTS_DIR=fpgagan_weights_dir()",
+        *(f"-D{d}" for d in defines),
     ]
     compiles = [(u, [*common, "-c", u, "-o", o]) for u, o in zip(units, objects, strict=True)]
     link = (library, [cxx, *compile_flags(), "-shared", *objects, "-o", library])
@@ -139,19 +173,26 @@ def write_build_script(project: Path, name: str) -> None:
     script.chmod(0o755)
 
 
-def compile_project(project: str | os.PathLike[str], name: str) -> str:
+def compile_project(
+    project: str | os.PathLike[str], name: str, defines: tuple[str, ...] = ()
+) -> str:
     """Compile the written project ``name`` in folder ``project``; returns the library's path
-    relative to ``project`` (a new file name every build, so a rebuilt library can be loaded)."""
+    relative to ``project`` (a new file name every build, so a rebuilt library can be loaded).
+    ``defines``: preprocessor symbols (identifiers), e.g. ``FPGAGAN_SYNTH_FORM`` to compile the
+    engine's synthesis form (ap_int arithmetic, packed DSP products) for C simulation."""
     project = Path(project)
     if not _IDENTIFIER.match(name):
         raise SimulationError(f"{project}: project name {name!r} is not a C identifier")
-    write_runtime(project)
+    for d in defines:
+        if not _IDENTIFIER.match(d):
+            raise SimulationError(f"preprocessor symbol {d!r} is not a C identifier")
+    write_runtime(project, name)
     write_build_script(project, name)
     units = translation_units(project, name)
     tag = uuid.uuid4().hex[:12]
     objects = [f"fpgagan-{tag}-{i}.o" for i in range(len(units))]
     library = f"firmware/{name}-fpgagan-{tag}.so"
-    *compiles, link = _commands(compiler(), units, objects, library)
+    *compiles, link = _commands(compiler(), units, objects, library, defines)
     try:
         _run_all(compiles, project)
         _run_all([link], project)

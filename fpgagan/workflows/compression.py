@@ -33,6 +33,7 @@ from fpgagan.images import save_grid
 from fpgagan.io import atomic_path, provenance, write_json_atomic, write_text_atomic
 from fpgagan.models import Generator, build_discriminator, build_generator
 from fpgagan.models.checkpoint import load_generator, read_checkpoint
+from fpgagan.report.hls_report import REPORT_VERSION, HlsReport
 from fpgagan.report.pareto import pareto_front, pareto_plot
 from fpgagan.workflows.hls_flow import run_hls_flow
 from fpgagan.workflows.train_qat import train_qat
@@ -60,9 +61,9 @@ class Row:
     csim_bit_exact: bool | None
     csim_latents: int
     psnr_db: float | None
-    dsp: int | None
-    lut: int | None
-    bram_18k: int | None
+    dsp: float | None
+    lut: float | None
+    bram_18k: float | None
     images_per_s: float | None
     fits: bool | None
     pareto: bool = False
@@ -96,32 +97,29 @@ def _float_row(name: str, teacher: Generator, metrics: dict[str, Any]) -> Row:
                t["fid"], 1.0, t["is"], None, 0, None, None, None, None, None, None)  # fmt: skip
 
 
-def _quantized_row(
-    name: str, metrics: dict[str, Any], report: dict[str, Any], float_bits: int
-) -> Row:
-    q, cost = metrics["qat"], report["cost"]
-    stored = sum(sum(v.values()) for v in report["stored_bits"].values())
-    gen, _ = load_generator(Path(report["model"]))
-    exact = report["bit_exact"]
+def _quantized_row(name: str, metrics: dict[str, Any], report: HlsReport, float_bits: int) -> Row:
+    q, cost = metrics["qat"], report.cost
+    stored = report.stored_bits_total
+    gen, _ = load_generator(Path(report.model_path))
     return Row(
         recipe=name,
         precision=q["precision"],
         params=parameter_count(gen),
         stored_bits=stored,
         compression=float_bits / stored,
-        macs=cost["totals"]["macs"],
-        bops=cost["totals"]["bops"],
+        macs=cost.totals.macs,
+        bops=cost.totals.bops,
         fid=q["fid"],
         fid_ratio=q["fid"] / metrics["teacher"]["fid"],
         inception_score=q["is"],
-        csim_bit_exact=exact["mismatching_elements"] == 0,
-        csim_latents=report["n_latents"],
-        psnr_db=report["vs_float"]["psnr_db"] if report["vs_float"] else None,
-        dsp=cost["totals"]["dsp"],
-        lut=cost["totals"]["lut"],
-        bram_18k=cost["totals"]["bram_18k"],
-        images_per_s=cost["images_per_s"],
-        fits=cost["fits"],
+        csim_bit_exact=report.bit_exact.exact,
+        csim_latents=report.n_latents,
+        psnr_db=report.vs_float.psnr_db if report.vs_float else None,
+        dsp=cost.totals.dsp,
+        lut=cost.totals.lut,
+        bram_18k=cost.totals.bram_18k,
+        images_per_s=cost.images_per_s,
+        fits=cost.fits,
     )
 
 
@@ -192,7 +190,7 @@ def _weights_digest(checkpoint: Path) -> str:
     return h.hexdigest()
 
 
-def _board_report(run: Path, board: str, n: int, data_root: str | None) -> dict[str, Any]:
+def _board_report(run: Path, board: str, n: int, data_root: str | None) -> HlsReport:
     """The board flow's report for the run's generator, reused while the generator file is unchanged."""
     spec = get_board(board)
     hls_dir = run / f"hls-{spec.name}"
@@ -207,10 +205,10 @@ def _board_report(run: Path, board: str, n: int, data_root: str | None) -> dict[
         ).encode()
     ).hexdigest()  # fmt: skip
     if path.is_file() and stamp.is_file() and stamp.read_text() == digest:
-        report = json.loads(path.read_text())
-        if report.get("n_latents") == n and "stored_bits" in report:
+        data = json.loads(path.read_text())
+        if data.get("version") == REPORT_VERSION and data.get("n_latents") == n:
             log.info("%s: reusing %s", run.name, path)
-            return report
+            return HlsReport.from_json(data)
     report = run_hls_flow(board, hls_dir, model=str(gen), n=n, teacher=str(run / "teacher.pt"),
                           data_root=data_root)  # fmt: skip
     write_text_atomic(stamp, digest)
@@ -232,9 +230,9 @@ COLUMNS = (
     ("inception_score", "IS", "{:.2f}"),
     ("csim_bit_exact", "csim exact", "{}"),
     ("psnr_db", "PSNR dB", "{:.2f}"),
-    ("dsp", "DSP", "{}"),
-    ("lut", "LUT", "{:,}"),
-    ("bram_18k", "BRAM_18K", "{}"),
+    ("dsp", "DSP", "{:,.0f}"),
+    ("lut", "LUT", "{:,.0f}"),
+    ("bram_18k", "BRAM_18K", "{:,.0f}"),
     ("images_per_s", "images/s", "{:,.0f}"),
     ("fits", "fits", "{}"),
     ("pareto", "Pareto", "{}"),

@@ -1,61 +1,88 @@
-"""``make hls BOARD=...``: board-fitted HLS project, C simulation, bit-exact proof, float-vs-FPGA
-image report and cost model, for the shipped default generator or any QONNX generator."""
+"""``make hls BOARD=...``: a board-fitted HLS project, its C simulation, the bit-exact proof, the
+float-vs-FPGA image report and the cost model, for the shipped default or any QONNX generator.
+
+The flow is a list of named steps (:data:`STEPS`), each taking and returning the
+:class:`FlowState`, writing its artefact and checking it before the next step runs:
+
+1. ``plan``: the model's engine layers (a probe conversion) and the board plan that fits
+   (:mod:`fpgagan.hls.plan`) -> ``plan.json``;
+2. ``build``: the HLS project with the plan's settings, compiled for C simulation; the cost
+   model then counts the *built* project, which must be the planned one -> ``hls_project/``;
+3. ``verify``: C simulation of ``n`` latents against qonnx's execution -> ``csim_images.npy``,
+   the vendor test bench's data;
+4. ``score``: FID-FMNIST, PSNR/SSIM against the float teacher, per-layer errors ->
+   ``float_vs_fpga.png``;
+5. ``summarise``: the typed report -> ``report.json``, ``report.md``.
+
+Everything is built in a hidden sibling of the output folder and swapped in whole at the end.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import math
 import shutil
 import time
-from importlib import resources
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import hls4ml
 import numpy as np
 import torch
-from hls4ml.model.layers import Conv2D, Dense
 
 from fpgagan.boards import Board, get_board
 from fpgagan.compress.gan import generate
 from fpgagan.config import load_yaml
 from fpgagan.data import load_images
-from fpgagan.errors import ConfigError, ExportError
-from fpgagan.export import load_qonnx, reference_outputs, to_qonnx
+from fpgagan.errors import ConfigError
+from fpgagan.export import reference_outputs
 from fpgagan.folders import staged
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
-from fpgagan.hls.cost import ASSUMPTIONS, layer_shapes
+from fpgagan.hls.engine_layers import engine_layers
 from fpgagan.hls.memory import stored_bits
-from fpgagan.hls.plan import UTILISATION, Plan, make_plan
+from fpgagan.hls.passes.sparse_choice import DEFAULT_SPARSITY_THRESHOLD, SPARSE_MODES
+from fpgagan.hls.plan import Plan, choice_of, evaluate, make_plan
 from fpgagan.io import provenance, write_json_atomic, write_text_atomic
-from fpgagan.models import Generator, fold_batch_norm
-from fpgagan.models.checkpoint import load_generator
 from fpgagan.report.classifier import load_classifier
+from fpgagan.report.estimate import cost_estimate
 from fpgagan.report.grids import comparison_grid
-from fpgagan.report.image_metrics import max_abs_error, psnr, sqnr_db, ssim
+from fpgagan.report.hls_report import (
+    BitExact,
+    BoardSummary,
+    CsimSummary,
+    FloatComparison,
+    HlsReport,
+    LayerError,
+    Quality,
+    Scores,
+)
+from fpgagan.report.image_metrics import max_abs_error, psnr, ssim
 from fpgagan.report.quality import METRIC_NAME, METRIC_NOTE, QualityScorer
 from fpgagan.report.render import render_markdown
-from fpgagan.sim import CSim, build_csim, compare, output_lsb
+from fpgagan.sim import Comparison, CSim, build_csim, compare, output_lsb
+from fpgagan.workflows.hls_artefacts import per_layer_errors, synthesis, write_test_bench_data
+from fpgagan.workflows.model_source import (  # noqa: F401  (re-exported for callers)
+    ModelSource,
+    default_model_dir,
+    latent_dim,
+    resolve_model,
+    stored_teacher,
+)
 
 log = logging.getLogger(__name__)
 
 LATENT_SEED = 1234
 LAYER_TRACE_SAMPLES = 16
-# latents (and their C-simulated images) written to hls_project/tb_data for hls4ml's test bench
-TB_SAMPLES = 100
-TB_INPUT = "tb_input_features.dat"
-TB_OUTPUT = "tb_output_predictions.dat"
-# the program each hls4ml backend's build() runs (and looks for on PATH) to synthesise
-SYNTHESIS_TOOL = {"Vivado": "vivado_hls", "VivadoAccelerator": "vivado_hls", "Vitis": "vitis-run"}
 # everything a run writes into its output folder (built aside, swapped in whole at the end)
 ARTEFACTS = (
+    "plan.json",
     "hls_project",
     "csim_images.npy",
     "float_vs_fpga.png",
     "report.md",
     "report.json",
-    ".plan",
 )
 
 
@@ -65,10 +92,11 @@ class HlsFlowConfig:
 
     io_type: Literal["io_parallel", "io_stream"] = "io_stream"
     strategy: Literal["latency", "resource"] = "resource"
-    reuse: dict[str, int] = dataclasses.field(
-        default_factory=dict
-    )  # hls4ml layer name -> reuse factor
+    reuse: dict[str, int] = dataclasses.field(default_factory=dict)  # layer -> steps per pixel
     clock_mhz: float | None = None
+    # which schedules the plan may give a layer: auto = the sparse one too where the weight
+    # sparsity reaches the threshold (the plan takes the cheaper), true / false = only that one
+    sparse: Literal["auto", "true", "false"] = "auto"
 
     def __post_init__(self) -> None:
         if self.clock_mhz is not None and not (
@@ -78,14 +106,36 @@ class HlsFlowConfig:
         for name, rf in self.reuse.items():
             if rf < 1:
                 raise ValueError(f"reuse factor of {name!r} must be >= 1, got {rf}")
+        if self.sparse not in SPARSE_MODES:
+            raise ValueError(f"sparse must be one of {SPARSE_MODES}, got {self.sparse!r}")
 
 
 @dataclasses.dataclass
-class ModelSource:
-    qonnx: Any
-    description: str
-    quantized: Generator | None = None
-    teacher: Generator | None = None
+class FlowState:
+    """What the steps hand on to each other."""
+
+    board: Board
+    cfg: HlsFlowConfig
+    src: ModelSource
+    work: Path  # the staged output folder
+    final_dir: Path
+    n: int
+    data_root: str | None
+    step_s: dict[str, float] = dataclasses.field(default_factory=dict)
+    plan: Plan | None = None
+    csim: CSim | None = None
+    built: Plan | None = None
+    z: np.ndarray | None = None
+    y_fpga: np.ndarray | None = None
+    y_quant: np.ndarray | None = None
+    csim_s: float = 0.0
+    exact: Comparison | None = None
+    tb_samples: int = 0
+    quality: Quality | None = None
+    vs_float: FloatComparison | None = None
+    heat_scale: float = 0.0
+    layer_errors: tuple[LayerError, ...] = ()
+    report: HlsReport | None = None
 
 
 def default_out_dir(board: str) -> Path:
@@ -93,202 +143,7 @@ def default_out_dir(board: str) -> Path:
     return Path("runs") / f"hls-{get_board(board).name}"
 
 
-def default_model_dir() -> Path:
-    return Path(str(resources.files("fpgagan.assets").joinpath("default")))
-
-
-def resolve_model(model: str | None, teacher: str | None = None) -> ModelSource:
-    """The shipped default, a generator checkpoint (.pt) or a QONNX file (.onnx).
-
-    ``teacher`` (a float checkpoint) is used whenever it is given; otherwise the shipped default
-    brings its own, and a checkpoint the teacher its training recorded (:func:`stored_teacher`).
-    """
-    if model is None:
-        d = default_model_dir()
-        src = ModelSource(
-            load_qonnx(d / "generator.onnx"),
-            f"shipped default ({d})",
-            load_generator(d / "generator.pt")[0],
-            None if teacher is not None else load_generator(d / "teacher.pt")[0],
-        )
-    else:
-        path = Path(model)
-        if path.suffix == ".pt":
-            gen, record = load_generator(path)
-            if teacher is None:
-                teacher = stored_teacher(path, record)
-            src = ModelSource(to_qonnx(gen), str(path), quantized=gen)
-        elif path.suffix == ".onnx":
-            src = ModelSource(load_qonnx(path), str(path))
-        else:
-            raise ExportError(
-                f"{path}: expected a QONNX file (.onnx) or a generator checkpoint (.pt)"
-            )
-    if teacher is not None:
-        src.teacher = load_generator(teacher)[0]
-    return src
-
-
-def stored_teacher(checkpoint: Path, record: dict[str, Any]) -> Path | None:
-    """The float teacher a checkpoint's training recorded, found from the checkpoint's folder.
-
-    The recorded path is relative to wherever training ran, so it is looked for as recorded when
-    absolute, then relative to the checkpoint's folder, then by its file name beside the
-    checkpoint (where ``train-qat`` and the shipped default keep it).  None if not found.
-    """
-    recorded = record.get("extra", {}).get("teacher")
-    if not isinstance(recorded, str) or not recorded:
-        return None
-    stored = Path(recorded)
-    here = checkpoint.parent
-    candidates = [stored] if stored.is_absolute() else [here / stored]
-    candidates.append(here / stored.name)
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    log.warning(
-        "%s: its teacher %s was not found beside it; no float comparison (give --teacher)",
-        checkpoint,
-        recorded,
-    )
-    return None
-
-
-def _latent_dim(model) -> int:
-    dims = [int(d.dim_value) for d in model.graph.input[0].type.tensor_type.shape.dim]
-    if len(dims) != 2:
-        raise ExportError(
-            f"{model.graph.input[0].name}: expected a generator with a latent vector input, got shape {dims}"
-        )
-    return dims[1]
-
-
-def _reuse_fan(layer) -> tuple[int, int]:
-    """(n_in, n_out) as hls4ml's reuse-factor check sees them for a Dense or a Conv2D."""
-    if isinstance(layer, Conv2D):
-        g = layer.get_attr
-        return g("n_chan") * g("filt_height") * g("filt_width"), g("n_filt")
-    return layer.get_attr("n_in"), layer.get_attr("n_out")
-
-
-def _plan(hw_model, board: Board, cfg: HlsFlowConfig, workdir: Path) -> Plan:
-    probe = convert(hw_model, workdir / "probe", HlsOptions(io_type=cfg.io_type, backend="Vivado"))
-    shapes = layer_shapes(probe)
-    backend = hls4ml.backends.get_backend("Vivado")
-    # hls4ml's own Dense and Conv2D accept only reuse factors that divide their products evenly
-    valid = {
-        s.name: backend.get_valid_reuse_factors(*_reuse_fan(probe.graph[s.name]))
-        for s in shapes
-        if isinstance(probe.graph[s.name], Dense | Conv2D)
-    }
-    return make_plan(shapes, board, valid, fixed=dict(cfg.reuse))
-
-
-def _per_layer_errors(csim, src: ModelSource, z: np.ndarray) -> list[dict[str, Any]]:
-    """Float teacher activations vs the FPGA's, layer by layer (fpgagan generators only)."""
-    if src.teacher is None:
-        return []
-    teacher = fold_batch_norm(src.teacher).eval()
-    acts: list[torch.Tensor] = []
-    hooks = [
-        m.register_forward_hook(lambda _m, _i, o: acts.append(o.detach())) for m in teacher.acts
-    ]
-    with torch.no_grad():
-        out = teacher(torch.from_numpy(z))
-    for h in hooks:
-        h.remove()
-    acts.append(out)
-    traces = csim.trace(z)
-    layers = [
-        layer
-        for layer in csim.hls_model.get_layers()
-        if layer.name in traces and layer.class_name == "Activation"
-    ]
-    rows = []
-    for act, layer in zip(acts, layers, strict=False):
-        ref = act.numpy()
-        if ref.ndim == 4:
-            ref = ref.transpose(0, 2, 3, 1)
-        got = np.asarray(traces[layer.name])
-        if got.size != ref.size:
-            continue
-        got = got.reshape(ref.shape)
-        rows.append(
-            {
-                "layer": layer.name,
-                "elements": int(ref.size // len(z)),
-                "rmse": float(np.sqrt(np.mean((ref - got) ** 2))),
-                "max_abs": max_abs_error(ref, got),
-                "sqnr_db": sqnr_db(ref, got),
-            }
-        )
-    return rows
-
-
-def _synthesis(hls_model, backend: str) -> dict[str, Any]:
-    """C synthesis through hls4ml's ``build()`` when the backend's vendor tool is on PATH."""
-    tool = SYNTHESIS_TOOL[backend]
-    path = shutil.which(tool)
-    if path is None:
-        return {"ran": False, "reason": f"{backend} synthesis needs {tool} on PATH"}
-    report = hls_model.build(csim=False, synth=True, export=False)
-    return {"ran": True, "tool": path, "report": report}
-
-
-def _dat(rows: np.ndarray) -> str:
-    """hls4ml's ``.dat`` format: one sample per line, values separated by spaces.
-
-    Each float32 is written as the shortest decimal of its exact double value, so the test
-    bench's ``atof`` and its cast to ``float`` give back the very same number.
-    """
-    return "".join(" ".join(repr(float(v)) for v in row) + "\n" for row in rows)
-
-
-def _write_test_bench_data(csim: CSim, z: np.ndarray, y: np.ndarray) -> int:
-    """Latents and C-simulated images for the project's test bench (vendor csim / co-simulation).
-
-    Both are written as the C top function sees them: the host moves NCHW <-> NHWC, so the
-    images are put back into the device layout. Returns the number of samples written.
-    """
-    n = min(len(z), TB_SAMPLES)
-    x_dev = csim.device_input(z[:n])
-    y_dev = y[:n]
-    if csim.layout.output_perm is not None:
-        y_dev = np.transpose(y_dev, np.argsort(csim.layout.output_perm))
-    tb_data = csim.project_dir / "tb_data"
-    write_text_atomic(tb_data / TB_INPUT, _dat(x_dev))
-    write_text_atomic(tb_data / TB_OUTPUT, _dat(y_dev.reshape(n, -1)))
-    return n
-
-
-def run_hls_flow(
-    board_name: str,
-    out_dir: Path,
-    model: str | None = None,
-    n: int = 1000,
-    cfg: HlsFlowConfig | None = None,
-    teacher: str | None = None,
-    data_root: str | None = None,
-) -> dict[str, Any]:
-    """Everything ``make hls`` does; returns the report dict also written to ``out_dir``."""
-    t_start = time.perf_counter()
-    cfg = cfg or HlsFlowConfig()
-    board = get_board(board_name)
-    if cfg.clock_mhz:  # the override holds for the plan, the project and the report alike
-        board = dataclasses.replace(board, clock_mhz=cfg.clock_mhz)
-    _options(board, cfg, {})  # part, clock and board checked before any work
-    # built in a hidden sibling, swapped in whole: a failure or an interrupt leaves the previous
-    # result (or nothing); a folder fpgagan did not make, or one in use, is refused first
-    with staged(out_dir, "board flow output") as work:
-        src = resolve_model(model, teacher)
-        hw_model, _ = hardware_graph(src.qonnx)
-        latent = _latent_dim(src.qonnx)
-        test_x, _ = load_images("fashion-mnist", "test", data_root)
-        train_x, _ = load_images("fashion-mnist", "train", data_root)
-        return _run(board, src, hw_model, latent, test_x, train_x, work, n, cfg, t_start, out_dir)
-
-
-def _options(board: Board, cfg: HlsFlowConfig, reuse: dict[str, int]) -> HlsOptions:
+def options(board: Board, cfg: HlsFlowConfig, layer_config: dict | None = None) -> HlsOptions:
     """The hls4ml options for ``board`` (HlsOptions refuses a part, clock or board it cannot use)."""
     accelerator = board.backend == "VivadoAccelerator"
     return HlsOptions(
@@ -299,104 +154,214 @@ def _options(board: Board, cfg: HlsFlowConfig, reuse: dict[str, int]) -> HlsOpti
         clock_period=board.clock_period_ns,
         board=board.name if accelerator else None,
         interface=board.interface if accelerator else None,
-        layer_reuse=reuse,
+        layer_config=layer_config or {},
     )
 
 
-def _run(
-    board, src, hw_model, latent, test_x, train_x, out_dir, n, cfg, t_start, final_dir
-) -> dict[str, Any]:
-    plan = _plan(hw_model, board, cfg, out_dir / ".plan")
-    shutil.rmtree(out_dir / ".plan", ignore_errors=True)
-    opts = _options(board, cfg, plan.reuse)
-    csim = build_csim(src.qonnx, out_dir / "hls_project", opts)
+# --------------------------------------------------------------------------- steps
 
-    z = torch.randn(n, latent, generator=torch.Generator().manual_seed(LATENT_SEED)).numpy()
+
+def step_plan(st: FlowState) -> FlowState:
+    """Engine layers of a probe conversion -> the fastest plan that fits the board."""
+    hw_model, _ = hardware_graph(st.src.qonnx)
+    probe_dir = st.work / ".probe"
+    probe = convert(hw_model, probe_dir, HlsOptions(io_type=st.cfg.io_type, backend="Vivado"))
+    shutil.rmtree(probe_dir, ignore_errors=True)
+    layers = engine_layers(probe)
+    raw = {layer.name: layer.get_attr("raw_mats") for layer in layers}
+    schedules = {}
+    for layer in layers:
+        sparsity = layer.get_attr("weight_sparsity")
+        if st.cfg.sparse == "auto":
+            schedules[layer.name] = (
+                (False, True) if sparsity >= DEFAULT_SPARSITY_THRESHOLD else (False,)
+            )
+        else:
+            schedules[layer.name] = (st.cfg.sparse == "true",)
+    st.plan = make_plan(
+        [layer.shape() for layer in layers], raw, st.board, dict(st.cfg.reuse), schedules
+    )
+    write_json_atomic(
+        st.work / "plan.json",
+        {
+            "board": st.board.name,
+            "layers": st.plan.layer_config(),
+            "fifo_depths": list(st.plan.fifos.depths),
+            "interval_cycles": st.plan.interval_cycles,
+            "usage": st.plan.usage,
+            "fits": st.plan.fits,
+        },
+    )
+    if set(st.plan.choices) != {layer.name for layer in layers}:
+        raise RuntimeError("the plan does not cover every engine layer")
+    return st
+
+
+def step_build(st: FlowState) -> FlowState:
+    """The HLS project with the plan's settings, compiled; its layers counted as built."""
+    assert st.plan is not None
+    st.csim = build_csim(
+        st.src.qonnx,
+        st.work / "hls_project",
+        options(st.board, st.cfg, st.plan.layer_config()),
+    )
+    shapes = [layer.shape() for layer in engine_layers(st.csim.hls_model)]
+    st.built = evaluate(shapes, st.board, fifo_depths=list(st.plan.fifos.depths))
+    built = {s.name: choice_of(s) for s in shapes}
+    if built != st.plan.choices:  # the estimate must describe the project that was generated
+        raise RuntimeError(f"built layers {built} differ from the plan {st.plan.choices}")
+    return st
+
+
+def step_verify(st: FlowState) -> FlowState:
+    """C simulation of ``n`` latents, compared element by element with qonnx's execution."""
+    assert st.csim is not None
+    latent = latent_dim(st.src.qonnx)
+    st.z = torch.randn(st.n, latent, generator=torch.Generator().manual_seed(LATENT_SEED)).numpy()
     t0 = time.perf_counter()
-    y_fpga = csim.predict(z)
-    csim_s = time.perf_counter() - t0
-    y_quant = reference_outputs(src.qonnx, z)
-    exact = compare(y_fpga, y_quant, output_lsb(src.qonnx))
-    np.save(out_dir / "csim_images.npy", y_fpga)
-    tb_samples = _write_test_bench_data(csim, z, y_fpga)
+    st.y_fpga = st.csim.predict(st.z)
+    st.csim_s = time.perf_counter() - t0
+    st.y_quant = reference_outputs(st.src.qonnx, st.z)
+    st.exact = compare(st.y_fpga, st.y_quant, output_lsb(st.src.qonnx))
+    np.save(st.work / "csim_images.npy", st.y_fpga)
+    st.tb_samples = write_test_bench_data(st.csim, st.z, st.y_fpga)
+    saved = np.load(st.work / "csim_images.npy")
+    if saved.shape != st.y_quant.shape or not np.isfinite(saved).all():
+        raise RuntimeError(f"csim_images.npy holds {saved.shape}, expected {st.y_quant.shape}")
+    return st
 
-    scorer = QualityScorer(load_classifier(), test_x[: max(n, 2)])
-    quality = {
-        "n_samples": n,
-        "floor": scorer.scores(train_x[: max(n, 2)]),
-        "fpga_csim": scorer.scores(torch.from_numpy(y_fpga)),
-        "quantized_reference": scorer.scores(torch.from_numpy(y_quant)),
-    }
-    vs_float = None
-    if src.teacher is not None:
-        y_float = generate(src.teacher, torch.from_numpy(z)).numpy()
-        quality["float_teacher"] = scorer.scores(torch.from_numpy(y_float))
-        vs_float = {
-            "psnr_db": psnr(y_float, y_fpga),
-            "ssim": ssim(y_float, y_fpga),
-            "max_abs_error": max_abs_error(y_float, y_fpga),
-        }
-        heat_scale = comparison_grid(out_dir / "float_vs_fpga.png", y_float, y_fpga)
+
+def _scores(s: dict[str, float]) -> Scores:
+    return Scores(fid=s["fid"], inception_score=s["is"])
+
+
+def step_score(st: FlowState) -> FlowState:
+    """Image quality (FID-FMNIST), float-vs-FPGA PSNR/SSIM, the comparison grid, per-layer errors."""
+    assert st.y_fpga is not None and st.y_quant is not None and st.z is not None
+    test_x, _ = load_images("fashion-mnist", "test", st.data_root)
+    train_x, _ = load_images("fashion-mnist", "train", st.data_root)
+    scorer = QualityScorer(load_classifier(), test_x[: max(st.n, 2)])
+    teacher_scores = None
+    if st.src.teacher is not None:
+        y_float = generate(st.src.teacher, torch.from_numpy(st.z)).numpy()
+        teacher_scores = _scores(scorer.scores(torch.from_numpy(y_float)))
+        st.vs_float = FloatComparison(
+            psnr_db=psnr(y_float, st.y_fpga),
+            ssim=ssim(y_float, st.y_fpga),
+            max_abs_error=max_abs_error(y_float, st.y_fpga),
+        )
+        st.heat_scale = comparison_grid(st.work / "float_vs_fpga.png", y_float, st.y_fpga)
     else:
-        heat_scale = comparison_grid(out_dir / "float_vs_fpga.png", y_quant, y_fpga)
-    layer_errors = _per_layer_errors(csim, src, z[:LAYER_TRACE_SAMPLES])
+        st.heat_scale = comparison_grid(st.work / "float_vs_fpga.png", st.y_quant, st.y_fpga)
+    st.quality = Quality(
+        metric=METRIC_NAME,
+        metric_note=METRIC_NOTE,
+        n_samples=st.n,
+        floor=_scores(scorer.scores(train_x[: max(st.n, 2)])),
+        fpga_csim=_scores(scorer.scores(torch.from_numpy(st.y_fpga))),
+        quantized_reference=_scores(scorer.scores(torch.from_numpy(st.y_quant))),
+        float_teacher=teacher_scores,
+    )
+    st.layer_errors = per_layer_errors(st.csim, st.src, st.z[:LAYER_TRACE_SAMPLES])
+    if not (st.work / "float_vs_fpga.png").is_file():
+        raise RuntimeError("float_vs_fpga.png was not written")
+    return st
 
-    cost = plan.cost
-    roofline = cost.dsp_roofline(board.resources.dsp)
-    report = {
-        "board": dataclasses.asdict(board),
-        "model": src.description,
-        "n_latents": n,
-        "hls": {
-            "io_type": opts.io_type,
-            "strategy": opts.strategy,
-            "backend": opts.backend,
-            "reuse": plan.reuse,
-            "project": str(Path(final_dir).absolute() / csim.project_dir.name),
-            "build_s": csim.build_s,
-            "csim_s": csim_s,
-            "csim_images_per_s": n / max(csim_s, 1e-9),
-            "test_bench_samples": tb_samples,
-        },
-        "bit_exact": {
-            "mismatching_elements": exact.mismatches,
-            "elements": exact.n_elements,
-            "max_lsb": exact.max_lsb,
-            "reference": "qonnx execute_onnx",
-        },
-        "vs_float": vs_float,
-        "heat_map_scale": heat_scale,
-        "quality": quality,
-        "metric_note": METRIC_NOTE,
-        "metric": METRIC_NAME,
-        "per_layer_error": layer_errors,
-        "cost": {
-            "layers": [dataclasses.asdict(layer) | {"bops": layer.bops} for layer in cost.layers],
-            "totals": {
-                k: cost.total(k)
-                for k in ("macs", "bops", "multipliers", "dsp", "lut", "ff", "bram_18k")
-            },
-            "usage": plan.usage,
-            "utilisation_limits": UTILISATION,
-            "fits": plan.fits,
-            "limiting": plan.limiting,
-            "interval_cycles": cost.interval_cycles,
-            "latency_cycles": cost.latency_cycles,
-            "images_per_s": cost.images_per_s,
-            "dsp_roofline_images_per_s": roofline,
-            "fraction_of_roofline": cost.images_per_s / roofline if roofline else None,
-            "gops": cost.images_per_s * 2 * cost.total("macs") / 1e9,
-            "assumptions": ASSUMPTIONS,
-        },
-        # parameter bits the generated C++ declares (weights, biases, sparse indices), per layer
-        "stored_bits": stored_bits(csim.hls_model),
-        "synthesis": _synthesis(csim.hls_model, opts.backend),
-        "wall_s": time.perf_counter() - t_start,
-        "provenance": provenance(),
-    }
-    write_json_atomic(out_dir / "report.json", report)
-    write_text_atomic(out_dir / "report.md", render_markdown(report))
-    return report
+
+def step_summarise(st: FlowState) -> FlowState:
+    """The typed report, written as report.json and report.md (and read back to check it)."""
+    assert st.csim is not None and st.built is not None and st.exact is not None
+    assert st.quality is not None and st.plan is not None
+    b = st.board
+    opts = options(b, st.cfg, st.plan.layer_config())
+    st.report = HlsReport(
+        board=BoardSummary(
+            name=b.name,
+            part=b.part,
+            clock_mhz=b.clock_mhz,
+            backend=b.backend,
+            lut=b.resources.lut,
+            ff=b.resources.ff,
+            dsp=b.resources.dsp,
+            bram_18k=b.resources.bram_18k,
+            uram=b.resources.uram,
+            source=b.source,
+        ),
+        model=st.src.description,
+        model_path=st.src.path,
+        n_latents=st.n,
+        csim=CsimSummary(
+            io_type=opts.io_type,
+            backend=opts.backend,
+            project=str(Path(st.final_dir).absolute() / st.csim.project_dir.name),
+            build_s=st.csim.build_s,
+            csim_s=st.csim_s,
+            images_per_s=st.n / max(st.csim_s, 1e-9),
+            test_bench_samples=st.tb_samples,
+            layer_config=st.plan.layer_config(),
+        ),
+        bit_exact=BitExact(
+            mismatching_elements=st.exact.mismatches,
+            elements=st.exact.n_elements,
+            max_lsb=st.exact.max_lsb,
+            reference="qonnx execute_onnx",
+        ),
+        vs_float=st.vs_float,
+        heat_map_scale=st.heat_scale,
+        quality=st.quality,
+        per_layer_error=st.layer_errors,
+        cost=cost_estimate(st.built, b),
+        # parameter bits the generated C++ declares (weights, biases, sparse schedule), per layer
+        stored_bits=stored_bits(st.csim.hls_model),
+        synthesis=synthesis(st.csim.hls_model, opts.backend),
+        wall_s=sum(st.step_s.values()),
+        provenance=provenance(),
+        step_s=dict(st.step_s),
+    )
+    write_json_atomic(st.work / "report.json", st.report.to_json())
+    write_text_atomic(st.work / "report.md", render_markdown(st.report))
+    if HlsReport.from_json(json.loads((st.work / "report.json").read_text())) != st.report:
+        raise RuntimeError("report.json does not read back as the report")
+    return st
+
+
+STEPS: tuple[tuple[str, Callable[[FlowState], FlowState]], ...] = (
+    ("plan", step_plan),
+    ("build", step_build),
+    ("verify", step_verify),
+    ("score", step_score),
+    ("summarise", step_summarise),
+)
+
+
+def run_hls_flow(
+    board_name: str,
+    out_dir: Path,
+    model: str | None = None,
+    n: int = 1000,
+    cfg: HlsFlowConfig | None = None,
+    teacher: str | None = None,
+    data_root: str | None = None,
+) -> HlsReport:
+    """Everything ``make hls`` does; returns the report also written to ``out_dir``."""
+    cfg = cfg or HlsFlowConfig()
+    board = get_board(board_name)
+    if cfg.clock_mhz:  # the override holds for the plan, the project and the report alike
+        board = dataclasses.replace(board, clock_mhz=cfg.clock_mhz)
+    options(board, cfg)  # part, clock and board checked before any work
+    # built in a hidden sibling, swapped in whole: a failure or an interrupt leaves the previous
+    # result (or nothing); a folder fpgagan did not make, or one in use, is refused first
+    with staged(out_dir, "board flow output") as work:
+        t0 = time.perf_counter()
+        st = FlowState(board, cfg, resolve_model(model, teacher), work, out_dir, n, data_root)
+        st.step_s["load"] = time.perf_counter() - t0
+        for name, step in STEPS:
+            t0 = time.perf_counter()
+            log.info("step %s", name)
+            st = step(st)
+            st.step_s[name] = time.perf_counter() - t0
+        assert st.report is not None
+        return st.report
 
 
 def load_flow_config(path: str | None) -> HlsFlowConfig:

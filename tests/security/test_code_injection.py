@@ -177,8 +177,10 @@ def test_a_board_name_is_validated(tmp_path):
         {"clock_period": -5.0},
         {"backend": "VivadoAccelerator", "board": 'pynq-z2";exec touch PWNED_TCL;"'},
         {"backend": "VivadoAccelerator", "board": "my-own-board"},
-        {"layer_reuse": {"Dense_0": -4}},
-        {"layer_reuse": {"Dense_0": 0}},
+        {"layer_config": {"Dense_0": {"ReuseFactor": -4}}},
+        {"layer_config": {"Dense_0": {"ReuseFactor": 0}}},
+        {"layer_config": {"Dense_0": {"RomStorage": "bram\n#include </etc/passwd>"}}},
+        {"layer_config": {"Dense_0": {"Pragma": "HLS"}}},
     ],
 )
 def test_hls_options_refuse_what_would_reach_tcl_or_cpp(changes):

@@ -1,0 +1,95 @@
+"""The cost model's evaluation of a built design (:class:`fpgagan.hls.plan.Plan`) as the report's
+typed :class:`~fpgagan.report.hls_report.CostEstimate`."""
+
+from __future__ import annotations
+
+from fpgagan.boards import Board
+from fpgagan.hls import unit_costs
+from fpgagan.hls.cost import Item, LayerCost
+from fpgagan.hls.plan import UTILISATION, Plan
+from fpgagan.report.hls_report import CostEstimate, CostItem, LayerEstimate, Totals
+
+NOTES = (
+    "Unit costs (multipliers, adder trees, accumulators, output units, multiplexers, counters, "
+    "SRL FIFOs) are yosys synth_xilinx counts of each block alone: no slice packing and no "
+    "optimisation across blocks, so upper bounds per unit, not Vivado's figures.",
+    "Memories follow the 7-series primitive formulas (RAMB18E1 aspect ratios, SDP LUTRAM, LUT6 "
+    "ROMs) and the storage the generated wrappers bind them to.",
+    "Throughput is the pipeline's steady-state interval, simulated with the planned FIFO depths; "
+    "every layer reads one weight word per step, so the weight ports never exceed the compute "
+    "schedule, and every stream element is one pixel.",
+    "Not counted: the AXI interface and the board's block design (PS, interconnect), "
+    "HLS-inserted registers beyond the product and adder-tree registers, routing; timing closure "
+    "at the board clock is not checked.",
+)
+
+
+def _item(it: Item) -> CostItem:
+    t = it.total
+    return CostItem(it.what, it.count, t.lut, t.ff, t.dsp, t.bram_18k, it.source)
+
+
+def _layer(c: LayerCost, sparse: bool, n_par: int, k_par: int) -> LayerEstimate:
+    t = c.total
+    return LayerEstimate(
+        name=c.name,
+        kernel=c.kernel,
+        schedule="sparse" if sparse else "dense",
+        n_par=n_par,
+        k_par=k_par,
+        n_steps=c.n_steps,
+        lanes=c.lanes,
+        dsp_lanes=c.dsp_lanes,
+        macs=c.macs,
+        bops=c.bops,
+        weight_bits=c.weight_bits,
+        input_bits=c.input_bits,
+        accum_bits=c.accum_bits,
+        lane_use=c.lane_use,
+        cycles_stream_in=c.cycles.stream_in,
+        cycles_compute=c.cycles.compute,
+        cycles_refill=c.cycles.refill,
+        cycles=c.cycles.total,
+        lut=t.lut,
+        ff=t.ff,
+        dsp=t.dsp,
+        bram_18k=t.bram_18k,
+        items=tuple(_item(i) for i in c.items),
+    )
+
+
+def cost_estimate(plan: Plan, board: Board) -> CostEstimate:
+    layers = tuple(
+        _layer(c, s.sparse, s.parallelism.n_par, s.parallelism.k_par)
+        for c, s in zip(plan.layers, plan.shapes, strict=True)
+    )
+    macs = sum(c.macs for c in plan.layers)
+    roofline = board.resources.dsp * plan.clock_mhz * 1e6 / max(1, macs)
+    t = plan.totals
+    return CostEstimate(
+        layers=layers,
+        fifos=tuple(_item(i) for i in plan.fifos.items),
+        fifo_depths=plan.fifos.depths,
+        totals=Totals(
+            macs=macs,
+            bops=sum(c.bops for c in plan.layers),
+            lanes=sum(c.lanes for c in plan.layers),
+            lut=t.lut,
+            ff=t.ff,
+            dsp=t.dsp,
+            bram_18k=t.bram_18k,
+        ),
+        usage=dict(plan.usage),
+        utilisation_limits=dict(UTILISATION),
+        fits=plan.fits,
+        limiting=plan.limiting,
+        interval_cycles=plan.interval_cycles,
+        slowest_layer_cycles=max(c.cycles.total for c in plan.layers),
+        latency_cycles=plan.latency_cycles,
+        images_per_s=plan.images_per_s,
+        dsp_roofline_images_per_s=roofline,
+        fraction_of_roofline=plan.images_per_s / roofline if roofline else None,
+        gops=plan.images_per_s * 2 * macs / 1e9,
+        unit_costs=unit_costs.provenance(),
+        notes=NOTES,
+    )

@@ -1,0 +1,229 @@
+"""The board flow's report as frozen dataclasses: what ``report.json`` holds, typed.
+
+Every consumer (``report.md``, the CLI summary, the compression table, the notebooks) reads these
+fields instead of string keys.  :meth:`HlsReport.to_json` writes plain JSON with
+``"version": REPORT_VERSION``; :meth:`HlsReport.from_json` reads it back and refuses another
+version (a cached report from an older fpgagan is rebuilt, not misread).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any
+
+from fpgagan.errors import ConfigError
+
+REPORT_VERSION = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class BoardSummary:
+    name: str
+    part: str
+    clock_mhz: float
+    backend: str
+    lut: int
+    ff: int
+    dsp: int
+    bram_18k: int
+    uram: int
+    source: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CsimSummary:
+    io_type: str
+    backend: str
+    project: str
+    build_s: float
+    csim_s: float
+    images_per_s: float
+    test_bench_samples: int
+    layer_config: dict[str, dict[str, Any]]  # the plan, as hls4ml layer config keys
+
+
+@dataclasses.dataclass(frozen=True)
+class BitExact:
+    mismatching_elements: int
+    elements: int
+    max_lsb: float | None
+    reference: str
+
+    @property
+    def exact(self) -> bool:
+        return self.mismatching_elements == 0
+
+
+@dataclasses.dataclass(frozen=True)
+class FloatComparison:
+    psnr_db: float
+    ssim: float
+    max_abs_error: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Scores:
+    fid: float
+    inception_score: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Quality:
+    metric: str
+    metric_note: str
+    n_samples: int
+    floor: Scores
+    fpga_csim: Scores
+    quantized_reference: Scores
+    float_teacher: Scores | None = None
+
+    def rows(self) -> list[tuple[str, Scores]]:
+        named = [
+            ("floor (real training images)", self.floor),
+            ("FPGA C simulation", self.fpga_csim),
+            ("quantized reference (qonnx)", self.quantized_reference),
+            ("float teacher", self.float_teacher),
+        ]
+        return [(k, v) for k, v in named if v is not None]
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerError:
+    layer: str
+    elements: int
+    rmse: float
+    max_abs: float
+    sqnr_db: float
+
+
+@dataclasses.dataclass(frozen=True)
+class CostItem:
+    """``count`` instances of one building block, with where its unit cost comes from."""
+
+    what: str
+    count: float
+    lut: float
+    ff: float
+    dsp: float
+    bram_18k: float
+    source: str
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerEstimate:
+    name: str
+    kernel: str
+    schedule: str  # "dense" or "sparse"
+    n_par: int
+    k_par: int
+    n_steps: int
+    lanes: int
+    dsp_lanes: int
+    macs: int
+    bops: int
+    weight_bits: int
+    input_bits: int
+    accum_bits: int
+    lane_use: float
+    cycles_stream_in: int
+    cycles_compute: int
+    cycles_refill: int
+    cycles: int
+    lut: float
+    ff: float
+    dsp: float
+    bram_18k: float
+    items: tuple[CostItem, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Totals:
+    macs: int
+    bops: int
+    lanes: int
+    lut: float
+    ff: float
+    dsp: float
+    bram_18k: float
+
+
+@dataclasses.dataclass(frozen=True)
+class CostEstimate:
+    layers: tuple[LayerEstimate, ...]
+    fifos: tuple[CostItem, ...]
+    fifo_depths: tuple[int, ...]
+    totals: Totals
+    usage: dict[str, float]
+    utilisation_limits: dict[str, float]
+    fits: bool
+    limiting: str
+    interval_cycles: int
+    slowest_layer_cycles: int
+    latency_cycles: int
+    images_per_s: float
+    dsp_roofline_images_per_s: float
+    fraction_of_roofline: float | None
+    gops: float
+    unit_costs: dict[str, str]  # how the unit-cost table was measured (yosys version, command)
+    notes: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class HlsReport:
+    board: BoardSummary
+    model: str  # a description of the model
+    model_path: str | None  # the model file, when one was given
+    n_latents: int
+    csim: CsimSummary
+    bit_exact: BitExact
+    vs_float: FloatComparison | None
+    heat_map_scale: float
+    quality: Quality
+    per_layer_error: tuple[LayerError, ...]
+    cost: CostEstimate
+    stored_bits: dict[str, dict[str, int]]  # per layer: bits of each array the design declares
+    synthesis: dict[str, Any]
+    wall_s: float
+    provenance: dict[str, Any]
+    step_s: dict[str, float]  # seconds each step of the flow took
+    version: int = REPORT_VERSION
+
+    @property
+    def stored_bits_total(self) -> int:
+        return sum(sum(v.values()) for v in self.stored_bits.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HlsReport:
+        if data.get("version") != REPORT_VERSION:
+            raise ConfigError(
+                f"report version {data.get('version')!r} is not {REPORT_VERSION}; run the flow again"
+            )
+        return _build(cls, data)
+
+
+def _build(tp: Any, value: Any) -> Any:
+    """``value`` (from JSON) as an instance of the annotation ``tp``."""
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp)
+        return tp(
+            **{
+                f.name: _build(hints[f.name], value[f.name])
+                for f in dataclasses.fields(tp)
+                if f.name in value
+            }
+        )
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _build(inner, value)
+    if origin is tuple:
+        (inner, _) = typing.get_args(tp)
+        return tuple(_build(inner, v) for v in value)
+    return value

@@ -1,0 +1,104 @@
+"""Side artefacts of the board flow: the vendor test bench's data, the per-layer comparison with
+the float teacher, and C synthesis where the vendor tool is installed."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import numpy as np
+import torch
+
+from fpgagan.hls.engine_layers import EngineLayer
+from fpgagan.io import write_text_atomic
+from fpgagan.models import fold_batch_norm
+from fpgagan.report.hls_report import LayerError
+from fpgagan.report.image_metrics import max_abs_error, sqnr_db
+from fpgagan.sim import CSim
+from fpgagan.workflows.model_source import ModelSource
+
+# latents (and their C-simulated images) written to hls_project/tb_data for hls4ml's test bench
+TB_SAMPLES = 100
+TB_INPUT = "tb_input_features.dat"
+TB_OUTPUT = "tb_output_predictions.dat"
+# the program each hls4ml backend's build() runs (and looks for on PATH) to synthesise
+SYNTHESIS_TOOL = {"Vivado": "vivado_hls", "VivadoAccelerator": "vivado_hls", "Vitis": "vitis-run"}
+
+
+def per_layer_errors(csim: CSim, src: ModelSource, z: np.ndarray) -> tuple[LayerError, ...]:
+    """Float teacher activations vs the FPGA's, layer by layer (fpgagan generators only): the
+    teacher's ReLU outputs and image against the engine layers' outputs (their ReLU and output
+    quantizer are fused into them)."""
+    if src.teacher is None:
+        return ()
+    teacher = fold_batch_norm(src.teacher).eval()
+    acts: list[torch.Tensor] = []
+    hooks = [
+        m.register_forward_hook(lambda _m, _i, o: acts.append(o.detach())) for m in teacher.acts
+    ]
+    with torch.no_grad():
+        out = teacher(torch.from_numpy(z))
+    for h in hooks:
+        h.remove()
+    acts.append(out)
+    traces = csim.trace(z)
+    layers = [
+        layer
+        for layer in csim.hls_model.get_layers()
+        if layer.name in traces and isinstance(layer, EngineLayer)
+    ]
+    rows = []
+    for act, layer in zip(acts, layers, strict=False):
+        ref = act.numpy()
+        if ref.ndim == 4:
+            ref = ref.transpose(0, 2, 3, 1)
+        got = np.asarray(traces[layer.name])
+        if got.size != ref.size:
+            continue
+        got = got.reshape(ref.shape)
+        rows.append(
+            LayerError(
+                layer=layer.name,
+                elements=int(ref.size // len(z)),
+                rmse=float(np.sqrt(np.mean((ref - got) ** 2))),
+                max_abs=max_abs_error(ref, got),
+                sqnr_db=sqnr_db(ref, got),
+            )
+        )
+    return tuple(rows)
+
+
+def synthesis(hls_model, backend: str) -> dict[str, Any]:
+    """C synthesis through hls4ml's ``build()`` when the backend's vendor tool is on PATH."""
+    tool = SYNTHESIS_TOOL[backend]
+    path = shutil.which(tool)
+    if path is None:
+        return {"ran": False, "reason": f"{backend} synthesis needs {tool} on PATH"}
+    report = hls_model.build(csim=False, synth=True, export=False)
+    return {"ran": True, "tool": path, "report": report}
+
+
+def _dat(rows: np.ndarray) -> str:
+    """hls4ml's ``.dat`` format: one sample per line, values separated by spaces.
+
+    Each float32 is written as the shortest decimal of its exact double value, so the test
+    bench's ``atof`` and its cast to ``float`` give back the very same number.
+    """
+    return "".join(" ".join(repr(float(v)) for v in row) + "\n" for row in rows)
+
+
+def write_test_bench_data(csim: CSim, z: np.ndarray, y: np.ndarray) -> int:
+    """Latents and C-simulated images for the project's test bench (vendor csim / co-simulation).
+
+    Both are written as the C top function sees them: the host moves NCHW <-> NHWC, so the
+    images are put back into the device layout. Returns the number of samples written.
+    """
+    n = min(len(z), TB_SAMPLES)
+    x_dev = csim.device_input(z[:n])
+    y_dev = y[:n]
+    if csim.layout.output_perm is not None:
+        y_dev = np.transpose(y_dev, np.argsort(csim.layout.output_perm))
+    tb_data = csim.project_dir / "tb_data"
+    write_text_atomic(tb_data / TB_INPUT, _dat(x_dev))
+    write_text_atomic(tb_data / TB_OUTPUT, _dat(y_dev.reshape(n, -1)))
+    return n

@@ -1,0 +1,96 @@
+"""Where the board flow's model comes from: the shipped default, a generator checkpoint (.pt)
+or a QONNX file (.onnx), with the float teacher when there is one."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fpgagan.errors import ExportError
+from fpgagan.export import load_qonnx, to_qonnx
+from fpgagan.models import Generator
+from fpgagan.models.checkpoint import load_generator
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class ModelSource:
+    qonnx: Any
+    description: str
+    quantized: Generator | None = None
+    teacher: Generator | None = None
+    path: str | None = None  # the model file, when the user gave one
+
+
+def default_model_dir() -> Path:
+    return Path(str(resources.files("fpgagan.assets").joinpath("default")))
+
+
+def resolve_model(model: str | None, teacher: str | None = None) -> ModelSource:
+    """The shipped default, a generator checkpoint (.pt) or a QONNX file (.onnx).
+
+    ``teacher`` (a float checkpoint) is used whenever it is given; otherwise the shipped default
+    brings its own, and a checkpoint the teacher its training recorded (:func:`stored_teacher`).
+    """
+    if model is None:
+        d = default_model_dir()
+        src = ModelSource(
+            load_qonnx(d / "generator.onnx"),
+            f"shipped default ({d})",
+            load_generator(d / "generator.pt")[0],
+            None if teacher is not None else load_generator(d / "teacher.pt")[0],
+        )
+    else:
+        path = Path(model)
+        if path.suffix == ".pt":
+            gen, record = load_generator(path)
+            if teacher is None:
+                teacher = stored_teacher(path, record)
+            src = ModelSource(to_qonnx(gen), str(path), quantized=gen, path=str(path))
+        elif path.suffix == ".onnx":
+            src = ModelSource(load_qonnx(path), str(path), path=str(path))
+        else:
+            raise ExportError(
+                f"{path}: expected a QONNX file (.onnx) or a generator checkpoint (.pt)"
+            )
+    if teacher is not None:
+        src.teacher = load_generator(teacher)[0]
+    return src
+
+
+def stored_teacher(checkpoint: Path, record: dict[str, Any]) -> Path | None:
+    """The float teacher a checkpoint's training recorded, found from the checkpoint's folder.
+
+    The recorded path is relative to wherever training ran, so it is looked for as recorded when
+    absolute, then relative to the checkpoint's folder, then by its file name beside the
+    checkpoint (where ``train-qat`` and the shipped default keep it).  None if not found.
+    """
+    recorded = record.get("extra", {}).get("teacher")
+    if not isinstance(recorded, str) or not recorded:
+        return None
+    stored = Path(recorded)
+    here = checkpoint.parent
+    candidates = [stored] if stored.is_absolute() else [here / stored]
+    candidates.append(here / stored.name)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    log.warning(
+        "%s: its teacher %s was not found beside it; no float comparison (give --teacher)",
+        checkpoint,
+        recorded,
+    )
+    return None
+
+
+def latent_dim(model) -> int:
+    dims = [int(d.dim_value) for d in model.graph.input[0].type.tensor_type.shape.dim]
+    if len(dims) != 2:
+        raise ExportError(
+            f"{model.graph.input[0].name}: expected a generator with a latent vector input, got shape {dims}"
+        )
+    return dims[1]
