@@ -1,1 +1,1 @@
-"""Compression: GAN training (float and quantization-aware), later pruning and distillation."""
+"""Compression: quantizer presets, pruning, distillation (they plug into fpgagan.train)."""

@@ -25,7 +25,6 @@ import torch
 from tqdm.auto import tqdm
 
 from fpgagan.boards import get_board
-from fpgagan.compress.gan import generate
 from fpgagan.config import TrainQatConfig, load_yaml
 from fpgagan.errors import ConfigError, ModelError
 from fpgagan.export.ops.conv_transpose import multiplications
@@ -33,6 +32,7 @@ from fpgagan.images import save_grid
 from fpgagan.io import atomic_path, provenance, write_json_atomic, write_text_atomic
 from fpgagan.models import Generator, build_discriminator, build_generator
 from fpgagan.models.checkpoint import load_generator, read_checkpoint
+from fpgagan.models.inference import generate
 from fpgagan.report.hls_report import REPORT_VERSION, HlsReport
 from fpgagan.report.pareto import pareto_front, pareto_plot
 from fpgagan.workflows.hls_flow import run_hls_flow

@@ -33,7 +33,6 @@ import numpy as np
 import torch
 
 from fpgagan.boards import Board, get_board
-from fpgagan.compress.gan import generate
 from fpgagan.config import load_yaml
 from fpgagan.data import load_images
 from fpgagan.errors import ConfigError
@@ -45,6 +44,7 @@ from fpgagan.hls.memory import stored_bits
 from fpgagan.hls.passes.sparse_choice import DEFAULT_SPARSITY_THRESHOLD, SPARSE_MODES
 from fpgagan.hls.plan import Plan, choice_of, evaluate, make_plan
 from fpgagan.io import provenance, write_json_atomic, write_text_atomic
+from fpgagan.models.inference import generate
 from fpgagan.report.classifier import load_classifier
 from fpgagan.report.estimate import cost_estimate
 from fpgagan.report.grids import comparison_grid

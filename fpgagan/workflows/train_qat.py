@@ -17,8 +17,6 @@ from typing import Any
 import torch
 
 from fpgagan.compress.distill import Distiller
-from fpgagan.compress.gan import generate
-from fpgagan.compress.phase import PhaseSpec, export_best, run_phase
 from fpgagan.compress.prune import (
     MaskSet,
     magnitude_masks,
@@ -31,8 +29,10 @@ from fpgagan.data import load_images
 from fpgagan.errors import CheckpointError
 from fpgagan.io import provenance, write_json_atomic
 from fpgagan.models import Generator, build_discriminator, build_generator, fold_batch_norm
+from fpgagan.models.inference import generate
 from fpgagan.report.classifier import load_classifier
 from fpgagan.report.quality import METRIC_NAME, METRIC_NOTE, QualityScorer
+from fpgagan.train.phase import PhaseSpec, export_best, run_phase
 
 log = logging.getLogger(__name__)
 

@@ -66,7 +66,7 @@ def test_pruned_recipe_exports_exact_zeros_and_reuses_a_teacher(repo, tmp_path, 
 def test_distilled_half_width_student_resumes_to_the_same_weights(repo, tmp_path, monkeypatch):
     import torch
 
-    import fpgagan.compress.phase as phase
+    import fpgagan.train.phase as phase
 
     cfg = repo / "configs" / "tiny_distill.yaml"
     unbroken = tmp_path / "unbroken"

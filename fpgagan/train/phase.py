@@ -20,8 +20,6 @@ from typing import Any
 
 import torch
 
-from fpgagan.compress.distill import Distiller
-from fpgagan.compress.gan import epoch_rng, generate, make_optimizers, train_epoch
 from fpgagan.config import OptimConfig, to_dict
 from fpgagan.errors import CheckpointError
 from fpgagan.images import save_grid
@@ -34,6 +32,7 @@ from fpgagan.models.checkpoint import (
     save_generator,
 )
 from fpgagan.models.quantizers import load_stats_collection_state, stats_collection_state
+from fpgagan.train.gan import GeneratorLossTerm, epoch_rng, generate, make_optimizers, train_epoch
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +84,7 @@ def run_phase(
     images: torch.Tensor,
     score: Score,
     sample_z: torch.Tensor,
-    distiller: Distiller | None = None,
+    distiller: GeneratorLossTerm | None = None,
     masks_for_epoch: Callable[[int], Callable[[], None]] | None = None,
 ) -> PhaseResult:
     """Train ``gen``/``disc`` per ``spec``, resuming from ``run_dir`` when a matching state exists.

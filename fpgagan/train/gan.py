@@ -4,18 +4,35 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Protocol
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from fpgagan.compress.distill import Distiller
 from fpgagan.config import OptimConfig
 from fpgagan.models import Discriminator, Generator
+from fpgagan.models.inference import generate  # noqa: F401  (used by the phases and callers)
+
+
+class GeneratorLossTerm(Protocol):
+    """An extra term of the generator's loss with parameters of its own that train with G
+    (e.g. :class:`fpgagan.compress.distill.Distiller`: teacher terms and feature mappings)."""
+
+    mappings: nn.Module
+
+    def parameters(self): ...
+
+    def train(self, mode: bool = True): ...
+
+    def loss(self, z: torch.Tensor, fake: torch.Tensor, features) -> torch.Tensor: ...
 
 
 def make_optimizers(
-    gen: Generator, disc: Discriminator, cfg: OptimConfig, distiller: Distiller | None = None
+    gen: Generator,
+    disc: Discriminator,
+    cfg: OptimConfig,
+    distiller: GeneratorLossTerm | None = None,
 ) -> tuple[torch.optim.Adam, torch.optim.Adam]:
     """Adam for G (with the distiller's feature mappings, which train alongside it) and for D."""
     betas = (cfg.beta1, cfg.beta2)
@@ -48,7 +65,7 @@ def train_epoch(
     batch_size: int,
     rng: torch.Generator,
     desc: str = "epoch",
-    distiller: Distiller | None = None,
+    distiller: GeneratorLossTerm | None = None,
     after_g_step: Callable[[], None] | None = None,
 ) -> EpochLosses:
     """Train G and D for one pass over ``images`` (N, 1, 28, 28) in [-1, 1].
@@ -88,13 +105,3 @@ def train_epoch(
         if b % 20 == 0:
             bar.set_postfix(loss_d=f"{loss_d.item():.3f}", loss_g=f"{loss_g.item():.3f}")
     return EpochLosses(sum_d / n_batches, sum_g / n_batches)
-
-
-@torch.no_grad()
-def generate(gen: Generator, z: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """Images for latents ``z`` in eval mode, batched to bound memory."""
-    was_training = gen.training
-    gen.eval()
-    out = torch.cat([gen(z[i : i + batch_size]) for i in range(0, len(z), batch_size)])
-    gen.train(was_training)
-    return out

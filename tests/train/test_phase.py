@@ -3,12 +3,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from fpgagan.compress import phase as phase_mod
-from fpgagan.compress.phase import PhaseSpec, run_phase
 from fpgagan.config import OptimConfig
 from fpgagan.data import load_images
 from fpgagan.errors import CheckpointError
 from fpgagan.models import build_discriminator, build_generator
+from fpgagan.train import phase as phase_mod
+from fpgagan.train.phase import PhaseSpec, run_phase
 
 
 def _spec(**kw):
