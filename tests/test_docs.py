@@ -10,7 +10,8 @@ import math
 import numpy as np
 import pytest
 
-from fpgagan.export.ops.conv_transpose import conv_transpose_nhwc, multiplications
+from fpgagan.export.ops.conv_transpose import conv_transpose_nhwc
+from fpgagan.geometry import multiplications
 from tools import make_board_docs
 
 

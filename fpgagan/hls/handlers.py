@@ -8,7 +8,8 @@ from hls4ml.converters.onnx_to_hls import get_onnx_attribute
 
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.export.names import node_label
-from fpgagan.export.ops.conv_transpose import DOMAIN, check_explicit_geometry, output_size
+from fpgagan.export.ops.conv_transpose import DOMAIN, check_explicit_geometry
+from fpgagan.geometry import output_size
 
 
 def _refuse(node, attribute: str, value, why: str) -> UnsupportedModelError:

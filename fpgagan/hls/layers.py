@@ -12,7 +12,7 @@ from __future__ import annotations
 from hls4ml.model.attributes import Attribute, TypeAttribute, WeightAttribute
 from hls4ml.model.layers import Layer
 
-from fpgagan.export.ops.conv_transpose import multiplications
+from fpgagan.geometry import multiplications
 
 
 class ConvTranspose(Layer):

@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 from fpgagan.boards import get_board
 from fpgagan.config import TrainQatConfig, load_yaml
 from fpgagan.errors import ConfigError, ModelError
-from fpgagan.export.ops.conv_transpose import multiplications
+from fpgagan.geometry import multiplications
 from fpgagan.images import save_grid
 from fpgagan.io import atomic_path, provenance, write_json_atomic, write_text_atomic
 from fpgagan.models import Generator, build_discriminator, build_generator

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from fpgagan.export import clean_for_hls, execute_batch
-from fpgagan.export.ops.conv_transpose import DOMAIN, conv_transpose_nhwc, output_size
+from fpgagan.export.ops.conv_transpose import DOMAIN, conv_transpose_nhwc
+from fpgagan.geometry import output_size
 from tests.graphs import (
     B_SCALE,
     W_SCALE,
@@ -99,7 +100,7 @@ def test_grouped_and_dilated_reference_matches_torch():
 def test_multiplication_count_is_the_nonzero_products_of_zero_insertion(
     kernel, strides, pads, out_pad, hw, cin, cout, bias
 ):
-    from fpgagan.export.ops.conv_transpose import multiplications
+    from fpgagan.geometry import multiplications
 
     # count the products of a zero-inserted input with the kernel that touch a real input pixel
     h, w = hw

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fpgagan.export.ops.conv_transpose import multiplications
+from fpgagan.geometry import multiplications
 from fpgagan.hls import engine as E
 
 

@@ -15,50 +15,9 @@ from qonnx.custom_op.base import CustomOp
 
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.export.names import node_label
+from fpgagan.geometry import output_size
 
 DOMAIN = "qonnx.custom_op.channels_last"
-
-
-def output_size(
-    n_in: int,
-    kernel: int,
-    stride: int,
-    pad_begin: int,
-    pad_end: int,
-    output_padding: int = 0,
-    dilation: int = 1,
-) -> int:
-    """ONNX: stride*(in-1) + output_padding + (k-1)*dilation + 1 - pad_begin - pad_end."""
-    return stride * (n_in - 1) + output_padding + (kernel - 1) * dilation + 1 - pad_begin - pad_end
-
-
-def phase_taps(o: int, kernel: int, stride: int, n_in: int, pad_begin: int) -> int:
-    """Kernel taps that reach output position ``o`` along one axis (phase decomposition).
-
-    Output ``o`` sits in phase ``(o + pad) % stride``; its taps are ``k = phase + j*stride`` for
-    input ``i = (o + pad) // stride - j`` inside the input.
-    """
-    base, phase = divmod(o + pad_begin, stride)
-    return sum(1 for k in range(phase, kernel, stride) if 0 <= base - (k - phase) // stride < n_in)
-
-
-def multiplications(
-    h: int,
-    w: int,
-    cin: int,
-    cout: int,
-    kh: int,
-    kw: int,
-    sh: int,
-    sw: int,
-    pads: tuple[int, int, int, int],
-    out_h: int,
-    out_w: int,
-) -> int:
-    """Multiplications one image needs when no inserted zero is ever multiplied."""
-    rows = sum(phase_taps(o, kh, sh, h, pads[0]) for o in range(out_h))
-    cols = sum(phase_taps(o, kw, sw, w, pads[1]) for o in range(out_w))
-    return rows * cols * cin * cout
 
 
 def conv_transpose_nhwc(
