@@ -57,13 +57,18 @@ class Resources:
                 raise ValueError(f"{f.name} must be a non-negative integer, got {value!r}")
 
 
+# the hls4ml backends fpgagan generates projects for (one definition; everything imports it)
+Backend = Literal["Vivado", "Vitis", "VivadoAccelerator"]
+BACKENDS: tuple[str, ...] = ("Vivado", "Vitis", "VivadoAccelerator")
+
+
 @dataclasses.dataclass(frozen=True)
 class Board:
     name: str
     part: str
     clock_mhz: float
     resources: Resources
-    backend: Literal["Vivado", "Vitis", "VivadoAccelerator"]
+    backend: Backend
     interface: Literal["axi_stream", "axi_lite", "none"]
     source: str  # where the resource figures come from
 

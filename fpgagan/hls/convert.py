@@ -31,7 +31,7 @@ import numpy as np
 from hls4ml.converters.onnx_to_hls import get_supported_onnx_layers
 from qonnx.core.modelwrapper import ModelWrapper
 
-from fpgagan.boards import NAME_PATTERN, check_part
+from fpgagan.boards import BACKENDS, NAME_PATTERN, check_part
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.export import clean_for_hls
 from fpgagan.export.names import node_label
@@ -43,7 +43,6 @@ from fpgagan.hls.register import register
 
 IoType = Literal["io_parallel", "io_stream"]
 Strategy = Literal["latency", "resource"]
-BACKENDS = ("Vivado", "Vitis", "VivadoAccelerator")
 # qonnx rounding modes hls4ml's Quant handling converts, and the ap_fixed mode of each
 _ROUNDING = {"ROUND": "RND_CONV", "FLOOR": "TRN"}
 # hls4ml pastes node and tensor names into C++ as identifiers; qonnx's cleanup renames every node

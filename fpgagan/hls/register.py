@@ -17,6 +17,7 @@ from hls4ml.model.flow import get_flow, update_flow
 from hls4ml.model.layers import register_layer
 from hls4ml.model.optimizer import get_available_passes, register_pass
 
+from fpgagan.boards import BACKENDS
 from fpgagan.export.ops import register_qonnx_ops
 from fpgagan.hls.engine_layers import ENGINE_LAYERS
 from fpgagan.hls.handlers import parse_conv_transpose_layer
@@ -35,7 +36,6 @@ from fpgagan.hls.templates import EngineConfigTemplate, EngineFunctionTemplate
 # hls4ml backends whose flows render fpgagan's layers.  Vitis and VivadoAccelerator run the
 # Vivado template flow ('vivado:apply_templates'), so templates are registered with Vivado; every
 # backend writes its own copy of the headers, so sources are registered with each.
-BACKENDS = ("Vivado", "Vitis", "VivadoAccelerator")
 HEADERS = ("nnet_fg_engine.h", "nnet_fg_layers.h")
 
 # (pass name, class, flow, pass it must precede or None)

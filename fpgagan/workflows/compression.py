@@ -302,7 +302,3 @@ def write_table(
             teacher_fid=teacher_fid,
             targets=TARGETS,
         )
-
-
-def load_table(path: Path) -> list[dict[str, Any]]:
-    return json.loads(path.read_text())["rows"]
