@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fpgagan.export.qonnx_export import (
     clean_for_hls,
+    interchange,
     load_qonnx,
     reference_outputs,
     save_qonnx,
@@ -14,6 +15,7 @@ from fpgagan.export.reference import execute_batch
 __all__ = [
     "clean_for_hls",
     "execute_batch",
+    "interchange",
     "load_qonnx",
     "reference_outputs",
     "save_qonnx",

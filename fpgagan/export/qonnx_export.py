@@ -46,6 +46,15 @@ from fpgagan.models import Generator
 log = logging.getLogger(__name__)
 
 
+def interchange(model: ModelWrapper) -> ModelWrapper:
+    """Standard QONNX (NCHW, ONNX ops plus qonnx's Quant family): what fpgagan writes to disk,
+    executable by plain qonnx, onnxruntime (with qonnx's ops) or FINN without fpgagan.  The
+    channels-last graph hls4ml needs is the converter's business (:func:`clean_for_hls`)."""
+    model = model.transform(NormaliseQuantAttributes())
+    model = cleanup_model(model)
+    return model.transform(InferShapes())
+
+
 def clean_for_hls(model: ModelWrapper) -> ModelWrapper:
     """The qonnx transformations fpgagan applies to any QONNX model before hls4ml sees it."""
     register_qonnx_ops()
@@ -78,7 +87,7 @@ def reference_outputs(model: ModelWrapper, x: np.ndarray) -> np.ndarray:
 
 
 def to_qonnx(gen: Generator) -> ModelWrapper:
-    """Export a low-bit generator (eval mode) to a cleaned, channels-last QONNX model."""
+    """Export a low-bit generator (eval mode) to a cleaned, standard (NCHW) QONNX model."""
     from brevitas.export import export_qonnx
 
     if not gen.quantized:
@@ -93,7 +102,7 @@ def to_qonnx(gen: Generator) -> ModelWrapper:
                 logging.getLogger(name).setLevel(logging.ERROR)
             export_qonnx(gen, torch.zeros(1, gen.spec.latent_dim), export_path=str(raw))
         model = ModelWrapper(str(raw))
-    model = clean_for_hls(model)
+    model = interchange(model)
     meta = provenance()
     onnx.helper.set_model_props(
         model.model,

@@ -209,7 +209,7 @@ class _ConvGeometry:
         )
 
 
-class FgDense(EngineLayer):
+class FgLinear(EngineLayer):
     """Dense layer; with ``out_height x out_width > 1`` it streams its output as a map of pixels
     of ``n_out`` channels (a generator head: Dense + Reshape), one weight matrix per pixel."""
 
@@ -235,35 +235,35 @@ class FgDense(EngineLayer):
         )
 
 
-class FgSparseDense(FgDense):
+class FgSparseLinear(FgLinear):
     sparse = True
 
 
-class FgConv2D(_ConvGeometry, EngineLayer):
+class FgConv(_ConvGeometry, EngineLayer):
     kind = "conv"
     _expected_attributes = _ConvGeometry._geometry_attributes
 
 
-class FgSparseConv2D(FgConv2D):
+class FgSparseConv(FgConv):
     sparse = True
 
 
-class FgConv2DTranspose(_ConvGeometry, EngineLayer):
+class FgConvTranspose(_ConvGeometry, EngineLayer):
     kind = "conv_transpose"
     _expected_attributes = _ConvGeometry._geometry_attributes
 
 
-class FgSparseConv2DTranspose(FgConv2DTranspose):
+class FgSparseConvTranspose(FgConvTranspose):
     sparse = True
 
 
 ENGINE_LAYERS = (
-    FgDense,
-    FgSparseDense,
-    FgConv2D,
-    FgSparseConv2D,
-    FgConv2DTranspose,
-    FgSparseConv2DTranspose,
+    FgLinear,
+    FgSparseLinear,
+    FgConv,
+    FgSparseConv,
+    FgConvTranspose,
+    FgSparseConvTranspose,
 )
 
 

@@ -21,7 +21,7 @@ from fpgagan.boards import Board
 from fpgagan.errors import BoardError
 from fpgagan.hls import engine as E
 from fpgagan.hls.cost import RESOURCES, LayerCost, Res, layer_cost
-from fpgagan.hls.engine_layers import EngineShape
+from fpgagan.hls.engine_layers import EngineShape, engine_class
 from fpgagan.hls.fifo import Fifos, fixed_fifos, size_fifos
 
 # share of each resource a design may use: routing, the AXI interface and the PS glue need the rest
@@ -140,18 +140,13 @@ def with_choice(s: EngineShape, raw: np.ndarray, choice: Choice) -> EngineShape:
         n_steps=steps,
         rom_words=geom.n_mats * steps,
         sparse=choice.sparse,
-        kernel=_kernel_name(s.kernel, choice.sparse),
+        kernel=engine_class(geom.kind, choice.sparse).__name__,
         n_nonzero=n_nonzero,
         ctl_bits=ctl_bits,
         rom_storage=choice.rom_storage,
         widths=dataclasses.replace(s.widths, tree_bits=tree, offset_bits=offset_bits),
         macs=s.macs_options[1 if choice.sparse else 0],
     )
-
-
-def _kernel_name(kernel: str, sparse: bool) -> str:
-    base = kernel.replace("FgSparse", "Fg")
-    return base.replace("Fg", "FgSparse", 1) if sparse else base
 
 
 def dsp_options(s: EngineShape, n_par: int) -> list[tuple[int, int]]:

@@ -5,7 +5,7 @@ import torch
 
 from fpgagan.config import LayerPrecision, Precision
 from fpgagan.errors import ExportError
-from fpgagan.export import load_qonnx, save_qonnx, to_qonnx
+from fpgagan.export import clean_for_hls, load_qonnx, save_qonnx, to_qonnx
 from fpgagan.models import GENERATORS, build_generator
 from fpgagan.workflows.export import verify
 
@@ -50,12 +50,16 @@ def test_bit_exact_across_precisions(precision):
     assert verify(gen, to_qonnx(gen), N_LATENTS).mismatches == 0
 
 
-def test_exported_graph_is_ready_for_hls4ml(tmp_path):
+def test_exported_file_is_standard_qonnx_and_converts_for_hls4ml(tmp_path):
     gen = _calibrated("dcgan-tiny", Precision())
     save_qonnx(to_qonnx(gen), tmp_path / "g.onnx")
     model = load_qonnx(tmp_path / "g.onnx")
-    ops = [n.op_type for n in model.graph.node]
-    assert "Gemm" not in ops and "MatMul" in ops  # hls4ml's ONNX frontend reads MatMul
+    # the file: standard ops, NCHW (the interchange form)
+    assert {n.domain for n in model.graph.node} <= {"", "qonnx.custom_op.general"}
+    assert [n.op_type for n in model.graph.node].count("ConvTranspose") == 2
+    # the converter's graph: MatMul (hls4ml's ONNX frontend reads MatMul), channels-last
+    ops = [n.op_type for n in clean_for_hls(model).graph.node]
+    assert "Gemm" not in ops and "MatMul" in ops
     assert ops.count("ConvTranspose") == 2
     props = {p.key: p.value for p in model.model.metadata_props}
     assert "brevitas" in props["fpgagan.versions"]

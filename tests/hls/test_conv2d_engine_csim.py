@@ -1,4 +1,4 @@
-"""Conv2D on the engine (Brevitas QuantConv2d -> QONNX -> hls4ml -> FgConv2D / FgSparseConv2D):
+"""Conv2D on the engine (Brevitas QuantConv2d -> QONNX -> hls4ml -> FgConv / FgSparseConv):
 bit-exact against qonnx, dense and sparse, at several sparsities and geometries, in both io types
 and with a reuse factor; the sparse schedule is chosen at the sparsity threshold, not below, and
 never when a layer says ``Sparse: false``."""
@@ -23,7 +23,7 @@ from fpgagan.errors import UnsupportedModelError
 from fpgagan.export import clean_for_hls, execute_batch
 from fpgagan.hls import engine as E
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph, hls_config
-from fpgagan.hls.engine_layers import FgConv2D, FgSparseConv2D
+from fpgagan.hls.engine_layers import FgConv, FgSparseConv
 from fpgagan.models import quantizers as q
 from fpgagan.sim import CSim, build_csim, compare
 from tests.graphs import quantized_input
@@ -97,7 +97,7 @@ def conv2d_graph(
 def _conv_layer(model: ModelWrapper, opts: HlsOptions, out_dir: Path):
     hw, _ = hardware_graph(model)
     hls = convert(hw, out_dir, opts)
-    return next(layer for layer in hls.get_layers() if isinstance(layer, FgConv2D))
+    return next(layer for layer in hls.get_layers() if isinstance(layer, FgConv))
 
 
 def _check_bit_exact(tmp_path: Path, model: ModelWrapper, opts: HlsOptions) -> CSim:
@@ -130,7 +130,7 @@ SLOW = pytest.mark.slow
 def test_sparse_conv2d_is_bit_exact(tmp_path, io_type, sparsity, zero_filter):
     model = conv2d_graph(sparsity, zero_filter)
     csim = _check_bit_exact(tmp_path, model, HlsOptions(io_type=io_type, sparse="true"))
-    assert any(isinstance(x, FgSparseConv2D) for x in csim.hls_model.get_layers())
+    assert any(isinstance(x, FgSparseConv) for x in csim.hls_model.get_layers())
 
 
 @pytest.mark.csim
@@ -138,7 +138,7 @@ def test_sparse_conv2d_is_bit_exact(tmp_path, io_type, sparsity, zero_filter):
 def test_dense_conv2d_is_bit_exact(tmp_path, io_type):
     model = conv2d_graph(0.0)
     csim = _check_bit_exact(tmp_path, model, HlsOptions(io_type=io_type, sparse="false"))
-    (layer,) = [x for x in csim.hls_model.get_layers() if isinstance(x, FgConv2D)]
+    (layer,) = [x for x in csim.hls_model.get_layers() if isinstance(x, FgConv)]
     assert not layer.sparse
 
 
@@ -148,7 +148,7 @@ def test_resource_strategy_with_reuse(tmp_path, io_type):
     model = conv2d_graph(0.75, seed=3)
     opts = HlsOptions(io_type=io_type, strategy="resource", reuse_factor=3, sparse="true")
     csim = _check_bit_exact(tmp_path, model, opts)
-    layer = next(x for x in csim.hls_model.get_layers() if isinstance(x, FgSparseConv2D))
+    layer = next(x for x in csim.hls_model.get_layers() if isinstance(x, FgSparseConv))
     parameters = (csim.project_dir / "firmware" / "parameters.h").read_text()
     assert f"static const unsigned n_steps = {layer.get_attr('n_steps')};" in parameters
     # the lanes of the dense schedule within 3 steps; the sparse schedule is never longer
@@ -184,11 +184,11 @@ def test_selection_at_threshold_and_multiplier_count(tmp_path):
     assert 0.5 <= sparsity < 1.0
 
     at = _conv_layer(model, HlsOptions(sparsity_threshold=sparsity, reuse_factor=4), tmp_path / "a")
-    assert isinstance(at, FgSparseConv2D) and at.get_attr("weight_sparsity") == sparsity
+    assert isinstance(at, FgSparseConv) and at.get_attr("weight_sparsity") == sparsity
     nnz = int(np.count_nonzero(at.get_attr("raw_mats")))
     assert at.get_attr("n_nonzero") == nnz == round((1 - sparsity) * CIN * COUT * 9)
     shape = at.shape()
-    assert shape.sparse and shape.n_nonzero == nnz and shape.kernel == "FgSparseConv2D"
+    assert shape.sparse and shape.n_nonzero == nnz and shape.kernel == "FgSparseConv"
     # the sparse schedule's lanes do the non-zero products of a pixel in fewer steps
     assert at.get_attr("n_steps") <= probe.get_attr("n_steps")
 
@@ -200,7 +200,7 @@ def test_selection_at_threshold_and_multiplier_count(tmp_path):
 
 def test_per_layer_sparse_false_overrides_auto(tmp_path):
     model = conv2d_graph(0.9)
-    assert isinstance(_conv_layer(model, HlsOptions(), tmp_path / "auto"), FgSparseConv2D)
+    assert isinstance(_conv_layer(model, HlsOptions(), tmp_path / "auto"), FgSparseConv)
     hw, _ = hardware_graph(model)
     cfg = hls_config(hw, HlsOptions())  # Sparse: auto everywhere ...
     conv = next(n.name for n in hw.graph.node if n.op_type == "Conv")
@@ -209,7 +209,7 @@ def test_per_layer_sparse_false_overrides_auto(tmp_path):
         hls = hls4ml.converters.convert_from_onnx_model(
             hw.model, output_dir=str(tmp_path / "off"), backend="Vitis", hls_config=cfg
         )
-    (kept,) = [x for x in hls.get_layers() if isinstance(x, FgConv2D)]
+    (kept,) = [x for x in hls.get_layers() if isinstance(x, FgConv)]
     assert not kept.sparse and kept.get_attr("weight_sparsity") >= 0.5
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from fpgagan.export import execute_batch
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
-from fpgagan.hls.engine_layers import FgConv2DTranspose, FgSparseConv2DTranspose
+from fpgagan.hls.engine_layers import FgConvTranspose, FgSparseConvTranspose
 from fpgagan.sim import build_csim
 from tests.graphs import conv_transpose_graph, quantized_input
 
@@ -39,7 +39,7 @@ def _sparse_graph(sparsity: float, zero_filter: bool = False, seed: int = 0):
 def _layer(model, opts, out_dir):
     hw, _ = hardware_graph(model)
     hls = convert(hw, out_dir, opts)
-    return next(layer for layer in hls.get_layers() if isinstance(layer, FgConv2DTranspose))
+    return next(layer for layer in hls.get_layers() if isinstance(layer, FgConvTranspose))
 
 
 def _sources(project) -> str:
@@ -61,13 +61,13 @@ def test_sparse_kernel_is_bit_exact(tmp_path, io_type, sparsity, zero_filter):
     x = quantized_input(12, 4, 5, 4)
     ref = execute_batch(model, x)
     sparse = build_csim(model, tmp_path / "sparse", HlsOptions(io_type=io_type, sparse="true"))
-    assert isinstance(sparse.hls_model.graph[_layer_name(sparse)], FgSparseConv2DTranspose)
+    assert isinstance(sparse.hls_model.graph[_layer_name(sparse)], FgSparseConvTranspose)
     assert "conv2d_transpose_engine" in _sources(tmp_path / "sparse")
     np.testing.assert_array_equal(sparse.predict(x), ref)
 
 
 def _layer_name(csim) -> str:
-    return next(x.name for x in csim.hls_model.get_layers() if isinstance(x, FgConv2DTranspose))
+    return next(x.name for x in csim.hls_model.get_layers() if isinstance(x, FgConvTranspose))
 
 
 @pytest.mark.csim
@@ -126,5 +126,5 @@ def test_sparse_dense_and_deconv_generator_is_bit_exact(tmp_path, io_type, spars
         model, tmp_path / "prj", HlsOptions(io_type=io_type, sparse="true", reuse_factor=2)
     )
     classes = {x.class_name for x in csim.hls_model.get_layers()}
-    assert {"FgSparseDense", "FgSparseConv2DTranspose"} <= classes
+    assert {"FgSparseLinear", "FgSparseConvTranspose"} <= classes
     np.testing.assert_array_equal(csim.predict(z), execute_batch(model, z))

@@ -7,13 +7,15 @@ import torch
 
 from fpgagan.models import build_generator
 from fpgagan.models.checkpoint import save_generator
-from fpgagan.workflows import hls_flow
+from fpgagan.workflows import hls_flow, model_source
 
 
 def test_the_shipped_checkpoint_finds_its_teacher_from_any_working_folder(tmp_path, monkeypatch):
     """Its stored teacher path (runs/default/teacher.pt) was resolved against the working folder."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(hls_flow, "to_qonnx", lambda gen: "qonnx")  # the export is not the point
+    monkeypatch.setattr(
+        model_source, "to_qonnx", lambda gen: "qonnx"
+    )  # the export is not the point
     shipped = hls_flow.default_model_dir()
     src = hls_flow.resolve_model(str(shipped / "generator.pt"))
     teacher = torch.load(shipped / "teacher.pt", weights_only=True)["state_dict"]
@@ -23,7 +25,7 @@ def test_the_shipped_checkpoint_finds_its_teacher_from_any_working_folder(tmp_pa
 
 
 def test_a_missing_stored_teacher_means_no_float_comparison(tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(hls_flow, "to_qonnx", lambda gen: "qonnx")
+    monkeypatch.setattr(model_source, "to_qonnx", lambda gen: "qonnx")
     gen = build_generator("dcgan-tiny").eval()
     save_generator(tmp_path / "g.pt", gen, "dcgan-tiny", extra={"teacher": "gone/teacher.pt"})
     src = hls_flow.resolve_model(str(tmp_path / "g.pt"))
