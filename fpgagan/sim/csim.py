@@ -98,8 +98,18 @@ def _shape(vi) -> tuple[int, ...]:
     return tuple(int(d.dim_value) for d in vi.type.tensor_type.shape.dim)
 
 
-def build_csim(model: ModelWrapper, project_dir: str | Path, opts: HlsOptions) -> CSim:
-    """Convert ``model`` with fpgagan's extensions, write the project to ``project_dir``, compile it."""
+# the engine's two forms of the same loops (nnet_fg_engine.h): native integers (the default, fast)
+# or the synthesis form (ap_int of exact widths, packed DSP products) compiled for C simulation
+FORMS = {"native": (), "synthesis": ("FPGAGAN_SYNTH_FORM",)}
+
+
+def build_csim(
+    model: ModelWrapper, project_dir: str | Path, opts: HlsOptions, form: str = "native"
+) -> CSim:
+    """Convert ``model`` with fpgagan's extensions, write the project to ``project_dir``, compile
+    it (``form``: ``native`` or ``synthesis``, see :data:`FORMS`)."""
+    if form not in FORMS:
+        raise SimulationError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
     target = Path(project_dir).absolute()
     conversion_log = io.StringIO()
     t0 = time.perf_counter()
@@ -108,7 +118,7 @@ def build_csim(model: ModelWrapper, project_dir: str | Path, opts: HlsOptions) -
         hls_model = convert(hw_model, work, opts, log=conversion_log)
         with contextlib.redirect_stdout(conversion_log):
             hls_model.write()
-        library = compile_project(work, hls_model.config.get_project_name())
+        library = compile_project(work, hls_model.config.get_project_name(), FORMS[form])
         build_s = time.perf_counter() - t0
         write_json_atomic(
             work / BUILD_MARK,
