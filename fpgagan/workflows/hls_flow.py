@@ -161,26 +161,33 @@ def options(board: Board, cfg: HlsFlowConfig, layer_config: dict | None = None) 
 # --------------------------------------------------------------------------- steps
 
 
-def step_plan(st: FlowState) -> FlowState:
-    """Engine layers of a probe conversion -> the fastest plan that fits the board."""
-    hw_model, _ = hardware_graph(st.src.qonnx)
-    probe_dir = st.work / ".probe"
-    probe = convert(hw_model, probe_dir, HlsOptions(io_type=st.cfg.io_type, backend="Vivado"))
+def plan_board(qonnx_model, board: Board, cfg: HlsFlowConfig, workdir: Path) -> Plan:
+    """The engine layers of ``qonnx_model`` (a probe conversion in ``workdir``) and the fastest
+    plan that fits ``board``."""
+    hw_model, _ = hardware_graph(qonnx_model)
+    probe_dir = workdir / ".probe"
+    probe = convert(hw_model, probe_dir, HlsOptions(io_type=cfg.io_type, backend="Vivado"))
     shutil.rmtree(probe_dir, ignore_errors=True)
     layers = engine_layers(probe)
     raw = {layer.name: layer.get_attr("raw_mats") for layer in layers}
     schedules = {}
     for layer in layers:
         sparsity = layer.get_attr("weight_sparsity")
-        if st.cfg.sparse == "auto":
+        if cfg.sparse == "auto":
             schedules[layer.name] = (
                 (False, True) if sparsity >= DEFAULT_SPARSITY_THRESHOLD else (False,)
             )
         else:
-            schedules[layer.name] = (st.cfg.sparse == "true",)
-    st.plan = make_plan(
-        [layer.shape() for layer in layers], raw, st.board, dict(st.cfg.reuse), schedules
-    )
+            schedules[layer.name] = (cfg.sparse == "true",)
+    plan = make_plan([layer.shape() for layer in layers], raw, board, dict(cfg.reuse), schedules)
+    if set(plan.choices) != {layer.name for layer in layers}:
+        raise RuntimeError("the plan does not cover every engine layer")
+    return plan
+
+
+def step_plan(st: FlowState) -> FlowState:
+    """Engine layers of a probe conversion -> the fastest plan that fits the board."""
+    st.plan = plan_board(st.src.qonnx, st.board, st.cfg, st.work)
     write_json_atomic(
         st.work / "plan.json",
         {
@@ -192,8 +199,6 @@ def step_plan(st: FlowState) -> FlowState:
             "fits": st.plan.fits,
         },
     )
-    if set(st.plan.choices) != {layer.name for layer in layers}:
-        raise RuntimeError("the plan does not cover every engine layer")
     return st
 
 
