@@ -73,10 +73,12 @@ bench-csim: $(STAMP) data
 bench-compression: $(STAMP) data
 	$(PY) benchmarks/bench_compression.py -n $(N)
 
-# regenerate the generated docs (board pages from boards/*.yaml, the phase-decomposition figure)
+# regenerate the generated docs (board pages from boards/*.yaml, the phase-decomposition and
+# architecture figures)
 docs: $(STAMP)
 	$(PY) tools/make_board_docs.py
 	$(PY) docs/figures/make_phase_figure.py
+	$(PY) docs/figures/make_architecture_figure.py
 
 # regenerate the committed golden C-simulation outputs (only after a deliberate kernel/type change)
 golden: $(STAMP)

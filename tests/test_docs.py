@@ -1,17 +1,21 @@
-"""docs/: the board pages match boards/*.yaml, and the phase-decomposition figure's tap tables are
-the transposed convolution that fpgagan's reference and HLS kernel compute."""
+"""docs/: the board pages match boards/*.yaml, the phase-decomposition figure's tap tables are
+the transposed convolution that fpgagan's reference and HLS kernel compute, and
+docs/architecture.md and its figure describe every package in the order tests/test_layering.py
+enforces."""
 
 from __future__ import annotations
 
 import importlib.util
 import itertools
 import math
+import re
 
 import numpy as np
 import pytest
 
 from fpgagan.export.ops.conv_transpose import conv_transpose_nhwc
 from fpgagan.geometry import multiplications
+from tests import test_layering as layering
 from tools import make_board_docs
 
 
@@ -86,3 +90,58 @@ def test_figure_is_written(repo, tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     committed = repo / "docs" / "figures" / "conv_transpose_phases.png"
     assert committed.stat().st_size < 200_000
+
+
+# --------------------------------------------------------------------------- docs/architecture.md
+
+_PATH_IN_HEADING = re.compile(r"`(fpgagan/[A-Za-z0-9_/]*?(?:/|\.py))`")
+
+
+def _architecture_headings(repo) -> list[list[str]]:
+    """The ``fpgagan/...`` paths each heading of docs/architecture.md names, in order."""
+    text = (repo / "docs" / "architecture.md").read_text()
+    return [_PATH_IN_HEADING.findall(line) for line in text.splitlines() if line.startswith("#")]
+
+
+def _architecture_figure(repo):
+    path = repo / "docs" / "figures" / "make_architecture_figure.py"
+    spec = importlib.util.spec_from_file_location("make_architecture_figure", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_architecture_describes_every_package_and_module(repo):
+    named = {p for paths in _architecture_headings(repo) for p in paths}
+    package = repo / "fpgagan"
+    expected = {f"fpgagan/{p.name}" for p in package.glob("*.py")} | {
+        f"fpgagan/{p.parent.relative_to(package)}/"
+        for p in package.rglob("__init__.py")
+        if p.parent != package
+    }
+    assert sorted(expected - named) == [], "add a heading to docs/architecture.md"
+    assert sorted(p for p in named if not (repo / p).exists()) == [], "named but not in fpgagan/"
+
+
+def test_architecture_follows_the_stage_order(repo):
+    stage_of_path = {f"fpgagan/{s}/": s for s in layering.STAGES} | {"fpgagan/cli.py": "cli"}
+    described = [stage_of_path[p] for paths in _architecture_headings(repo) for p in paths
+                 if p in stage_of_path]  # fmt: skip
+    assert described == list(layering.STAGES)
+    text = (repo / "docs" / "architecture.md").read_text()
+    assert " -> ".join(layering.STAGES) in text
+    assert tuple(_architecture_figure(repo).STAGES) == layering.STAGES
+
+
+def test_architecture_figure_is_written_without_overlaps(repo, tmp_path):
+    fig = _architecture_figure(repo)
+    drawn = fig.draw()
+    try:
+        assert fig.overlaps(drawn) == []
+    finally:
+        fig.plt.close(drawn)
+    out = fig.make_figure(tmp_path / "architecture.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    committed = repo / "docs" / "figures" / "architecture.png"
+    assert 0 < committed.stat().st_size < 250_000
+    assert "figures/architecture.png" in (repo / "docs" / "architecture.md").read_text()
