@@ -248,24 +248,25 @@ template <class CONFIG_T> inline unsigned bias_base(unsigned mat) {
     return CONFIG_T::bias_mats == 1 ? 0 : mat * CONFIG_T::n_out;
 }
 
-// Step r of the dense schedule of one output pixel (weight matrix mat): block nb = r / k_blocks of
-// n_par outputs, window values kb * k_par .. kb * k_par + k_par - 1 with kb = r % k_blocks.
-// `win.read(kb, x)` gives those window values (0 for taps outside the input).
+// One step of the dense schedule of one output pixel (weight matrix mat): output block nb (n_par
+// outputs), window values c * k_par .. of tap t with c the channel block; the step's ROM word is
+// number (nb * n_taps + t) * c_blocks + c of the matrix.  `win.read(t, c, x)` gives the values
+// (0 for taps outside the input).
 template <class CONFIG_T, class Window, class OUT_T>
-inline void dense_step(const Window &win, unsigned mat, unsigned r, const typename types<CONFIG_T>::w_rom_t *weights,
-                       const typename types<CONFIG_T>::b_rom_t *biases, typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par],
-                       OUT_T *out) {
+inline void dense_step(const Window &win, unsigned mat, unsigned nb, unsigned t, unsigned c,
+                       const typename types<CONFIG_T>::w_rom_t *weights, const typename types<CONFIG_T>::b_rom_t *biases,
+                       typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par], OUT_T *out) {
     #pragma HLS INLINE
     typedef types<CONFIG_T> T;
-    const unsigned kb = r % CONFIG_T::k_blocks;
-    const unsigned nb = r / CONFIG_T::k_blocks;
+    const unsigned c_blocks = CONFIG_T::n_chan / CONFIG_T::k_par;
     typename T::x_t x[CONFIG_T::k_par];
     #pragma HLS ARRAY_PARTITION variable=x complete
-    win.read(kb, x);
-    const typename T::w_rom_t *word = weights + (mat * CONFIG_T::n_steps + r) * (CONFIG_T::k_par * CONFIG_T::n_par);
+    win.read(t, c, x);
+    const unsigned step = mat * CONFIG_T::n_steps + (nb * CONFIG_T::n_taps + t) * c_blocks + c;
+    const typename T::w_rom_t *word = weights + step * (CONFIG_T::k_par * CONFIG_T::n_par);
     const typename T::b_rom_t *bias = biases + bias_base<CONFIG_T>(mat) + nb * CONFIG_T::n_par;
-    mac<CONFIG_T>(x, word, bias, kb == 0, acc);
-    if (kb == CONFIG_T::k_blocks - 1)
+    mac<CONFIG_T>(x, word, bias, t == 0 && c == 0, acc);
+    if (t == CONFIG_T::n_taps - 1 && c == c_blocks - 1)
         emit<CONFIG_T, OUT_T>(acc, nb, out);
 }
 

@@ -42,16 +42,14 @@ template <class CONFIG_T, class Locate> struct window {
     const x_t *buf;
     Locate locate;
 
-    // window values kb * k_par .. + k_par - 1: channels c0 .. c0 + k_par - 1 of one tap
-    void read(unsigned kb, x_t x[CONFIG_T::k_par]) const {
+    // window values of tap t, channels c * k_par .. c * k_par + k_par - 1
+    void read(unsigned t, unsigned c, x_t x[CONFIG_T::k_par]) const {
         #pragma HLS INLINE
-        const unsigned c_blocks = CONFIG_T::n_chan / CONFIG_T::k_par;
-        const unsigned c0 = (kb % c_blocks) * CONFIG_T::k_par;
-        const int p = locate(kb / c_blocks);
+        const int p = locate(t);
     Window:
         for (unsigned i = 0; i < CONFIG_T::k_par; i++) {
             #pragma HLS UNROLL
-            x[i] = p >= 0 ? buf[p * CONFIG_T::n_chan + c0 + i] : (x_t)0;
+            x[i] = p >= 0 ? buf[p * CONFIG_T::n_chan + c * CONFIG_T::k_par + i] : (x_t)0;
         }
     }
 
@@ -67,26 +65,64 @@ template <class CONFIG_T, class Locate> struct window {
     }
 };
 
-// One step of a layer: the dense or the sparse schedule (CONFIG_T::sparse).
-template <class CONFIG_T, class Window, class OUT_T>
-inline void layer_step(const Window &win, unsigned mat, unsigned r, const typename types<CONFIG_T>::w_rom_t *weights,
-                       const typename types<CONFIG_T>::off_rom_t *offsets, const sparse_step_ctl *ctl,
-                       const typename types<CONFIG_T>::b_rom_t *biases, typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par],
-                       OUT_T *out) {
+// Where a finished pixel goes: a stream element written at the pixel's last step (io_stream), or
+// straight into the output frame (io_parallel: emit writes there, nothing is left to do).
+template <class res_T> struct stream_sink {
+    hls::stream<res_T> &res;
+    res_T &pixel;
+    typename res_T::value_type *out() { return pixel.data; }
+    void done() { res.write(pixel); }
+};
+template <class res_T> struct frame_sink {
+    res_T *base;
+    res_T *out() { return base; }
+    void done() {}
+};
+
+// One output pixel: all its steps, in a loop nest pipelined at II=1 whose bounds are constants
+// (dense: output blocks x taps x channel blocks; sparse: the schedule's n_steps).  The nest is
+// perfect (the pixel's write happens inside its last step), so it flattens with the pixel loop
+// around it.
+template <class CONFIG_T, class Window, class Sink>
+inline void pixel_steps(const Window &win, unsigned mat, const typename types<CONFIG_T>::w_rom_t *weights,
+                        const typename types<CONFIG_T>::off_rom_t *offsets, const sparse_step_ctl *ctl,
+                        const typename types<CONFIG_T>::b_rom_t *biases,
+                        typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par], Sink &sink) {
     #pragma HLS INLINE
-    if (CONFIG_T::sparse)
-        sparse_step<CONFIG_T>(win, mat, r, ctl, weights, offsets, biases, acc, out);
-    else
-        dense_step<CONFIG_T>(win, mat, r, weights, biases, acc, out);
+    if (CONFIG_T::sparse) {
+    SparseSteps:
+        for (unsigned r = 0; r < CONFIG_T::n_steps; r++) {
+            #pragma HLS PIPELINE II=1
+            sparse_step<CONFIG_T>(win, mat, r, ctl, weights, offsets, biases, acc, sink.out());
+            if (r == CONFIG_T::n_steps - 1)
+                sink.done();
+        }
+        return;
+    }
+Blocks:
+    for (unsigned nb = 0; nb < CONFIG_T::n_blocks; nb++) {
+    Taps:
+        for (unsigned t = 0; t < CONFIG_T::n_taps; t++) {
+        Chans:
+            for (unsigned c = 0; c < CONFIG_T::n_chan / CONFIG_T::k_par; c++) {
+                #pragma HLS PIPELINE II=1
+                dense_step<CONFIG_T>(win, mat, nb, t, c, weights, biases, acc, sink.out());
+                if (nb == CONFIG_T::n_blocks - 1 && t == CONFIG_T::n_taps - 1 &&
+                    c == CONFIG_T::n_chan / CONFIG_T::k_par - 1)
+                    sink.done();
+            }
+        }
+    }
 }
 
 // The arguments every layer takes: its ROMs (weights, sparse offsets, sparse step control, biases).
 // The ROMs are defined, reshaped (a word of k_par * n_par weights or offsets per step, n_par biases
 // per block) and bound to LUT-ROM or BRAM in the layer's generated wrapper (weights/fg_<index>.h).
-#define FG_ROM_ARGS(CONFIG_T)                                                                                         \
-    const typename types<CONFIG_T>::w_rom_t weights[CONFIG_T::w_size],            \
-        const typename types<CONFIG_T>::off_rom_t offsets[CONFIG_T::off_size],      \
-        const sparse_step_ctl ctl[CONFIG_T::ctl_size], const typename types<CONFIG_T>::b_rom_t biases[CONFIG_T::b_size]
+#define FG_ROM_ARGS(CONFIG_T)                                                                      \
+    const typename types<CONFIG_T>::w_rom_t weights[CONFIG_T::w_size],                             \
+        const typename types<CONFIG_T>::off_rom_t offsets[CONFIG_T::off_size],                     \
+        const sparse_step_ctl ctl[CONFIG_T::ctl_size],                                             \
+        const typename types<CONFIG_T>::b_rom_t biases[CONFIG_T::b_size]
 
 // ---------------------------------------------------------------- Dense
 struct vector_locate {
@@ -109,12 +145,8 @@ ReadInput:
     #pragma HLS ARRAY_PARTITION variable=acc complete
 Pixels:
     for (unsigned p = 0; p < CONFIG_T::n_pix; p++) {
-    Steps:
-        for (unsigned r = 0; r < CONFIG_T::n_steps; r++) {
-            #pragma HLS PIPELINE II=1
-            layer_step<CONFIG_T>(win, dense_mat<CONFIG_T>(p), r, weights, offsets, ctl, biases, acc,
-                                 res + p * CONFIG_T::n_out);
-        }
+        frame_sink<res_T> sink = {res + p * CONFIG_T::n_out};
+        pixel_steps<CONFIG_T>(win, dense_mat<CONFIG_T>(p), weights, offsets, ctl, biases, acc, sink);
     }
 }
 
@@ -138,15 +170,10 @@ ReadInput:
     #pragma HLS ARRAY_PARTITION variable=acc complete
     res_T out;
     PRAGMA_DATA_PACK(out)
+    stream_sink<res_T> sink = {res, out};
 Pixels:
     for (unsigned p = 0; p < CONFIG_T::n_pix; p++) {
-    Steps:
-        for (unsigned r = 0; r < CONFIG_T::n_steps; r++) {
-            #pragma HLS PIPELINE II=1
-            layer_step<CONFIG_T>(win, dense_mat<CONFIG_T>(p), r, weights, offsets, ctl, biases, acc, out.data);
-            if (r == CONFIG_T::n_steps - 1)
-                res.write(out);
-        }
+        pixel_steps<CONFIG_T>(win, dense_mat<CONFIG_T>(p), weights, offsets, ctl, biases, acc, sink);
     }
 }
 
@@ -241,8 +268,13 @@ void conv_frame(data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T:
     typedef geometry<CONFIG_T, TRANSPOSE> G;
     // frame: the input frame as raw integers, one word per pixel
 ReadFrame:
-    for (unsigned i = 0; i < CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan; i++) {
-        frame[i] = raw_of<CONFIG_T::x_bits, CONFIG_T::x_signed>(data[i]);
+    for (unsigned px = 0; px < CONFIG_T::in_height * CONFIG_T::in_width; px++) {
+        #pragma HLS PIPELINE II=1
+    ReadPixel:
+        for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+            #pragma HLS UNROLL
+            frame[px * CONFIG_T::n_chan + c] = raw_of<CONFIG_T::x_bits, CONFIG_T::x_signed>(data[px * CONFIG_T::n_chan + c]);
+        }
     }
     typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par];
     #pragma HLS ARRAY_PARTITION variable=acc complete
@@ -250,14 +282,10 @@ OutRows:
     for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
     OutCols:
         for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
-        Steps:
-            for (unsigned r = 0; r < CONFIG_T::n_steps; r++) {
-                #pragma HLS PIPELINE II=1
-                const typename G::locate_t loc = G::at(oh, ow, CONFIG_T::in_height);
-                const window<CONFIG_T, typename G::locate_t> win = {frame, loc};
-                layer_step<CONFIG_T>(win, loc.mat(), r, weights, offsets, ctl, biases, acc,
-                                     res + (oh * CONFIG_T::out_width + ow) * CONFIG_T::n_out);
-            }
+            const typename G::locate_t loc = G::at(oh, ow, CONFIG_T::in_height);
+            const window<CONFIG_T, typename G::locate_t> win = {frame, loc};
+            frame_sink<res_T> sink = {res + (oh * CONFIG_T::out_width + ow) * CONFIG_T::n_out};
+            pixel_steps<CONFIG_T>(win, loc.mat(), weights, offsets, ctl, biases, acc, sink);
         }
     }
 }
@@ -274,6 +302,7 @@ void conv_stream(hls::stream<data_T> &data, hls::stream<res_T> &res, typename ty
     #pragma HLS ARRAY_PARTITION variable=acc complete
     res_T out;
     PRAGMA_DATA_PACK(out)
+    stream_sink<res_T> sink = {res, out};
 
     unsigned next_oh = 0;
 InRows:
@@ -294,15 +323,9 @@ InRows:
         for (; next_oh < row_end; next_oh++) {
         EmitCols:
             for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
-            Steps:
-                for (unsigned r = 0; r < CONFIG_T::n_steps; r++) {
-                    #pragma HLS PIPELINE II=1
-                    const typename G::locate_t loc = G::at(next_oh, ow, CONFIG_T::line_rows);
-                    const window<CONFIG_T, typename G::locate_t> win = {lines, loc};
-                    layer_step<CONFIG_T>(win, loc.mat(), r, weights, offsets, ctl, biases, acc, out.data);
-                    if (r == CONFIG_T::n_steps - 1)
-                        res.write(out);
-                }
+                const typename G::locate_t loc = G::at(next_oh, ow, CONFIG_T::line_rows);
+                const window<CONFIG_T, typename G::locate_t> win = {lines, loc};
+                pixel_steps<CONFIG_T>(win, loc.mat(), weights, offsets, ctl, biases, acc, sink);
             }
         }
     }
