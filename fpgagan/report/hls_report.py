@@ -177,7 +177,9 @@ class HlsReport:
     model_path: str | None  # the model file, when one was given
     n_latents: int
     csim: CsimSummary
-    bit_exact: BitExact
+    bit_exact: BitExact  # against qonnx's execution of the graph the converter reads
+    # against the exact integer reference of the model as given (before fpgagan's rewrites)
+    bit_exact_independent: BitExact
     vs_float: FloatComparison | None
     heat_map_scale: float
     quality: Quality

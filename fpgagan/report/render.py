@@ -40,7 +40,8 @@ def render_markdown(r: HlsReport) -> str:
         f"- Board: {b.name} ({b.part}, {_f(b.clock_mhz, 0)} MHz, hls4ml backend {h.backend}); "
         f"resources from {b.source}",
         f"- C simulation of {r.n_latents:,} latents vs {ex.reference}: {verdict}, "
-        f"{ex.mismatching_elements} of {ex.elements:,} output elements differ",
+        f"{ex.mismatching_elements} of {ex.elements:,} output elements differ; vs the "
+        f"{r.bit_exact_independent.reference}: {r.bit_exact_independent.mismatching_elements} differ",
         f"- Estimated design: {'fits' if c.fits else 'does NOT fit'} by the count of everything "
         f"it instantiates (limiting resource: {c.limiting}), {_f(c.images_per_s, 0)} images/s "
         f"at {_f(b.clock_mhz, 0)} MHz (interval {_f(c.interval_cycles)} cycles), "

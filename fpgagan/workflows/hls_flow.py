@@ -37,6 +37,7 @@ from fpgagan.config import load_yaml
 from fpgagan.data import load_images
 from fpgagan.errors import ConfigError
 from fpgagan.export import reference_outputs
+from fpgagan.export.integer_reference import integer_reference
 from fpgagan.folders import staged
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
 from fpgagan.hls.engine_layers import engine_layers
@@ -130,6 +131,7 @@ class FlowState:
     y_quant: np.ndarray | None = None
     csim_s: float = 0.0
     exact: Comparison | None = None
+    exact_independent: Comparison | None = None
     tb_samples: int = 0
     quality: Quality | None = None
     vs_float: FloatComparison | None = None
@@ -227,13 +229,21 @@ def step_verify(st: FlowState) -> FlowState:
     st.y_fpga = st.csim.predict(st.z)
     st.csim_s = time.perf_counter() - t0
     st.y_quant = reference_outputs(st.src.qonnx, st.z)
-    st.exact = compare(st.y_fpga, st.y_quant, output_lsb(st.src.qonnx))
+    lsb = output_lsb(st.src.qonnx)
+    st.exact = compare(st.y_fpga, st.y_quant, lsb)
+    # the model as given, before fpgagan's graph rewrites: a rewrite that changed the math would
+    # fool the first comparison (both sides run the rewritten graph), not this one
+    st.exact_independent = compare(st.y_fpga, integer_reference(st.src.qonnx).run(st.z), lsb)
     np.save(st.work / "csim_images.npy", st.y_fpga)
     st.tb_samples = write_test_bench_data(st.csim, st.z, st.y_fpga)
     saved = np.load(st.work / "csim_images.npy")
     if saved.shape != st.y_quant.shape or not np.isfinite(saved).all():
         raise RuntimeError(f"csim_images.npy holds {saved.shape}, expected {st.y_quant.shape}")
     return st
+
+
+def _bit_exact(c: Comparison, reference: str) -> BitExact:
+    return BitExact(c.mismatches, c.n_elements, c.max_lsb, reference)
 
 
 def _scores(s: dict[str, float]) -> Scores:
@@ -275,7 +285,8 @@ def step_score(st: FlowState) -> FlowState:
 
 def step_summarise(st: FlowState) -> FlowState:
     """The typed report, written as report.json and report.md (and read back to check it)."""
-    assert st.csim is not None and st.built is not None and st.exact is not None
+    assert st.csim is not None and st.built is not None
+    assert st.exact is not None and st.exact_independent is not None
     assert st.quality is not None and st.plan is not None
     b = st.board
     opts = options(b, st.cfg, st.plan.layer_config())
@@ -305,11 +316,9 @@ def step_summarise(st: FlowState) -> FlowState:
             test_bench_samples=st.tb_samples,
             layer_config=st.plan.layer_config(),
         ),
-        bit_exact=BitExact(
-            mismatching_elements=st.exact.mismatches,
-            elements=st.exact.n_elements,
-            max_lsb=st.exact.max_lsb,
-            reference="qonnx execute_onnx",
+        bit_exact=_bit_exact(st.exact, "qonnx execute_onnx of the converter's graph"),
+        bit_exact_independent=_bit_exact(
+            st.exact_independent, "integer reference of the model as given (before rewrites)"
         ),
         vs_float=st.vs_float,
         heat_map_scale=st.heat_scale,
