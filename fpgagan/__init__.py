@@ -1,6 +1,6 @@
 """fpgagan: low-bit GAN generators to bit-exact FPGA accelerators.
 
-The data flows one way: ``data -> models -> compress -> export -> hls -> sim -> report``;
+The data flows one way: ``data -> models -> train -> compress -> export -> hls -> sim -> report``;
 ``workflows`` composes the stages and ``cli`` is a thin shell around the workflows.
 """
 

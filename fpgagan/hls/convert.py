@@ -38,8 +38,8 @@ from fpgagan.export.names import node_label
 from fpgagan.export.transforms.fold_batch_norm import fold_obstacle
 from fpgagan.export.validate import MAX_HARDWARE_BITS, QUANT_OPS, is_power_of_two
 from fpgagan.hls.layout import HostLayout, host_layout
-from fpgagan.hls.passes.sparse_choice import DEFAULT_SPARSITY_THRESHOLD, SPARSE_MODES
 from fpgagan.hls.register import register
+from fpgagan.hls.sparsity import DEFAULT_SPARSITY_THRESHOLD, SPARSE_MODES
 
 IoType = Literal["io_parallel", "io_stream"]
 Strategy = Literal["latency", "resource"]
@@ -163,7 +163,6 @@ def _scalar(model: ModelWrapper, name: str) -> float | None:
 def check_supported(model: ModelWrapper) -> None:
     """Refuse ops hls4ml cannot convert and quantizers that cannot be exact, naming the node."""
     supported = set(get_supported_onnx_layers()) | _SKIPPED
-    _check_names(model)
     for node in model.graph.node:
         if node.op_type == "BatchNormalization":
             raise UnsupportedModelError(
@@ -189,12 +188,14 @@ def check_supported(model: ModelWrapper) -> None:
                 )
         if node.op_type in QUANT_OPS:
             _check_quant(model, node)
+    _check_names(model)
 
 
 def _check_names(model: ModelWrapper) -> None:
-    """Every name hls4ml may paste into C++ is a plain identifier."""
+    """Every name hls4ml may paste into C++ is a plain identifier (unnamed nodes are fpgagan's
+    own layout transposes, no user string)."""
     graph = model.graph
-    names = [("node", n.name) for n in graph.node]
+    names = [("node", n.name) for n in graph.node if n.name]
     names += [("tensor", t) for n in graph.node for t in [*n.input, *n.output] if t]
     names += [("tensor", v.name) for v in [*graph.input, *graph.output]]
     for kind, name in names:

@@ -3,8 +3,8 @@
 After every epoch the whole state (G, D, optimizers, history, best model) is written atomically to
 ``<run_dir>/<name>.state.pt``; rerunning the same command after Ctrl-C or a kill resumes from the
 last finished epoch and, because each epoch's RNG depends only on (seed, epoch), ends with the
-same weights as an unbroken run.  The selected generator (best validation score) is written to
-``<run_dir>/<name>.pt`` when the phase finishes.
+same weights as an unbroken run.  :func:`export_best` writes the selected generator (best
+validation score) where the caller says (``train-qat`` names it ``teacher.pt`` / ``generator.pt``).
 """
 
 from __future__ import annotations

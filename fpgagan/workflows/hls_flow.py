@@ -42,8 +42,8 @@ from fpgagan.folders import staged
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
 from fpgagan.hls.engine_layers import engine_layers
 from fpgagan.hls.memory import stored_bits
-from fpgagan.hls.passes.sparse_choice import DEFAULT_SPARSITY_THRESHOLD, SPARSE_MODES
 from fpgagan.hls.plan import Plan, choice_of, evaluate, make_plan
+from fpgagan.hls.sparsity import DEFAULT_SPARSITY_THRESHOLD, SPARSE_MODES
 from fpgagan.io import provenance, write_json_atomic, write_text_atomic
 from fpgagan.models.inference import generate
 from fpgagan.report.classifier import load_classifier

@@ -25,7 +25,7 @@ from fpgagan.hls.fixed_point import Fixed, accumulator_type, to_hls
 from fpgagan.hls.layers import Conv2DTranspose
 from fpgagan.hls.memory import bit_width
 from fpgagan.hls.passes.pixel_output import PIXEL_OUTPUT
-from fpgagan.hls.passes.sparse_choice import sparse_requested, weight_sparsity
+from fpgagan.hls.sparsity import sparse_requested, weight_sparsity
 
 CONV_GEOMETRY = (
     "in_height",
