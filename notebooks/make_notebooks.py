@@ -31,16 +31,16 @@ NOTEBOOKS = {
             + "from pathlib import Path\nfrom fpgagan.workflows.hls_flow import run_hls_flow\n"
             "out = Path('runs/nb-quickstart')\n"
             "report = run_hls_flow('pynq-z2', out, n=16 if SMALL else 1000)\n"
-            "report['bit_exact']"
+            "report.bit_exact"
         ),
         new_markdown_cell("Float teacher | FPGA C simulation | |difference|:"),
         new_code_cell(
             "from IPython.display import Image, Markdown\nImage(str(out / 'float_vs_fpga.png'))"
         ),
         new_code_cell(
-            "c = report['cost']\n"
-            "print(f\"fits: {c['fits']} (limit {c['limiting']}), {c['images_per_s']:,.0f} images/s, \"\n"
-            "      f\"DSP-only roofline {c['dsp_roofline_images_per_s']:,.0f} images/s\")\n"
+            "c = report.cost\n"
+            "print(f\"fits: {c.fits} (limit {c.limiting}), {c.images_per_s:,.0f} images/s, \"\n"
+            "      f\"LUT {c.totals.lut:,.0f}, FF {c.totals.ff:,.0f}, DSP {c.totals.dsp:,.0f}, BRAM_18K {c.totals.bram_18k:,.0f}\")\n"
             "Markdown((out / 'report.md').read_text())"
         ),
     ],
@@ -121,42 +121,40 @@ NOTEBOOKS = {
             "assert report.comparison.exact"
         ),
         new_markdown_cell(
-            "Which kernel each layer picked, from its hls4ml config keys (`fpgagan hls` and "
-            "`fpgagan csim` leave them at `auto` and 0.5; set `Sparse: true` or `false` per layer to "
-            "force a kernel):"
+            "Which schedule each engine layer took, from its hls4ml config keys (`fpgagan csim` "
+            "leaves them at `auto` and 0.5; `fpgagan hls` lets the board plan pick the cheaper; set "
+            "`Sparse: true` or `false` per layer to force one):"
         ),
         new_code_cell(
+            "from fpgagan.hls.engine_layers import engine_layers\n"
             "hls_model = report.csim.hls_model\n"
-            "for layer in hls_model.get_layers():\n"
-            "    if layer.class_name in ('Dense', 'SparseDense', 'Conv2DTranspose'):\n"
-            "        c = hls_model.config.get_layer_config(layer)\n"
-            "        sparse = layer.class_name == 'SparseDense' or layer.get_attr('use_sparse_kernel', False)\n"
-            "        print(f\"{layer.name:34} Sparse={c['Sparse']} SparsityThreshold={c['SparsityThreshold']}  \"\n"
-            "              f\"weights {layer.get_attr('weight_sparsity', float('nan')):.1%} zeros -> \"\n"
-            "              f\"{'sparse' if sparse else 'dense'} kernel\")\n"
-            "[line.strip() for line in (work / 'sparse' / 'firmware' / 'myproject.cpp').read_text().splitlines()\n"
-            " if line.strip().startswith('nnet::') and 'load_weights' not in line]"
+            "for layer in engine_layers(hls_model):\n"
+            "    c = hls_model.config.get_layer_config(layer)\n"
+            "    print(f\"{layer.name:34} {layer.class_name:22} Sparse={c['Sparse']} \"\n"
+            "          f\"weights {layer.get_attr('weight_sparsity'):.1%} zeros, \"\n"
+            "          f\"{layer.get_attr('n_steps')} steps per pixel on {layer.parallelism().lanes} lanes\")"
         ),
         new_markdown_cell(
-            "Multipliers (at reuse factor 1) and stored weight bits (indices included), sparse "
-            "kernels against the dense kernels of the same weights, from fpgagan's cost model "
-            "(`python benchmarks/bench_sparse.py` also counts C-simulation instructions):"
+            "The same lanes (multipliers), dense schedule against sparse schedule: steps per output "
+            "pixel, stored bits (the sparse schedule stores each lane's channel offset and each step's "
+            "control word too) and the cost model's count of the layer (LUT, FF, BRAM_18K; the sparse "
+            "lanes each need their own input multiplexer):"
         ),
         new_code_cell(
             "from fpgagan.export import load_qonnx\n"
             "from fpgagan.hls.convert import convert, hardware_graph\n"
-            "from fpgagan.hls.cost import layer_cost, layer_shapes\n"
+            "from fpgagan.hls.cost import layer_cost\n"
+            "from fpgagan.hls.memory import engine_bits\n"
             "hw, _ = hardware_graph(load_qonnx(onnx_path))\n"
-            "dense = convert(hw, work / 'dense', HlsOptions(io_type='io_stream', sparse='false'))\n"
-            "print(f\"{'layer':40} {'mult dense':>10} {'sparse':>8} {'bits dense':>11} {'sparse':>9}\")\n"
-            "totals = np.zeros(4, int)\n"
-            "for d, s in zip(layer_shapes(dense), layer_shapes(hls_model)):\n"
-            "    row = np.array([layer_cost(d, 1).multipliers, layer_cost(s, 1).multipliers,\n"
-            "                    d.n_weights * (d.weight_bits + d.index_bits), s.n_weights * (s.weight_bits + s.index_bits)])\n"
-            "    totals += row\n"
-            "    print(f'{d.name:40} {row[0]:10,} {row[1]:8,} {row[2]:11,} {row[3]:9,}')\n"
-            "print(f\"{'total':40} {totals[0]:10,} {totals[1]:8,} {totals[2]:11,} {totals[3]:9,}\")\n"
-            "print(f'multipliers {totals[0] / totals[1]:.2f}x fewer, weight memory {totals[2] / totals[3]:.2f}x smaller')"
+            "built = {k: engine_layers(convert(hw, work / k, HlsOptions(io_type='io_stream', sparse=k)))\n"
+            "         for k in ('false', 'true')}\n"
+            "print(f\"{'layer':34} {'steps':>13} {'stored bits':>19} {'LUT':>15} {'BRAM_18K':>9}\")\n"
+            "for d, s in zip(built['false'], built['true']):\n"
+            "    cd, cs = layer_cost(d.shape()), layer_cost(s.shape())\n"
+            "    bd, bs = sum(engine_bits(d).values()), sum(engine_bits(s).values())\n"
+            "    print(f\"{d.name:34} {d.get_attr('n_steps'):6,} -> {s.get_attr('n_steps'):5,} \"\n"
+            "          f\"{bd:9,} -> {bs:8,} {cd.total.lut:7,.0f} -> {cs.total.lut:6,.0f} \"\n"
+            "          f\"{cd.total.bram_18k:3.0f} -> {cs.total.bram_18k:3.0f}\")"
         ),
     ],
     "03_bring_your_own_qonnx.ipynb": [

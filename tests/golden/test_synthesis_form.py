@@ -8,7 +8,6 @@ import dataclasses
 import numpy as np
 import pytest
 
-from fpgagan.hls.convert import HlsOptions
 from fpgagan.sim import build_csim
 from tests.golden.cases import CASES
 
