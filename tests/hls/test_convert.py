@@ -11,7 +11,8 @@ import fpgagan.hls.convert as convert_mod
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.hls import register
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph, input_precision
-from fpgagan.hls.layers import Conv2DTranspose
+from fpgagan.hls.engine_layers import FgConvTranspose
+from fpgagan.sim.build import compile_project
 from tests.graphs import conv_transpose_graph
 
 
@@ -96,10 +97,12 @@ def test_every_backend_renders_and_compiles_the_layer(tmp_path, backend):
     model, _, _ = conv_transpose_graph()
     hw, _ = hardware_graph(model)
     hls_model = convert(hw, tmp_path / backend, HlsOptions(backend=backend))
-    assert any(isinstance(layer, Conv2DTranspose) for layer in hls_model.get_layers())
-    hls_model.compile()
-    source = (tmp_path / backend / "firmware" / "myproject.cpp").read_text()
-    assert "nnet::conv_2d_transpose_cl<" in source
-    assert (
-        tmp_path / backend / "firmware" / "nnet_utils" / "nnet_conv2d_transpose_stream.h"
-    ).is_file()
+    (layer,) = [x for x in hls_model.get_layers() if isinstance(x, FgConvTranspose)]
+    hls_model.write()
+    compile_project(tmp_path / backend, hls_model.config.get_project_name())
+    firmware = tmp_path / backend / "firmware"
+    assert f"fg_layer{layer.index}<" in (firmware / "myproject.cpp").read_text()
+    wrapper = (firmware / "weights" / f"fg_{layer.index}.h").read_text()
+    assert "nnet::fg::conv2d_transpose_engine<" in wrapper
+    for header in ("nnet_fg_engine.h", "nnet_fg_layers.h"):
+        assert (firmware / "nnet_utils" / header).is_file()
