@@ -122,7 +122,7 @@ class LayerCost:
 
 
 def _bits(n: int) -> int:
-    return max(1, (max(1, n) - 1).bit_length())
+    return max(1, (max(1, int(n)) - 1).bit_length())
 
 
 def _unit(what: str, count: float, u: U.UnitCost) -> Item:

@@ -4,9 +4,9 @@ share of the board (:data:`UTILISATION`) by the cost model's count and runs as f
 
 Search: every layer's candidates (all ``(n_par, k_par)`` with their DSP and storage variants,
 the sparse schedule too where the layer has zeros) are costed once.  For an interval ``T``
-(cycles per image), each layer takes its cheapest candidate that meets ``T``, "cheapest" being a
-weighted sum of resources whose weights rise for any resource over budget (a few rounds).  ``T``
-is bisected down to the smallest that fits; then the FIFOs are sized by simulating the pipeline
+(cycles per image), each layer may take any candidate that meets ``T``; the combination that fits
+the budget with the most headroom is found layer by layer over Pareto sets of partial designs.
+``T`` is bisected down to the smallest that fits; then the FIFOs are sized by simulating the pipeline
 (:mod:`fpgagan.hls.fifo`) and the plan is re-checked with them.
 """
 
@@ -26,8 +26,7 @@ from fpgagan.hls.fifo import Fifos, fixed_fifos, size_fifos
 
 # share of each resource a design may use: routing, the AXI interface and the PS glue need the rest
 UTILISATION = {"lut": 0.70, "ff": 0.70, "dsp": 0.90, "bram_18k": 0.85}
-WEIGHT_ROUNDS = 24  # rounds of raising the price of an over-budget resource
-PRICE_STEP = 1.6
+STATES = 400  # partial designs kept per layer by the selection (a Pareto set, capped)
 # after sizing the FIFOs, the interval is relaxed by this factor until the design fits again
 RELAX = 1.05
 RELAX_ROUNDS = 40
@@ -200,28 +199,53 @@ def _pareto(cands: list[Candidate]) -> list[Candidate]:
     return keep
 
 
+def _dominated(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """``a`` needs at least as much of every resource as ``b``."""
+    return all(x >= y for x, y in zip(a, b, strict=True))
+
+
 def _select(
     per_layer: list[list[Candidate]], interval: int, board: Board
 ) -> list[Candidate] | None:
-    """Cheapest candidates meeting ``interval`` that fit (None if none is found)."""
+    """Candidates meeting ``interval`` whose sum fits the budget, with the most headroom (the
+    smallest largest share of a resource); None if no combination fits.
+
+    Layer by layer, the partial designs that fit are kept as a Pareto set over the four resources
+    (a partial design that needs at least as much of everything as another is dropped), capped at
+    :data:`STATES` by headroom.
+    """
     avail = available(board)
-    budget = {k: UTILISATION[k] * avail[k] for k in RESOURCES}
-    price = {k: 1.0 / budget[k] if budget[k] else 1e9 for k in RESOURCES}
-    options = [[c for c in cands if c.cycles <= interval] for cands in per_layer]
-    if any(not o for o in options):
-        return None
-    for _ in range(WEIGHT_ROUNDS):
-        pick = [
-            min(o, key=lambda c: sum(price[k] * getattr(c.cost.total, k) for k in RESOURCES))
-            for o in options
-        ]
-        total = sum((c.cost.total for c in pick), Res())
-        over = [k for k in RESOURCES if getattr(total, k) > budget[k]]
-        if not over:
-            return pick
-        for k in over:
-            price[k] *= PRICE_STEP
-    return None
+    budget = [UTILISATION[k] * avail[k] for k in RESOURCES]
+
+    def share(total: tuple[float, ...]) -> float:
+        return max(
+            t / b if b else (0.0 if t == 0 else math.inf)
+            for t, b in zip(total, budget, strict=True)
+        )
+
+    states: list[tuple[tuple[float, ...], list[Candidate]]] = [((0.0,) * len(RESOURCES), [])]
+    for cands in per_layer:
+        options = [c for c in cands if c.cycles <= interval]
+        if not options:
+            return None
+        grown = []
+        for total, picks in states:
+            for c in options:
+                t = c.cost.total
+                new = tuple(a + getattr(t, k) for a, k in zip(total, RESOURCES, strict=True))
+                if all(x <= b for x, b in zip(new, budget, strict=True)):
+                    grown.append((new, [*picks, c]))
+        if not grown:
+            return None
+        grown.sort(key=lambda st: share(st[0]))
+        kept: list[tuple[tuple[float, ...], list[Candidate]]] = []
+        for st in grown:
+            if not any(_dominated(st[0], k[0]) for k in kept):
+                kept.append(st)
+                if len(kept) >= STATES:
+                    break
+        states = kept
+    return min(states, key=lambda st: share(st[0]))[1]
 
 
 def make_plan(

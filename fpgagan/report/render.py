@@ -65,7 +65,8 @@ def render_markdown(r: HlsReport) -> str:
     if r.vs_float:
         v = r.vs_float
         lines += _table(
-            ["PSNR (dB)", "SSIM", "max abs error"], [[v.psnr_db, round(v.ssim, 4), v.max_abs_error]]
+            ["PSNR (dB)", "SSIM", "max abs error"],
+            [[f"{v.psnr_db:.2f}", f"{v.ssim:.4f}", f"{v.max_abs_error:.4f}"]],
         )
     else:
         lines.append(
