@@ -51,6 +51,11 @@ class Geometry:
     line_rows: int = 0  # io_stream line buffer rows (0: no line buffer)
     in_width: int = 1
 
+    def __post_init__(self) -> None:  # plain ints, whatever array shapes they came from
+        for f in dataclasses.fields(self):
+            if f.name != "kind":
+                object.__setattr__(self, f.name, int(getattr(self, f.name)))
+
     @property
     def n_win(self) -> int:
         return self.n_taps * self.n_chan
@@ -69,6 +74,10 @@ class Parallelism:
     k_par: int
     dsp_cols: int = 0  # output lanes whose products use DSPs
     dsp_pack: int = 1  # products per DSP on those lanes (2 = packed pairs)
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, int(getattr(self, f.name)))
 
     @property
     def lanes(self) -> int:

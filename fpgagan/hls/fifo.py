@@ -110,7 +110,8 @@ def simulate(procs: list[Process], depths: list[int], images: int = IMAGES) -> T
                                 changed = True
                             t += 1
                             r += 1
-                    else:  # write: a slot is free once the consumer read element w - depth
+                    else:  # write: a slot is free once the consumer read element w - depth;
+                        # the write happens in the pixel's last step, it takes no cycle of its own
                         for _ in range(k):
                             if i + 1 < n and w >= depths[i]:
                                 free = reads[i + 1][w - depths[i]] + 1
@@ -120,7 +121,6 @@ def simulate(procs: list[Process], depths: list[int], images: int = IMAGES) -> T
                             if writes[i][w] != t:
                                 writes[i][w] = t
                                 changed = True
-                            t += 1
                             w += 1
             ends[i], stalls[i] = t, stall
         if not changed:

@@ -30,6 +30,8 @@ STATES = 400  # partial designs kept per layer by the selection (a Pareto set, c
 # after sizing the FIFOs, the interval is relaxed by this factor until the design fits again
 RELAX = 1.05
 RELAX_ROUNDS = 40
+IMPROVE_ROUNDS = 8  # rounds of the hill-climb on the simulated pipeline
+IMPROVE_TRIES = 4  # configurations tried per layer and round
 
 
 @dataclasses.dataclass(frozen=True)
@@ -289,9 +291,42 @@ def make_plan(
         if pick is not None:
             plan = _finish(pick, board)
             if plan.fits:
-                return plan
+                return _improve(plan, pick, per_layer, board)
         interval = math.ceil(interval * RELAX)
     return _finish(_select(per_layer, hi, board) or pick, board)
+
+
+def _improve(
+    plan: Plan, pick: list[Candidate], per_layer: list[list[Candidate]], board: Board
+) -> Plan:
+    """Hill-climb on the simulated pipeline: give a layer its next faster configuration (the
+    most cycles below its own) while the design still fits and runs faster.  The bisection
+    balances the layers' own cycles; their coupling through the FIFOs can still reward one more
+    step of a layer that is not the slowest."""
+    for _ in range(IMPROVE_ROUNDS):
+        better = None
+        for i, cands in enumerate(per_layer):
+            faster = [c for c in cands if c.cycles < pick[i].cycles]
+            if not faster:
+                continue
+            nxt = max(c.cycles for c in faster)
+            tries = sorted((c for c in faster if c.cycles == nxt), key=lambda c: c.cost.total.lut)
+            for c in tries[:IMPROVE_TRIES]:
+                trial = [*pick[:i], c, *pick[i + 1 :]]
+                # with the current FIFO depths (one simulation); resized once accepted
+                t = evaluate([x.shape for x in trial], board, fifo_depths=list(plan.fifos.depths))
+                if (
+                    t.fits
+                    and t.images_per_s > plan.images_per_s
+                    and (better is None or t.images_per_s > better[0].images_per_s)
+                ):
+                    better = (t, trial)
+                    break
+        if better is None:
+            return plan
+        resized = _finish(better[1], board)
+        plan, pick = (resized, better[1]) if resized.fits else better
+    return plan
 
 
 def _finish(pick: list[Candidate], board: Board) -> Plan:
