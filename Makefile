@@ -11,7 +11,7 @@ MODEL       ?=
 N           ?= 1000
 PYTEST_ARGS ?=
 
-.PHONY: help venv data hls train-qat export test test-notebooks test-slow lint bench-train bench-csim bench-compression docs golden clean
+.PHONY: help venv data hls train-qat export test test-notebooks test-slow lint bench-train bench-csim bench-compression docs golden calibrate-costs clean
 
 help:
 	@echo "make hls BOARD=pynq-z2 [MODEL=x.onnx|x.pt] [N=1000]  HLS project + bit-exact csim + report (main job)"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench-train                               wall time of a default training run"
 	@echo "make bench-compression [N=1000]                every recipe in configs/compression on one table (+ Pareto plot)"
 	@echo "make lint                                      ruff"
+	@echo "make calibrate-costs                           re-measure fpgagan/hls/unit_costs.json with yosys (long)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -83,6 +84,19 @@ docs: $(STAMP)
 # regenerate the committed golden C-simulation outputs (only after a deliberate kernel/type change)
 golden: $(STAMP)
 	$(PY) -m tests.golden.make_golden
+
+# the cost model's unit costs, synthesised with Debian's yosys (installed when missing and we are root);
+# subsets and checks: $(PY) tools/calibrate_costs.py --only 'mux *' | --check 20
+calibrate-costs: $(STAMP)
+	@if command -v yosys >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian package yosys"; \
+	  (apt-get install -y -qq yosys >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null && apt-get install -y -qq yosys >/dev/null)); \
+	else \
+	  echo "yosys missing: run  sudo apt-get install yosys"; exit 1; \
+	fi
+	$(PY) tools/calibrate_costs.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check fpgagan tests benchmarks tools docs/figures notebooks/make_notebooks.py
