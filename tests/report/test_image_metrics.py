@@ -29,11 +29,13 @@ def test_ssim_drops_with_noise_and_structure_loss():
 
 
 def test_synthesis_figures_are_rendered_beside_the_estimates():
+    from types import SimpleNamespace
+
     from fpgagan.report.render import _synthesis_table
 
+    estimate = SimpleNamespace(totals=SimpleNamespace(lut=1000.0, dsp=0.0, ff=1.0, bram_18k=2.0))
     rows = _synthesis_table(
-        {"CSynthesisReport": {"LUT": "1234", "DSP": "5", "BestLatency": "99"}},
-        {"lut": 1000, "dsp": 0, "ff": 1, "bram_18k": 2},
+        {"CSynthesisReport": {"LUT": "1234", "DSP": "5", "BestLatency": "99"}}, estimate
     )
     text = "\n".join(rows)
     assert "| LUT | 1,000 | 1234 |" in text and "| DSP | 0 | 5 |" in text and "BestLatency" in text

@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -16,9 +17,10 @@ from fpgagan.export import load_qonnx, save_qonnx, to_qonnx
 from fpgagan.hls.layout import NHWC_TO_NCHW, HostLayout
 from fpgagan.models import build_generator
 from fpgagan.models.checkpoint import save_generator
+from fpgagan.report.hls_report import HlsReport
 from fpgagan.sim import output_lsb
 from fpgagan.sim.csim import CSim
-from fpgagan.workflows import hls_flow
+from fpgagan.workflows import hls_artefacts, hls_flow
 from tests.conftest import REPO, needs_fmnist
 from tests.test_cli import _fails_cleanly
 
@@ -71,8 +73,8 @@ def _run_hls4ml_test_bench(project: Path) -> np.ndarray:
 
 def _check_test_bench_data(project: Path, y: np.ndarray, n_tb: int, lsb: float) -> None:
     """tb_data holds the first n_tb latents and the C-simulated images, as the C function sees them."""
-    x_dat = np.loadtxt(project / "tb_data" / hls_flow.TB_INPUT, ndmin=2)
-    y_dat = np.loadtxt(project / "tb_data" / hls_flow.TB_OUTPUT, ndmin=2)
+    x_dat = np.loadtxt(project / "tb_data" / hls_artefacts.TB_INPUT, ndmin=2)
+    y_dat = np.loadtxt(project / "tb_data" / hls_artefacts.TB_OUTPUT, ndmin=2)
     z = torch.randn(
         len(y), x_dat.shape[1], generator=torch.Generator().manual_seed(hls_flow.LATENT_SEED)
     ).numpy()
@@ -88,7 +90,7 @@ def _check_test_bench_data(project: Path, y: np.ndarray, n_tb: int, lsb: float) 
 @pytest.mark.csim
 @pytest.mark.parametrize("board", ["pynq-z2", "kv260"])
 def test_board_flow_on_a_checkpoint(tiny_models, board, capsys, monkeypatch):
-    monkeypatch.setattr(hls_flow, "TB_SAMPLES", 5)  # of the 12 latents simulated
+    monkeypatch.setattr(hls_artefacts, "TB_SAMPLES", 5)  # of the 12 latents simulated
     out = tiny_models / f"out-{board}"
     code = main(
         [
@@ -105,14 +107,18 @@ def test_board_flow_on_a_checkpoint(tiny_models, board, capsys, monkeypatch):
     )
     printed = capsys.readouterr().out
     assert code == 0, printed
-    report = json.loads((out / "report.json").read_text())
-    assert report["bit_exact"]["mismatching_elements"] == 0
-    assert report["vs_float"]["psnr_db"] > 0 and report["quality"]["float_teacher"]["fid"] >= 0
-    assert report["cost"]["fits"] and report["cost"]["images_per_s"] > 0
-    assert report["board"]["name"] == board and report["hls"]["backend"] == (
+    report = HlsReport.from_json(json.loads((out / "report.json").read_text()))
+    assert report.bit_exact.exact and report.bit_exact_independent.exact
+    assert report.vs_float.psnr_db > 0 and report.quality.float_teacher.fid >= 0
+    assert report.cost.fits and report.cost.images_per_s > 0
+    assert report.board.name == board and report.csim.backend == (
         "VivadoAccelerator" if board == "pynq-z2" else "Vitis"
     )
+    # the cost model counted the project as built, with the planned settings
+    assert set(report.csim.layer_config) == {lc.name for lc in report.cost.layers}
+    assert list(report.step_s)[1:] == ["plan", "build", "verify", "score"]
     for name in (
+        "plan.json",
         "report.md",
         "float_vs_fpga.png",
         "csim_images.npy",
@@ -122,10 +128,13 @@ def test_board_flow_on_a_checkpoint(tiny_models, board, capsys, monkeypatch):
     if board == "pynq-z2":  # the VivadoAccelerator backend writes the PYNQ block design and driver
         assert (out / "hls_project" / "axi_stream_driver.py").is_file()
     assert "report:" in printed and "0 mismatching elements" in printed
-    assert "DSP-only roofline" in printed and f"estimate on {board}:" in printed
+    assert "images/s (interval" in printed and f"estimate on {board}:" in printed
     markdown = (out / "report.md").read_text()
-    assert "DSP-only roofline" in markdown and "the first 5 of the 12 latents" in markdown
-    assert report["hls"]["test_bench_samples"] == 5
+    assert (
+        "What each layer instantiates" in markdown and "the first 5 of the 12 latents" in markdown
+    )
+    assert "yosys:" in markdown and "formula:" in markdown  # every figure names its source
+    assert report.csim.test_bench_samples == 5
     _check_test_bench_data(
         out / "hls_project",
         np.load(out / "csim_images.npy"),
@@ -133,9 +142,9 @@ def test_board_flow_on_a_checkpoint(tiny_models, board, capsys, monkeypatch):
         output_lsb(load_qonnx(tiny_models / "g.onnx")),
     )
     tool = "vivado_hls" if board == "pynq-z2" else "vitis-run"
-    assert report["synthesis"] == {
+    assert report.synthesis == {
         "ran": False,
-        "reason": f"{report['hls']['backend']} synthesis needs {tool} on PATH",
+        "reason": f"{report.csim.backend} synthesis needs {tool} on PATH",
     }
 
 
@@ -159,8 +168,8 @@ def test_board_flow_on_a_qonnx_file_without_teacher(tiny_models, capsys):
         )
         == 0
     )
-    report = json.loads((out / "report.json").read_text())
-    assert report["vs_float"] is None and report["bit_exact"]["mismatching_elements"] == 0
+    report = HlsReport.from_json(json.loads((out / "report.json").read_text()))
+    assert report.vs_float is None and report.bit_exact.exact
 
 
 def test_board_flow_bad_inputs(tiny_models, capsys):
@@ -239,14 +248,14 @@ def test_synthesis_uses_the_tool_of_the_backend(backend, tool, monkeypatch):
     monkeypatch.setattr(shutil, "which", which)
     on_path = every_tool - {tool}  # every other tool is there, not this backend's
     model = _FakeHlsModel()
-    assert hls_flow._synthesis(model, backend) == {
+    assert hls_artefacts.synthesis(model, backend) == {
         "ran": False,
         "reason": f"{backend} synthesis needs {tool} on PATH",
     }
     assert asked == [tool] and model.builds == []
 
     on_path = {tool}
-    result = hls_flow._synthesis(model, backend)
+    result = hls_artefacts.synthesis(model, backend)
     assert result["ran"] and result["tool"] == f"/opt/xilinx/bin/{tool}"
     assert model.builds == [{"csim": False, "synth": True, "export": False}]
 
@@ -258,9 +267,9 @@ def test_test_bench_data_is_in_the_layout_of_the_c_function(tmp_path):
     z = rng.standard_normal((7, 6)).astype(np.float32)
     device = (rng.integers(-128, 128, (7, 2, 4, 3)) / 128).astype(np.float32)  # what C returns
     host = csim._host_output(device.reshape(7, -1), 7)  # what predict() hands back
-    assert hls_flow._write_test_bench_data(csim, z, host) == 7
-    x_dat = np.loadtxt(tmp_path / "tb_data" / hls_flow.TB_INPUT, ndmin=2)
-    y_dat = np.loadtxt(tmp_path / "tb_data" / hls_flow.TB_OUTPUT, ndmin=2)
+    assert hls_artefacts.write_test_bench_data(csim, z, host) == 7
+    x_dat = np.loadtxt(tmp_path / "tb_data" / hls_artefacts.TB_INPUT, ndmin=2)
+    y_dat = np.loadtxt(tmp_path / "tb_data" / hls_artefacts.TB_OUTPUT, ndmin=2)
     assert np.array_equal(x_dat.astype(np.float32), z)  # float32 survives the text round trip
     assert np.array_equal(y_dat, device.reshape(7, -1))
 
@@ -273,21 +282,21 @@ def test_board_given_as_a_file_names_the_default_out_folder(tmp_path, monkeypatc
 
     def fake_flow(board, out, **kwargs):
         calls.append((board, out))
-        cost = {"fits": True, "limiting": "lut", "images_per_s": 10.0}
-        cost |= {"dsp_roofline_images_per_s": 4.0, "fraction_of_roofline": 2.5}
-        return {
-            "board": {"name": "pynq-z2"},
-            "n_latents": 1,
-            "bit_exact": {"mismatching_elements": 0},
-            "vs_float": None,
-            "cost": cost,
-        }
+        exact = SimpleNamespace(mismatching_elements=0, exact=True)
+        cost = SimpleNamespace(
+            fits=True, limiting="lut", images_per_s=10.0, interval_cycles=10_000_000,
+            usage={"lut": 0.5, "ff": 0.1, "dsp": 0.0, "bram_18k": 0.2},
+        )  # fmt: skip
+        return SimpleNamespace(
+            board=SimpleNamespace(name="pynq-z2", clock_mhz=100.0), n_latents=1,
+            bit_exact=exact, bit_exact_independent=exact, vs_float=None, cost=cost,
+        )  # fmt: skip
 
     monkeypatch.setattr(hls_flow, "run_hls_flow", fake_flow)
     monkeypatch.chdir(tmp_path)
     assert main(["hls", "--board", str(board_file)]) == 0
     assert calls == [(str(board_file), Path("runs") / "hls-pynq-z2")]
     printed = capsys.readouterr().out
-    assert "estimate on pynq-z2:" in printed and "DSP-only roofline 4 images/s (250%)" in printed
+    assert "estimate on pynq-z2: fits (lut 50%" in printed and "10 images/s (interval" in printed
     assert f"report: {Path('runs') / 'hls-pynq-z2' / 'report.md'}" in printed
     assert hls_flow.default_out_dir("kv260") == Path("runs") / "hls-kv260"
