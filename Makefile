@@ -79,6 +79,7 @@ bench-compression: $(STAMP) data
 docs: $(STAMP)
 	$(PY) tools/make_board_docs.py
 	$(PY) docs/figures/make_phase_figure.py
+	$(PY) docs/figures/make_hardware_figure.py
 	$(PY) docs/figures/make_architecture_figure.py
 
 # regenerate the committed golden C-simulation outputs (only after a deliberate kernel/type change)

@@ -22,7 +22,7 @@ from fpgagan.hls.layer_memories import memories  # noqa: E402
 from fpgagan.workflows.hls_flow import HlsFlowConfig, default_model_dir, plan_board  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "hardware_dataflow.png"
-BOX_W, BOX_H, GAP = 3.2, 3.6, 1.3
+BOX_W, BOX_H, GAP = 3.2, 2.4, 1.3
 
 
 def _layer_text(shape, cost) -> str:
@@ -34,7 +34,8 @@ def _layer_text(shape, cost) -> str:
         else f"{p.lanes} LUT multipliers"
     )
     lines = [
-        f"{shape.kernel}",
+        f"{shape.name}",
+        f"{shape.kernel}" + (f", {shape.activation} fused" if shape.activation != "none" else ""),
         f"{g.n_pix} pixels x {shape.n_steps} steps",
         f"lanes {p.n_par} out x {p.k_par} in",
         mult,
@@ -49,7 +50,7 @@ def _layer_text(shape, cost) -> str:
 
 def draw(plan, board_name: str, out: Path) -> None:
     n = len(plan.shapes)
-    fig, ax = plt.subplots(figsize=(2.2 + n * (BOX_W + GAP) * 1.05, 5.2))
+    fig, ax = plt.subplots(figsize=(2.2 + n * (BOX_W + GAP) * 1.05, 3.9))
     ax.set_xlim(-0.4, n * (BOX_W + GAP))
     ax.set_ylim(-1.6, BOX_H + 0.9)
     ax.axis("off")
