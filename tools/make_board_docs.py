@@ -134,6 +134,7 @@ def _builds(board: Board) -> list[str]:
 def _files(board: Board) -> list[str]:
     b = board.name
     extra = {
+        "plan.json": "the board plan: each layer's parallelism, DSP mapping, storage, FIFO depth",
         "report.md": "read this first: bit-exactness, float vs FPGA, FID-FMNIST, cost model",
         "report.json": "the same, machine-readable, with versions and git commit",
         "float_vs_fpga.png": "float teacher | FPGA C simulation | difference heat map",
@@ -145,7 +146,8 @@ def _files(board: Board) -> list[str]:
     lines += [
         "",
         "`hls_project/` holds, as hls4ml writes it: `firmware/` (`myproject.cpp`, `parameters.h`,",
-        "`defines.h` with every layer's type, `weights/`, `nnet_utils/` including fpgagan's headers,",
+        "`defines.h` with every layer's type, `weights/fg_<i>.h` (each engine layer's ROMs, buffers",
+        "and storage pragmas), `nnet_utils/` including fpgagan's headers,",
         "`ap_types/`, the compiled C-simulation library), `build_prj.tcl` and `project.tcl` (part,",
         "clock), `vivado_synth.tcl`, `myproject_test.cpp` (C test bench), `myproject_bridge.cpp` and",
         "`build_lib.sh` (what the C simulation compiles), `hls4ml_config.yml`, `tb_data/` and",
@@ -249,9 +251,10 @@ def _exactness(board: Board) -> list[str]:
         "",
         "- **Exact** (checked by every run): the C simulation of `myproject` equals qonnx's execution",
         "  of the QONNX model on all N latents, element for element; `make hls` exits 1 otherwise.",
-        "- **Estimated** (fpgagan's cost model, `fpgagan/hls/cost.py`, its assumptions listed in the",
-        "  report): LUT, FF, DSP and BRAM use, cycles per image, images/s and the DSP-only roofline, in",
-        "  report.md's *Cost model (estimates)* section. Synthesis runs only where the backend's tool",
+        "- **Estimated** (fpgagan's cost model: a count of every instance the project has, from",
+        "  yosys-measured unit costs, [hardware.md](../hardware.md)): LUT, FF, DSP and BRAM use, the",
+        "  pipeline's interval and images/s, in report.md's *Cost model* section, every figure with",
+        "  its source. Synthesis runs only where the backend's tool",
         "  is on PATH (`vivado_hls` for Vivado/VivadoAccelerator, `vitis-run` for Vitis); its report then",
         "  sits beside the estimates.",
         "- **Not covered by either**: timing closure at the target clock, the AXI/DMA path, the host.",
