@@ -39,8 +39,8 @@ NOTEBOOKS = {
         ),
         new_code_cell(
             "c = report.cost\n"
-            "print(f\"fits: {c.fits} (limit {c.limiting}), {c.images_per_s:,.0f} images/s, \"\n"
-            "      f\"LUT {c.totals.lut:,.0f}, FF {c.totals.ff:,.0f}, DSP {c.totals.dsp:,.0f}, BRAM_18K {c.totals.bram_18k:,.0f}\")\n"
+            'print(f"fits: {c.fits} (limit {c.limiting}), {c.images_per_s:,.0f} images/s, "\n'
+            '      f"LUT {c.totals.lut:,.0f}, FF {c.totals.ff:,.0f}, DSP {c.totals.dsp:,.0f}, BRAM_18K {c.totals.bram_18k:,.0f}")\n'
             "Markdown((out / 'report.md').read_text())"
         ),
     ],
@@ -153,8 +153,8 @@ NOTEBOOKS = {
             "    cd, cs = layer_cost(d.shape()), layer_cost(s.shape())\n"
             "    bd, bs = sum(engine_bits(d).values()), sum(engine_bits(s).values())\n"
             "    print(f\"{d.name:34} {d.get_attr('n_steps'):6,} -> {s.get_attr('n_steps'):5,} \"\n"
-            "          f\"{bd:9,} -> {bs:8,} {cd.total.lut:7,.0f} -> {cs.total.lut:6,.0f} \"\n"
-            "          f\"{cd.total.bram_18k:3.0f} -> {cs.total.bram_18k:3.0f}\")"
+            '          f"{bd:9,} -> {bs:8,} {cd.total.lut:7,.0f} -> {cs.total.lut:6,.0f} "\n'
+            '          f"{cd.total.bram_18k:3.0f} -> {cs.total.bram_18k:3.0f}")'
         ),
     ],
     "03_bring_your_own_qonnx.ipynb": [
