@@ -57,9 +57,14 @@ class Resources:
                 raise ValueError(f"{f.name} must be a non-negative integer, got {value!r}")
 
 
-# the hls4ml backends fpgagan generates projects for (one definition; everything imports it)
+# what a generated project can be (one definition each; everything imports them): the hls4ml
+# backends, io types and strategies
 Backend = Literal["Vivado", "Vitis", "VivadoAccelerator"]
 BACKENDS: tuple[str, ...] = ("Vivado", "Vitis", "VivadoAccelerator")
+IoType = Literal["io_parallel", "io_stream"]
+IO_TYPES: tuple[str, ...] = ("io_parallel", "io_stream")
+Strategy = Literal["latency", "resource"]
+STRATEGIES: tuple[str, ...] = ("latency", "resource")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from fpgagan import __version__
-from fpgagan.boards import BACKENDS
+from fpgagan.boards import BACKENDS, IO_TYPES, STRATEGIES
 from fpgagan.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_MISMATCH, EXIT_OK, FpgaganError
 from fpgagan.interrupts import EXIT_SIGINT, EXIT_SIGTERM, Terminated, signals_as_exceptions
 
@@ -221,8 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--output", required=True, help=".npy to write, in the ONNX model's output layout"
     )
-    p.add_argument("--io-type", choices=["io_parallel", "io_stream"], default="io_parallel")
-    p.add_argument("--strategy", choices=["latency", "resource"], default="latency")
+    p.add_argument("--io-type", choices=list(IO_TYPES), default="io_parallel")
+    p.add_argument("--strategy", choices=list(STRATEGIES), default="latency")
     p.add_argument("--reuse-factor", type=_positive_int, default=1)
     p.add_argument("--backend", choices=list(BACKENDS), default="Vitis")
     p.add_argument(

@@ -31,7 +31,15 @@ import numpy as np
 from hls4ml.converters.onnx_to_hls import get_supported_onnx_layers
 from qonnx.core.modelwrapper import ModelWrapper
 
-from fpgagan.boards import BACKENDS, NAME_PATTERN, check_part
+from fpgagan.boards import (
+    BACKENDS,
+    IO_TYPES,
+    NAME_PATTERN,
+    STRATEGIES,
+    IoType,
+    Strategy,
+    check_part,
+)
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.export import clean_for_hls
 from fpgagan.export.names import node_label
@@ -41,8 +49,6 @@ from fpgagan.hls.layout import HostLayout, host_layout
 from fpgagan.hls.register import register
 from fpgagan.hls.sparsity import DEFAULT_SPARSITY_THRESHOLD, SPARSE_MODES
 
-IoType = Literal["io_parallel", "io_stream"]
-Strategy = Literal["latency", "resource"]
 # qonnx rounding modes hls4ml's Quant handling converts, and the ap_fixed mode of each
 _ROUNDING = {"ROUND": "RND_CONV", "FLOOR": "TRN"}
 # hls4ml pastes node and tensor names into C++ as identifiers; qonnx's cleanup renames every node
@@ -69,11 +75,11 @@ class HlsOptions:
     sparsity_threshold: float = DEFAULT_SPARSITY_THRESHOLD
 
     def __post_init__(self) -> None:
-        if self.io_type not in ("io_parallel", "io_stream"):
+        if self.io_type not in IO_TYPES:
             raise UnsupportedModelError(
                 f"io_type must be io_parallel or io_stream, got {self.io_type!r}"
             )
-        if self.strategy not in ("latency", "resource"):
+        if self.strategy not in STRATEGIES:
             raise UnsupportedModelError(
                 f"strategy must be latency or resource, got {self.strategy!r}"
             )

@@ -32,7 +32,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from fpgagan.boards import Board, get_board
+from fpgagan.boards import Board, IoType, Strategy, get_board
 from fpgagan.config import load_yaml
 from fpgagan.data import load_images
 from fpgagan.errors import ConfigError
@@ -91,8 +91,8 @@ ARTEFACTS = (
 class HlsFlowConfig:
     """Overrides of the planner (``fpgagan hls --config X.yaml``)."""
 
-    io_type: Literal["io_parallel", "io_stream"] = "io_stream"
-    strategy: Literal["latency", "resource"] = "resource"
+    io_type: IoType = "io_stream"
+    strategy: Strategy = "resource"
     reuse: dict[str, int] = dataclasses.field(default_factory=dict)  # layer -> steps per pixel
     clock_mhz: float | None = None
     # which schedules the plan may give a layer: auto = the sparse one too where the weight
