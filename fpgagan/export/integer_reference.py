@@ -175,6 +175,46 @@ class IntegerReference:
         axis = _attr(node, "axis")
         return Dyadic(np.concatenate([t.value for t in xs], axis=axis), max(t.frac for t in xs))
 
+    # ------------------------------------------------------------------ data movement (NCHW)
+    def _op_Resize(self, node, x, roi=None, scales=None, sizes=None):
+        """ONNX Resize, nearest mode, from the operator's own coordinate formulas."""
+        if _attr(node, "mode", "nearest") != "nearest":
+            raise UnsupportedModelError(f"node {node_label(node)}: only nearest Resize")
+        in_shape = x.value.shape
+        if scales is not None and scales.value.size:
+            s = [float(v) for v in scales.value]
+            out_shape = [int(math.floor(n * f)) for n, f in zip(in_shape, s, strict=True)]
+        else:
+            out_shape = [int(v) for v in sizes.value]
+            s = [o / n for o, n in zip(out_shape, in_shape, strict=True)]
+        coords = str(_attr(node, "coordinate_transformation_mode", "half_pixel"))
+        nearest = str(_attr(node, "nearest_mode", "round_prefer_floor"))
+        y = x.value
+        for axis in (2, 3):
+            idx = _nearest_source(out_shape[axis], in_shape[axis], s[axis], coords, nearest, node)
+            y = np.take(y, idx, axis=axis)
+        if out_shape[:2] != list(in_shape[:2]):
+            raise UnsupportedModelError(f"node {node_label(node)}: Resize of batch or channels")
+        return Dyadic(y, x.frac)
+
+    def _op_DepthToSpace(self, node, x):
+        b = int(_attr(node, "blocksize"))
+        n, c, h, w = x.value.shape
+        if str(_attr(node, "mode", "DCR")) == "DCR":
+            y = x.value.reshape(n, b, b, c // (b * b), h, w).transpose(0, 3, 4, 1, 5, 2)
+        else:
+            y = x.value.reshape(n, c // (b * b), b, b, h, w).transpose(0, 1, 4, 2, 5, 3)
+        return Dyadic(y.reshape(n, c // (b * b), h * b, w * b), x.frac)
+
+    def _op_Pad(self, node, x, pads=None, value=None, axes=None):
+        p = [int(v) for v in (pads.value if pads is not None else _attr(node, "pads"))]
+        if value is not None and np.any(value.value != 0) or axes is not None:
+            raise UnsupportedModelError(f"node {node_label(node)}: Pad value or axes")
+        rank = x.value.ndim
+        width = [(p[i], p[i + rank]) for i in range(rank)]
+        mode = str(_attr(node, "mode", "constant"))
+        return Dyadic(np.pad(x.value, width, mode=mode), x.frac)
+
     def _op_Conv(self, node, x, w, b=None):
         """NCHW convolution: one matrix product per kernel tap (BLAS, exact on dyadics)."""
         if _attr(node, "group", 1) != 1 or any(d != 1 for d in _attr(node, "dilations", [1, 1])):
@@ -225,6 +265,34 @@ class IntegerReference:
     @staticmethod
     def _bias(y: Dyadic, b: Dyadic) -> Dyadic:
         return Dyadic(y.value + b.value.reshape(1, -1, 1, 1), max(y.frac, b.frac))
+
+
+def _nearest_source(
+    n_out: int, n_in: int, scale: float, coords: str, nearest: str, node
+) -> np.ndarray:
+    """Input index of every output index along one axis (ONNX Resize, nearest)."""
+    o = np.arange(n_out, dtype=np.float64)
+    if coords == "asymmetric":
+        x = o / scale
+    elif coords == "half_pixel":
+        x = (o + 0.5) / scale - 0.5
+    elif coords == "pytorch_half_pixel":
+        x = (o + 0.5) / scale - 0.5 if n_out > 1 else np.zeros_like(o)
+    elif coords == "align_corners":
+        x = o * (n_in - 1) / max(1, n_out - 1)
+    else:
+        raise UnsupportedModelError(
+            f"node {node_label(node)}: coordinate_transformation_mode {coords}"
+        )
+    rounders = {
+        "floor": np.floor,
+        "ceil": np.ceil,
+        "round_prefer_floor": lambda v: np.ceil(v - 0.5),
+        "round_prefer_ceil": lambda v: np.floor(v + 0.5),
+    }
+    if nearest not in rounders:
+        raise UnsupportedModelError(f"node {node_label(node)}: nearest_mode {nearest}")
+    return np.clip(rounders[nearest](x), 0, n_in - 1).astype(np.int64)
 
 
 def integer_reference(model: ModelWrapper) -> IntegerReference:

@@ -35,9 +35,12 @@ from fpgagan.export.transforms import (
     BipolarQuantToQuant,
     ConvTransposeToChannelsLast,
     FoldBatchNorm,
+    FoldZeroPadIntoConv,
     GiveGemmZeroBias,
+    MergeIdenticalTransposes,
     NormaliseQuantAttributes,
     PerChannelScalesToTensor,
+    SpatialOpsToChannelsLast,
 )
 from fpgagan.export.validate import validate_model
 from fpgagan.io import atomic_path, provenance
@@ -71,6 +74,11 @@ def clean_for_hls(model: ModelWrapper) -> ModelWrapper:
         warnings.filterwarnings("ignore", message="The GemmToMatMul transformation only offers")
         model = model.transform(GemmToMatMul())
     model = model.transform(ConvTransposeToChannelsLast())
+    model = model.transform(FoldZeroPadIntoConv())
+    model = model.transform(SpatialOpsToChannelsLast())
+    model = model.transform(ConvertToChannelsLastAndClean())
+    model = model.transform(MergeIdenticalTransposes())
+    # a merged Transpose may now move further upstream (past the input quantizer, say)
     model = model.transform(ConvertToChannelsLastAndClean())
     model = model.transform(AbsorbTransposeIntoMatMul())
     return cleanup_model(model)

@@ -82,3 +82,83 @@ def parse_conv_transpose_layer(node, input_names, input_shapes, graph):
             node, "pads", pads, f"output would be {layer['out_height']}x{layer['out_width']}"
         )
     return layer
+
+
+def _spatial_layer(node, input_names, input_shapes, class_name: str, out_hwc, **attrs):
+    if node.domain != DOMAIN:
+        raise UnsupportedModelError(
+            f"{node.op_type} node {node_label(node)} is not in fpgagan's channels-last domain; "
+            "convert the model with fpgagan.export.clean_for_hls"
+        )
+    _, h, w, c = input_shapes[0]
+    oh, ow, oc = out_hwc(h, w, c)
+    return {
+        "name": node.name,
+        "class_name": class_name,
+        "inputs": input_names[:1],
+        "outputs": list(node.output),
+        "data_format": "channels_last",
+        "in_height": h,
+        "in_width": w,
+        "n_chan": c,
+        "out_height": oh,
+        "out_width": ow,
+        "n_out": oc,
+        **attrs,
+    }
+
+
+def parse_upsample_layer(node, input_names, input_shapes, graph):
+    """fpgagan ``FgUpsample`` (nearest, integer factors, NHWC) -> hls4ml layer dict."""
+    sh, sw = (int(s) for s in get_onnx_attribute(node, "scales"))
+    return _spatial_layer(
+        node,
+        input_names,
+        input_shapes,
+        "FgUpsample",
+        lambda h, w, c: (h * sh, w * sw, c),
+        scale_h=sh,
+        scale_w=sw,
+    )
+
+
+def parse_depth_to_space_layer(node, input_names, input_shapes, graph):
+    """fpgagan ``FgDepthToSpace`` (NHWC) -> hls4ml layer dict."""
+    b = int(get_onnx_attribute(node, "blocksize"))
+    mode = get_onnx_attribute(node, "mode", "DCR")
+    mode = mode.decode() if isinstance(mode, bytes) else mode
+    return _spatial_layer(
+        node,
+        input_names,
+        input_shapes,
+        "FgDepthToSpace",
+        lambda h, w, c: (h * b, w * b, c // (b * b)),
+        block=b,
+        mode=mode,
+    )
+
+
+def parse_pad_layer(node, input_names, input_shapes, graph):
+    """fpgagan ``FgPad`` (zero / reflect / edge on the spatial axes, NHWC) -> hls4ml layer dict."""
+    top, left, bottom, right = (int(p) for p in get_onnx_attribute(node, "pads"))
+    mode = get_onnx_attribute(node, "mode", "constant")
+    mode = mode.decode() if isinstance(mode, bytes) else mode
+    return _spatial_layer(
+        node,
+        input_names,
+        input_shapes,
+        "FgPad",
+        lambda h, w, c: (h + top + bottom, w + left + right, c),
+        pad_top=top,
+        pad_left=left,
+        pad_bottom=bottom,
+        pad_right=right,
+        mode=mode,
+    )
+
+
+SPATIAL_HANDLERS = {
+    "FgUpsample": parse_upsample_layer,
+    "FgDepthToSpace": parse_depth_to_space_layer,
+    "FgPad": parse_pad_layer,
+}

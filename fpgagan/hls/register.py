@@ -20,7 +20,7 @@ from hls4ml.model.optimizer import get_available_passes, register_pass
 from fpgagan.boards import BACKENDS
 from fpgagan.export.ops import register_qonnx_ops
 from fpgagan.hls.engine_layers import ENGINE_LAYERS
-from fpgagan.hls.handlers import parse_conv_transpose_layer
+from fpgagan.hls.handlers import SPATIAL_HANDLERS, parse_conv_transpose_layer
 from fpgagan.hls.layers import Conv2DTranspose, ConvTranspose
 from fpgagan.hls.passes.conv_transpose_precision import InferConvTransposePrecision
 from fpgagan.hls.passes.conv_transpose_to_2d import ConvTransposeToConv2DTranspose
@@ -31,12 +31,14 @@ from fpgagan.hls.passes.reshape_stream import ReshapeToRepackStream
 from fpgagan.hls.passes.tighten_bias import TightenBiasPrecision
 from fpgagan.hls.passes.to_engine import ToEngine
 from fpgagan.hls.passes.write_roms import WriteEngineRoms
+from fpgagan.hls.spatial_layers import SPATIAL_LAYERS
+from fpgagan.hls.spatial_templates import SpatialConfigTemplate, SpatialFunctionTemplate
 from fpgagan.hls.templates import EngineConfigTemplate, EngineFunctionTemplate
 
 # hls4ml backends whose flows render fpgagan's layers.  Vitis and VivadoAccelerator run the
 # Vivado template flow ('vivado:apply_templates'), so templates are registered with Vivado; every
 # backend writes its own copy of the headers, so sources are registered with each.
-HEADERS = ("nnet_fg_engine.h", "nnet_fg_layers.h")
+HEADERS = ("nnet_fg_engine.h", "nnet_fg_layers.h", "nnet_fg_spatial.h")
 
 # (pass name, class, flow, pass it must precede or None)
 MODEL_PASSES = (
@@ -96,14 +98,18 @@ def register() -> None:
         register_qonnx_ops()
         register_layer("ConvTranspose", ConvTranspose)
         register_layer("Conv2DTranspose", Conv2DTranspose)
-        for cls in ENGINE_LAYERS:
+        for cls in (*ENGINE_LAYERS, *SPATIAL_LAYERS):
             register_layer(cls.__name__, cls)
-        if layer_handlers.get("ConvTranspose") is not parse_conv_transpose_layer:
-            if "ConvTranspose" in layer_handlers:
-                raise RuntimeError(
-                    "another package registered an hls4ml ONNX handler for ConvTranspose"
-                )
-            register_onnx_layer_handler("ConvTranspose", parse_conv_transpose_layer)
+        for op_type, handler in {
+            "ConvTranspose": parse_conv_transpose_layer,
+            **SPATIAL_HANDLERS,
+        }.items():
+            if layer_handlers.get(op_type) is not handler:
+                if op_type in layer_handlers:
+                    raise RuntimeError(
+                        f"another package registered an hls4ml ONNX handler for {op_type}"
+                    )
+                register_onnx_layer_handler(op_type, handler)
         for name, cls, flow, before in MODEL_PASSES:
             if name not in get_available_passes():
                 register_pass(name, cls)
@@ -119,7 +125,12 @@ def register() -> None:
             for backend_name in BACKENDS:
                 prefix = backend_name.lower()
                 _insert_before(f"{prefix}:write", name, before and f"{prefix}:{before}")
-        for template in (EngineConfigTemplate, EngineFunctionTemplate):
+        for template in (
+            EngineConfigTemplate,
+            EngineFunctionTemplate,
+            SpatialConfigTemplate,
+            SpatialFunctionTemplate,
+        ):
             if f"vivado:{template().get_name()}" not in get_available_passes():
                 vivado.register_template(template)
         for backend_name in BACKENDS:
