@@ -28,6 +28,7 @@ from fpgagan.hls.passes.fifo_depths import SetFifoDepths
 from fpgagan.hls.passes.fuse_activation import FuseOutputActivation
 from fpgagan.hls.passes.pixel_output import DensePixelOutput
 from fpgagan.hls.passes.reshape_stream import ReshapeToRepackStream
+from fpgagan.hls.passes.spatial_precision import CopyInputPrecision
 from fpgagan.hls.passes.tighten_bias import TightenBiasPrecision
 from fpgagan.hls.passes.to_engine import ToEngine
 from fpgagan.hls.passes.write_roms import WriteEngineRoms
@@ -45,6 +46,7 @@ MODEL_PASSES = (
     ("fpgagan_conv_transpose_to_2d", ConvTransposeToConv2DTranspose, "parse_qonnx", None),
     # both must run before hls4ml's infer_precision_types, which sizes accumulators from bias types
     ("fpgagan_tighten_bias", TightenBiasPrecision, "convert", "infer_precision_types"),
+    ("fpgagan_copy_input_precision", CopyInputPrecision, "convert", "infer_precision_types"),
     (
         "fpgagan_infer_conv_transpose_precision",
         InferConvTransposePrecision,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from hls4ml.model.attributes import Attribute, ChoiceAttribute
 from hls4ml.model.layers import Layer
-from hls4ml.model.types import TensorVariable
 
 from fpgagan.export.ops.spatial import DEPTH_TO_SPACE_MODES, PAD_MODES
 
@@ -32,19 +31,9 @@ class SpatialLayer(Layer):
     _expected_attributes = list(GEOMETRY)
 
     def initialize(self):
+        # the type is the input's, set by fpgagan's pass CopyInputPrecision once that is known
         g = self.get_attr
-        inp = self.get_input_variable()
-        out = TensorVariable(
-            [g("out_height"), g("out_width"), g("n_out")],
-            var_name="layer{index}_out",
-            type_name="layer{index}_t",
-            precision=inp.type.precision,
-            index=self.index,
-        )
-        # the input's type itself, not a copy: when hls4ml infers the producer's type (after this
-        # layer is made), this layer's output has it too
-        out.type = inp.type
-        self.set_attr(self.outputs[0], out)
+        self.add_output_variable([g("out_height"), g("out_width"), g("n_out")])
 
     def buffer_rows(self) -> int:
         """Input rows the io_stream kernel keeps (its row buffer)."""
