@@ -149,6 +149,9 @@ def _check_layer_setting(layer: str, key: str, value: object) -> None:
             raise UnsupportedModelError(
                 f"layer {layer!r}: {key} must be one of {rule}, got {value!r}"
             )
+    elif key == "FifoDepth" and isinstance(value, list | tuple):
+        for v in value:
+            _check_layer_setting(layer, key, v)
     elif isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < rule:
         raise UnsupportedModelError(
             f"layer {layer!r}: {key} must be an integer >= {rule}, got {value!r}"
@@ -289,23 +292,34 @@ def hls_config(model: ModelWrapper, opts: HlsOptions) -> dict:
     cfg["Model"]["ReuseFactor"] = opts.reuse_factor
     layers = cfg.setdefault("LayerName", {})
     layers.setdefault(model.graph.input[0].name, {})["Precision"] = input_precision(model)
+    used = set()
     for name, layer in layers.items():
         layer["Trace"] = True  # costs nothing until hls4ml trace() recompiles with tracing on
         layer["ReuseFactor"] = opts.reuse_factor
         layer["Strategy"] = opts.strategy.capitalize()
         layer["Sparse"] = opts.sparse
         layer["SparsityThreshold"] = opts.sparsity_threshold
-        layer.update(_layer_settings(name, opts))
+        given = _layer_settings(name, opts)
+        if given is not None:
+            used.add(given[0])
+            layer.update(given[1])
+    # layers hls4ml makes during conversion (the Clone of a stream that feeds two layers) are
+    # configured by the name they will have
+    for name, settings in opts.layer_config.items():
+        if name not in used:
+            layers.setdefault(name, {}).update(settings)
     return cfg
 
 
-def _layer_settings(onnx_name: str, opts: HlsOptions) -> dict[str, object]:
-    """The settings given for a layer, by its ONNX node name or the name hls4ml gives the layer
-    it converts it to (``<Class>_<ONNX node name>``)."""
+def _layer_settings(onnx_name: str, opts: HlsOptions) -> tuple[str, dict[str, object]] | None:
+    """(name, settings) given for a layer, by its ONNX node name or the name hls4ml gives the
+    layer it converts it to (``<Class>_<ONNX node name>``, the class one word)."""
     for name, settings in opts.layer_config.items():
-        if name == onnx_name or name.endswith("_" + onnx_name):
-            return dict(settings)
-    return {}
+        head, _, tail = name.partition("_")
+        # hls4ml's class names are capitalised; its own layers (clone_<name>) are not matched
+        if name == onnx_name or (tail == onnx_name and head.isalnum() and head[:1].isupper()):
+            return name, dict(settings)
+    return None
 
 
 def hardware_graph(model: ModelWrapper) -> tuple[ModelWrapper, HostLayout]:

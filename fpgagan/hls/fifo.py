@@ -15,64 +15,18 @@ from __future__ import annotations
 import dataclasses
 import math
 
-import numpy as np
-
 from fpgagan.hls import unit_costs as U
 from fpgagan.hls.cost import Cycles, Item, Res, layer_cycles
+from fpgagan.hls.dataflow import Dataflow, Process, chain, process
 from fpgagan.hls.engine_layers import EngineShape
 from fpgagan.hls.storage import bram18
 
 IMAGES = 4  # images simulated; the interval is measured between the last two
 MAX_ROUNDS = 500
+DEADLOCK = 2**62  # the interval of a pipeline whose event times do not settle
 # FIFO storage: shift-register LUTs (SRL) up to this depth, BRAM beyond (Vitis HLS's default
 # implementation choice for stream FIFOs)
 SRL_MAX_DEPTH = 64
-
-
-@dataclasses.dataclass(frozen=True)
-class Process:
-    """One layer's per-image schedule: ``ops`` is a list of ("read", n) / ("compute", cycles) /
-    ("write", n) with n elements or cycles; writes go to the FIFO after this layer."""
-
-    name: str
-    ops: tuple[tuple[str, int], ...]
-    reads: int  # input elements per image
-    writes: int  # output elements per image
-
-
-def _rows_ready(s: EngineShape, ih: int) -> int:
-    """Output rows complete once input row ``ih`` is in (``rows_ready`` of nnet_fg_layers.h)."""
-    if ih + 1 == s.in_height:
-        return s.out_height
-    if s.geometry.kind == "conv_transpose":
-        return max(0, min(s.out_height, (ih + 1) * s.stride_height - s.pad_top))
-    reach = ih + s.pad_top + 1
-    if reach < s.filt_height:
-        return 0
-    return min(s.out_height, (reach - s.filt_height) // s.stride_height + 1)
-
-
-def process(s: EngineShape) -> Process:
-    """The schedule of ``s``'s layer in io_stream."""
-    cyc = layer_cycles(s)
-    refill = cyc.refill // max(1, 1 if s.geometry.kind == "dense" else s.out_height)
-    ops: list[tuple[str, int]] = []
-    if s.geometry.kind == "dense":
-        ops.append(("read", s.in_elements))
-        ops.append(("compute", refill))
-        for _ in range(s.geometry.n_pix):
-            ops += [("compute", s.n_steps), ("write", 1)]
-        return Process(s.name, tuple(ops), s.in_elements, s.geometry.n_pix)
-    done = 0
-    for ih in range(s.in_height):
-        ops.append(("read", s.in_width))
-        ready = _rows_ready(s, ih)
-        for _ in range(done, ready):
-            ops.append(("compute", refill))
-            for _ in range(s.out_width):
-                ops += [("compute", s.n_steps), ("write", 1)]
-        done = max(done, ready)
-    return Process(s.name, tuple(ops), s.in_height * s.in_width, s.out_height * s.out_width)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,49 +36,84 @@ class Timeline:
     stalls: dict[str, int]  # per layer: cycles lost waiting (steady-state image)
 
 
-def simulate(procs: list[Process], depths: list[int], images: int = IMAGES) -> Timeline:
-    """Times of every read and write of ``procs`` (a chain) with FIFOs of ``depths`` between them
-    (``len(depths) == len(procs) - 1``); the first layer's input is always available and the last
-    layer's output always accepted."""
+Edges = tuple[tuple[int, int], ...]
+
+
+def chain_edges(n: int) -> Edges:
+    return tuple((i, i + 1) for i in range(n - 1))
+
+
+def simulate(
+    procs: list[Process], depths: list[int], images: int = IMAGES, edges: Edges | None = None
+) -> Timeline:
+    """Times of every read and write of ``procs`` with a FIFO of ``depths[e]`` on each stream
+    ``edges[e] = (producer, consumer)`` (default: a chain).  ``procs`` are in topological order;
+    a process with several inputs reads them in lockstep (one element of each), one with several
+    outputs writes each of them; a process without inputs reads the host's stream, always ready,
+    and the last process's output is always accepted.
+
+    Ops: ``read`` k elements (one per cycle); ``compute`` k cycles; ``write`` k elements (in the
+    last cycle of the computation before, no cycle of its own); ``emit`` k elements (one per
+    cycle); ``pass`` k elements (read and written in the same cycle, one per cycle: a pipelined
+    copy).
+    """
     n = len(procs)
-    writes = [np.zeros(p.writes * images, np.int64) for p in procs]
-    reads = [np.zeros(p.reads * images, np.int64) for p in procs]
-    ends = [0] * n
+    edges = chain_edges(n) if edges is None else edges
+    if len(depths) != len(edges):
+        raise ValueError(f"{len(edges)} streams need {len(edges)} FIFO depths, got {len(depths)}")
+    ins: list[list[int]] = [[] for _ in range(n)]
+    outs: list[list[int]] = [[] for _ in range(n)]
+    for e, (src, dst) in enumerate(edges):
+        outs[src].append(e)
+        ins[dst].append(e)
+    # plain lists of ints: this loop runs per element, where numpy scalars are slow
+    writes = [[0] * (p.writes * images) for p in procs]
+    reads = [[0] * (p.reads * images) for p in procs]
     stalls = [0] * n
     for _ in range(MAX_ROUNDS):
         changed = False
         for i, p in enumerate(procs):
+            sources = [writes[edges[e][0]] for e in ins[i]]
+            sinks = [(reads[edges[e][1]], depths[e]) for e in outs[i]]
+            my_reads, my_writes = reads[i], writes[i]
             t, r, w, stall = 0, 0, 0, 0
             for _img in range(images):
                 for op, k in p.ops:
                     if op == "compute":
                         t += k
-                    elif op == "read":
-                        for _ in range(k):
-                            ready = writes[i - 1][r] + 1 if i > 0 else 0
-                            if ready > t:
-                                stall += ready - t
-                                t = ready
-                            if reads[i][r] != t:
-                                reads[i][r] = t
+                        continue
+                    takes_input, gives_output = op != "write" and op != "emit", op != "read"
+                    for _ in range(k):
+                        if takes_input:
+                            for src in sources:
+                                if src[r] + 1 > t:
+                                    stall += src[r] + 1 - t
+                                    t = src[r] + 1
+                        if gives_output:
+                            # a slot is free once the consumer read element w - depth
+                            for consumer_reads, d in sinks:
+                                if w >= d and consumer_reads[w - d] + 1 > t:
+                                    stall += consumer_reads[w - d] + 1 - t
+                                    t = consumer_reads[w - d] + 1
+                        if takes_input:
+                            if my_reads[r] != t:
+                                my_reads[r] = t
                                 changed = True
-                            t += 1
                             r += 1
-                    else:  # write: a slot is free once the consumer read element w - depth;
-                        # the write happens in the pixel's last step, it takes no cycle of its own
-                        for _ in range(k):
-                            if i + 1 < n and w >= depths[i]:
-                                free = reads[i + 1][w - depths[i]] + 1
-                                if free > t:
-                                    stall += free - t
-                                    t = free
-                            if writes[i][w] != t:
-                                writes[i][w] = t
+                        if gives_output:
+                            if my_writes[w] != t:
+                                my_writes[w] = t
                                 changed = True
                             w += 1
-            ends[i], stalls[i] = t, stall
+                        if op != "write":
+                            t += 1
+            stalls[i] = stall
         if not changed:
             break
+    else:  # times still growing: a FIFO too shallow for a reconvergent path, the graph deadlocks
+        return Timeline(
+            interval=DEADLOCK, latency=DEADLOCK, stalls={p.name: DEADLOCK for p in procs}
+        )
     last = writes[-1]
     per = procs[-1].writes
     interval = int(last[(images - 1) * per] - last[(images - 2) * per]) if images > 1 else 0
@@ -155,42 +144,54 @@ def fifo_cost(depth: int, width_bits: int) -> Item:
 
 @dataclasses.dataclass(frozen=True)
 class Fifos:
-    depths: tuple[int, ...]  # FIFO after layer i (between layer i and i+1)
+    depths: tuple[int, ...]  # FIFO of each stream (the dataflow's edges, in order)
     widths: tuple[int, ...]  # bits of one element
     items: tuple[Item, ...]
     timeline: Timeline
 
 
-def _fifos(shapes: list[EngineShape], procs: list[Process], depths: list[int]) -> Fifos:
-    widths = [s.geometry.n_out * s.widths.out_bits for s in shapes[:-1]]
-    items = tuple(fifo_cost(d, w) for d, w in zip(depths, widths, strict=True))
-    return Fifos(tuple(depths), tuple(widths), items, simulate(procs, depths))
+def _fifos(procs: list[Process], flow: Dataflow, depths: list[int]) -> Fifos:
+    items = tuple(fifo_cost(d, w) for d, w in zip(depths, flow.widths, strict=True))
+    timeline = simulate(procs, depths, edges=flow.edges)
+    return Fifos(tuple(depths), flow.widths, items, timeline)
 
 
-def fixed_fifos(shapes: list[EngineShape], depths: list[int]) -> Fifos:
-    """The FIFOs of ``depths`` between ``shapes``' layers, and the pipeline's timeline with them."""
-    if len(depths) != len(shapes) - 1:
+def fixed_fifos(
+    shapes: list[EngineShape], depths: list[int], flow: Dataflow | None = None
+) -> Fifos:
+    """The FIFOs of ``depths`` on ``flow``'s streams (default: a chain of ``shapes``' layers),
+    and the pipeline's timeline with them."""
+    flow = flow or chain(shapes)
+    if len(depths) != len(flow.edges):
         raise ValueError(
-            f"{len(shapes)} layers need {len(shapes) - 1} FIFO depths, got {len(depths)}"
+            f"{len(flow.edges)} streams between {len(flow.order)} processes need "
+            f"{len(flow.edges)} FIFO depths, got {len(depths)}"
         )
-    return _fifos(shapes, [process(s) for s in shapes], list(depths))
+    return _fifos(flow.processes(shapes), flow, list(depths))
 
 
-def size_fifos(shapes: list[EngineShape]) -> Fifos:
+def size_fifos(shapes: list[EngineShape], flow: Dataflow | None = None) -> Fifos:
     """Smallest power-of-two FIFO depths (at least 2) at which the pipeline keeps the interval it
-    has with FIFOs that hold a whole image."""
-    procs = [process(s) for s in shapes]
-    full = [max(2, p.writes) for p in procs[:-1]]
-    target = simulate(procs, full).interval
+    has with FIFOs that hold a whole image (a depth at which the graph would deadlock, a skip
+    connection too shallow for the branch beside it, never keeps it)."""
+    flow = flow or chain(shapes)
+    procs = flow.processes(shapes)
+    full = [max(2, procs[src].writes) for src, _ in flow.edges]
+    target = simulate(procs, full, edges=flow.edges).interval
     depths = list(full)
     for i in range(len(depths)):
-        candidates = [2**k for k in range(1, math.ceil(math.log2(full[i])) + 1)] + [full[i]]
-        for d in sorted(set(candidates)):
-            trial = depths[:i] + [d] + depths[i + 1 :]
-            if simulate(procs, trial).interval <= target:
-                depths[i] = d
-                break
-    return _fifos(shapes, procs, depths)
+        # a deeper FIFO never slows the pipeline: bisect for the shallowest that keeps it
+        options = sorted({2**k for k in range(1, math.ceil(math.log2(full[i])) + 1)} | {full[i]})
+        lo, hi = 0, len(options) - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            trial = depths[:i] + [options[mid]] + depths[i + 1 :]
+            if simulate(procs, trial, edges=flow.edges).interval <= target:
+                hi = mid
+            else:
+                lo = mid + 1
+        depths[i] = options[lo]
+    return _fifos(procs, flow, depths)
 
 
 __all__ = [

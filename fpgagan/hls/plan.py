@@ -21,6 +21,7 @@ from fpgagan.boards import Board
 from fpgagan.errors import BoardError
 from fpgagan.hls import engine as E
 from fpgagan.hls.cost import RESOURCES, LayerCost, Res, layer_cost
+from fpgagan.hls.dataflow import Dataflow, Stage, chain
 from fpgagan.hls.engine_layers import EngineShape, engine_class
 from fpgagan.hls.fifo import Fifos, fixed_fifos, size_fifos
 
@@ -78,10 +79,17 @@ class Plan:
     usage: dict[str, float]
     fits: bool
     limiting: str
+    flow: Dataflow  # the processes and streams (a chain of the layers, or a graph with skips)
+
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        """The processes other than engine layers (data movement, merges, clones)."""
+        return self.flow.stages
 
     @property
     def interval_cycles(self) -> int:
-        return max(self.fifos.timeline.interval, max(c.cycles.total for c in self.layers))
+        slowest = max([c.cycles.total for c in self.layers] + [s.cycles for s in self.stages])
+        return max(self.fifos.timeline.interval, slowest)
 
     @property
     def images_per_s(self) -> float:
@@ -92,10 +100,12 @@ class Plan:
         return self.fifos.timeline.latency
 
     def layer_config(self) -> dict[str, dict[str, object]]:
-        """hls4ml per-layer config keys of the plan (FIFO depth on the producing layer)."""
-        out = {name: c.config() for name, c in self.choices.items()}
-        for shape, depth in zip(self.shapes, self.fifos.depths, strict=False):
-            out[shape.name]["FifoDepth"] = depth
+        """hls4ml per-layer config keys of the plan: the engine settings, and on every process
+        the depth of the FIFO after it (a list, in output order, where it has several)."""
+        out: dict[str, dict[str, object]] = {name: c.config() for name, c in self.choices.items()}
+        for name, edges in self.flow.producer_outputs().items():
+            depths = [self.fifos.depths[e] for e in edges]
+            out.setdefault(name, {})["FifoDepth"] = depths[0] if len(depths) == 1 else depths
         return out
 
 
@@ -207,14 +217,15 @@ def _dominated(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
 
 
 def _select(
-    per_layer: list[list[Candidate]], interval: int, board: Board
+    per_layer: list[list[Candidate]], interval: int, board: Board, reserved: Res | None = None
 ) -> list[Candidate] | None:
     """Candidates meeting ``interval`` whose sum fits the budget, with the most headroom (the
     smallest largest share of a resource); None if no combination fits.
 
     Layer by layer, the partial designs that fit are kept as a Pareto set over the four resources
     (a partial design that needs at least as much of everything as another is dropped), capped at
-    :data:`STATES` by headroom.
+    :data:`STATES` by headroom.  ``reserved``: what the rest of the design (data-movement and
+    merge processes) needs whatever the layers' choices.
     """
     avail = available(board)
     budget = [UTILISATION[k] * avail[k] for k in RESOURCES]
@@ -225,7 +236,8 @@ def _select(
             for t, b in zip(total, budget, strict=True)
         )
 
-    states: list[tuple[tuple[float, ...], list[Candidate]]] = [((0.0,) * len(RESOURCES), [])]
+    start = tuple(float(getattr(reserved or Res(), k)) for k in RESOURCES)
+    states: list[tuple[tuple[float, ...], list[Candidate]]] = [(start, [])]
     for cands in per_layer:
         options = [c for c in cands if c.cycles <= interval]
         if not options:
@@ -256,11 +268,16 @@ def make_plan(
     board: Board,
     fixed: dict[str, int] | None = None,
     schedules: dict[str, tuple[bool, ...]] | None = None,
+    flow: Dataflow | None = None,
 ) -> Plan:
     """Fastest design that fits ``board``.  ``fixed`` pins a layer's steps per pixel (its reuse
     factor: the longest schedule within it); ``schedules`` says which schedules (False: dense,
-    True: sparse) each layer may take (default: dense, and sparse too where it has zeros)."""
+    True: sparse) each layer may take (default: dense, and sparse too where it has zeros);
+    ``flow``: the processes and streams when they are not a chain of ``shapes``."""
     fixed = fixed or {}
+    flow = flow or chain(shapes)
+    reserved = sum((st.total for st in flow.stages), Res())
+    floor = max((st.cycles for st in flow.stages), default=0)
     unknown = set(fixed) - {s.name for s in shapes}
     if unknown:
         raise BoardError(
@@ -273,27 +290,27 @@ def make_plan(
         default = (False, True) if np.count_nonzero(raw) < raw.size else (False,)
         kinds = (schedules or {}).get(s.name, default)
         per_layer.append(candidates(s, raw, kinds, fixed.get(s.name)))
-    lo = max(min(c.cycles for c in cands) for cands in per_layer)
-    hi = max(max(c.cycles for c in cands) for cands in per_layer)
-    pick = _select(per_layer, hi, board)
+    lo = max([min(c.cycles for c in cands) for cands in per_layer] + [floor])
+    hi = max([max(c.cycles for c in cands) for cands in per_layer] + [floor])
+    pick = _select(per_layer, hi, board, reserved)
     if pick is None:  # nothing fits even at the slowest: report the cheapest, marked as not fitting
         pick = [min(c, key=lambda x: x.cost.total.lut) for c in per_layer]
-        return _finish(pick, board)
+        return _finish(pick, board, flow)
     while lo < hi:
         mid = (lo + hi) // 2
-        if _select(per_layer, mid, board) is not None:
+        if _select(per_layer, mid, board, reserved) is not None:
             hi = mid
         else:
             lo = mid + 1
     interval = hi
     for _ in range(RELAX_ROUNDS):
-        pick = _select(per_layer, interval, board)
+        pick = _select(per_layer, interval, board, reserved)
         if pick is not None:
-            plan = _finish(pick, board)
+            plan = _finish(pick, board, flow)
             if plan.fits:
                 return _improve(plan, pick, per_layer, board)
         interval = math.ceil(interval * RELAX)
-    return _finish(_select(per_layer, hi, board) or pick, board)
+    return _finish(_select(per_layer, hi, board, reserved) or pick, board, flow)
 
 
 def _improve(
@@ -314,7 +331,12 @@ def _improve(
             for c in tries[:IMPROVE_TRIES]:
                 trial = [*pick[:i], c, *pick[i + 1 :]]
                 # with the current FIFO depths (one simulation); resized once accepted
-                t = evaluate([x.shape for x in trial], board, fifo_depths=list(plan.fifos.depths))
+                t = evaluate(
+                    [x.shape for x in trial],
+                    board,
+                    fifo_depths=list(plan.fifos.depths),
+                    flow=plan.flow,
+                )
                 if (
                     t.fits
                     and t.images_per_s > plan.images_per_s
@@ -324,14 +346,15 @@ def _improve(
                     break
         if better is None:
             return plan
-        resized = _finish(better[1], board)
+        resized = _finish(better[1], board, plan.flow)
         plan, pick = (resized, better[1]) if resized.fits else better
     return plan
 
 
-def _finish(pick: list[Candidate], board: Board) -> Plan:
+def _finish(pick: list[Candidate], board: Board, flow: Dataflow) -> Plan:
     shapes = [c.shape for c in pick]
-    return evaluate(shapes, board, size_fifos(shapes), {c.shape.name: c.choice for c in pick})
+    choices = {c.shape.name: c.choice for c in pick}
+    return evaluate(shapes, board, size_fifos(shapes, flow), choices, flow=flow)
 
 
 def choice_of(s: EngineShape) -> Choice:
@@ -345,13 +368,22 @@ def evaluate(
     fifos: Fifos | None = None,
     choices: dict[str, Choice] | None = None,
     fifo_depths: list[int] | None = None,
+    flow: Dataflow | None = None,
 ) -> Plan:
     """The cost of a design as built: its layers (``shapes``, e.g. read from the generated hls4ml
-    model) and FIFOs (sized here, or of the given depths)."""
+    model), its other processes (``flow``'s stages; default: the layers form a chain) and FIFOs
+    (sized here, or of the given depths)."""
+    flow = flow or chain(shapes)
     if fifos is None:
-        fifos = size_fifos(shapes) if fifo_depths is None else fixed_fifos(shapes, fifo_depths)
+        fifos = (
+            size_fifos(shapes, flow)
+            if fifo_depths is None
+            else fixed_fifos(shapes, fifo_depths, flow)
+        )
     layers = tuple(layer_cost(s) for s in shapes)
     total = sum((c.total for c in layers), Res())
+    for stage in flow.stages:
+        total = total + stage.total
     for item in fifos.items:
         total = total + item.total
     u = usage(total, board)
@@ -365,4 +397,5 @@ def evaluate(
         usage=u,
         fits=fits(u),
         limiting=max(u, key=lambda k: u[k] / UTILISATION[k]),
+        flow=flow,
     )

@@ -6,8 +6,9 @@ from __future__ import annotations
 from fpgagan.boards import Board
 from fpgagan.hls import unit_costs
 from fpgagan.hls.cost import Item, LayerCost
+from fpgagan.hls.dataflow import Stage
 from fpgagan.hls.plan import UTILISATION, Plan
-from fpgagan.report.hls_report import CostEstimate, CostItem, LayerEstimate, Totals
+from fpgagan.report.hls_report import CostEstimate, CostItem, LayerEstimate, StageEstimate, Totals
 
 NOTES = (
     "Unit costs (multipliers, adder trees, accumulators, output units, multiplexers, counters, "
@@ -15,7 +16,8 @@ NOTES = (
     "optimisation across blocks, so upper bounds per unit, not Vivado's figures.",
     "Memories follow the 7-series primitive formulas (RAMB18E1 aspect ratios, SDP LUTRAM, LUT6 "
     "ROMs) and the storage the generated wrappers bind them to.",
-    "Throughput is the pipeline's steady-state interval, simulated with the planned FIFO depths; "
+    "Throughput is the pipeline's steady-state interval, simulated with the planned FIFO depths "
+    "over the whole dataflow graph (skip connections, clones and merges included); "
     "every layer reads one weight word per step, so the weight ports never exceed the compute "
     "schedule, and every stream element is one pixel.",
     "Not counted: the AXI interface and the board's block design (PS, interconnect), "
@@ -92,4 +94,22 @@ def cost_estimate(plan: Plan, board: Board) -> CostEstimate:
         gops=plan.images_per_s * 2 * macs / 1e9,
         unit_costs=unit_costs.provenance(),
         notes=NOTES,
+        stages=tuple(_stage(st) for st in plan.stages),
+        streams=tuple(
+            f"{plan.flow.order[src]} -> {plan.flow.order[dst]}" for src, dst in plan.flow.edges
+        ),
+    )
+
+
+def _stage(st: Stage) -> StageEstimate:
+    t = st.total
+    return StageEstimate(
+        st.name,
+        st.kind,
+        st.cycles,
+        t.lut,
+        t.ff,
+        t.dsp,
+        t.bram_18k,
+        tuple(_item(i) for i in st.items),
     )

@@ -139,6 +139,20 @@ class LayerEstimate:
 
 
 @dataclasses.dataclass(frozen=True)
+class StageEstimate:
+    """A process other than an engine layer: data movement, a merge, a stream clone."""
+
+    name: str
+    kind: str
+    cycles: int
+    lut: float
+    ff: float
+    dsp: float
+    bram_18k: float
+    items: tuple[CostItem, ...]
+
+
+@dataclasses.dataclass(frozen=True)
 class Totals:
     macs: int
     bops: int
@@ -168,6 +182,8 @@ class CostEstimate:
     gops: float
     unit_costs: dict[str, str]  # how the unit-cost table was measured (yosys version, command)
     notes: tuple[str, ...]
+    stages: tuple[StageEstimate, ...] = ()  # processes other than engine layers
+    streams: tuple[str, ...] = ()  # "producer -> consumer" of each FIFO, in fifo_depths' order
 
 
 @dataclasses.dataclass(frozen=True)

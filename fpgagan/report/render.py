@@ -146,10 +146,20 @@ def cost_section(r: HlsReport) -> list[str]:
         lines += [f"**{lc.name}** ({lc.kernel})", ""]
         lines += _items(lc.items)
         lines.append("")
+    for st in c.stages:
+        lines += [f"**{st.name}** ({st.kind}, {_f(st.cycles)} cycles per image)", ""]
+        lines += _items(st.items)
+        lines.append("")
     if c.fifos:
         lines += ["**FIFOs between layers**", ""]
         lines += _items(c.fifos)
         lines.append("")
+        if c.streams:
+            lines += [
+                "Streams: "
+                + "; ".join(f"{s} ({d})" for s, d in zip(c.streams, c.fifo_depths, strict=True)),
+                "",
+            ]
     u = c.unit_costs
     lines += [
         f"Unit costs: {u.get('yosys_version', 'n/a')}, `{u.get('command', 'n/a')}` "

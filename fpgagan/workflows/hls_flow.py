@@ -40,6 +40,7 @@ from fpgagan.export import reference_outputs
 from fpgagan.export.integer_reference import integer_reference
 from fpgagan.folders import staged
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
+from fpgagan.hls.dataflow import extract
 from fpgagan.hls.engine_layers import engine_layers
 from fpgagan.hls.memory import stored_bits
 from fpgagan.hls.plan import Plan, choice_of, evaluate, make_plan
@@ -181,7 +182,8 @@ def plan_board(qonnx_model, board: Board, cfg: HlsFlowConfig, workdir: Path) -> 
             )
         else:
             schedules[layer.name] = (cfg.sparse == "true",)
-    plan = make_plan([layer.shape() for layer in layers], raw, board, dict(cfg.reuse), schedules)
+    shapes = [layer.shape() for layer in layers]
+    plan = make_plan(shapes, raw, board, dict(cfg.reuse), schedules, flow=extract(probe))
     if set(plan.choices) != {layer.name for layer in layers}:
         raise RuntimeError("the plan does not cover every engine layer")
     return plan
@@ -213,7 +215,10 @@ def step_build(st: FlowState) -> FlowState:
         options(st.board, st.cfg, st.plan.layer_config()),
     )
     shapes = [layer.shape() for layer in engine_layers(st.csim.hls_model)]
-    st.built = evaluate(shapes, st.board, fifo_depths=list(st.plan.fifos.depths))
+    flow = extract(st.csim.hls_model)
+    if flow.order != st.plan.flow.order or flow.edges != st.plan.flow.edges:
+        raise RuntimeError("the built project's processes and streams differ from the plan's")
+    st.built = evaluate(shapes, st.board, fifo_depths=list(st.plan.fifos.depths), flow=flow)
     built = {s.name: choice_of(s) for s in shapes}
     if built != st.plan.choices:  # the estimate must describe the project that was generated
         raise RuntimeError(f"built layers {built} differ from the plan {st.plan.choices}")

@@ -1,12 +1,11 @@
-"""io_stream: the depth of the FIFO after each engine layer, from the board plan (layer config
-``FifoDepth``, sized by :func:`fpgagan.hls.fifo.size_fifos`), instead of hls4ml's default of one
-whole image.  Runs in the write flow, before the project is written."""
+"""io_stream: the depth of every FIFO from the board plan (layer config ``FifoDepth`` on the
+producing layer, a list in output order for a layer with several outputs such as hls4ml's Clone;
+sized by :func:`fpgagan.hls.fifo.size_fifos`), instead of hls4ml's default of one whole map.
+Runs in the write flow, before the project is written."""
 
 from __future__ import annotations
 
 from hls4ml.model.optimizer import ModelOptimizerPass
-
-from fpgagan.hls.engine_layers import EngineLayer
 
 
 class SetFifoDepths(ModelOptimizerPass):
@@ -17,10 +16,18 @@ class SetFifoDepths(ModelOptimizerPass):
         if model.config.get_config_value("IOType") != "io_stream":
             return False
         for node in model.get_layers():
-            depth = node.get_attr("fifo_depth") if isinstance(node, EngineLayer) else None
-            if depth is None or node.outputs[0] in model.outputs:
+            depth = node.get_attr("fifo_depth")
+            if depth is None:
                 continue
-            var = node.get_output_variable()
-            if isinstance(getattr(var, "pragma", None), tuple) and var.pragma[0] == "stream":
-                var.pragma = ("stream", int(depth))
+            depths = list(depth) if isinstance(depth, list | tuple) else [depth]
+            if len(depths) != len(node.outputs):
+                raise ValueError(
+                    f"layer {node.name}: {len(depths)} FIFO depths for {len(node.outputs)} outputs"
+                )
+            for out, d in zip(node.outputs, depths, strict=True):
+                if out in model.outputs:
+                    continue
+                var = node.get_output_variable(out)
+                if isinstance(getattr(var, "pragma", None), tuple) and var.pragma[0] == "stream":
+                    var.pragma = ("stream", int(d))
         return False
