@@ -14,7 +14,9 @@ simulation of :mod:`fpgagan.hls.fifo`) and the hardware it instantiates (for the
   per cycle;
 - ``concat`` / ``add`` / ``clone`` (hls4ml's ``nnet_merge_stream.h`` / ``nnet_stream.h``): one
   pixel per cycle from every input to every output, a loop counter, the output register and,
-  for ``add``, one two-input adder per channel.
+  for ``add``, one two-input adder per channel;
+- an ``Activation`` that no engine layer absorbed (the output quantizer after a residual Add):
+  one pixel per cycle, one output unit (round / saturate, or ReLU) per channel.
 """
 
 from __future__ import annotations
@@ -205,11 +207,14 @@ def stage_of(layer) -> Stage:
     """The :class:`Stage` of a non-engine hls4ml layer, or an error naming it."""
     if isinstance(layer, SpatialLayer):
         return _spatial_stage(layer)
+    if layer.class_name == "Activation":
+        return _activation_stage(layer)
     kind = MERGES.get(layer.class_name)
     if kind is None:
         raise UnsupportedModelError(
             f"layer {layer.name} ({layer.class_name}): no cost model for this layer; fpgagan "
-            "counts the engine layers, upsample / depth-to-space / pad, Concatenate, Add and Clone"
+            "counts the engine layers, upsample / depth-to-space / pad, Concatenate, Add, Clone "
+            "and linear / ReLU activations"
         )
     if kind == "add" and layer.get_attr("op", "add").lower() != "add":
         raise UnsupportedModelError(
@@ -227,6 +232,29 @@ def stage_of(layer) -> Stage:
         u = U.adder_tree(2, bits, pipelined=False)
         items.append(Item("two-input adder", chans, Res.of_unit(u), f"yosys: {u.source}"))
     return Stage(layer.name, kind, (("pass", n_pix),), n_pix, n_pix, tuple(items))
+
+
+def _activation_stage(layer) -> Stage:
+    """A quantizer (linear: round and saturate to the output type) or ReLU on its own, one
+    output unit per channel (e.g. after an Add, where no engine layer can absorb it)."""
+    act = str(layer.get_attr("activation", "")).lower()
+    if act not in ("linear", "relu"):
+        raise UnsupportedModelError(
+            f"layer {layer.name}: activation {act!r} has no cost model (linear and relu have)"
+        )
+    src = layer.get_input_variable().type.precision
+    out = layer.get_output_variable()
+    dst = out.type.precision
+    n_pix, chans = int(np.prod(out.shape[:-1])), int(out.shape[-1])
+    kind = "relu_u" if act == "relu" or not dst.signed else "linear_s"
+    frac = max(0, (src.width - src.integer) - (dst.width - dst.integer))
+    u = U.output_unit(kind, src.width, dst.width, frac)
+    items = (
+        Item(f"output unit ({kind})", chans, Res.of_unit(u), f"yosys: {u.source}"),
+        _counter("pixel counter", 1, n_pix),
+        _register("output register (one pixel)", chans * dst.width),
+    )
+    return Stage(layer.name, f"activation ({act})", (("pass", n_pix),), n_pix, n_pix, items)
 
 
 def _spatial_stage(layer: SpatialLayer) -> Stage:

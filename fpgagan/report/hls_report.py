@@ -187,6 +187,27 @@ class CostEstimate:
 
 
 @dataclasses.dataclass(frozen=True)
+class TaskScore:
+    """One image source scored against the ground truth of an image-to-image task."""
+
+    source: str  # "float teacher", "quantized (qonnx)", "FPGA (C simulation)", the baseline
+    psnr_db: float
+    ssim: float
+    patch_psnr_db: float | None = None  # inpaint: PSNR inside the restored patch
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageTaskScores:
+    """An image-to-image generator's outputs on test images, against their ground truth."""
+
+    task: str
+    n_images: int
+    split: str
+    baseline: str  # what the task's classical answer is (bicubic upsampling, the masked input)
+    scores: tuple[TaskScore, ...]
+
+
+@dataclasses.dataclass(frozen=True)
 class HlsReport:
     board: BoardSummary
     model: str  # a description of the model
@@ -198,7 +219,7 @@ class HlsReport:
     bit_exact_independent: BitExact
     vs_float: FloatComparison | None
     heat_map_scale: float
-    quality: Quality
+    quality: Quality | None  # FID-FMNIST of a latent-to-image generator (None for image tasks)
     per_layer_error: tuple[LayerError, ...]
     cost: CostEstimate
     stored_bits: dict[str, dict[str, int]]  # per layer: bits of each array the design declares
@@ -207,6 +228,7 @@ class HlsReport:
     provenance: dict[str, Any]
     step_s: dict[str, float]  # seconds each step of the flow took
     version: int = REPORT_VERSION
+    image_task: ImageTaskScores | None = None  # an image-to-image generator's scores
 
     @property
     def stored_bits_total(self) -> int:

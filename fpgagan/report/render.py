@@ -27,6 +27,35 @@ def _table(header: list[str], rows: list[list[Any]], digits: int = 2) -> list[st
     return out
 
 
+def _inputs(r: HlsReport) -> str:
+    return "latents" if r.image_task is None else f"{r.image_task.split}-split input images"
+
+
+def image_task_section(r: HlsReport) -> list[str]:
+    """Scores against ground truth of an image-to-image generator, and its comparison grid."""
+    t = r.image_task
+    assert t is not None
+    patch = any(s.patch_psnr_db is not None for s in t.scores)
+    header = ["output", "PSNR (dB)", "SSIM"] + (["PSNR in the patch (dB)"] if patch else [])
+    rows = [
+        [s.source, f"{s.psnr_db:.2f}", f"{s.ssim:.4f}"]
+        + ([f"{s.patch_psnr_db:.2f}" if s.patch_psnr_db is not None else ""] if patch else [])
+        for s in t.scores
+    ]
+    return [
+        f"## {t.task}: against ground truth ({t.n_images:,} {t.split}-split images)",
+        "",
+        *_table(header, rows),
+        "",
+        f"Baseline: {t.baseline}.",
+        "",
+        "![input | float | FPGA | ground truth](task_grid.png)",
+        "",
+        "Columns: input (nearest-upsampled to the output size) | float teacher | FPGA C "
+        "simulation | ground truth.",
+    ]
+
+
 def render_markdown(r: HlsReport) -> str:
     b, c, q, ex, h = r.board, r.cost, r.quality, r.bit_exact, r.csim
     verdict = (
@@ -39,7 +68,7 @@ def render_markdown(r: HlsReport) -> str:
         "",
         f"- Board: {b.name} ({b.part}, {_f(b.clock_mhz, 0)} MHz, hls4ml backend {h.backend}); "
         f"resources from {b.source}",
-        f"- C simulation of {r.n_latents:,} latents vs {ex.reference}: {verdict}, "
+        f"- C simulation of {r.n_latents:,} {_inputs(r)} vs {ex.reference}: {verdict}, "
         f"{ex.mismatching_elements} of {ex.elements:,} output elements differ; vs the "
         f"{r.bit_exact_independent.reference}: {r.bit_exact_independent.mismatching_elements} differ",
         f"- Estimated design: {'fits' if c.fits else 'does NOT fit'} by the count of everything "
@@ -49,7 +78,7 @@ def render_markdown(r: HlsReport) -> str:
         f"({b.dsp} DSP x clock / {c.totals.macs:,} MACs; LUT multipliers can exceed it)",
         f"- HLS project: `{h.project}` ({h.io_type}), C simulation built in {_f(h.build_s, 1)} s, "
         f"ran at {_f(h.images_per_s, 0)} images/s",
-        f"- Test bench data: the first {h.test_bench_samples:,} of the {r.n_latents:,} latents "
+        f"- Test bench data: the first {h.test_bench_samples:,} of the {r.n_latents:,} {_inputs(r)} "
         "and their C-simulated images in `hls_project/tb_data/` (`tb_input_features.dat`, "
         "`tb_output_predictions.dat`: one sample per line, in the layouts the C top function "
         "sees), for a C simulation or co-simulation in the vendor tool",
@@ -72,17 +101,20 @@ def render_markdown(r: HlsReport) -> str:
         lines.append(
             "No float teacher given (use --teacher): only the quantized reference is compared."
         )
-    lines += [
-        "",
-        f"## Image quality ({q.metric}, {q.n_samples:,} samples vs the test split)",
-        "",
-        f"{q.metric_note}. Lower FID is better; the floor is real training images.",
-        "",
-    ]
-    lines += _table(
-        ["images", "FID-FMNIST", "classifier IS"],
-        [[name, s.fid, s.inception_score] for name, s in q.rows()],
-    )
+    if q is not None:
+        lines += [
+            "",
+            f"## Image quality ({q.metric}, {q.n_samples:,} samples vs the test split)",
+            "",
+            f"{q.metric_note}. Lower FID is better; the floor is real training images.",
+            "",
+        ]
+        lines += _table(
+            ["images", "FID-FMNIST", "classifier IS"],
+            [[name, s.fid, s.inception_score] for name, s in q.rows()],
+        )
+    if r.image_task is not None:
+        lines += ["", *image_task_section(r)]
     if r.per_layer_error:
         lines += ["", "## Per-layer error, float teacher vs FPGA", ""]
         lines += _table(
