@@ -14,6 +14,13 @@ EXIT_OK = 0
 EXIT_MISMATCH = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
+MAX_MESSAGE_CHARS = 600  # of one error line
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped, and a length limit."""
+    out = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+    return out if len(out) <= MAX_MESSAGE_CHARS else out[: MAX_MESSAGE_CHARS - 3] + "..."
 
 
 class FpgaganError(Exception):
