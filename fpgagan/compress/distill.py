@@ -48,6 +48,11 @@ class Distiller(nn.Module):
     def teacher(self) -> Generator:
         return self._teacher[0]
 
+    def to(self, *args, **kwargs) -> Distiller:
+        """Move the feature mappings and the frozen teacher (kept outside the module tree)."""
+        self.teacher.to(*args, **kwargs)
+        return super().to(*args, **kwargs)
+
     def train(self, mode: bool = True) -> Distiller:
         super().train(mode)
         self.teacher.eval()  # the teacher always runs on its eval-mode statistics

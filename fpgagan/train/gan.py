@@ -25,6 +25,8 @@ class GeneratorLossTerm(Protocol):
 
     def train(self, mode: bool = True): ...
 
+    def to(self, device: torch.device): ...
+
     def loss(self, z: torch.Tensor, fake: torch.Tensor, features) -> torch.Tensor: ...
 
 
@@ -70,6 +72,8 @@ def train_epoch(
 ) -> EpochLosses:
     """Train G and D for one pass over ``images`` (N, 1, 28, 28) in [-1, 1].
 
+    Everything is computed on the device of ``images`` (where the models are too); the batch order
+    and the latents are drawn from ``rng`` on the CPU, so every device sees the same data stream.
     With a ``distiller`` the generator also minimises its teacher terms on the same latents.
     ``after_g_step`` runs after every generator update (pruning re-applies its masks there).
     """
@@ -83,10 +87,10 @@ def train_epoch(
     sum_d = sum_g = 0.0
     bar = tqdm(range(n_batches), desc=desc, leave=False, unit="batch", mininterval=1.0)
     for b in bar:
-        real = images[order[b * batch_size : (b + 1) * batch_size]]
-        z = torch.randn(len(real), gen.spec.latent_dim, generator=rng)
-        ones = torch.ones(len(real))
-        zeros = torch.zeros(len(real))
+        real = images[order[b * batch_size : (b + 1) * batch_size].to(images.device)]
+        z = torch.randn(len(real), gen.spec.latent_dim, generator=rng).to(images.device)
+        ones = torch.ones(len(real), device=images.device)
+        zeros = torch.zeros(len(real), device=images.device)
         fake, features = gen.forward_features(z)
         loss_d = bce(disc(real), ones) + bce(disc(fake.detach()), zeros)
         opt_d.zero_grad(set_to_none=True)
