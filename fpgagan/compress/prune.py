@@ -15,14 +15,17 @@ from typing import Literal
 import torch
 from torch import nn
 
-from fpgagan.models import Generator
+from fpgagan.compress.prune_unet import prune_unet_channels
+from fpgagan.models import Generator, PatchGAN, UNet
 from fpgagan.models.discriminator import Discriminator
 
 Scope = Literal["layer", "global"]
 
 
-def weight_layers(model: Generator | Discriminator) -> dict[str, nn.Module]:
+def weight_layers(model: Generator | Discriminator | UNet | PatchGAN) -> dict[str, nn.Module]:
     """Name -> module of every prunable weight layer (the names of ``Precision.layers``)."""
+    if isinstance(model, UNet | PatchGAN):
+        return model.weight_layers()
     if isinstance(model, Generator):
         return {"fc": model.fc, **{f"deconv{i + 1}": m for i, m in enumerate(model.deconvs)}}
     return {"conv1": model.conv1, "conv2": model.conv2, "fc": model.fc}
@@ -80,13 +83,17 @@ def _keep(scores: torch.Tensor, keep: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def prune_channels(gen: Generator, keep_ratio: float) -> Generator:
+def prune_channels(gen: Generator | UNet, keep_ratio: float) -> Generator | UNet:
     """A smaller float generator keeping the ``keep_ratio`` highest-L1 channels of every hidden map.
+
+    U-Nets: :func:`fpgagan.compress.prune_unet.prune_unet_channels`.
 
     Works on a float generator with batch-norm folded (see :func:`fpgagan.models.fold_batch_norm`):
     hidden map i is the output of the fc layer (i = 0) or of deconv i; removing its channel c removes
     the producing weights and bias of c and the consuming weights of the next transposed conv.
     """
+    if isinstance(gen, UNet):
+        return prune_unet_channels(gen, keep_ratio)
     if gen.quantized or gen.batch_norm:
         raise ValueError("prune_channels expects a float generator with batch-norm folded")
     if not 0.0 < keep_ratio <= 1.0:

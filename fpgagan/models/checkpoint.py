@@ -1,7 +1,9 @@
 """Generator checkpoints: the weights plus everything needed to rebuild the module.
 
 A checkpoint is a ``torch.save`` dict read back with ``weights_only=True`` (no pickled code).
-Corrupt files and files that do not match the model they claim raise CheckpointError.
+Corrupt files and files that do not match the model they claim raise CheckpointError.  The
+record's ``kind`` says which family rebuilds it: ``dcgan`` (latent -> image; records without a
+kind are DCGANs) or ``unet`` (image -> image, with its ``task``, e.g. ``sr2x``).
 """
 
 from __future__ import annotations
@@ -16,19 +18,26 @@ from fpgagan.config import Precision, from_dict, to_dict
 from fpgagan.errors import CheckpointError, ConfigError, ModelError
 from fpgagan.io import atomic_path, provenance
 from fpgagan.models.generator import Generator
-from fpgagan.models.registry import build_generator
+from fpgagan.models.registry import build_generator, build_unet
+from fpgagan.models.unet import UNet
 
 FORMAT = "fpgagan.generator"
 VERSION = 1
+KINDS = ("dcgan", "unet")
+
+AnyGenerator = Generator | UNet
 
 
 def generator_record(
-    gen: Generator, name: str, extra: dict[str, Any] | None = None
+    gen: AnyGenerator, name: str, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The dict that :func:`save_generator` writes (also embedded in training checkpoints)."""
+    unet = isinstance(gen, UNet)
     return {
         "format": FORMAT,
         "version": VERSION,
+        "kind": "unet" if unet else "dcgan",
+        **({"task": gen.spec.task} if unet else {}),
         "generator": name,
         "precision": None if gen.precision is None else to_dict(gen.precision),
         "batch_norm": gen.batch_norm,
@@ -40,7 +49,7 @@ def generator_record(
 
 
 def save_generator(
-    path: str | os.PathLike[str], gen: Generator, name: str, extra: dict[str, Any] | None = None
+    path: str | os.PathLike[str], gen: AnyGenerator, name: str, extra: dict[str, Any] | None = None
 ) -> None:
     """Write a generator checkpoint atomically."""
     with atomic_path(path) as tmp:
@@ -63,7 +72,9 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     return obj
 
 
-def generator_from_record(record: dict[str, Any], where: str) -> tuple[Generator, dict[str, Any]]:
+def generator_from_record(
+    record: dict[str, Any], where: str
+) -> tuple[AnyGenerator, dict[str, Any]]:
     """Rebuild a generator from a record; mismatches raise CheckpointError naming ``where``."""
     if record.get("format") != FORMAT:
         raise CheckpointError(
@@ -71,13 +82,19 @@ def generator_from_record(record: dict[str, Any], where: str) -> tuple[Generator
         )
     if record.get("version") != VERSION:
         raise CheckpointError(f"{where}: unsupported checkpoint version {record.get('version')!r}")
+    kind = record.get("kind", "dcgan")
+    if kind not in KINDS:
+        raise CheckpointError(
+            f"{where}: unknown generator kind {kind!r} (known: {', '.join(KINDS)})"
+        )
+    build = build_unet if kind == "unet" else build_generator
     try:
         precision = (
             None
             if record["precision"] is None
             else from_dict(Precision, record["precision"], "precision")
         )
-        gen = build_generator(
+        gen = build(
             record["generator"],
             precision,
             batch_norm=bool(record["batch_norm"]),
@@ -85,6 +102,11 @@ def generator_from_record(record: dict[str, Any], where: str) -> tuple[Generator
         )
     except (ConfigError, ModelError, KeyError) as exc:
         raise CheckpointError(f"{where}: {exc}") from None
+    if kind == "unet" and record.get("task") != gen.spec.task:
+        raise CheckpointError(
+            f"{where}: task {record.get('task')!r} does not match U-Net {record['generator']!r} "
+            f"({gen.spec.task})"
+        )
     try:
         gen.load_state_dict(record["state_dict"], strict=True)
     except (RuntimeError, KeyError) as exc:
@@ -97,6 +119,6 @@ def generator_from_record(record: dict[str, Any], where: str) -> tuple[Generator
     return gen, record
 
 
-def load_generator(path: str | os.PathLike[str]) -> tuple[Generator, dict[str, Any]]:
+def load_generator(path: str | os.PathLike[str]) -> tuple[AnyGenerator, dict[str, Any]]:
     """Load a generator checkpoint written by :func:`save_generator`; returns (model, record)."""
     return generator_from_record(read_checkpoint(path), str(path))

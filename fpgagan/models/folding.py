@@ -1,4 +1,4 @@
-"""Fold batch-norm into the preceding Linear / ConvTranspose2d of a float generator."""
+"""Fold batch-norm into the preceding Linear / ConvTranspose2d / Conv2d of a float generator."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from fpgagan.models.generator import Generator
+from fpgagan.models.unet import UNet
 
 
 def _fold_linear(layer: nn.Linear, bn: nn.BatchNorm1d) -> None:
@@ -23,8 +24,15 @@ def _fold_deconv(layer: nn.ConvTranspose2d, bn: nn.BatchNorm2d) -> None:
     layer.bias.copy_((layer.bias - bn.running_mean) * gamma + bn.bias)
 
 
+def _fold_conv(layer: nn.Conv2d, bn: nn.BatchNorm2d) -> None:
+    # Conv2d weight is (Cout, Cin, kH, kW): output channels on axis 0
+    gamma = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    layer.weight.mul_(gamma[:, None, None, None])
+    layer.bias.copy_((layer.bias - bn.running_mean) * gamma + bn.bias)
+
+
 @torch.no_grad()
-def fold_batch_norm(gen: Generator) -> Generator:
+def fold_batch_norm(gen: Generator | UNet) -> Generator | UNet:
     """Return a copy of float ``gen`` with every batch-norm folded away (eval-mode statistics).
 
     The result computes the same function as ``gen.eval()`` up to float rounding and has the
@@ -34,6 +42,12 @@ def fold_batch_norm(gen: Generator) -> Generator:
         raise ValueError("fold_batch_norm expects a float generator")
     folded = copy.deepcopy(gen).eval()
     if not folded.batch_norm:
+        return folded
+    if isinstance(folded, UNet):
+        for conv, bn in zip(folded.convs, folded.bns, strict=True):
+            _fold_conv(conv, bn)
+        folded.bns = nn.ModuleList(nn.Identity() for _ in folded.bns)
+        folded.batch_norm = False
         return folded
     _fold_linear(folded.fc, folded.fc_bn)
     folded.fc_bn = nn.Identity()

@@ -136,6 +136,11 @@ class Generator(nn.Module):
     def quantized(self) -> bool:
         return self.precision is not None
 
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Shape of one input (the latent vector), without the batch axis."""
+        return (self.spec.latent_dim,)
+
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.forward_features(z)[0]
 
