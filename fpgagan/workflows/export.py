@@ -10,7 +10,7 @@ import torch
 
 from fpgagan.errors import MismatchError
 from fpgagan.export import execute_batch, save_qonnx, to_qonnx
-from fpgagan.models import Generator
+from fpgagan.models import Generator, UNet
 from fpgagan.models.checkpoint import load_generator
 
 
@@ -21,9 +21,17 @@ class ExportCheck:
     max_abs_diff: float
 
 
-def verify(gen: Generator, model, n: int, seed: int = 0) -> ExportCheck:
-    """Compare qonnx ``execute_onnx`` with the Brevitas forward on ``n`` latents, bit for bit."""
-    z = torch.randn(n, gen.spec.latent_dim, generator=torch.Generator().manual_seed(seed))
+def example_inputs(gen: Generator | UNet, n: int, seed: int = 0) -> torch.Tensor:
+    """``n`` inputs for ``gen``: normal latents, or images uniform in [-1, 1] for a U-Net."""
+    rng = torch.Generator().manual_seed(seed)
+    if isinstance(gen, UNet):
+        return torch.rand(n, *gen.input_shape, generator=rng) * 2.0 - 1.0
+    return torch.randn(n, *gen.input_shape, generator=rng)
+
+
+def verify(gen: Generator | UNet, model, n: int, seed: int = 0) -> ExportCheck:
+    """Compare qonnx ``execute_onnx`` with the Brevitas forward on ``n`` inputs, bit for bit."""
+    z = example_inputs(gen, n, seed)
     with torch.no_grad():
         ref = gen.eval()(z).numpy()
     out = execute_batch(model, z.numpy())
