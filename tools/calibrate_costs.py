@@ -39,6 +39,10 @@ from tqdm import tqdm
 from fpgagan.errors import FpgaganError
 from fpgagan.io import write_json_atomic
 
+if __package__ in (None, ""):  # run as a script: the repository root holds the tools package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tools.codebook_units import COMBINE_SEEDS, v_codebook_combine, v_masked_tree  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 TABLE = REPO / "fpgagan" / "hls" / "unit_costs.json"
 SCRIPT = "read_verilog unit.v; synth_xilinx -family xc7 -flatten -top {top}{nodsp}; stat"
@@ -435,6 +439,26 @@ KINDS: dict[str, Kind] = {
         _MEM,
         _dw,
         _single("rom", v_rom),
+    ),
+    "masked_tree": Kind(
+        "one codebook entry's adders in one output lane: k signed b-bit values, each masked to "
+        "zero unless its ib-bit index equals the entry (a constant), summed by a balanced tree "
+        "with a register after every level (k = 1: the masked value, registered)",
+        False,
+        _grid(k=(1, 2, 4, 8, 16, 32), ib=(1, 2, 3, 4), b=(5, 9)),
+        lambda p: f"k{p['k']} ib{p['ib']} b{p['b']}",
+        _single("masked_tree", v_masked_tree),
+    ),
+    "codebook_combine": Kind(
+        "sum_e c_e * p_e over K signed n-bit partial sums, the c_e K distinct non-zero signed "
+        "w-bit constants (a codebook); one synthesis per seeded random codebook "
+        f"(tools/codebook_units.py, {COMBINE_SEEDS} codebooks), counts: the mean; {_COMB}",
+        True,
+        _grid(K=(1, 2, 4, 8, 16), w=(4, 8), n=(12, 24)),
+        lambda p: f"K{p['K']} w{p['w']} n{p['n']}",
+        lambda p: [
+            ("codebook_combine", v_codebook_combine(**p, seed=s)) for s in range(COMBINE_SEEDS)
+        ],
     ),
     "fifo_srl": Kind(
         "shift-register FIFO as Vivado HLS builds it: a write shifts in, the read address is "

@@ -45,6 +45,7 @@ from fpgagan.export import clean_for_hls
 from fpgagan.export.names import node_label
 from fpgagan.export.transforms.fold_batch_norm import fold_obstacle
 from fpgagan.export.validate import MAX_HARDWARE_BITS, QUANT_OPS, is_power_of_two
+from fpgagan.hls.codebook import CODEBOOK_MODES
 from fpgagan.hls.layout import HostLayout, host_layout
 from fpgagan.hls.register import register
 from fpgagan.hls.sparsity import DEFAULT_SPARSITY_THRESHOLD, SPARSE_MODES
@@ -73,6 +74,8 @@ class HlsOptions:
     layer_config: dict[str, dict[str, object]] = dataclasses.field(default_factory=dict)
     sparse: Literal["auto", "true", "false"] = "auto"  # sparse schedule for sparse-enough layers
     sparsity_threshold: float = DEFAULT_SPARSITY_THRESHOLD
+    # codebook kernel for layers with at most 16 distinct weights (auto: where indices are narrower)
+    codebook: Literal["auto", "true", "false"] = "auto"
 
     def __post_init__(self) -> None:
         if self.io_type not in IO_TYPES:
@@ -135,6 +138,7 @@ LAYER_KEYS: dict[str, int | tuple[str, ...]] = {
     "FifoDepth": 1,
     "RomStorage": ("auto", "bram"),
     "Sparse": SPARSE_MODES,
+    "Codebook": CODEBOOK_MODES,
 }
 
 
@@ -299,6 +303,7 @@ def hls_config(model: ModelWrapper, opts: HlsOptions) -> dict:
         layer["Strategy"] = opts.strategy.capitalize()
         layer["Sparse"] = opts.sparse
         layer["SparsityThreshold"] = opts.sparsity_threshold
+        layer["Codebook"] = opts.codebook
         given = _layer_settings(name, opts)
         if given is not None:
             used.add(given[0])

@@ -3,7 +3,9 @@
 For each engine layer (:class:`~fpgagan.hls.engine_layers.EngineShape`) the model lists what the
 C++ of ``nnet_fg_engine.h`` / ``nnet_fg_layers.h`` instantiates at the layer's parallelism:
 
-- ``k_par * n_par`` multipliers (fabric, DSP, or DSP pairs), each followed by a product register;
+- ``k_par * n_par`` multipliers (fabric, DSP, or DSP pairs), each followed by a product register
+  (a codebook layer instead: per output lane and codebook entry a masked adder tree and a
+  partial-sum accumulator, then one constant multiplier per entry, see :func:`codebook_items`);
 - ``n_par`` adder trees of ``k_par`` products (a register after every level), ``n_par``
   accumulators with their bias select, ``n_par`` output units (round / saturate / ReLU);
 - the output register (one pixel of ``n_out`` values), the window read multiplexers;
@@ -102,6 +104,7 @@ class LayerCost:
     input_bits: int
     accum_bits: int
     n_steps: int
+    mults_per_output: int = 0  # multipliers feeding one output (see multipliers_per_output)
 
     @property
     def total(self) -> Res:
@@ -133,9 +136,43 @@ def _formula(what: str, count: float, res: Res, formula: str) -> Item:
     return Item(what, count, res, f"formula: {formula}")
 
 
+def codebook_items(s: EngineShape) -> list[Item]:
+    """A codebook layer's arithmetic, per output lane: one masked adder tree and one accumulator
+    per codebook entry with a partial sum (adders only), the entries' constant multipliers and
+    their sum (``codes`` multiplications per output), the bias adder."""
+    p, w = s.parallelism, s.widths
+    x_width = w.x_bits + (0 if w.x_signed else 1)
+    codes = s.codes
+    bias = _unit("bias adder", p.n_par, U.adder_tree(2, w.acc_bits, False))
+    if codes == 0:  # every weight zero: the outputs are the biases
+        return [bias]
+    return [
+        _unit(
+            f"entry adder tree of {p.k_par} (masked by index)",
+            p.n_par * codes,
+            U.masked_tree(p.k_par, w.idx_bits, x_width),
+        ),
+        _unit("partial-sum accumulator", p.n_par * codes, U.accumulator(w.ps_bits)),
+        _unit(
+            f"codebook multipliers ({codes} constants) and their sum",
+            p.n_par,
+            U.codebook_combine(codes, w.w_bits, w.ps_bits),
+        ),
+        bias,
+    ]
+
+
+def multipliers_per_output(s: EngineShape) -> int:
+    """Multipliers that feed one output: ``k_par`` (one per window value a step reads), or a
+    codebook layer's entries with a partial sum, whatever the fan-in."""
+    return s.codes if s.codebook else s.parallelism.k_par
+
+
 def datapath_items(s: EngineShape) -> list[Item]:
     """Multipliers, adder trees, accumulators, output units, registers, multiplexers."""
-    p, w, g = s.parallelism, s.widths, s.geometry
+    p, w = s.parallelism, s.widths
+    if s.codebook:
+        return codebook_items(s) + _common_items(s)
     items: list[Item] = []
     if p.fabric_lanes:
         items.append(
@@ -167,6 +204,13 @@ def datapath_items(s: EngineShape) -> list[Item]:
         )
     items.append(_unit("accumulator", p.n_par, U.accumulator(w.acc_bits)))
     items.append(_unit("bias / accumulator select", p.n_par, U.mux(2, w.acc_bits)))
+    return items + _common_items(s)
+
+
+def _common_items(s: EngineShape) -> list[Item]:
+    """Output units and register, window reads: what every schedule has."""
+    p, w, g = s.parallelism, s.widths, s.geometry
+    items: list[Item] = []
     kind = "relu_u" if s.activation == "relu" or not w.out_signed else "linear_s"
     items.append(
         _unit(
@@ -231,6 +275,8 @@ def layer_cycles(s: EngineShape) -> Cycles:
         + MULT_LATENCY
         + _bits(p.k_par)
         + ACC_AND_CAST_LATENCY
+        # a codebook layer multiplies its partial sums and adds them after accumulating
+        + ((MULT_LATENCY + _bits(s.codes)) if s.codebook else 0)
     )
     compute = g.n_pix * s.n_steps
     # a Dense's pixel and step loops form one perfect nest: one fill per image
@@ -260,4 +306,5 @@ def layer_cost(s: EngineShape) -> LayerCost:
         input_bits=w.x_bits,
         accum_bits=w.acc_bits,
         n_steps=s.n_steps,
+        mults_per_output=multipliers_per_output(s),
     )

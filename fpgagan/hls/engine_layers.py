@@ -1,7 +1,7 @@
 """The hls4ml IR layers of fpgagan's MAC engine: one class per kernel.
 
 Each layer owns its raw-integer ROM images (attributes ``rom_weights``, ``rom_offsets``,
-``rom_ctl``, ``rom_bias``; written to ``firmware/weights/fg_<index>.h`` by the write pass) and
+``rom_ctl``, ``rom_bias``, ``rom_codebook``; written to ``firmware/weights/fg_<index>.h`` by the write pass) and
 describes itself to the cost model through :meth:`EngineLayer.shape`: geometry, parallelism and
 bit widths, all named.  The C++ of every class is in ``nnet_fg_engine.h`` / ``nnet_fg_layers.h``.
 """
@@ -16,7 +16,7 @@ from hls4ml.model.layers import Layer
 
 from fpgagan.hls.engine import Geometry, Kind, Parallelism
 
-ROM_ATTRIBUTES = ("rom_weights", "rom_offsets", "rom_ctl", "rom_bias")
+ROM_ATTRIBUTES = ("rom_weights", "rom_offsets", "rom_ctl", "rom_bias", "rom_codebook")
 ACTIVATIONS = ("none", "relu")
 
 
@@ -36,6 +36,8 @@ class Widths:
     acc_frac: int = 0  # fractional bits of the accumulator
     out_frac: int = 0  # fractional bits of an output value
     out_signed: bool = True
+    idx_bits: int = 0  # codebook: bits of an index (the weight ROM's elements)
+    ps_bits: int = 0  # codebook: bits of a partial sum
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +68,22 @@ class EngineShape:
     stride_height: int = 1
     pad_top: int = 0
     rom_storage: str = "auto"  # "auto" or "bram" (the board plan may ask for BRAM)
+    codebook_size: int = 0  # codebook kernel: entries K (0: weights are stored, not indices)
+    codebook_zero: bool = False  # entry 0 is the pruned weights' zero (no partial sum)
+    codebook_options: tuple[int, bool, int] = (0, False, 0)  # (K, zero, macs) where eligible
+
+    @property
+    def codebook(self) -> bool:
+        return self.codebook_size > 0
+
+    @property
+    def codes(self) -> int:
+        """Codebook entries with a partial sum and a multiplier."""
+        return self.codebook_size - int(self.codebook_zero)
+
+    @property
+    def schedule(self) -> str:
+        return "codebook" if self.codebook else "sparse" if self.sparse else "dense"
 
     @property
     def buffer_words(self) -> int:
@@ -89,6 +107,7 @@ class EngineLayer(Layer):
 
     kind: Kind = "dense"
     sparse: bool = False
+    codebook: bool = False
 
     _expected_attributes = [
         Attribute("n_out"),
@@ -163,6 +182,9 @@ class EngineLayer(Layer):
             stride_height=g("stride_height", 1),
             pad_top=g("pad_top", 0),
             rom_storage=str(g("rom_storage", "auto")).lower(),
+            codebook_size=int(g("rom_codebook").size) if self.codebook else 0,
+            codebook_zero=bool(g("codebook_zero", False)) if self.codebook else False,
+            codebook_options=tuple(g("codebook_options", (0, False, 0))),
         )
 
     def rom(self, name: str) -> np.ndarray:
@@ -239,6 +261,10 @@ class FgSparseLinear(FgLinear):
     sparse = True
 
 
+class FgCodebookLinear(FgLinear):
+    codebook = True
+
+
 class FgConv(_ConvGeometry, EngineLayer):
     kind = "conv"
     _expected_attributes = _ConvGeometry._geometry_attributes
@@ -246,6 +272,10 @@ class FgConv(_ConvGeometry, EngineLayer):
 
 class FgSparseConv(FgConv):
     sparse = True
+
+
+class FgCodebookConv(FgConv):
+    codebook = True
 
 
 class FgConvTranspose(_ConvGeometry, EngineLayer):
@@ -257,19 +287,29 @@ class FgSparseConvTranspose(FgConvTranspose):
     sparse = True
 
 
+class FgCodebookConvTranspose(FgConvTranspose):
+    codebook = True
+
+
 ENGINE_LAYERS = (
     FgLinear,
     FgSparseLinear,
+    FgCodebookLinear,
     FgConv,
     FgSparseConv,
+    FgCodebookConv,
     FgConvTranspose,
     FgSparseConvTranspose,
+    FgCodebookConvTranspose,
 )
 
 
-def engine_class(kind: Kind, sparse: bool) -> type[EngineLayer]:
+def engine_class(kind: Kind, sparse: bool, codebook: bool = False) -> type[EngineLayer]:
+    """The layer class of a kernel: dense, sparse or codebook schedule (not both of the last)."""
+    if sparse and codebook:
+        raise ValueError("a layer takes the sparse or the codebook schedule, not both")
     for cls in ENGINE_LAYERS:
-        if cls.kind == kind and cls.sparse == sparse:
+        if cls.kind == kind and cls.sparse == sparse and cls.codebook == codebook:
             return cls
     raise KeyError(kind)
 

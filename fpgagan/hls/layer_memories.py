@@ -4,7 +4,8 @@ generated wrapper declares (:mod:`fpgagan.hls.passes.write_roms`) and what the c
 - ``buffer``: the input buffer (Dense: the input vector, k_par values a word; io_stream
   convolution: the line buffer, a pixel a word; io_parallel convolution: the input frame);
 - ``weights``: n_mats * n_steps words of k_par * n_par weights (one word per step: the word read
-  each cycle carries exactly the products of the cycle);
+  each cycle carries exactly the products of the cycle), or of a codebook layer's indices (its
+  codebook's values are constants of the layer's multipliers, not a memory);
 - ``offsets`` and ``ctl`` (sparse schedule): each lane's channel offset in its bank, and each
   step's tap, block and first/last flags;
 - ``biases``: words of n_par biases, one word per output block (per pixel for a Dense head).
@@ -23,10 +24,11 @@ def memories(shape: EngineShape) -> list[tuple[storage.Memory, int]]:
     p, wd = shape.parallelism, shape.widths
     prefer_bram = shape.rom_storage == "bram"
     lanes = p.lanes
+    word_bits = wd.idx_bits if shape.codebook else wd.w_bits
     out = [
         (
             storage.choose(
-                "weights", shape.rom_words, lanes * wd.w_bits, rom=True, prefer_bram=prefer_bram
+                "weights", shape.rom_words, lanes * word_bits, rom=True, prefer_bram=prefer_bram
             ),
             lanes,
         )

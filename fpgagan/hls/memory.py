@@ -3,11 +3,13 @@
 Read from the converted model itself (each array's element count times its declared width), so
 it counts what the generated C++ declares: the dense schedule stores the zeros, the sparse one
 stores the non-zeros (plus the idle lanes' zeros) with their offsets and step control, biases at
-the width fpgagan narrowed them to.
+the width fpgagan narrowed them to.  A codebook layer stores its indices and its codebook's
+values; :func:`coded_bits` is the bound Huffman-coding its indices would reach.
 """
 
 from __future__ import annotations
 
+from fpgagan.hls.codebook import huffman_bits
 from fpgagan.hls.engine_layers import EngineLayer
 
 # hls4ml's default type is fixed<16,6>; a precision without a width has not been set yet
@@ -28,13 +30,18 @@ def variable_bits(layer, *names: str) -> int:
 
 
 def engine_bits(layer) -> dict[str, int]:
-    """Bits of the ROMs an engine layer's wrapper declares (``rom_int<W>`` elements): weights,
-    biases and, for the sparse schedule, the lanes' channel offsets and the steps' control."""
+    """Bits of the ROMs an engine layer's wrapper declares (``rom_int<W>`` elements): weights
+    (a codebook layer: its indices and its codebook's values), biases and, for the sparse
+    schedule, the lanes' channel offsets and the steps' control."""
     w = layer.widths()
-    bits = {
-        "weights": int(layer.get_attr("rom_weights").size) * w.w_bits,
-        "biases": int(layer.get_attr("rom_bias").size) * w.b_bits,
-    }
+    if layer.codebook:
+        bits = {
+            "indices": int(layer.get_attr("rom_weights").size) * w.idx_bits,
+            "codebook": int(layer.get_attr("rom_codebook").size) * w.w_bits,
+        }
+    else:
+        bits = {"weights": int(layer.get_attr("rom_weights").size) * w.w_bits}
+    bits["biases"] = int(layer.get_attr("rom_bias").size) * w.b_bits
     if layer.sparse:
         shape = layer.shape()
         bits["offsets"] = int(layer.get_attr("rom_offsets").size) * max(1, w.offset_bits)
@@ -56,4 +63,20 @@ def stored_bits(hls_model) -> dict[str, dict[str, int]]:
         }
         if bits:
             out[layer.name] = bits
+    return out
+
+
+def coded_bits(hls_model) -> dict[str, int]:
+    """``{layer: bits}`` of every codebook layer with its stored indices Huffman-coded (one code
+    per layer, on the histogram of the indices its ROM holds) plus its codebook's values: the
+    storage bound of Deep Compression's third stage, next to :func:`stored_bits`' ``indices`` and
+    ``codebook``."""
+    out: dict[str, int] = {}
+    for layer in hls_model.get_layers():
+        if isinstance(layer, EngineLayer) and layer.codebook:
+            book = layer.get_attr("rom_codebook")
+            out[layer.name] = (
+                huffman_bits(layer.get_attr("rom_weights"), int(book.size))
+                + int(book.size) * layer.widths().w_bits
+            )
     return out

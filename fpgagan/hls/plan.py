@@ -1,9 +1,10 @@
 """The board plan: per engine layer its parallelism, multipliers (fabric / DSP / DSP pairs), weight
-storage and dense-or-sparse schedule, and the FIFO depths, such that the design fits the usable
+storage and schedule (dense, sparse or codebook), and the FIFO depths, such that the design fits the usable
 share of the board (:data:`UTILISATION`) by the cost model's count and runs as fast as it can.
 
-Search: every layer's candidates (all ``(n_par, k_par)`` with their DSP and storage variants,
-the sparse schedule too where the layer has zeros) are costed once.  For an interval ``T``
+Search: every layer's candidates (:mod:`fpgagan.hls.candidates`: all ``(n_par, k_par)`` with
+their DSP and storage variants, the sparse schedule too where the layer has zeros, the codebook
+kernel where its weights take few distinct values) are costed once.  For an interval ``T``
 (cycles per image), each layer may take any candidate that meets ``T``; the combination that fits
 the budget with the most headroom is found layer by layer over Pareto sets of partial designs.
 ``T`` is bisected down to the smallest that fits; then the FIFOs are sized by simulating the pipeline
@@ -19,11 +20,23 @@ import numpy as np
 
 from fpgagan.boards import Board
 from fpgagan.errors import BoardError
-from fpgagan.hls import engine as E
+from fpgagan.hls.candidates import Candidate, Choice, candidates, choice_of, with_choice
 from fpgagan.hls.cost import RESOURCES, LayerCost, Res, layer_cost
 from fpgagan.hls.dataflow import Dataflow, Stage, chain
-from fpgagan.hls.engine_layers import EngineShape, engine_class
+from fpgagan.hls.engine_layers import EngineShape
 from fpgagan.hls.fifo import Fifos, fixed_fifos, size_fifos
+
+__all__ = [
+    "UTILISATION",
+    "Candidate",
+    "Choice",
+    "Plan",
+    "candidates",
+    "choice_of",
+    "evaluate",
+    "make_plan",
+    "with_choice",
+]
 
 # share of each resource a design may use: routing, the AXI interface and the PS glue need the rest
 UTILISATION = {"lut": 0.70, "ff": 0.70, "dsp": 0.90, "bram_18k": 0.85}
@@ -33,39 +46,6 @@ RELAX = 1.05
 RELAX_ROUNDS = 40
 IMPROVE_ROUNDS = 8  # rounds of the hill-climb on the simulated pipeline
 IMPROVE_TRIES = 4  # configurations tried per layer and round
-
-
-@dataclasses.dataclass(frozen=True)
-class Choice:
-    """What the plan sets for one layer: its hls4ml layer config keys."""
-
-    n_par: int
-    k_par: int
-    dsp_cols: int
-    dsp_pack: int
-    rom_storage: str
-    sparse: bool
-
-    def config(self) -> dict[str, object]:
-        return {
-            "ParallelOutputs": self.n_par,
-            "ParallelInputs": self.k_par,
-            "DspColumns": self.dsp_cols,
-            "DspPacking": self.dsp_pack,
-            "RomStorage": self.rom_storage,
-            "Sparse": "true" if self.sparse else "false",
-        }
-
-
-@dataclasses.dataclass(frozen=True)
-class Candidate:
-    choice: Choice
-    shape: EngineShape
-    cost: LayerCost
-
-    @property
-    def cycles(self) -> int:
-        return self.cost.cycles.total
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,86 +111,6 @@ def fits(u: dict[str, float]) -> bool:
     return all(u[k] <= UTILISATION[k] for k in RESOURCES)
 
 
-def with_choice(s: EngineShape, raw: np.ndarray, choice: Choice) -> EngineShape:
-    """``s`` at another parallelism, DSP mapping, storage and schedule."""
-    par = E.Parallelism(choice.n_par, choice.k_par, choice.dsp_cols, choice.dsp_pack)
-    geom = s.geometry
-    if choice.sparse:
-        steps = E.sparse_steps(raw, par)
-        offset_bits = max(1, (geom.n_chan // choice.k_par - 1).bit_length())
-        n_blocks = geom.n_out // choice.n_par
-        ctl_bits = max(1, (geom.n_taps - 1).bit_length()) + max(1, (n_blocks - 1).bit_length()) + 2
-        n_nonzero = int(np.count_nonzero(raw))
-    else:
-        steps = E.dense_steps(geom, choice.n_par, choice.k_par)
-        offset_bits, ctl_bits, n_nonzero = 0, 0, int(raw.size)
-    tree = s.widths.prod_bits + (math.ceil(math.log2(choice.k_par)) if choice.k_par > 1 else 0)
-    return dataclasses.replace(
-        s,
-        parallelism=par,
-        n_steps=steps,
-        rom_words=geom.n_mats * steps,
-        sparse=choice.sparse,
-        kernel=engine_class(geom.kind, choice.sparse).__name__,
-        n_nonzero=n_nonzero,
-        ctl_bits=ctl_bits,
-        rom_storage=choice.rom_storage,
-        widths=dataclasses.replace(s.widths, tree_bits=tree, offset_bits=offset_bits),
-        macs=s.macs_options[1 if choice.sparse else 0],
-    )
-
-
-def dsp_options(s: EngineShape, n_par: int) -> list[tuple[int, int]]:
-    """``(dsp_cols, dsp_pack)``: none, and for each packing that fits the widths, half and all
-    of the output lanes."""
-    w = s.widths
-    out = [(0, 1)]
-    if E.check_packing(w.x_bits, w.x_signed, w.w_bits) is None and n_par % 2 == 0:
-        out += [(n_par, 2)] + ([(n_par // 2, 2)] if (n_par // 2) % 2 == 0 else [])
-    elif w.w_bits > 4 and w.x_bits > 4:  # wide products: one per DSP
-        out += [(n_par, 1)] + ([(n_par // 2, 1)] if n_par > 1 else [])
-    return out
-
-
-def candidates(
-    s: EngineShape, raw: np.ndarray, schedules: tuple[bool, ...], max_steps: int | None
-) -> list[Candidate]:
-    """Every engine configuration of ``s``'s layer worth considering (``schedules``: which of
-    dense (False) and sparse (True) it may take)."""
-    out = []
-    geom = s.geometry
-    for n_par, k_par in E.valid_parallelism(geom):
-        for sparse in schedules:
-            if max_steps is not None:
-                steps = E.dense_steps(geom, n_par, k_par)
-                if steps > max_steps:
-                    continue
-            for cols, pack in dsp_options(s, n_par) if not sparse else [(0, 1)]:
-                for storage in ("auto", "bram"):
-                    choice = Choice(n_par, k_par, cols, pack, storage, sparse)
-                    shape = with_choice(s, raw, choice)
-                    out.append(Candidate(choice, shape, layer_cost(shape)))
-    if max_steps is not None and out:  # a fixed reuse factor: the longest schedule within it
-        longest = max(c.shape.n_steps for c in out)
-        out = [c for c in out if c.shape.n_steps == longest]
-    return _pareto(out)
-
-
-def _pareto(cands: list[Candidate]) -> list[Candidate]:
-    """Drop candidates that another beats or ties on cycles and every resource."""
-
-    def key(c: Candidate) -> tuple[float, ...]:
-        t = c.cost.total
-        return (c.cycles, t.lut, t.ff, t.dsp, t.bram_18k)
-
-    keep = []
-    for c in sorted(cands, key=key):
-        kc = key(c)
-        if not any(all(a <= b for a, b in zip(key(k), kc, strict=True)) for k in keep):
-            keep.append(c)
-    return keep
-
-
 def _dominated(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     """``a`` needs at least as much of every resource as ``b``."""
     return all(x >= y for x, y in zip(a, b, strict=True))
@@ -269,11 +169,13 @@ def make_plan(
     fixed: dict[str, int] | None = None,
     schedules: dict[str, tuple[bool, ...]] | None = None,
     flow: Dataflow | None = None,
+    codebooks: dict[str, bool] | None = None,
 ) -> Plan:
     """Fastest design that fits ``board``.  ``fixed`` pins a layer's steps per pixel (its reuse
     factor: the longest schedule within it); ``schedules`` says which schedules (False: dense,
     True: sparse) each layer may take (default: dense, and sparse too where it has zeros);
-    ``flow``: the processes and streams when they are not a chain of ``shapes``."""
+    ``flow``: the processes and streams when they are not a chain of ``shapes``; ``codebooks``:
+    whether a layer may take the codebook kernel (default: where its conversion allowed it)."""
     fixed = fixed or {}
     flow = flow or chain(shapes)
     reserved = sum((st.total for st in flow.stages), Res())
@@ -289,7 +191,8 @@ def make_plan(
         raw = raw_mats[s.name]
         default = (False, True) if np.count_nonzero(raw) < raw.size else (False,)
         kinds = (schedules or {}).get(s.name, default)
-        per_layer.append(candidates(s, raw, kinds, fixed.get(s.name)))
+        book = (codebooks or {}).get(s.name, True)
+        per_layer.append(candidates(s, raw, kinds, fixed.get(s.name), book))
     lo = max([min(c.cycles for c in cands) for cands in per_layer] + [floor])
     hi = max([max(c.cycles for c in cands) for cands in per_layer] + [floor])
     pick = _select(per_layer, hi, board, reserved)
@@ -355,11 +258,6 @@ def _finish(pick: list[Candidate], board: Board, flow: Dataflow) -> Plan:
     shapes = [c.shape for c in pick]
     choices = {c.shape.name: c.choice for c in pick}
     return evaluate(shapes, board, size_fifos(shapes, flow), choices, flow=flow)
-
-
-def choice_of(s: EngineShape) -> Choice:
-    p = s.parallelism
-    return Choice(p.n_par, p.k_par, p.dsp_cols, p.dsp_pack, s.rom_storage, s.sparse)
 
 
 def evaluate(

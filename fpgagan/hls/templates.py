@@ -80,6 +80,11 @@ def config_fields(node: EngineLayer) -> dict[str, int | bool]:
         "dsp_pack": g("dsp_pack"),
         "activation": 1 if g("activation") == "relu" else 0,
         "index_bits": max(1, wd.offset_bits),
+        "codebook": node.codebook,
+        "cb_size": int(g("rom_codebook").size),
+        "cb_first": 1 if node.codebook and g("codebook_zero") else 0,
+        "code_bits": max(1, wd.idx_bits),
+        "ps_bits": max(1, wd.ps_bits),
     }
     if node.kind != "dense":
         fields.update({k: g(k) for k in CONV_FIELDS})

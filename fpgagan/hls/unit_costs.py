@@ -20,6 +20,11 @@ Parameters off the measured grid follow these rules, exactly:
   extrapolates one DSP48E1 and is optimistic: a 25x18 DSP no longer holds the product.
 - ``mac(w, a, n)`` with ``a`` other than 8 (the only measured activation width):
   ``mac(w, 8, n) + mult_fabric(w, a, False) - mult_fabric(w, 8, False)``.
+- ``masked_tree(k, ib, b)``: ``k`` and ``ib`` as measured where on the grid, ``k`` otherwise the
+  next power of two up (beyond the largest, linear extrapolation in ``k``), ``ib`` the next
+  measured width up; ``b`` linear between and beyond the measured widths.
+- ``codebook_combine(K, w, n)``: linear in ``K`` between the measured sizes (``K`` beyond 16 is
+  refused: an index has at most 4 bits), then in ``w`` and ``n`` by the width rule.
 - ``ram``, ``rom`` and ``fifo_srl``: the next measured depth and the next measured width up
   (conservative).  Deeper or wider than the grid: ``ceil(depth / dmax) * ceil(width / wmax)``
   copies of the largest entry, plus for a RAM/ROM split in depth a ``mux(copies, width)`` on the
@@ -265,6 +270,32 @@ def mux(k: int, b: int) -> UnitCost:
     if k <= 1:
         return UnitCost.zero(f"{_prefix()} unit mux k{k} b{b:g} (a wire)")
     return _lookup("mux", f"k{k} b{b:g}", {}, [("k", _pow2(k)), ("b", b)], k)
+
+
+def masked_tree(k: int, ib: int, b: int) -> UnitCost:
+    """One codebook entry's adders in an output lane: the sum of the k b-bit values whose ib-bit
+    index names the entry (the others masked), pipelined."""
+    ibs = sorted({e["params"]["ib"] for e in _entries("masked_tree")})
+    ib_at = next((x for x in ibs if x >= ib), ibs[-1])
+    ks = sorted({e["params"]["k"] for e in _entries("masked_tree")})
+    # measured, or beyond the grid (linear extrapolation), else the next power of two up
+    k_at = k if k in ks or _pow2(k) > ks[-1] else _pow2(k)
+    values, notes = _grid("masked_tree", {"ib": ib_at}, [("k", k_at), ("b", b)])
+    if k_at != k:
+        notes = [f"k rounded up to {k_at}", *notes]
+    if ib_at != ib:
+        notes = [f"ib rounded up to {ib_at}", *notes]
+    return _cost("masked_tree", f"k{k} ib{ib} b{b:g}", values, notes)
+
+
+def codebook_combine(codes: int, w: int, n: int) -> UnitCost:
+    """sum_e c_e * p_e over ``codes`` n-bit partial sums and constant w-bit codebook values:
+    the codebook kernel's multipliers of one output."""
+    if not 1 <= codes <= 16:
+        raise ValueError(f"codebook_combine takes 1 to 16 entries, not {codes}")
+    return _lookup(
+        "codebook_combine", f"K{codes} w{w:g} n{n:g}", {}, [("K", codes), ("w", w), ("n", n)]
+    )
 
 
 def counter(b: int) -> UnitCost:

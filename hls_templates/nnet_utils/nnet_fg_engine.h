@@ -16,6 +16,11 @@
 //   window read     = k_par values a step, from one input pixel (k_par <= n_chan) or from whole
 //                     pixels of k_par / n_chan taps (k_par > n_chan)
 //
+// A codebook layer (weights taking at most 16 distinct values, fpgagan/hls/codebook.py) keeps the
+// dense schedule but its ROM word holds k_par * n_par indices of code_bits bits: each output keeps
+// one partial sum per codebook entry (adders only) and multiplies the entries' values once per
+// output, cb_size - cb_first multiplications whatever the fan-in (codebook_step below).
+//
 // Every loop bound inside the pipelined region is a compile-time constant (tests/hls check it).
 //
 // Arithmetic is on raw integers (an ap_fixed value is an integer times a power of two): the input
@@ -128,6 +133,11 @@ struct engine_config {
     static const unsigned dsp_pack = 1;   // products per DSP: 1, or 2 (two <=4-bit weights, one input)
     static const unsigned activation = act_none;
     static const unsigned index_bits = 1; // sparse: bits of a lane's channel offset in its bank
+    static const bool codebook = false;   // the weight ROM holds indices into a codebook
+    static const unsigned cb_size = 1;    // codebook entries
+    static const unsigned cb_first = 0;   // first entry with a partial sum (1: entry 0 is zero)
+    static const unsigned code_bits = 1;  // bits of an index
+    static const unsigned ps_bits = 1;    // bits of a partial sum: x_bits (+1 unsigned) + ceil(log2(n_win))
     typedef ap_fixed<16, 8> accum_t;      // the accumulator as a fixed-point type
     typedef ap_fixed<16, 8> result_t;     // the layer's own output type (before the fused activation)
 };
@@ -142,6 +152,11 @@ template <class CONFIG_T> struct types {
     typedef typename rom_int<CONFIG_T::w_bits, true>::type w_rom_t;
     typedef typename rom_int<CONFIG_T::b_bits, true>::type b_rom_t;
     typedef typename rom_int<CONFIG_T::index_bits, false>::type off_rom_t;
+    typedef typename rom_int<CONFIG_T::code_bits, false>::type code_rom_t;
+    // the weight ROM's element: a weight, or a codebook layer's index
+    typedef typename pick<CONFIG_T::codebook, code_rom_t, w_rom_t>::type word_t;
+    typedef typename sum_int<CONFIG_T::ps_bits>::type psum_t;
+    typedef typename sum_int<CONFIG_T::w_bits + CONFIG_T::ps_bits>::type code_prod_t;
     typedef typename sum_int<CONFIG_T::prod_bits>::type prod_t;
     typedef typename sum_int<CONFIG_T::tree_bits>::type tree_t;
     typedef typename sum_int<CONFIG_T::acc_bits>::type acc_t;
@@ -167,7 +182,7 @@ inline void packed_pair(typename types<CONFIG_T>::x_t a, typename types<CONFIG_T
 
 // One step: s[j] = sum_i x[i] * word[i][j]; acc[j] = (first ? bias[j] : acc[j]) + (s[j] << prod_shift).
 template <class CONFIG_T>
-inline void mac(const typename types<CONFIG_T>::x_t x[CONFIG_T::k_par], const typename types<CONFIG_T>::w_rom_t *word,
+inline void mac(const typename types<CONFIG_T>::x_t x[CONFIG_T::k_par], const typename types<CONFIG_T>::word_t *word,
                 const typename types<CONFIG_T>::b_rom_t *bias, bool first,
                 typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par]) {
     #pragma HLS INLINE
@@ -182,7 +197,7 @@ Clear:
 Inputs:
     for (unsigned i = 0; i < CONFIG_T::k_par; i++) {
         #pragma HLS UNROLL
-        const typename T::w_rom_t *w = word + i * CONFIG_T::n_par;
+        const typename T::word_t *w = word + i * CONFIG_T::n_par;
 #ifdef FPGAGAN_SYNTH_FORM
     DspLanes:
         for (unsigned j = 0; j < CONFIG_T::dsp_cols; j += CONFIG_T::dsp_pack) {
@@ -254,7 +269,7 @@ template <class CONFIG_T> inline unsigned bias_base(unsigned mat) {
 // (0 for taps outside the input).
 template <class CONFIG_T, class Window, class OUT_T>
 inline void dense_step(const Window &win, unsigned mat, unsigned nb, unsigned t, unsigned c,
-                       const typename types<CONFIG_T>::w_rom_t *weights, const typename types<CONFIG_T>::b_rom_t *biases,
+                       const typename types<CONFIG_T>::word_t *weights, const typename types<CONFIG_T>::b_rom_t *biases,
                        typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par], OUT_T *out) {
     #pragma HLS INLINE
     typedef types<CONFIG_T> T;
@@ -263,7 +278,7 @@ inline void dense_step(const Window &win, unsigned mat, unsigned nb, unsigned t,
     #pragma HLS ARRAY_PARTITION variable=x complete
     win.read(t, c, x);
     const unsigned step = mat * CONFIG_T::n_steps + (nb * CONFIG_T::n_taps + t) * c_blocks + c;
-    const typename T::w_rom_t *word = weights + step * (CONFIG_T::k_par * CONFIG_T::n_par);
+    const typename T::word_t *word = weights + step * (CONFIG_T::k_par * CONFIG_T::n_par);
     const typename T::b_rom_t *bias = biases + bias_base<CONFIG_T>(mat) + nb * CONFIG_T::n_par;
     mac<CONFIG_T>(x, word, bias, t == 0 && c == 0, acc);
     if (t == CONFIG_T::n_taps - 1 && c == c_blocks - 1)
@@ -285,7 +300,7 @@ struct sparse_step_ctl {
 // with nothing left to do hold weight 0.  Requires k_par <= n_chan and k_par | n_chan.
 template <class CONFIG_T, class Window, class OUT_T>
 inline void sparse_step(const Window &win, unsigned mat, unsigned r, const sparse_step_ctl *ctl,
-                        const typename types<CONFIG_T>::w_rom_t *weights, const typename types<CONFIG_T>::off_rom_t *offsets,
+                        const typename types<CONFIG_T>::word_t *weights, const typename types<CONFIG_T>::off_rom_t *offsets,
                         const typename types<CONFIG_T>::b_rom_t *biases, typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par],
                         OUT_T *out) {
     #pragma HLS INLINE
@@ -295,7 +310,7 @@ inline void sparse_step(const Window &win, unsigned mat, unsigned r, const spars
     typename T::x_t px[CONFIG_T::n_chan];
     #pragma HLS ARRAY_PARTITION variable=px complete
     win.read_pixel(c.tap, px);
-    const typename T::w_rom_t *word = weights + step * (CONFIG_T::k_par * CONFIG_T::n_par);
+    const typename T::word_t *word = weights + step * (CONFIG_T::k_par * CONFIG_T::n_par);
     const typename T::off_rom_t *offs = offsets + step * (CONFIG_T::k_par * CONFIG_T::n_par);
     typedef typename T::tree_t tree_t;
     tree_t s[CONFIG_T::n_par];
@@ -331,6 +346,81 @@ SparseAccumulate:
     }
     if (c.last)
         emit<CONFIG_T, OUT_T>(acc, c.block, out);
+}
+
+// One step of the codebook schedule (the dense schedule's order: output block nb, tap t, channel
+// block c).  Lane (i, j) of the step's ROM word is the index of the weight that window value i has
+// for output j.  Output j keeps one partial sum per codebook entry: entry e adds the window values
+// whose index is e (a tree of k_par masked values, adders only).  At the block's last step,
+//   acc[j] = bias[j] + (sum_e codebook[e] * psum[j][e]) << prod_shift,
+// cb_size - cb_first multiplications per output whatever the fan-in (UCNN's factorisation; the
+// values are constants of the layer, so the multipliers are constant multipliers).  The sum is the
+// dense accumulator's exactly: the same products, grouped by their weight.
+template <class CONFIG_T, class Window, class OUT_T>
+inline void codebook_step(const Window &win, unsigned mat, unsigned nb, unsigned t, unsigned c,
+                          const typename types<CONFIG_T>::word_t *weights,
+                          const typename types<CONFIG_T>::w_rom_t *codebook,
+                          const typename types<CONFIG_T>::b_rom_t *biases,
+                          typename types<CONFIG_T>::psum_t psum[CONFIG_T::n_par][CONFIG_T::cb_size], OUT_T *out) {
+    #pragma HLS INLINE
+    typedef types<CONFIG_T> T;
+    const unsigned c_blocks = CONFIG_T::n_chan / CONFIG_T::k_par;
+    typename T::x_t x[CONFIG_T::k_par];
+    #pragma HLS ARRAY_PARTITION variable=x complete
+    win.read(t, c, x);
+    const unsigned step = mat * CONFIG_T::n_steps + (nb * CONFIG_T::n_taps + t) * c_blocks + c;
+    const typename T::word_t *word = weights + step * (CONFIG_T::k_par * CONFIG_T::n_par);
+    const bool first = t == 0 && c == 0;
+#ifdef FPGAGAN_SYNTH_FORM
+CodeLanes:
+    for (unsigned j = 0; j < CONFIG_T::n_par; j++) {
+        #pragma HLS UNROLL
+    CodeEntries:
+        for (unsigned e = CONFIG_T::cb_first; e < CONFIG_T::cb_size; e++) {
+            #pragma HLS UNROLL
+            typename T::psum_t s = 0;
+        CodeInputs:
+            for (unsigned i = 0; i < CONFIG_T::k_par; i++) {
+                #pragma HLS UNROLL
+                if ((unsigned)word[i * CONFIG_T::n_par + j] == e)
+                    s += x[i];
+            }
+            psum[j][e] = (first ? (typename T::psum_t)0 : psum[j][e]) + s;
+        }
+    }
+#else
+    // the same sums, scattered: each window value into the entry its index names (the zero
+    // entry's sum, when cb_first is 1, is kept but never multiplied)
+    if (first) {
+        for (unsigned j = 0; j < CONFIG_T::n_par; j++)
+            for (unsigned e = 0; e < CONFIG_T::cb_size; e++)
+                psum[j][e] = 0;
+    }
+    for (unsigned i = 0; i < CONFIG_T::k_par; i++) {
+        const typename T::psum_t xi = x[i];
+        const typename T::word_t *w = word + i * CONFIG_T::n_par;
+        for (unsigned j = 0; j < CONFIG_T::n_par; j++)
+            psum[j][(unsigned)w[j]] += xi;
+    }
+#endif
+    if (t != CONFIG_T::n_taps - 1 || c != c_blocks - 1)
+        return;
+    typename T::acc_t acc[CONFIG_T::n_par];
+    #pragma HLS ARRAY_PARTITION variable=acc complete
+CodeCombine:
+    for (unsigned j = 0; j < CONFIG_T::n_par; j++) {
+        #pragma HLS UNROLL
+        typename T::acc_t sum = 0;
+    CodeProducts:
+        for (unsigned e = CONFIG_T::cb_first; e < CONFIG_T::cb_size; e++) {
+            #pragma HLS UNROLL
+            const typename T::code_prod_t p = (typename T::code_prod_t)(typename T::w_t)codebook[e] * psum[j][e];
+            sum += p;
+        }
+        acc[j] = (typename T::acc_t)biases[bias_base<CONFIG_T>(mat) + nb * CONFIG_T::n_par + j] +
+                 (sum << CONFIG_T::prod_shift);
+    }
+    emit<CONFIG_T, OUT_T>(acc, nb, out);
 }
 
 } // namespace fg

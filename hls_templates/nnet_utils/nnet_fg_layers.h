@@ -24,6 +24,8 @@
 //                 a Dense: the input vector, k_par values a word
 //   weight ROM    n_mats * n_steps words of k_par * n_par weights (one word per step)
 //   bias ROM      words of n_par biases (read at the first step of a block)
+//   codebook      a codebook layer's cb_size values (constants of the layer), its weight ROM holding
+//                 n_mats * n_steps words of k_par * n_par indices
 // The ROMs hold raw integers compiled into the library: nothing is read from files.
 #ifndef NNET_FG_LAYERS_H_
 #define NNET_FG_LAYERS_H_
@@ -84,11 +86,32 @@ template <class res_T> struct frame_sink {
 // perfect (the pixel's write happens inside its last step), so it flattens with the pixel loop
 // around it.
 template <class CONFIG_T, class Window, class Sink>
-inline void pixel_steps(const Window &win, unsigned mat, const typename types<CONFIG_T>::w_rom_t *weights,
+inline void pixel_steps(const Window &win, unsigned mat, const typename types<CONFIG_T>::word_t *weights,
                         const typename types<CONFIG_T>::off_rom_t *offsets, const sparse_step_ctl *ctl,
                         const typename types<CONFIG_T>::b_rom_t *biases,
+                        const typename types<CONFIG_T>::w_rom_t *codebook,
                         typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par], Sink &sink) {
     #pragma HLS INLINE
+    if (CONFIG_T::codebook) {
+        // one partial sum per output lane and codebook entry (the layer's only accumulators)
+        typename types<CONFIG_T>::psum_t psum[CONFIG_T::n_par][CONFIG_T::cb_size];
+        #pragma HLS ARRAY_PARTITION variable=psum complete dim=0
+    CodeBlocks:
+        for (unsigned nb = 0; nb < CONFIG_T::n_blocks; nb++) {
+        CodeTaps:
+            for (unsigned t = 0; t < CONFIG_T::n_taps; t++) {
+            CodeChans:
+                for (unsigned c = 0; c < CONFIG_T::n_chan / CONFIG_T::k_par; c++) {
+                    #pragma HLS PIPELINE II=1
+                    codebook_step<CONFIG_T>(win, mat, nb, t, c, weights, codebook, biases, psum, sink.out());
+                    if (nb == CONFIG_T::n_blocks - 1 && t == CONFIG_T::n_taps - 1 &&
+                        c == CONFIG_T::n_chan / CONFIG_T::k_par - 1)
+                        sink.done();
+                }
+            }
+        }
+        return;
+    }
     if (CONFIG_T::sparse) {
     SparseSteps:
         for (unsigned r = 0; r < CONFIG_T::n_steps; r++) {
@@ -115,14 +138,16 @@ Blocks:
     }
 }
 
-// The arguments every layer takes: its ROMs (weights, sparse offsets, sparse step control, biases).
+// The arguments every layer takes: its ROMs (weights or codebook indices, sparse offsets, sparse
+// step control, biases, the codebook's values).
 // The ROMs are defined, reshaped (a word of k_par * n_par weights or offsets per step, n_par biases
 // per block) and bound to LUT-ROM or BRAM in the layer's generated wrapper (weights/fg_<index>.h).
 #define FG_ROM_ARGS(CONFIG_T)                                                                      \
-    const typename types<CONFIG_T>::w_rom_t weights[CONFIG_T::w_size],                             \
+    const typename types<CONFIG_T>::word_t weights[CONFIG_T::w_size],                              \
         const typename types<CONFIG_T>::off_rom_t offsets[CONFIG_T::off_size],                     \
         const sparse_step_ctl ctl[CONFIG_T::ctl_size],                                             \
-        const typename types<CONFIG_T>::b_rom_t biases[CONFIG_T::b_size]
+        const typename types<CONFIG_T>::b_rom_t biases[CONFIG_T::b_size],                          \
+        const typename types<CONFIG_T>::w_rom_t codebook[CONFIG_T::cb_size]
 
 // ---------------------------------------------------------------- Dense
 struct vector_locate {
@@ -146,7 +171,7 @@ ReadInput:
 Pixels:
     for (unsigned p = 0; p < CONFIG_T::n_pix; p++) {
         frame_sink<res_T> sink = {res + p * CONFIG_T::n_out};
-        pixel_steps<CONFIG_T>(win, dense_mat<CONFIG_T>(p), weights, offsets, ctl, biases, acc, sink);
+        pixel_steps<CONFIG_T>(win, dense_mat<CONFIG_T>(p), weights, offsets, ctl, biases, codebook, acc, sink);
     }
 }
 
@@ -173,7 +198,7 @@ ReadInput:
     stream_sink<res_T> sink = {res, out};
 Pixels:
     for (unsigned p = 0; p < CONFIG_T::n_pix; p++) {
-        pixel_steps<CONFIG_T>(win, dense_mat<CONFIG_T>(p), weights, offsets, ctl, biases, acc, sink);
+        pixel_steps<CONFIG_T>(win, dense_mat<CONFIG_T>(p), weights, offsets, ctl, biases, codebook, acc, sink);
     }
 }
 
@@ -261,9 +286,9 @@ template <class CONFIG_T> struct geometry<CONFIG_T, false> {
 template <class data_T, class res_T, class CONFIG_T, bool TRANSPOSE>
 void conv_frame(data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
                 res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_out],
-                typename types<CONFIG_T>::x_t *frame, const typename types<CONFIG_T>::w_rom_t *weights,
+                typename types<CONFIG_T>::x_t *frame, const typename types<CONFIG_T>::word_t *weights,
                 const typename types<CONFIG_T>::off_rom_t *offsets, const sparse_step_ctl *ctl,
-                const typename types<CONFIG_T>::b_rom_t *biases) {
+                const typename types<CONFIG_T>::b_rom_t *biases, const typename types<CONFIG_T>::w_rom_t *codebook) {
     #pragma HLS INLINE
     typedef geometry<CONFIG_T, TRANSPOSE> G;
     // frame: the input frame as raw integers, one word per pixel
@@ -285,7 +310,7 @@ OutRows:
             const typename G::locate_t loc = G::at(oh, ow, CONFIG_T::in_height);
             const window<CONFIG_T, typename G::locate_t> win = {frame, loc};
             frame_sink<res_T> sink = {res + (oh * CONFIG_T::out_width + ow) * CONFIG_T::n_out};
-            pixel_steps<CONFIG_T>(win, loc.mat(), weights, offsets, ctl, biases, acc, sink);
+            pixel_steps<CONFIG_T>(win, loc.mat(), weights, offsets, ctl, biases, codebook, acc, sink);
         }
     }
 }
@@ -293,8 +318,9 @@ OutRows:
 // ---------------------------------------------------------------- convolutions, io_stream
 template <class data_T, class res_T, class CONFIG_T, bool TRANSPOSE>
 void conv_stream(hls::stream<data_T> &data, hls::stream<res_T> &res, typename types<CONFIG_T>::x_t *lines,
-                 const typename types<CONFIG_T>::w_rom_t *weights, const typename types<CONFIG_T>::off_rom_t *offsets,
-                 const sparse_step_ctl *ctl, const typename types<CONFIG_T>::b_rom_t *biases) {
+                 const typename types<CONFIG_T>::word_t *weights, const typename types<CONFIG_T>::off_rom_t *offsets,
+                 const sparse_step_ctl *ctl, const typename types<CONFIG_T>::b_rom_t *biases,
+                 const typename types<CONFIG_T>::w_rom_t *codebook) {
     #pragma HLS INLINE
     typedef geometry<CONFIG_T, TRANSPOSE> G;
     // lines: line_rows input rows of in_width pixels; a word is a pixel (n_chan values)
@@ -325,7 +351,7 @@ InRows:
             for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
                 const typename G::locate_t loc = G::at(next_oh, ow, CONFIG_T::line_rows);
                 const window<CONFIG_T, typename G::locate_t> win = {lines, loc};
-                pixel_steps<CONFIG_T>(win, loc.mat(), weights, offsets, ctl, biases, acc, sink);
+                pixel_steps<CONFIG_T>(win, loc.mat(), weights, offsets, ctl, biases, codebook, acc, sink);
             }
         }
     }
@@ -335,26 +361,26 @@ template <class data_T, class res_T, class CONFIG_T>
 void conv2d_engine(data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
                    res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_out],
                    typename types<CONFIG_T>::x_t buf[CONFIG_T::buf_size], FG_ROM_ARGS(CONFIG_T)) {
-    conv_frame<data_T, res_T, CONFIG_T, false>(data, res, buf, weights, offsets, ctl, biases);
+    conv_frame<data_T, res_T, CONFIG_T, false>(data, res, buf, weights, offsets, ctl, biases, codebook);
 }
 
 template <class data_T, class res_T, class CONFIG_T>
 void conv2d_engine(hls::stream<data_T> &data, hls::stream<res_T> &res,
                    typename types<CONFIG_T>::x_t buf[CONFIG_T::buf_size], FG_ROM_ARGS(CONFIG_T)) {
-    conv_stream<data_T, res_T, CONFIG_T, false>(data, res, buf, weights, offsets, ctl, biases);
+    conv_stream<data_T, res_T, CONFIG_T, false>(data, res, buf, weights, offsets, ctl, biases, codebook);
 }
 
 template <class data_T, class res_T, class CONFIG_T>
 void conv2d_transpose_engine(data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
                              res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_out],
                              typename types<CONFIG_T>::x_t buf[CONFIG_T::buf_size], FG_ROM_ARGS(CONFIG_T)) {
-    conv_frame<data_T, res_T, CONFIG_T, true>(data, res, buf, weights, offsets, ctl, biases);
+    conv_frame<data_T, res_T, CONFIG_T, true>(data, res, buf, weights, offsets, ctl, biases, codebook);
 }
 
 template <class data_T, class res_T, class CONFIG_T>
 void conv2d_transpose_engine(hls::stream<data_T> &data, hls::stream<res_T> &res,
                              typename types<CONFIG_T>::x_t buf[CONFIG_T::buf_size], FG_ROM_ARGS(CONFIG_T)) {
-    conv_stream<data_T, res_T, CONFIG_T, true>(data, res, buf, weights, offsets, ctl, biases);
+    conv_stream<data_T, res_T, CONFIG_T, true>(data, res, buf, weights, offsets, ctl, biases, codebook);
 }
 
 } // namespace fg

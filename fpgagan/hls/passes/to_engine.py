@@ -3,8 +3,9 @@
 
 The pass runs once all types are known.  It turns the weights into raw integers on the weight
 type's grid, sizes the accumulator exactly (:func:`fpgagan.hls.fixed_point.accumulator_type`),
-puts the bias into accumulator units, chooses the dense or sparse schedule (per-layer config
-``Sparse: auto|true|false`` and ``SparsityThreshold``) and the parallelism (per-layer config
+puts the bias into accumulator units, chooses the dense, sparse or codebook schedule (per-layer
+config ``Sparse: auto|true|false`` and ``SparsityThreshold``, ``Codebook: auto|true|false``;
+:mod:`fpgagan.hls.codebook`) and the parallelism (per-layer config
 ``ParallelOutputs`` / ``ParallelInputs`` / ``DspColumns`` / ``DspPacking`` from a board plan, or
 the longest schedule within ``ReuseFactor`` steps), and builds the ROM images.
 """
@@ -19,6 +20,7 @@ from hls4ml.model.optimizer import OptimizerPass
 from hls4ml.model.types import NamedType, UnspecifiedPrecisionType
 
 from fpgagan.errors import UnsupportedModelError
+from fpgagan.hls import codebook as C
 from fpgagan.hls import engine as E
 from fpgagan.hls.engine_layers import Widths, engine_class
 from fpgagan.hls.fixed_point import Fixed, accumulator_type, to_hls
@@ -64,6 +66,24 @@ def is_engine_candidate(node) -> bool:
 
 def _signed_bits(t: Fixed) -> int:
     return t.as_signed().width
+
+
+def _schedule(node, raw_w: np.ndarray, w_bits: int, what: str) -> tuple[bool, C.Codebook | None]:
+    """(sparse, codebook) the layer's config asks for: an explicit ``true`` wins; under ``auto``
+    the codebook kernel (fewer stored bits, zeros skipped by its reserved entry) before the
+    sparse one."""
+    config = node.model.config.get_layer_config(node) or {}
+    sparse = sparse_requested(node, weight_sparsity(raw_w))
+    codebook = C.codebook_requested(node, raw_w, w_bits)
+    forced_sparse = str(config.get("Sparse", "auto")).lower() == "true"
+    forced_codebook = str(config.get("Codebook", "auto")).lower() == "true"
+    if forced_sparse and forced_codebook:
+        raise UnsupportedModelError(f"{what}: Sparse=true and Codebook=true exclude each other")
+    if forced_sparse:
+        return True, None
+    if codebook:
+        return False, C.codebook_of(raw_w)
+    return sparse, None
 
 
 def _raw_bias(values: np.ndarray, acc: Fixed, what: str) -> tuple[np.ndarray, int]:
@@ -138,7 +158,8 @@ class ToEngine(OptimizerPass):
         raw_b, b_bits = (
             _raw_bias(bias, acc, what) if bias is not None else (np.zeros(n_out, np.int64), 2)
         )
-        sparse = sparse_requested(node, weight_sparsity(raw_w))
+        w_bits = _signed_bits(w_type)
+        sparse, book = _schedule(node, raw_w, w_bits, what)
         geom = E.Geometry(
             kind=kind,
             n_out=n_out,
@@ -150,7 +171,16 @@ class ToEngine(OptimizerPass):
         )
         par = self._parallelism(node, geom, x, _signed_bits(w_type), what)
         prod_bits = x.as_signed().width + _signed_bits(w_type)
-        if sparse:
+        ps_bits = C.partial_sum_bits(x.width, x.signed, fan_in)
+        rom_cb = np.zeros(1, np.int64)
+        if book is not None:
+            n_steps = E.dense_steps(geom, par.n_par, par.k_par)
+            rom_w = E.dense_rom(book.indices, par)
+            rom_off = np.zeros((1, 1, 1), np.int64)
+            rom_ctl = np.zeros((1, 4), np.int64)
+            offset_bits = 0
+            rom_cb = book.values
+        elif sparse:
             sched = E.sparse_schedule(raw_w, par)
             n_steps = sched.n_steps
             rom_w = sched.weights
@@ -175,7 +205,10 @@ class ToEngine(OptimizerPass):
             if not isinstance(node.get_output_variable().type.precision, UnspecifiedPrecisionType)
             else acc.width,
             offset_bits=offset_bits,
+            idx_bits=book.idx_bits if book is not None else 0,
+            ps_bits=ps_bits if book is not None else 0,
         )
+        options = self._codebook_options(node, raw_w, w_bits, valid, n_out)
         attrs.update(
             n_taps=n_taps,
             n_mats=n_mats,
@@ -185,7 +218,7 @@ class ToEngine(OptimizerPass):
             dsp_pack=par.dsp_pack,
             n_steps=n_steps,
             activation="none",
-            macs=E.useful_products(raw_w, pixel_mats, valid, sparse),
+            macs=options[2] if book else E.useful_products(raw_w, pixel_mats, valid, sparse),
             macs_options=(
                 E.useful_products(raw_w, pixel_mats, valid, False),
                 E.useful_products(raw_w, pixel_mats, valid, True),
@@ -198,13 +231,33 @@ class ToEngine(OptimizerPass):
             rom_offsets=rom_off,
             rom_ctl=rom_ctl,
             rom_bias=raw_b,
+            rom_codebook=rom_cb,
+            codebook_zero=book.zero_entry if book is not None else False,
+            codebook_options=options,
+            ps_bits=ps_bits,
             raw_mats=raw_w.astype(np.int16),  # the planner re-schedules from these
             input_precision=x,
         )
         if attrs["prod_shift"] < 0:
             raise UnsupportedModelError(f"{what}: accumulator finer than the products")
-        self._replace(model, node, engine_class(kind, sparse), attrs, acc)
+        self._replace(model, node, engine_class(kind, sparse, book is not None), attrs, acc)
         return True
+
+    @staticmethod
+    def _codebook_options(node, raw_w, w_bits, valid, n_out) -> tuple[int, bool, int]:
+        """(K, zero entry, multiplications per image) of the codebook kernel where the layer's
+        ``Codebook`` setting allows it (``auto``: where it is eligible), else (0, False, 0)."""
+        config = node.model.config.get_layer_config(node) or {}
+        choice = str(config.get("Codebook", "auto")).lower()
+        if choice == "false" or not (
+            C.eligible(raw_w, w_bits)
+            or (choice == "true" and C.distinct_values(raw_w) <= C.MAX_CODES)
+        ):
+            return (0, False, 0)
+        values = np.unique(raw_w)
+        zero = bool(np.any(values == 0))
+        # every output pixel multiplies its partial sums, whichever of its taps meet inputs
+        return (len(values), zero, C.codebook_products(len(values) - int(zero), n_out, len(valid)))
 
     @staticmethod
     def _conv_axes(node):

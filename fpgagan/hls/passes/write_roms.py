@@ -4,7 +4,8 @@ write flow, after hls4ml has written the project).
 The wrapper is a function ``fg_layer<index>`` that defines the layer's memories and calls its
 kernel: the ROMs (raw integers: an ap_fixed weight is an integer times a power of two, declared
 with the engine's integer types, ``ap_int<W>`` in the synthesis form, native integers in C
-simulation) and the input buffer, each with the reshape factor its schedule needs and the storage
+simulation; a codebook layer's weight ROM holds its indices and ``k`` its values) and the input
+buffer, each with the reshape factor its schedule needs and the storage
 fpgagan chose for it (:mod:`fpgagan.hls.layer_memories`, the same list the cost model counts).
 The weights are compiled into the library: nothing is read from files at run time.  Only numbers
 and fpgagan's own identifiers appear in the file.
@@ -65,6 +66,8 @@ def wrapper_source(node: EngineLayer) -> str:
     ctl = np.asarray(g("rom_ctl"), np.int64)
     buf_size = int(mem["buffer"][0].depth * mem["buffer"][1])
     guard = f"FG_LAYER_{node.index}_H_"
+    # a codebook layer's weight ROM holds unsigned indices, its codebook the values
+    word = f"{wd.idx_bits}, false" if node.codebook else f"{wd.w_bits}, true"
     body = [
         f"// fpgagan layer {node.index} ({node.class_name}): its memories and the call of its kernel",
         f"#ifndef {guard}",
@@ -72,7 +75,7 @@ def wrapper_source(node: EngineLayer) -> str:
         "",
         "template <class data_T, class res_T, class CONFIG_T>",
         f"void {wrapper_name(node)}({_io_args(node)}) {{",
-        f"    static const nnet::fg::rom_int<{wd.w_bits}, true>::type w[{g('rom_weights').size}] = {{",
+        f"    static const nnet::fg::rom_int<{word}>::type w[{g('rom_weights').size}] = {{",
         f"        {_values(g('rom_weights'))}}};",
         *storage_pragmas("w", mem["weights"][0], mem["weights"][1]),
         f"    static const nnet::fg::rom_int<{max(1, wd.offset_bits)}, false>::type o"
@@ -90,9 +93,13 @@ def wrapper_source(node: EngineLayer) -> str:
         f"    static const nnet::fg::rom_int<{wd.b_bits}, true>::type b[{g('rom_bias').size}] = {{",
         f"        {_values(g('rom_bias'))}}};",
         *storage_pragmas("b", mem["biases"][0], mem["biases"][1]),
+        # the codebook's values: constants of the layer (registers; its multipliers are constant)
+        f"    static const nnet::fg::rom_int<{wd.w_bits}, true>::type k[{g('rom_codebook').size}] = {{",
+        f"        {_values(g('rom_codebook'))}}};",
+        *storage_pragmas("k", None, 1),
         f"    typename nnet::fg::types<CONFIG_T>::x_t buf[{buf_size}];",
         *storage_pragmas("buf", mem["buffer"][0], mem["buffer"][1]),
-        f"    nnet::fg::{FUNCTIONS[node.kind]}<data_T, res_T, CONFIG_T>(data, res, buf, w, o, c, b);",
+        f"    nnet::fg::{FUNCTIONS[node.kind]}<data_T, res_T, CONFIG_T>(data, res, buf, w, o, c, b, k);",
         "}",
         "",
         "#endif",

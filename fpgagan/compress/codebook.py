@@ -1,0 +1,175 @@
+"""Trained weight sharing (Deep Compression's trained quantization, Han et al. 2016).
+
+Every weight layer keeps ``k`` shared values: the weights are clustered by a one-dimensional
+k-means (linear initialisation between the smallest and the largest weight, which keeps the rare
+large weights their own values), each weight is replaced by its cluster's value, and fine-tuning
+updates the values only: a gradient hook on the weight gives every member of a cluster the sum of
+the cluster's gradients, and after every optimizer step the members are tied to their cluster's
+mean again (elementwise optimizers keep tied weights tied up to rounding; the tie removes it).
+
+With pruning, entry 0 of a layer's codebook is reserved for zero: pruned weights are its members,
+receive no gradient and stay exactly zero, and the other ``k - 1`` values are learned.
+
+The values are floats here; the layer's weight quantizer (power-of-two scale) rounds each one to
+its grid in the forward pass, so the exported QONNX weights hold at most ``k`` distinct values per
+layer, exactly representable in fixed point.  Assignments are a function of the weights alone: a
+layer that already has at most ``k`` distinct values keeps them as its codebook, so a resumed run
+clusters exactly as the unbroken one did.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from fpgagan.config import CodebookConfig
+from fpgagan.errors import ConfigError
+
+EpochHook = Callable[[int], Callable[[], None]]
+
+
+def kmeans_1d(values: torch.Tensor, k: int, iterations: int) -> torch.Tensor:
+    """``k`` centroids of the 1-D ``values`` (float64), linearly initialised over their range.
+
+    Lloyd iterations; a cluster that loses every member keeps its previous centroid.
+    """
+    v = values.detach().flatten().to(torch.float64)
+    if v.numel() == 0:
+        return torch.zeros(k, dtype=torch.float64)
+    centroids = torch.linspace(float(v.min()), float(v.max()), k, dtype=torch.float64)
+    for _ in range(iterations):
+        idx = nearest(v, centroids)
+        sums = torch.zeros(k, dtype=torch.float64).index_add_(0, idx, v)
+        counts = torch.bincount(idx, minlength=k).to(torch.float64)
+        new = torch.where(counts > 0, sums / counts.clamp(min=1), centroids)
+        if torch.equal(new, centroids):
+            break
+        centroids = new
+    return centroids
+
+
+def nearest(values: torch.Tensor, centroids: torch.Tensor) -> torch.Tensor:
+    """Index of the nearest centroid for every value (ties: the lower index)."""
+    return (values.reshape(-1, 1) - centroids.reshape(1, -1)).abs().argmin(dim=1)
+
+
+@dataclasses.dataclass
+class LayerCodebook:
+    """One layer's sharing: ``idx`` (the weight's shape) assigns each weight an entry of ``k``;
+    with ``zero_entry`` entry 0 is the pruned weights' exact zero."""
+
+    name: str
+    module: nn.Module
+    k: int
+    zero_entry: bool
+    idx: torch.Tensor | None = None  # None until clustered: the hook passes gradients through
+
+    def cluster(self, iterations: int) -> None:
+        """Assign every weight an entry: the existing distinct values when there are at most
+        ``k``, else k-means on the weights (zeros kept apart when ``zero_entry``)."""
+        w = self.module.weight.detach()
+        flat = w.flatten().to(torch.float64)
+        learned = self.k - 1 if self.zero_entry else self.k
+        free = flat != 0 if self.zero_entry else torch.ones_like(flat, dtype=torch.bool)
+        distinct = torch.unique(flat[free])
+        if len(distinct) <= learned:
+            centroids = distinct
+        else:
+            centroids = kmeans_1d(flat[free], learned, iterations)
+        idx = torch.zeros_like(flat, dtype=torch.long)
+        offset = 1 if self.zero_entry else 0
+        idx[free] = nearest(flat[free], centroids.to(flat.device)) + offset
+        self.idx = idx.reshape(w.shape)
+        self.tie()
+
+    @torch.no_grad()
+    def tie(self) -> None:
+        """Every weight := its entry's mean (zero for the reserved entry)."""
+        if self.idx is None:
+            return
+        w = self.module.weight
+        flat_idx = self.idx.flatten()
+        sums = torch.zeros(self.k, dtype=torch.float64, device=w.device)
+        sums.index_add_(0, flat_idx, w.detach().flatten().to(torch.float64))
+        counts = torch.bincount(flat_idx, minlength=self.k).to(torch.float64)
+        values = sums / counts.clamp(min=1)
+        if self.zero_entry:
+            values[0] = 0.0
+        w.copy_(values[self.idx].to(w.dtype))
+
+    def shared_gradient(self, grad: torch.Tensor) -> torch.Tensor:
+        """The gradient each weight receives: the sum over its cluster (zero for pruned ones)."""
+        if self.idx is None:
+            return grad
+        flat_idx = self.idx.flatten()
+        sums = torch.zeros(self.k, dtype=grad.dtype, device=grad.device)
+        sums.index_add_(0, flat_idx, grad.flatten())
+        if self.zero_entry:
+            sums[0] = 0.0
+        return sums[self.idx]
+
+    def values(self) -> torch.Tensor:
+        """The layer's current shared values, entry order (float weights, before quantization)."""
+        w = self.module.weight.detach().flatten()
+        if self.idx is None:
+            raise RuntimeError(f"layer {self.name!r} is not clustered yet")
+        out = torch.zeros(self.k, dtype=w.dtype, device=w.device)
+        return out.index_copy_(0, self.idx.flatten(), w)
+
+
+class Codebooks:
+    """The sharing of every layer of one generator, with its gradient hooks installed."""
+
+    def __init__(self, cfg: CodebookConfig, layers: dict[str, nn.Module], zero_entry: bool):
+        unknown = set(cfg.layers) - set(layers)
+        if unknown:
+            raise ConfigError(
+                f"qat.codebook.layers: unknown layer(s) {sorted(unknown)} "
+                f"(layers: {', '.join(layers)})"
+            )
+        self.cfg = cfg
+        self.books = {
+            name: LayerCodebook(name, m, cfg.k_of(name), zero_entry) for name, m in layers.items()
+        }
+        for book in self.books.values():
+            book.module.weight.register_hook(book.shared_gradient)
+
+    def cluster(self) -> None:
+        for book in self.books.values():
+            book.cluster(self.cfg.iterations)
+
+    def tie(self) -> None:
+        for book in self.books.values():
+            book.tie()
+
+
+def codebook_epochs(
+    codebooks: Codebooks, start_epoch: int, masks_for_epoch: EpochHook | None
+) -> EpochHook:
+    """The QAT phase's per-epoch hook: this epoch's pruning masks (if any), then, from
+    ``start_epoch`` on, clustering at the start of the epoch and tying after every generator
+    step.  Each call clusters from the weights alone, so a resumed run is the unbroken one."""
+
+    def for_epoch(epoch: int) -> Callable[[], None]:
+        prune = masks_for_epoch(epoch) if masks_for_epoch is not None else None
+        if epoch < start_epoch:
+            return prune if prune is not None else _nothing
+        if prune is not None:
+            prune()
+        codebooks.cluster()
+
+        def after_g_step() -> None:
+            if prune is not None:
+                prune()
+            codebooks.tie()
+
+        return after_g_step
+
+    return for_epoch
+
+
+def _nothing() -> None:
+    return None

@@ -1,0 +1,168 @@
+"""The configurations the board plan chooses from, per engine layer: parallelism, multipliers
+(fabric / DSP / DSP pairs), weight storage and schedule (dense, sparse where the layer has zeros,
+codebook where its weights take few distinct values), each costed by :mod:`fpgagan.hls.cost`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from fpgagan.hls import codebook as C
+from fpgagan.hls import engine as E
+from fpgagan.hls.cost import LayerCost, layer_cost
+from fpgagan.hls.engine_layers import EngineShape, engine_class
+
+
+@dataclasses.dataclass(frozen=True)
+class Choice:
+    """What the plan sets for one layer: its hls4ml layer config keys."""
+
+    n_par: int
+    k_par: int
+    dsp_cols: int
+    dsp_pack: int
+    rom_storage: str
+    sparse: bool
+    codebook: bool = False
+
+    def config(self) -> dict[str, object]:
+        return {
+            "ParallelOutputs": self.n_par,
+            "ParallelInputs": self.k_par,
+            "DspColumns": self.dsp_cols,
+            "DspPacking": self.dsp_pack,
+            "RomStorage": self.rom_storage,
+            "Sparse": "true" if self.sparse else "false",
+            "Codebook": "true" if self.codebook else "false",
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    choice: Choice
+    shape: EngineShape
+    cost: LayerCost
+
+    @property
+    def cycles(self) -> int:
+        return self.cost.cycles.total
+
+
+def choice_of(s: EngineShape) -> Choice:
+    p = s.parallelism
+    return Choice(p.n_par, p.k_par, p.dsp_cols, p.dsp_pack, s.rom_storage, s.sparse, s.codebook)
+
+
+def with_choice(s: EngineShape, raw: np.ndarray, choice: Choice) -> EngineShape:
+    """``s`` at another parallelism, DSP mapping, storage and schedule."""
+    par = E.Parallelism(choice.n_par, choice.k_par, choice.dsp_cols, choice.dsp_pack)
+    geom = s.geometry
+    widths = s.widths
+    book_size, book_zero, macs = 0, False, s.macs_options[1 if choice.sparse else 0]
+    if choice.sparse:
+        steps = E.sparse_steps(raw, par)
+        offset_bits = max(1, (geom.n_chan // choice.k_par - 1).bit_length())
+        n_blocks = geom.n_out // choice.n_par
+        ctl_bits = max(1, (geom.n_taps - 1).bit_length()) + max(1, (n_blocks - 1).bit_length()) + 2
+        n_nonzero = int(np.count_nonzero(raw))
+    else:
+        steps = E.dense_steps(geom, choice.n_par, choice.k_par)
+        offset_bits, ctl_bits, n_nonzero = 0, 0, int(raw.size)
+    if choice.codebook:
+        book_size, book_zero, macs = s.codebook_options
+        if not book_size:
+            raise ValueError(f"layer {s.name!r} cannot take the codebook kernel")
+        widths = dataclasses.replace(
+            widths,
+            idx_bits=C.index_bits(book_size),
+            ps_bits=C.partial_sum_bits(widths.x_bits, widths.x_signed, geom.n_win),
+        )
+    tree = widths.prod_bits + (math.ceil(math.log2(choice.k_par)) if choice.k_par > 1 else 0)
+    return dataclasses.replace(
+        s,
+        parallelism=par,
+        n_steps=steps,
+        rom_words=geom.n_mats * steps,
+        sparse=choice.sparse,
+        kernel=engine_class(geom.kind, choice.sparse, choice.codebook).__name__,
+        n_nonzero=n_nonzero,
+        ctl_bits=ctl_bits,
+        rom_storage=choice.rom_storage,
+        widths=dataclasses.replace(widths, tree_bits=tree, offset_bits=offset_bits),
+        macs=macs,
+        codebook_size=book_size,
+        codebook_zero=book_zero,
+    )
+
+
+def dsp_options(s: EngineShape, n_par: int) -> list[tuple[int, int]]:
+    """``(dsp_cols, dsp_pack)``: none, and for each packing that fits the widths, half and all
+    of the output lanes."""
+    w = s.widths
+    out = [(0, 1)]
+    if E.check_packing(w.x_bits, w.x_signed, w.w_bits) is None and n_par % 2 == 0:
+        out += [(n_par, 2)] + ([(n_par // 2, 2)] if (n_par // 2) % 2 == 0 else [])
+    elif w.w_bits > 4 and w.x_bits > 4:  # wide products: one per DSP
+        out += [(n_par, 1)] + ([(n_par // 2, 1)] if n_par > 1 else [])
+    return out
+
+
+def schedules_of(
+    s: EngineShape, sparse: tuple[bool, ...], codebook: bool
+) -> list[tuple[bool, bool]]:
+    """``(sparse, codebook)`` schedules a layer may take: ``sparse`` the dense (False) and sparse
+    (True) ones allowed, plus the codebook kernel where ``codebook`` and the layer's converter
+    found it possible (:attr:`EngineShape.codebook_options`)."""
+    out = [(sp, False) for sp in sparse]
+    if codebook and s.codebook_options[0]:
+        out.append((False, True))
+    return out
+
+
+def candidates(
+    s: EngineShape,
+    raw: np.ndarray,
+    schedules: tuple[bool, ...],
+    max_steps: int | None,
+    codebook: bool = False,
+) -> list[Candidate]:
+    """Every engine configuration of ``s``'s layer worth considering (``schedules``: which of
+    dense (False) and sparse (True) it may take; ``codebook``: the codebook kernel too, where the
+    layer allows it)."""
+    out = []
+    geom = s.geometry
+    kinds = schedules_of(s, schedules, codebook)
+    for n_par, k_par in E.valid_parallelism(geom):
+        if max_steps is not None and E.dense_steps(geom, n_par, k_par) > max_steps:
+            continue
+        for sparse, book in kinds:
+            # a sparse lane has its own input and a codebook product is a constant multiplier:
+            # only dense lanes share DSP pairs
+            dsps = dsp_options(s, n_par) if not (sparse or book) else [(0, 1)]
+            for cols, pack in dsps:
+                for storage in ("auto", "bram"):
+                    choice = Choice(n_par, k_par, cols, pack, storage, sparse, book)
+                    shape = with_choice(s, raw, choice)
+                    out.append(Candidate(choice, shape, layer_cost(shape)))
+    if max_steps is not None and out:  # a fixed reuse factor: the longest schedule within it
+        longest = max(c.shape.n_steps for c in out)
+        out = [c for c in out if c.shape.n_steps == longest]
+    return pareto(out)
+
+
+def pareto(cands: list[Candidate]) -> list[Candidate]:
+    """Drop candidates that another beats or ties on cycles and every resource."""
+
+    def key(c: Candidate) -> tuple[float, ...]:
+        t = c.cost.total
+        return (c.cycles, t.lut, t.ff, t.dsp, t.bram_18k)
+
+    keep = []
+    for c in sorted(cands, key=key):
+        kc = key(c)
+        if not any(all(a <= b for a, b in zip(key(k), kc, strict=True)) for k in keep):
+            keep.append(c)
+    return keep
