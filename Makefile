@@ -9,6 +9,7 @@ CONFIG      ?= configs/default.yaml
 BOARD       ?= pynq-z2
 MODEL       ?=
 N           ?= 1000
+WORKERS     ?= 1
 PYTEST_ARGS ?=
 
 .PHONY: help venv data hls train-qat export test test-notebooks test-slow lint bench-train bench-csim bench-compression docs golden calibrate-costs clean
@@ -21,7 +22,7 @@ help:
 	@echo "make test-notebooks                            run the notebooks with small settings"
 	@echo "make test-slow                                 the slow tests (full-size training and export)"
 	@echo "make bench-train                               wall time of a default training run"
-	@echo "make bench-compression [N=1000]                every recipe in configs/compression on one table (+ Pareto plot)"
+	@echo "make bench-compression [N=1000] [WORKERS=1]    every recipe in configs/compression on one table (+ Pareto plot)"
 	@echo "make lint                                      ruff"
 	@echo "make calibrate-costs                           re-measure fpgagan/hls/unit_costs.json with yosys (long)"
 
@@ -29,7 +30,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch==2.13.0 is pinned in pyproject.toml: it is the local CPU build on our machines
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,ray]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -70,9 +71,10 @@ bench-train: $(STAMP) data
 bench-csim: $(STAMP) data
 	$(PY) benchmarks/bench_csim.py
 
-# trains (or reuses) every recipe, verifies each in csim on N latents (01_float trains the teacher)
+# trains (or reuses) every recipe, verifies each in csim on N latents (01_float trains the teacher);
+# WORKERS > 1: a local Ray instance of that many CPUs; RAY_ADDRESS set: that Ray cluster
 bench-compression: $(STAMP) data
-	$(PY) benchmarks/bench_compression.py -n $(N)
+	$(PY) benchmarks/bench_compression.py -n $(N) --workers $(WORKERS)
 
 # regenerate the generated docs (board pages from boards/*.yaml, the phase-decomposition and
 # architecture figures)

@@ -1,34 +1,51 @@
-"""Every compression recipe on one table: ``make bench-compression``.
+"""Every compression recipe on one table: ``make bench-compression [WORKERS=N]``.
 
     python benchmarks/bench_compression.py [--recipes configs/compression] [--out runs/compression]
                                            [--runs runs] [--board pynq-z2] [-n 1000]
+                                           [--workers N] [--cpus-per-task C] [--compare-serial]
 
 Trains (or resumes / reuses) each recipe in ``<runs>/<recipe name>``, runs the board flow on it
 (C simulation on n latents, bit-exact check, PSNR vs the float teacher, cost model), and writes
 table.md / table.csv / table.json / pareto.png / samples/ to --out.  Prints the table and the
 issue's figures: a Pareto recipe >= 16x compressed within 1.25x the teacher's FID-FMNIST, bit-exact
 and fitting the board (stretch: >= 32x within 1.5x); distilled vs from-scratch student.
+
+Executor: the Ray cluster at $RAY_ADDRESS when set, a local Ray instance of --workers CPUs when Ray
+is installed and --workers > 1, the serial loop otherwise.  Each task runs with --cpus-per-task
+torch threads (default 1 on Ray, torch's own default serially): rows are identical to a serial run
+with the same --cpus-per-task.
+
+--compare-serial measures, in one invocation, the wall time of the whole set serially and then on
+the executor, each from scratch in a fresh temporary runs folder (with the same threads per task),
+and prints both, their ratio and whether the rows are identical.  Meant for small sets such as
+configs/compression_tiny (a full set is hours).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import logging
+import sys
+import tempfile
 import time
 from pathlib import Path
 
 from fpgagan.workflows.compression import TARGETS, Row, run_compression
+from fpgagan.workflows.executor import SerialExecutor, make_executor
 
 
 def target_lines(rows: list[Row]) -> list[str]:
-    teacher = next((r for r in rows if r.precision == "float32"), None)
+    ok = [r for r in rows if r.ok]
+    lines = [f"FAILED {r.recipe}: {r.error}" for r in rows if not r.ok]
+    teacher = next((r for r in ok if r.precision == "float32"), None)
     if teacher is None:
-        return ["targets not checked: no float recipe (qat: null) among the recipes"]
-    lines = []
+        return lines + ["targets not checked: no float recipe (qat: null) among the recipes"]
     for ratio, factor in TARGETS:
         hits = [
             r
-            for r in rows
+            for r in ok
             if r.pareto and r.compression >= ratio and r.fid <= factor * teacher.fid
             and r.csim_bit_exact and r.fits
         ]  # fmt: skip
@@ -37,7 +54,7 @@ def target_lines(rows: list[Row]) -> list[str]:
             f"Pareto recipe >= {ratio:g}x within {factor}x teacher FID, bit-exact, fits: "
             + (f"MET by {best}" if hits else "NOT MET")
         )
-    by_name = {r.recipe: r for r in rows}
+    by_name = {r.recipe: r for r in ok}
     d, s = by_name.get("w4a8-distill-half"), by_name.get("w4a8-scratch-half")
     if d and s:
         lines.append(
@@ -47,7 +64,36 @@ def target_lines(rows: list[Row]) -> list[str]:
     return lines
 
 
-def main() -> None:
+def _as_json(rows: list[Row]) -> str:
+    return json.dumps([dataclasses.asdict(r) for r in rows], sort_keys=True)  # NaN == NaN here
+
+
+def compare_serial(args: argparse.Namespace, recipes: list[Path], cpus: int) -> list[Row]:
+    """The set from scratch serially, then on the executor; prints both wall times."""
+    out = Path(args.out)
+    with tempfile.TemporaryDirectory(prefix="bench-compression-") as tmp:
+        t0 = time.perf_counter()
+        with SerialExecutor() as ex:
+            serial = run_compression(recipes, out / "serial", Path(tmp) / "serial", args.board,
+                                     args.n, args.data_dir, ex, cpus)  # fmt: skip
+        serial_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        with make_executor(args.workers) as ex:
+            name = ex.name
+            rows = run_compression(recipes, out, Path(tmp) / "parallel", args.board, args.n,
+                                   args.data_dir, ex, cpus)  # fmt: skip
+        parallel_s = time.perf_counter() - t0
+    same = _as_json(rows) == _as_json(serial)
+    print(f"{len(recipes)} recipes from scratch, {cpus} torch thread(s) per task")
+    label = f"{name}, {args.workers} workers"
+    print(f"  {'serial':<24}{serial_s:8.1f} s")
+    print(f"  {label:<24}{parallel_s:8.1f} s  (starting {name} included)")
+    print(f"  {'serial / ' + name:<24}{serial_s / parallel_s:8.2f}x")
+    print(f"  rows identical to the serial run: {'yes' if same else 'NO'}")
+    return rows
+
+
+def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--recipes", default="configs/compression")
     ap.add_argument("--out", default="runs/compression")
@@ -55,18 +101,26 @@ def main() -> None:
     ap.add_argument("--board", default="pynq-z2")
     ap.add_argument("-n", type=int, default=1000, help="latents for the C simulation check")
     ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--workers", type=int, default=1, help="local Ray CPUs (> 1: Ray)")
+    ap.add_argument("--cpus-per-task", type=int, default=None, help="torch threads per task")
+    ap.add_argument("--compare-serial", action="store_true", help="time serial vs executor")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     recipes = sorted(Path(args.recipes).glob("*.yaml"))
     t0 = time.perf_counter()
-    rows = run_compression(
-        recipes, Path(args.out), Path(args.runs), args.board, args.n, args.data_dir
-    )
+    if args.compare_serial:
+        rows = compare_serial(args, recipes, args.cpus_per_task or 1)
+    else:
+        with make_executor(args.workers) as ex:
+            cpus = args.cpus_per_task or (None if isinstance(ex, SerialExecutor) else 1)
+            rows = run_compression(recipes, Path(args.out), Path(args.runs), args.board, args.n,
+                                   args.data_dir, ex, cpus)  # fmt: skip
     print((Path(args.out) / "table.md").read_text())
     for line in target_lines(rows):
         print(line)
     print(f"table, plot and samples in {args.out}  ({time.perf_counter() - t0:.0f} s)")
+    return 1 if any(not r.ok for r in rows) else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
