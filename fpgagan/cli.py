@@ -21,13 +21,20 @@ from typing import NoReturn
 
 from fpgagan import __version__
 from fpgagan.boards import BACKENDS, IO_TYPES, STRATEGIES
-from fpgagan.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_MISMATCH, EXIT_OK, FpgaganError
+from fpgagan.config import DEVICES
+from fpgagan.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_MISMATCH,
+    EXIT_OK,
+    FpgaganError,
+    one_line,
+)
 from fpgagan.interrupts import EXIT_SIGINT, EXIT_SIGTERM, Terminated, signals_as_exceptions
 
 log = logging.getLogger("fpgagan")
 
 DEFAULT_CONFIG = "configs/default.yaml"
-MAX_MESSAGE_CHARS = 600  # of one error line
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,12 +46,6 @@ class _Parser(argparse.ArgumentParser):
             file=sys.stderr,
         )
         raise SystemExit(EXIT_BAD_INPUT)
-
-
-def one_line(text: str) -> str:
-    """``text`` with line breaks and other control characters escaped, and a length limit."""
-    out = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
-    return out if len(out) <= MAX_MESSAGE_CHARS else out[: MAX_MESSAGE_CHARS - 3] + "..."
 
 
 def _positive_int(text: str) -> int:
@@ -64,7 +65,7 @@ def _cmd_train_qat(args: argparse.Namespace) -> int:
 
     cfg = load_yaml(TrainQatConfig, args.config)
     run_dir = Path(args.out) if args.out else Path("runs") / cfg.name
-    result = train_qat(cfg, run_dir, data_root=args.data_dir)
+    result = train_qat(cfg, run_dir, data_root=args.data_dir, device=args.device)
     print(summary(result.metrics))
     if cfg.qat is not None:  # a float-only recipe has nothing to export to QONNX
         check = export_checkpoint(run_dir / "generator.pt", run_dir / "generator.onnx")
@@ -140,10 +141,12 @@ def _cmd_hls(args: argparse.Namespace) -> int:
         cfg=load_flow_config(args.config),
         teacher=args.teacher,
         data_root=args.data_dir,
+        task=args.task,
     )
     ex, c = report.bit_exact, report.cost
+    what = "latents" if report.image_task is None else f"{report.image_task.task} test images"
     print(
-        f"C simulation vs qonnx on {report.n_latents} latents: {ex.mismatching_elements} mismatching "
+        f"C simulation vs qonnx on {report.n_latents} {what}: {ex.mismatching_elements} mismatching "
         f"elements ({report.bit_exact_independent.mismatching_elements} vs the integer reference of "
         "the model as given)"
     )
@@ -152,6 +155,10 @@ def _cmd_hls(args: argparse.Namespace) -> int:
         print(
             f"vs float teacher: PSNR {v.psnr_db:.2f} dB, SSIM {v.ssim:.4f}, max abs error {v.max_abs_error:.4f}"
         )
+    if report.image_task is not None:
+        for row in report.image_task.scores:
+            patch = f", in the patch {row.patch_psnr_db:.2f} dB" if row.patch_psnr_db else ""
+            print(f"{row.source}: PSNR {row.psnr_db:.2f} dB, SSIM {row.ssim:.4f}{patch}")
     usage = ", ".join(f"{k} {100 * u:.0f}%" for k, u in c.usage.items())
     print(
         f"estimate on {report.board.name}: {'fits' if c.fits else 'does NOT fit'} "
@@ -160,6 +167,40 @@ def _cmd_hls(args: argparse.Namespace) -> int:
     )
     print(f"report: {out / 'report.md'}")
     return EXIT_OK if ex.exact and report.bit_exact_independent.exact else EXIT_MISMATCH
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from fpgagan.boards import known_boards
+    from fpgagan.folders import check_outside, check_target
+    from fpgagan.workflows.executor import make_executor
+    from fpgagan.workflows.hls_flow import load_flow_config
+    from fpgagan.workflows.sweep import grid, run_sweep
+
+    out = Path(args.out)
+    check_target(out, "output folder")  # before any work: a user folder is never touched
+    inputs = {"--model": args.model, "--teacher": args.teacher, "--config": args.config}
+    check_outside(out, "output folder", inputs | {"--data-dir": args.data_dir})
+    boards = known_boards() if args.boards == "all" else args.boards.split(",")
+    cells = grid(boards, args.clock_mhz or [None], args.sparse.split(","))
+    base = load_flow_config(args.config)
+    with make_executor(args.workers) as executor:
+        rows = run_sweep(
+            cells, out, args.model, base, args.n, args.teacher, args.data_dir, executor
+        )
+    print((out / "table.md").read_text(), end="")
+    failed = [r for r in rows if r["error"] or r.get("csim_bit_exact") is False]
+    for r in failed:
+        print(f"fpgagan: cell {r['board']} failed: {r['error'] or 'C simulation mismatch'}",
+              file=sys.stderr)  # fmt: skip
+    print(f"table: {out / 'table.md'} ({len(rows)} cells, {len(failed)} failed)")
+    return EXIT_MISMATCH if failed else EXIT_OK
+
+
+def _clocks(text: str) -> list[float]:
+    try:
+        return [float(c) for c in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MHz like 100,150, got {text!r}") from None
 
 
 def _cmd_train_classifier(args: argparse.Namespace) -> int:
@@ -196,6 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--data-dir", default=None, help="Fashion-MNIST folder (overrides $FPGAGAN_FMNIST_DIR)"
+    )
+    p.add_argument(
+        "--device",
+        choices=list(DEVICES),
+        default=None,
+        help="where to train (default: the recipe's device, auto = a GPU when torch sees one)",
     )
     p.set_defaults(func=_cmd_train_qat)
 
@@ -253,7 +300,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--teacher", default=None, help="float teacher checkpoint for the float-vs-FPGA comparison"
     )
     p.add_argument(
-        "-n", "--n", type=_positive_int, default=1000, help="latents to simulate (default 1000)"
+        "-n",
+        "--n",
+        type=_positive_int,
+        default=1000,
+        help="latents (or test images, for an image-to-image model) to simulate (default 1000)",
+    )
+    p.add_argument(
+        "--task",
+        default=None,
+        help="image task of a QONNX model, sr2x or inpaint (default: from the checkpoint or the "
+        "model's shapes)",
     )
     p.add_argument(
         "--out",
@@ -267,6 +324,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data-dir", default=None, help="Fashion-MNIST folder (for FID-FMNIST)")
     p.set_defaults(func=_cmd_hls)
+
+    p = sub.add_parser(
+        "sweep", help="board plans (or board flows) over boards x planner settings, one table"
+    )
+    p.add_argument("--boards", default="all", help="comma-separated boards or board files, or all")
+    p.add_argument("--clock-mhz", type=_clocks, default=None, help="clocks to try, e.g. 100,150")
+    p.add_argument("--sparse", default="auto", help="schedules to allow, e.g. auto,false")
+    p.add_argument("--model", default=None, help="QONNX file or checkpoint (default: shipped)")
+    p.add_argument("--teacher", default=None, help="float teacher checkpoint (with -n)")
+    p.add_argument("--config", default=None, help="YAML planner settings every cell starts from")
+    p.add_argument(
+        "-n", "--n", type=int, default=0, help="latents to C-simulate per cell (0: plans only)"
+    )
+    p.add_argument("--out", default="runs/sweep", help="output folder (default runs/sweep)")
+    p.add_argument("--workers", type=_positive_int, default=1, help="> 1: a local Ray instance")
+    p.add_argument("--data-dir", default=None, help="Fashion-MNIST folder (with -n)")
+    p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("train-classifier", help="retrain the FID-FMNIST feature network")
     p.add_argument("--out", default=None, help="weights file (default: the shipped asset)")

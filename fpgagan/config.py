@@ -296,6 +296,36 @@ class PruneConfig:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
 
 
+CODEBOOK_SIZES = (2, 16)  # shared values per layer: an index of 1 to 4 bits
+
+
+@dataclasses.dataclass(frozen=True)
+class CodebookConfig:
+    """Trained weight sharing (Deep Compression's trained quantization) during QAT.
+
+    Every weight layer keeps ``k`` shared values (``layers`` overrides ``k`` per layer name),
+    initialised by k-means (linear initialisation) on the batch-norm-folded teacher's weights and
+    fine-tuned with each value's gradient summed over the weights that share it.  The values are
+    rounded by the layer's weight quantizer (``precision.weight_bits``, a power-of-two scale), so
+    the exported weights hold at most ``k`` distinct values.  With ``prune``, zero is one of the
+    ``k`` entries (reserved for the pruned weights) and clustering starts at the first epoch at
+    the final sparsity.
+    """
+
+    k: int = 16
+    layers: dict[str, int] = dataclasses.field(default_factory=dict)
+    iterations: int = 30  # Lloyd iterations of the k-means
+
+    def __post_init__(self) -> None:
+        _check_range("k", self.k, *CODEBOOK_SIZES)
+        for name, k in self.layers.items():
+            _check_range(f"layers.{name}", k, *CODEBOOK_SIZES)
+        _check_range("iterations", self.iterations, 1, 1000)
+
+    def k_of(self, layer: str) -> int:
+        return self.layers.get(layer, self.k)
+
+
 @dataclasses.dataclass(frozen=True)
 class StudentConfig:
     """The generator QAT trains when it is not the teacher's own shape or start.
@@ -332,6 +362,7 @@ class QatConfig:
     feature_weight: float = 0.0
     student: StudentConfig = StudentConfig()
     prune: PruneConfig | None = None
+    codebook: CodebookConfig | None = None  # weight sharing (see CodebookConfig)
 
     def __post_init__(self) -> None:
         _check_range("epochs", self.epochs, 1, 10_000)
@@ -348,6 +379,34 @@ class EvalConfig:
         _check_range("n_samples", self.n_samples, 2, 1_000_000)
 
 
+Task = typing.Literal["generate", "sr2x", "inpaint"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Pix2PixConfig:
+    """Image-to-image training (``task`` other than ``generate``), pix2pix's generator loss:
+    ``adv_weight * L_adv + l1_weight * mean |G(x) - y|``, the adversary a conditional PatchGAN
+    (``bce``: non-saturating, ``lsgan``: least squares).  ``val_images`` training images are held
+    out to select the epoch with the best PSNR; ``eval.n_samples`` test images are scored.
+    """
+
+    l1_weight: float = 100.0
+    adv_weight: float = 1.0
+    gan_loss: typing.Literal["bce", "lsgan"] = "bce"
+    val_images: int = 1000
+
+    def __post_init__(self) -> None:
+        for name in ("l1_weight", "adv_weight"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        _check_range("val_images", self.val_images, 1, 100_000)
+
+
+# where training runs: auto = a GPU when torch sees one, else the CPU (fpgagan.train.device)
+DeviceName = typing.Literal["auto", "cpu", "cuda"]
+DEVICES: tuple[str, ...] = typing.get_args(DeviceName)
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainQatConfig:
     """A complete ``fpgagan train-qat`` recipe."""
@@ -361,8 +420,13 @@ class TrainQatConfig:
     teacher: TeacherConfig = TeacherConfig()
     qat: QatConfig | None = QatConfig()  # None: the float teacher is the result
     eval: EvalConfig = EvalConfig()
+    task: Task = "generate"  # generate: latent -> image (DCGAN); sr2x, inpaint: image -> image
+    pix2pix: Pix2PixConfig = Pix2PixConfig()  # image tasks only
+    device: DeviceName = "auto"  # not part of any fingerprint: a run may resume on another device
 
     def __post_init__(self) -> None:
         _check_range("batch_size", self.batch_size, 1, 65_536)
+        if self.task == "generate" and self.pix2pix != Pix2PixConfig():
+            raise ValueError("pix2pix applies to image tasks (task: sr2x or inpaint) only")
         if not self.name or "/" in self.name:
             raise ValueError(f"name must be a non-empty file name, got {self.name!r}")

@@ -44,7 +44,7 @@ from fpgagan.export.transforms import (
 )
 from fpgagan.export.validate import validate_model
 from fpgagan.io import atomic_path, provenance
-from fpgagan.models import Generator
+from fpgagan.models import Generator, UNet
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +94,12 @@ def reference_outputs(model: ModelWrapper, x: np.ndarray) -> np.ndarray:
     return execute_batch(clean_for_hls(model), x)
 
 
-def to_qonnx(gen: Generator) -> ModelWrapper:
-    """Export a low-bit generator (eval mode) to a cleaned, standard (NCHW) QONNX model."""
+def to_qonnx(gen: Generator | UNet) -> ModelWrapper:
+    """Export a low-bit generator (eval mode) to a cleaned, standard (NCHW) QONNX model.
+
+    The graph's input has the generator's own input shape: a latent vector (DCGAN) or an image
+    (U-Net), with a batch axis in front.
+    """
     from brevitas.export import export_qonnx
 
     if not gen.quantized:
@@ -108,7 +112,7 @@ def to_qonnx(gen: Generator) -> ModelWrapper:
             warnings.simplefilter("ignore")
             for name in ("torch.onnx", "onnx_ir", "onnxscript"):
                 logging.getLogger(name).setLevel(logging.ERROR)
-            export_qonnx(gen, torch.zeros(1, gen.spec.latent_dim), export_path=str(raw))
+            export_qonnx(gen, torch.zeros(1, *gen.input_shape), export_path=str(raw))
         model = ModelWrapper(str(raw))
     model = interchange(model)
     meta = provenance()

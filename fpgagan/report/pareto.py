@@ -25,8 +25,10 @@ def pareto_plot(
     path: str | os.PathLike[str],
     teacher_fid: float | None = None,
     targets: Sequence[tuple[float, float]] = (),
+    y_label: str = "FID-FMNIST (lower is better)",
 ) -> None:
-    """Scatter of FID-FMNIST against compression (log x), the front joined, targets shaded."""
+    """Scatter of FID-FMNIST (or ``y_label``'s score) against compression (log x), the front
+    joined, targets shaded."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -50,7 +52,7 @@ def pareto_plot(
                     transform=ax.get_yaxis_transform(), color="tab:blue", va="center")  # fmt: skip
     ax.set_xscale("log", base=2)
     ax.set_xlabel("compression ratio (float32 weight bits / stored bits)")
-    ax.set_ylabel("FID-FMNIST (lower is better)")
+    ax.set_ylabel(y_label)
     ax.grid(True, which="both", lw=0.3)
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()

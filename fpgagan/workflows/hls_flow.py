@@ -8,9 +8,11 @@ The flow is a list of named steps (:data:`STEPS`), each taking and returning the
    (:mod:`fpgagan.hls.plan`) -> ``plan.json``;
 2. ``build``: the HLS project with the plan's settings, compiled for C simulation; the cost
    model then counts the *built* project, which must be the planned one -> ``hls_project/``;
-3. ``verify``: C simulation of ``n`` latents against qonnx's execution -> ``csim_images.npy``,
+3. ``verify``: C simulation of ``n`` latents (or, for an image-to-image generator, ``n``
+   test-split images degraded by its task) against qonnx's execution -> ``csim_images.npy``,
    the vendor test bench's data;
-4. ``score``: FID-FMNIST, PSNR/SSIM against the float teacher, per-layer errors ->
+4. ``score``: FID-FMNIST (image tasks: PSNR/SSIM against ground truth and the task's baseline,
+   ``task_grid.png``), PSNR/SSIM against the float teacher, per-layer errors ->
    ``float_vs_fpga.png``;
 5. ``summarise``: the typed report -> ``report.json``, ``report.md``.
 
@@ -35,6 +37,7 @@ import torch
 from fpgagan.boards import Board, IoType, Strategy, get_board
 from fpgagan.config import load_yaml
 from fpgagan.data import load_images
+from fpgagan.data.tasks import TaskPairs
 from fpgagan.errors import ConfigError
 from fpgagan.export import reference_outputs
 from fpgagan.export.integer_reference import integer_reference
@@ -56,6 +59,7 @@ from fpgagan.report.hls_report import (
     CsimSummary,
     FloatComparison,
     HlsReport,
+    ImageTaskScores,
     LayerError,
     Quality,
     Scores,
@@ -65,6 +69,7 @@ from fpgagan.report.quality import METRIC_NAME, METRIC_NOTE, QualityScorer
 from fpgagan.report.render import render_markdown
 from fpgagan.sim import Comparison, CSim, build_csim, compare, output_lsb
 from fpgagan.workflows.hls_artefacts import per_layer_errors, synthesis, write_test_bench_data
+from fpgagan.workflows.hls_image_task import infer_task, score_task, task_pairs
 from fpgagan.workflows.model_source import (  # noqa: F401  (re-exported for callers)
     ModelSource,
     default_model_dir,
@@ -123,6 +128,7 @@ class FlowState:
     final_dir: Path
     n: int
     data_root: str | None
+    task: str | None = None  # image-to-image generators: sr2x or inpaint
     step_s: dict[str, float] = dataclasses.field(default_factory=dict)
     plan: Plan | None = None
     csim: CSim | None = None
@@ -138,6 +144,8 @@ class FlowState:
     vs_float: FloatComparison | None = None
     heat_scale: float = 0.0
     layer_errors: tuple[LayerError, ...] = ()
+    pairs: TaskPairs | None = None
+    image_task: ImageTaskScores | None = None
     report: HlsReport | None = None
 
 
@@ -226,10 +234,16 @@ def step_build(st: FlowState) -> FlowState:
 
 
 def step_verify(st: FlowState) -> FlowState:
-    """C simulation of ``n`` latents, compared element by element with qonnx's execution."""
+    """C simulation of ``n`` latents (or task inputs), compared element by element with qonnx's
+    execution and with the integer reference."""
     assert st.csim is not None
-    latent = latent_dim(st.src.qonnx)
-    st.z = torch.randn(st.n, latent, generator=torch.Generator().manual_seed(LATENT_SEED)).numpy()
+    if st.task is not None:
+        st.pairs = task_pairs(st.task, st.n, st.data_root)
+        st.z = np.ascontiguousarray(st.pairs.inputs.numpy())
+    else:
+        latent = latent_dim(st.src.qonnx)
+        gen = torch.Generator().manual_seed(LATENT_SEED)
+        st.z = torch.randn(st.n, latent, generator=gen).numpy()
     t0 = time.perf_counter()
     st.y_fpga = st.csim.predict(st.z)
     st.csim_s = time.perf_counter() - t0
@@ -258,6 +272,8 @@ def _scores(s: dict[str, float]) -> Scores:
 def step_score(st: FlowState) -> FlowState:
     """Image quality (FID-FMNIST), float-vs-FPGA PSNR/SSIM, the comparison grid, per-layer errors."""
     assert st.y_fpga is not None and st.y_quant is not None and st.z is not None
+    if st.task is not None:
+        return _score_image_task(st)
     test_x, _ = load_images("fashion-mnist", "test", st.data_root)
     train_x, _ = load_images("fashion-mnist", "train", st.data_root)
     scorer = QualityScorer(load_classifier(), test_x[: max(st.n, 2)])
@@ -288,11 +304,32 @@ def step_score(st: FlowState) -> FlowState:
     return st
 
 
+def _score_image_task(st: FlowState) -> FlowState:
+    """Scores against ground truth, the task grid, float-vs-FPGA for an image-to-image model."""
+    assert st.pairs is not None and st.task is not None
+    assert st.y_fpga is not None and st.y_quant is not None
+    st.image_task = score_task(st.task, st.pairs, st.y_quant, st.y_fpga, st.src.teacher, st.work)
+    if st.src.teacher is not None:
+        y_float = generate(st.src.teacher, st.pairs.inputs).numpy()
+        st.vs_float = FloatComparison(
+            psnr_db=psnr(y_float, st.y_fpga),
+            ssim=ssim(y_float, st.y_fpga),
+            max_abs_error=max_abs_error(y_float, st.y_fpga),
+        )
+    else:
+        y_float = st.y_quant
+    st.heat_scale = comparison_grid(st.work / "float_vs_fpga.png", y_float, st.y_fpga)
+    for name in ("task_grid.png", "float_vs_fpga.png"):
+        if not (st.work / name).is_file():
+            raise RuntimeError(f"{name} was not written")
+    return st
+
+
 def step_summarise(st: FlowState) -> FlowState:
     """The typed report, written as report.json and report.md (and read back to check it)."""
     assert st.csim is not None and st.built is not None
     assert st.exact is not None and st.exact_independent is not None
-    assert st.quality is not None and st.plan is not None
+    assert (st.quality is not None or st.image_task is not None) and st.plan is not None
     b = st.board
     opts = options(b, st.cfg, st.plan.layer_config())
     st.report = HlsReport(
@@ -328,6 +365,7 @@ def step_summarise(st: FlowState) -> FlowState:
         vs_float=st.vs_float,
         heat_map_scale=st.heat_scale,
         quality=st.quality,
+        image_task=st.image_task,
         per_layer_error=st.layer_errors,
         cost=cost_estimate(st.built, b),
         # parameter bits the generated C++ declares (weights, biases, sparse schedule), per layer
@@ -363,6 +401,7 @@ def run_hls_flow(
     cfg: HlsFlowConfig | None = None,
     teacher: str | None = None,
     data_root: str | None = None,
+    task: str | None = None,
 ) -> HlsReport:
     """Everything ``make hls`` does; returns the report also written to ``out_dir``."""
     cfg = cfg or HlsFlowConfig()
@@ -374,7 +413,10 @@ def run_hls_flow(
     # result (or nothing); a folder fpgagan did not make, or one in use, is refused first
     with staged(out_dir, "board flow output") as work:
         t0 = time.perf_counter()
-        st = FlowState(board, cfg, resolve_model(model, teacher), work, out_dir, n, data_root)
+        src = resolve_model(model, teacher)
+        st = FlowState(
+            board, cfg, src, work, out_dir, n, data_root, infer_task(src.qonnx, task or src.task)
+        )
         st.step_s["load"] = time.perf_counter() - t0
         for name, step in STEPS:
             t0 = time.perf_counter()

@@ -24,6 +24,7 @@ class ModelSource:
     quantized: Generator | None = None
     teacher: Generator | None = None
     path: str | None = None  # the model file, when the user gave one
+    task: str | None = None  # the image task a checkpoint records (sr2x, inpaint), if any
 
 
 def default_model_dir() -> Path:
@@ -50,7 +51,9 @@ def resolve_model(model: str | None, teacher: str | None = None) -> ModelSource:
             gen, record = load_generator(path)
             if teacher is None:
                 teacher = stored_teacher(path, record)
-            src = ModelSource(to_qonnx(gen), str(path), quantized=gen, path=str(path))
+            src = ModelSource(
+                to_qonnx(gen), str(path), quantized=gen, path=str(path), task=record.get("task")
+            )
         elif path.suffix == ".onnx":
             src = ModelSource(load_qonnx(path), str(path), path=str(path))
         else:

@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from fpgagan.compress.codebook import Codebooks, codebook_epochs
 from fpgagan.compress.distill import Distiller
 from fpgagan.compress.prune import (
     MaskSet,
@@ -29,9 +30,9 @@ from fpgagan.data import load_images
 from fpgagan.errors import CheckpointError
 from fpgagan.io import provenance, write_json_atomic
 from fpgagan.models import Generator, build_discriminator, build_generator, fold_batch_norm
-from fpgagan.models.inference import generate
 from fpgagan.report.classifier import load_classifier
 from fpgagan.report.quality import METRIC_NAME, METRIC_NOTE, QualityScorer
+from fpgagan.train.device import generate_cpu, resolve_device
 from fpgagan.train.phase import PhaseSpec, export_best, run_phase
 
 log = logging.getLogger(__name__)
@@ -96,9 +97,21 @@ def _pruning(
     return masks_for_epoch, max(1, ramp)
 
 
-def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) -> TrainQatResult:
-    """Run (or resume) the whole recipe in ``run_dir``; returns the metrics written there."""
+def train_qat(
+    cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None, device: str | None = None
+) -> TrainQatResult:
+    """Run (or resume) the whole recipe in ``run_dir``; returns the metrics written there.
+
+    ``device`` (``auto``, ``cpu``, ``cuda``) overrides the recipe's ``device``.  The models, the
+    losses and the training images live there; scoring and everything written stay on the CPU.
+    Image-to-image recipes (``task: sr2x`` or ``inpaint``) run :mod:`fpgagan.workflows.image_tasks`.
+    """
+    if cfg.task != "generate":
+        from fpgagan.workflows.image_tasks import train_image_task
+
+        return train_image_task(cfg, run_dir, data_root, device)
     t_start = time.perf_counter()
+    dev = resolve_device(device or cfg.device)
     root = data_root if data_root is not None else cfg.data.root
     train_x, _ = load_images(cfg.data.dataset, "train", root)
     test_x, _ = load_images(cfg.data.dataset, "test", root)
@@ -119,7 +132,7 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
     sample_z = torch.randn(64, latent, generator=torch.Generator().manual_seed(cfg.seed + 5))
 
     def val_fid(gen: Generator) -> float:
-        return val_scorer.fid(generate(gen, val_z))
+        return val_scorer.fid(generate_cpu(gen, val_z))
 
     # ---- float teacher
     torch.manual_seed(cfg.seed)
@@ -138,10 +151,10 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
         setup={"data": to_dict(cfg.data), "n_train": len(train_x), "disc": cfg.model.discriminator},
     )
     _reuse_teacher(t.reuse_from, run_dir)
-    t_res = run_phase(teacher_spec, run_dir, teacher, disc, train_x, val_fid, sample_z)
+    t_res = run_phase(teacher_spec, run_dir, teacher, disc, train_x, val_fid, sample_z, device=dev)
     export_best(t_res, run_dir / f"{TEACHER}.pt", cfg.model.generator, {"phase": TEACHER})
 
-    teacher_scores = test_scorer.scores(generate(t_res.generator, test_z))
+    teacher_scores = test_scorer.scores(generate_cpu(t_res.generator, test_z))
     metrics: dict[str, Any] = {
         "metric": METRIC_NAME,
         "metric_note": METRIC_NOTE,
@@ -149,13 +162,13 @@ def train_qat(cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None) 
         "floor": floor,
         "teacher": {**teacher_scores, "epochs": t_res.best_epoch, "history": t_res.history},
         "qat": None,
+        "device": str(dev),
     }
     history = list(t_res.history)
     if cfg.qat is not None:
-        q_res = _train_student(
-            cfg, cfg.qat, run_dir, t_res, teacher_spec.fingerprint(), train_x, val_fid, sample_z
-        )
-        qat_scores = test_scorer.scores(generate(q_res.generator, test_z))
+        fp = teacher_spec.fingerprint()
+        q_res = _train_student(cfg, cfg.qat, run_dir, t_res, fp, train_x, val_fid, sample_z, dev)
+        qat_scores = test_scorer.scores(generate_cpu(q_res.generator, test_z))
         metrics["qat"] = {
             **qat_scores,
             "precision": cfg.qat.precision.tag,
@@ -197,6 +210,7 @@ def _train_student(
     train_x: torch.Tensor,
     val_fid: Callable[[Generator], float],
     sample_z: torch.Tensor,
+    device: torch.device,
 ):
     """QAT of the student from the teacher phase's result (pruning and distillation as configured)."""
     torch.manual_seed(cfg.seed + 1)
@@ -204,6 +218,9 @@ def _train_student(
     if q.student.init == "teacher":
         qdisc.load_state_dict(t_res.discriminator_state, strict=False)
     masks_for_epoch, select_from = _pruning(q, student, qdisc)
+    if q.codebook is not None:  # weight sharing from the first epoch at the final sparsity
+        books = Codebooks(q.codebook, weight_layers(student), zero_entry=q.prune is not None)
+        masks_for_epoch = codebook_epochs(books, select_from - 1, masks_for_epoch)
     distiller = (
         Distiller(t_res.generator, student, q.pixel_weight, q.feature_weight)
         if q.pixel_weight > 0 or q.feature_weight > 0
@@ -231,6 +248,7 @@ def _train_student(
         sample_z,
         distiller=distiller,
         masks_for_epoch=masks_for_epoch,
+        device=device,
     )
     export_best(
         q_res,
@@ -243,6 +261,10 @@ def _train_student(
 
 def summary(metrics: dict[str, Any]) -> str:
     """The lines ``make train-qat`` prints."""
+    if metrics.get("task", "generate") != "generate":
+        from fpgagan.workflows.image_tasks import summary as image_summary
+
+        return image_summary(metrics)
     f = metrics["floor"]
     return "\n".join(
         [

@@ -94,3 +94,47 @@ def test_reduced_benchmark_end_to_end(repo, tmp_path):
     stamp = report.stat().st_mtime
     again = run_compression([float_recipe, repo / "configs" / "tiny_distill.yaml"], out, runs, n=16)
     assert report.stat().st_mtime == stamp and again == rows
+
+
+FLOAT_TINY_SR = """name: tiny-sr-float
+task: sr2x
+seed: 0
+batch_size: 32
+max_train_images: 256
+data: {dataset: digits}
+model: {generator: unet-tiny, discriminator: patchgan-tiny}
+teacher: {max_epochs: 2, min_epochs: 1, patience: 1, optim: {lr_g: 2.0e-3, lr_d: 2.0e-4}}
+qat: null
+pix2pix: {val_images: 64}
+eval: {n_samples: 100}
+"""
+
+
+def test_super_resolution_recipes_are_checked_as_image_tasks(repo, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(FLOAT_TINY_SR.replace("unet-tiny,", "dcgan-tiny,"))
+    with pytest.raises(ConfigError, match=r"model.generator: 'dcgan-tiny' is not an image-to-image"):
+        run_compression([bad], tmp_path / "o", tmp_path / "r", n=4)
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.csim
+def test_super_resolution_table_scores_against_ground_truth(repo, tmp_path):
+    """Image-to-image rows: PSNR/SSIM against ground truth instead of FID, the C-simulated
+    images scored too, the Pareto front on (compression, PSNR)."""
+    float_recipe = tmp_path / "sr_float.yaml"
+    float_recipe.write_text(FLOAT_TINY_SR)
+    out, runs = tmp_path / "table", tmp_path / "runs"
+    f, q = run_compression([float_recipe, repo / "configs" / "tiny_sr2x.yaml"], out, runs, n=8)
+    assert f.ok and q.ok, (f.error, q.error)
+    assert (f.task, q.task) == ("sr2x", "sr2x")
+    assert f.fid is None and q.fid is None and f.gt_drop_db == 0.0
+    assert 5.0 < q.gt_psnr_db < 60.0 and 0.0 < q.gt_ssim <= 1.0
+    assert q.csim_bit_exact is True and q.csim_latents == 8 and q.fpga_gt_psnr_db is not None
+    assert q.compression > 4.0 and q.macs > 0 and f.macs > 0 and f.params == q.params
+    # the front: nothing is more compressed than the quantized model; the teacher stays on it
+    # only while its PSNR is the higher
+    assert q.pareto and f.pareto == (f.gt_psnr_db > q.gt_psnr_db)
+    md = (out / "table.md").read_text()
+    assert "| SSIM |" in md and "FID" not in md and "against the ground truth" in md
+    assert (out / "samples" / "tiny-sr2x.png").stat().st_size > 0

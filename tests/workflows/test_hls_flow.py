@@ -289,7 +289,7 @@ def test_board_given_as_a_file_names_the_default_out_folder(tmp_path, monkeypatc
         )  # fmt: skip
         return SimpleNamespace(
             board=SimpleNamespace(name="pynq-z2", clock_mhz=100.0), n_latents=1,
-            bit_exact=exact, bit_exact_independent=exact, vs_float=None, cost=cost,
+            bit_exact=exact, bit_exact_independent=exact, vs_float=None, cost=cost, image_task=None,
         )  # fmt: skip
 
     monkeypatch.setattr(hls_flow, "run_hls_flow", fake_flow)
