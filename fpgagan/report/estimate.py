@@ -31,12 +31,12 @@ def _item(it: Item) -> CostItem:
     return CostItem(it.what, it.count, t.lut, t.ff, t.dsp, t.bram_18k, it.source)
 
 
-def _layer(c: LayerCost, sparse: bool, n_par: int, k_par: int) -> LayerEstimate:
+def _layer(c: LayerCost, schedule: str, n_par: int, k_par: int) -> LayerEstimate:
     t = c.total
     return LayerEstimate(
         name=c.name,
         kernel=c.kernel,
-        schedule="sparse" if sparse else "dense",
+        schedule=schedule,
         n_par=n_par,
         k_par=k_par,
         n_steps=c.n_steps,
@@ -57,12 +57,13 @@ def _layer(c: LayerCost, sparse: bool, n_par: int, k_par: int) -> LayerEstimate:
         dsp=t.dsp,
         bram_18k=t.bram_18k,
         items=tuple(_item(i) for i in c.items),
+        mults_per_output=c.mults_per_output,
     )
 
 
 def cost_estimate(plan: Plan, board: Board) -> CostEstimate:
     layers = tuple(
-        _layer(c, s.sparse, s.parallelism.n_par, s.parallelism.k_par)
+        _layer(c, s.schedule, s.parallelism.n_par, s.parallelism.k_par)
         for c, s in zip(plan.layers, plan.shapes, strict=True)
     )
     macs = sum(c.macs for c in plan.layers)

@@ -115,7 +115,7 @@ class CostItem:
 class LayerEstimate:
     name: str
     kernel: str
-    schedule: str  # "dense" or "sparse"
+    schedule: str  # "dense", "sparse" or "codebook"
     n_par: int
     k_par: int
     n_steps: int
@@ -136,6 +136,7 @@ class LayerEstimate:
     dsp: float
     bram_18k: float
     items: tuple[CostItem, ...]
+    mults_per_output: int = 0  # multipliers feeding one output: k_par, or a codebook's entries
 
 
 @dataclasses.dataclass(frozen=True)
@@ -207,6 +208,19 @@ class ImageTaskScores:
     scores: tuple[TaskScore, ...]
 
 
+def huffman_bound(stored_bits: dict[str, dict[str, int]], huffman_bits: dict[str, int]) -> int:
+    """All stored bits with every codebook layer's indices and codebook replaced by their
+    Huffman-coded size: the storage bound of Deep Compression's third stage."""
+    total = 0
+    for name, arrays in stored_bits.items():
+        if name in huffman_bits:
+            rest = {k: v for k, v in arrays.items() if k not in ("indices", "codebook")}
+            total += huffman_bits[name] + sum(rest.values())
+        else:
+            total += sum(arrays.values())
+    return total
+
+
 @dataclasses.dataclass(frozen=True)
 class HlsReport:
     board: BoardSummary
@@ -229,10 +243,16 @@ class HlsReport:
     step_s: dict[str, float]  # seconds each step of the flow took
     version: int = REPORT_VERSION
     image_task: ImageTaskScores | None = None  # an image-to-image generator's scores
+    # per codebook layer: its indices Huffman-coded plus its codebook (fpgagan.hls.memory.coded_bits)
+    huffman_bits: dict[str, int] = dataclasses.field(default_factory=dict)
 
     @property
     def stored_bits_total(self) -> int:
         return sum(sum(v.values()) for v in self.stored_bits.values())
+
+    @property
+    def huffman_bound_bits(self) -> int:
+        return huffman_bound(self.stored_bits, self.huffman_bits)
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

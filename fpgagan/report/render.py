@@ -145,12 +145,13 @@ def cost_section(r: HlsReport) -> list[str]:
     c, b = r.cost, r.board
     lines = ["## Cost model (estimates: a count of every instance the project has)", ""]
     lines += _table(
-        ["layer", "kernel", "schedule", "lanes (n_par x k_par)", "DSP lanes", "steps/pixel",
-         "MACs", "lane use", "cycles (in + compute + refill)", "LUT", "FF", "DSP", "BRAM_18K"],
+        ["layer", "kernel", "schedule", "lanes (n_par x k_par)", "multipliers/output",
+         "DSP lanes", "steps/pixel", "MACs", "lane use", "cycles (in + compute + refill)", "LUT",
+         "FF", "DSP", "BRAM_18K"],
         [
             [
                 lc.name, lc.kernel, lc.schedule, f"{lc.lanes} ({lc.n_par} x {lc.k_par})",
-                lc.dsp_lanes, lc.n_steps, lc.macs, f"{100 * lc.lane_use:.0f}%",
+                lc.mults_per_output, lc.dsp_lanes, lc.n_steps, lc.macs, f"{100 * lc.lane_use:.0f}%",
                 f"{lc.cycles:,} ({lc.cycles_stream_in:,} + {lc.cycles_compute:,} + {lc.cycles_refill:,})",
                 round(lc.lut), round(lc.ff), round(lc.dsp), round(lc.bram_18k),
             ]

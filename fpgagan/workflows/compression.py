@@ -131,6 +131,9 @@ def _quantized_row(name: str, metrics: dict[str, Any], report: HlsReport, float_
         params=parameter_count(gen),
         stored_bits=stored,
         compression=float_bits / stored,
+        huffman_compression=(
+            float_bits / report.huffman_bound_bits if report.huffman_bits else None
+        ),
         macs=cost.totals.macs,
         bops=cost.totals.bops,
         csim_bit_exact=report.bit_exact.exact,

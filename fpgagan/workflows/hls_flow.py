@@ -45,7 +45,7 @@ from fpgagan.folders import staged
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
 from fpgagan.hls.dataflow import extract
 from fpgagan.hls.engine_layers import engine_layers
-from fpgagan.hls.memory import stored_bits
+from fpgagan.hls.memory import coded_bits, stored_bits
 from fpgagan.hls.plan import Plan, choice_of, evaluate, make_plan
 from fpgagan.hls.sparsity import DEFAULT_SPARSITY_THRESHOLD, SPARSE_MODES
 from fpgagan.io import provenance, write_json_atomic, write_text_atomic
@@ -370,6 +370,8 @@ def step_summarise(st: FlowState) -> FlowState:
         cost=cost_estimate(st.built, b),
         # parameter bits the generated C++ declares (weights, biases, sparse schedule), per layer
         stored_bits=stored_bits(st.csim.hls_model),
+        # codebook layers: indices Huffman-coded on their histogram + codebook (a storage bound)
+        huffman_bits=coded_bits(st.csim.hls_model),
         synthesis=synthesis(st.csim.hls_model, opts.backend),
         wall_s=sum(st.step_s.values()),
         provenance=provenance(),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 
 import pytest
@@ -113,7 +114,9 @@ eval: {n_samples: 100}
 def test_super_resolution_recipes_are_checked_as_image_tasks(repo, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(FLOAT_TINY_SR.replace("unet-tiny,", "dcgan-tiny,"))
-    with pytest.raises(ConfigError, match=r"model.generator: 'dcgan-tiny' is not an image-to-image"):
+    with pytest.raises(
+        ConfigError, match=r"model.generator: 'dcgan-tiny' is not an image-to-image"
+    ):
         run_compression([bad], tmp_path / "o", tmp_path / "r", n=4)
     assert not (tmp_path / "r").exists()
 
@@ -138,3 +141,15 @@ def test_super_resolution_table_scores_against_ground_truth(repo, tmp_path):
     md = (out / "table.md").read_text()
     assert "| SSIM |" in md and "FID" not in md and "against the ground truth" in md
     assert (out / "samples" / "tiny-sr2x.png").stat().st_size > 0
+
+
+def test_the_huffman_bound_column_appears_only_with_codebook_rows():
+    from fpgagan.report.compression_table import Row, markdown
+
+    base = Row.failed("x", "W6A8", "none")
+    plain = dataclasses.replace(base, error=None, compression=8.0, fid=20.0)
+    coded = dataclasses.replace(plain, recipe="cb", compression=16.0, huffman_compression=19.5)
+    assert "Huffman bound" not in markdown([plain], "pynq-z2", 4)
+    md = markdown([plain, coded], "pynq-z2", 4)
+    assert "| compression | Huffman bound |" in md and "| 16.0x | 19.5x |" in md
+    assert "Huffman-coded on their own histogram" in md
