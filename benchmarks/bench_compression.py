@@ -32,13 +32,39 @@ import tempfile
 import time
 from pathlib import Path
 
+from fpgagan.report.compression_table import GENERATE
 from fpgagan.workflows.compression import TARGETS, Row, run_compression
 from fpgagan.workflows.executor import SerialExecutor, make_executor
+
+MAX_DROP_DB = 0.5  # issue #14: a W4A8 image-to-image generator within 0.5 dB of its float teacher
+
+
+def image_task_lines(rows: list[Row]) -> list[str]:
+    """An image-to-image table: each quantized recipe's PSNR against the float teacher's (issue
+    #14: W4A8 within 0.5 dB) and whether its C simulation was bit-exact."""
+    ok = [r for r in rows if r.ok]
+    teacher = next((r for r in ok if r.precision == "float32"), None)
+    if teacher is None:
+        return ["targets not checked: no float recipe (qat: null) among the recipes"]
+    lines = []
+    for r in ok:
+        if r is teacher:
+            continue
+        lines.append(
+            f"{r.recipe}: {r.compression:.1f}x, PSNR {r.gt_psnr_db:.2f} dB "
+            f"({r.gt_drop_db:.2f} dB below the teacher's {teacher.gt_psnr_db:.2f}; within "
+            f"{MAX_DROP_DB} dB: {'yes' if r.gt_drop_db <= MAX_DROP_DB else 'NO'}), "
+            f"C simulation bit-exact on {r.csim_latents} test images: "
+            f"{'yes' if r.csim_bit_exact else 'NO'}, FPGA PSNR {r.fpga_gt_psnr_db:.2f} dB"
+        )
+    return lines
 
 
 def target_lines(rows: list[Row]) -> list[str]:
     ok = [r for r in rows if r.ok]
     lines = [f"FAILED {r.recipe}: {r.error}" for r in rows if not r.ok]
+    if any(r.task != GENERATE for r in ok):
+        return lines + image_task_lines(rows)
     teacher = next((r for r in ok if r.precision == "float32"), None)
     if teacher is None:
         return lines + ["targets not checked: no float recipe (qat: null) among the recipes"]
