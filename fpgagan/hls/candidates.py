@@ -114,12 +114,14 @@ def schedules_of(
     s: EngineShape, sparse: tuple[bool, ...], codebook: bool
 ) -> list[tuple[bool, bool]]:
     """``(sparse, codebook)`` schedules a layer may take: ``sparse`` the dense (False) and sparse
-    (True) ones allowed, plus the codebook kernel where ``codebook`` and the layer's converter
-    found it possible (:attr:`EngineShape.codebook_options`)."""
-    out = [(sp, False) for sp in sparse]
+    (True) ones allowed; only the codebook kernel where ``codebook`` and the layer's converter
+    found it possible (:attr:`EngineShape.codebook_options`: ``Codebook`` true, or auto with at
+    most 16 distinct values stored in fewer bits than a weight).  Weight sharing is chosen for
+    what it stores, so the plan does not trade it back for a faster dense schedule that stores
+    every weight at full width."""
     if codebook and s.codebook_options[0]:
-        out.append((False, True))
-    return out
+        return [(False, True)]
+    return [(sp, False) for sp in sparse]
 
 
 def candidates(

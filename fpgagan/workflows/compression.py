@@ -270,6 +270,8 @@ def _row(
 ) -> tuple[Row, dict[str, Any] | None]:
     """The recipe's row from its tasks' outcomes (and its sample grid), with its metrics."""
     precision = cfg.qat.precision.tag if cfg.qat is not None else "float32"
+    if cfg.qat is not None and cfg.qat.codebook is not None:
+        precision += f" K{cfg.qat.codebook.k}"
     trained = outcomes[f"train {cfg.name}"]
     if not trained.ok:
         return Row.failed(cfg.name, precision, f"train: {trained.error}"), None
@@ -283,6 +285,8 @@ def _row(
         if not board.ok:
             return Row.failed(cfg.name, precision, f"board: {board.error}"), metrics
         row = _quantized_row(cfg.name, metrics, board.value, float_bits)
+        if cfg.qat.codebook is not None:  # weight sharing: the grid's width is not what is stored
+            row = dataclasses.replace(row, precision=f"{row.precision} K{cfg.qat.codebook.k}")
         gen, _ = load_generator(run / "generator.pt")
     _save_samples(out_dir / "samples" / f"{cfg.name}.png", gen, _task(metrics), data_root)
     return row, metrics
