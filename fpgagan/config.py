@@ -310,11 +310,19 @@ class CodebookConfig:
     the exported weights hold at most ``k`` distinct values.  With ``prune``, zero is one of the
     ``k`` entries (reserved for the pruned weights) and clustering starts at the first epoch at
     the final sparsity.
+
+    ``assignment``: ``fixed`` is Deep Compression's (each weight keeps the entry k-means gave it
+    for the epoch, only the values train); ``nearest`` lets weights change entry: every weight
+    keeps a float shadow that its own gradient moves (straight-through, as uniform QAT does), and
+    after every generator step the values are one Lloyd step on the shadows and each weight takes
+    its nearest value.  Shadows restart from the shared values at every epoch, so a resumed run
+    is the unbroken one.
     """
 
     k: int = 16
     layers: dict[str, int] = dataclasses.field(default_factory=dict)
     iterations: int = 30  # Lloyd iterations of the k-means
+    assignment: typing.Literal["fixed", "nearest"] = "fixed"
 
     def __post_init__(self) -> None:
         _check_range("k", self.k, *CODEBOOK_SIZES)

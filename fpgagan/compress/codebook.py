@@ -66,6 +66,12 @@ class LayerCodebook:
     k: int
     zero_entry: bool
     idx: torch.Tensor | None = None  # None until clustered: the hook passes gradients through
+    nearest_assignment: bool = False  # CodebookConfig.assignment == "nearest"
+    # nearest assignment: the float shadows (flat, float64), which weights are free (not pruned)
+    # and the entries' values after the last step
+    shadow: torch.Tensor | None = None
+    free: torch.Tensor | None = None
+    centroids: torch.Tensor | None = None
 
     def cluster(self, iterations: int) -> None:
         """Assign every weight an entry: the existing distinct values when there are at most
@@ -84,6 +90,44 @@ class LayerCodebook:
         idx[free] = nearest(flat[free], centroids.to(flat.device)) + offset
         self.idx = idx.reshape(w.shape)
         self.tie()
+        if self.nearest_assignment:  # the shadows start from the shared values
+            self.shadow = w.detach().flatten().to(torch.float64).clone()
+            self.free = free
+            self.centroids = self._means(self.shadow, self.idx.flatten(), self.centroids_or(None))
+
+    def centroids_or(self, previous: torch.Tensor | None) -> torch.Tensor:
+        """Where an entry with no member stays: its previous value (0 before there is one)."""
+        if previous is not None:
+            return previous
+        return torch.zeros(self.k, dtype=torch.float64, device=self.module.weight.device)
+
+    def _means(
+        self, values: torch.Tensor, idx: torch.Tensor, previous: torch.Tensor
+    ) -> torch.Tensor:
+        """Each entry's mean of ``values`` (an empty entry keeps ``previous``; zero entry 0)."""
+        sums = torch.zeros(self.k, dtype=torch.float64, device=values.device)
+        sums.index_add_(0, idx, values)
+        counts = torch.bincount(idx, minlength=self.k).to(torch.float64)
+        out = torch.where(counts > 0, sums / counts.clamp(min=1), previous)
+        if self.zero_entry:
+            out[0] = 0.0
+        return out
+
+    @torch.no_grad()
+    def step_nearest(self) -> None:
+        """After an optimizer step (nearest assignment): the step's change moves the shadows,
+        each free weight takes its nearest value, the values become their members' mean."""
+        assert self.shadow is not None and self.free is not None and self.centroids is not None
+        assert self.idx is not None
+        w = self.module.weight
+        flat = w.detach().flatten().to(torch.float64)
+        self.shadow += flat - self.centroids[self.idx.flatten()]
+        idx = torch.zeros_like(self.shadow, dtype=torch.long)
+        first = 1 if self.zero_entry else 0
+        idx[self.free] = nearest(self.shadow[self.free], self.centroids[first:]) + first
+        self.centroids = self._means(self.shadow, idx, self.centroids)
+        self.idx = idx.reshape(w.shape)
+        w.copy_(self.centroids[idx].reshape(w.shape).to(w.dtype))
 
     @torch.no_grad()
     def tie(self) -> None:
@@ -101,9 +145,12 @@ class LayerCodebook:
         w.copy_(values[self.idx].to(w.dtype))
 
     def shared_gradient(self, grad: torch.Tensor) -> torch.Tensor:
-        """The gradient each weight receives: the sum over its cluster (zero for pruned ones)."""
+        """The gradient each weight receives: the sum over its cluster (zero for pruned ones);
+        with nearest assignment its own (straight-through; zero for pruned ones)."""
         if self.idx is None:
             return grad
+        if self.nearest_assignment:
+            return grad * self.free.reshape(grad.shape) if self.zero_entry else grad
         flat_idx = self.idx.flatten()
         sums = torch.zeros(self.k, dtype=grad.dtype, device=grad.device)
         sums.index_add_(0, flat_idx, grad.flatten())
@@ -132,7 +179,10 @@ class Codebooks:
             )
         self.cfg = cfg
         self.books = {
-            name: LayerCodebook(name, m, cfg.k_of(name), zero_entry) for name, m in layers.items()
+            name: LayerCodebook(
+                name, m, cfg.k_of(name), zero_entry, nearest_assignment=cfg.assignment == "nearest"
+            )
+            for name, m in layers.items()
         }
         for book in self.books.values():
             book.module.weight.register_hook(book.shared_gradient)
@@ -144,6 +194,14 @@ class Codebooks:
     def tie(self) -> None:
         for book in self.books.values():
             book.tie()
+
+    def after_step(self) -> None:
+        """After a generator step: tie (fixed assignment) or re-assign (nearest)."""
+        for book in self.books.values():
+            if book.nearest_assignment:
+                book.step_nearest()
+            else:
+                book.tie()
 
 
 def codebook_epochs(
@@ -164,7 +222,7 @@ def codebook_epochs(
         def after_g_step() -> None:
             if prune is not None:
                 prune()
-            codebooks.tie()
+            codebooks.after_step()
 
         return after_g_step
 

@@ -10,7 +10,7 @@ from qonnx.core.onnx_exec import execute_node
 
 from fpgagan.compress.codebook import Codebooks, LayerCodebook, codebook_epochs, kmeans_1d
 from fpgagan.compress.prune import MaskSet, magnitude_masks, weight_layers
-from fpgagan.config import CodebookConfig, Precision
+from fpgagan.config import CodebookConfig, Precision, from_dict
 from fpgagan.errors import ConfigError
 from fpgagan.export import to_qonnx
 from fpgagan.models import build_generator
@@ -37,7 +37,7 @@ def _train(gen, books: Codebooks, steps: int, masks: MaskSet | None = None) -> N
         opt.step()
         if masks is not None:
             masks.apply(layers)
-        books.tie()
+        books.after_step()
 
 
 def _assert_tied(book: LayerCodebook) -> None:
@@ -194,3 +194,43 @@ def test_exported_qonnx_weights_hold_at_most_k_values_per_layer():
     for name, w in zip(layers, weights.values(), strict=True):
         assert len(np.unique(w)) <= cfg.k_of(name), name
         assert np.mean(w == 0) >= 0.5, name
+
+
+def test_nearest_assignment_lets_weights_change_entry_and_keeps_k_values():
+    """``assignment: nearest``: per-weight gradients move float shadows, weights re-assign to the
+    nearest value after each step; still at most k values per layer, pruned weights exact zeros."""
+    gen = _generator()
+    layers = weight_layers(gen)
+    masks = MaskSet(magnitude_masks(layers, 0.5))
+    masks.apply(layers)
+    books = Codebooks(CodebookConfig(k=4, assignment="nearest"), layers, zero_entry=True)
+    books.cluster()
+    before = {name: book.idx.clone() for name, book in books.books.items()}
+    _train(gen, books, steps=5, masks=masks)
+    moved = 0
+    for name, book in books.books.items():
+        w = book.module.weight.detach()
+        pruned = masks.masks[name] == 0
+        assert torch.all(w[pruned] == 0) and torch.all(book.idx[pruned] == 0), name
+        assert len(torch.unique(w[~pruned])) <= book.k - 1, name
+        _assert_tied(book)
+        grad = torch.arange(w.numel(), dtype=w.dtype).reshape(w.shape) + 1
+        passed = book.shared_gradient(grad)
+        assert torch.equal(passed[~pruned], grad[~pruned]) and torch.all(passed[pruned] == 0)
+        moved += int((book.idx != before[name]).sum())
+    assert moved > 0  # lr 1e-2 for 5 steps moves some shadows across a boundary
+
+
+def test_fixed_assignment_keeps_every_weight_in_its_entry():
+    gen = _generator()
+    books = Codebooks(CodebookConfig(k=4), weight_layers(gen), zero_entry=False)
+    books.cluster()
+    before = {name: book.idx.clone() for name, book in books.books.items()}
+    _train(gen, books, steps=5)
+    for name, book in books.books.items():
+        assert torch.equal(book.idx, before[name]), name
+
+
+def test_an_unknown_assignment_is_refused():
+    with pytest.raises(ConfigError, match="assignment"):
+        from_dict(CodebookConfig, {"k": 4, "assignment": "greedy"})
