@@ -36,6 +36,7 @@ from fpgagan.report.compression_table import GENERATE
 from fpgagan.workflows.compression import TARGETS, Row, run_compression
 from fpgagan.workflows.executor import SerialExecutor, make_executor
 
+ENCODING_TARGETS = ((24.0, 1.25), (40.0, 1.5))  # issue #15: codebook recipes
 MAX_DROP_DB = 0.5  # issue #14: a W4A8 image-to-image generator within 0.5 dB of its float teacher
 
 
@@ -79,6 +80,20 @@ def target_lines(rows: list[Row]) -> list[str]:
         lines.append(
             f"Pareto recipe >= {ratio:g}x within {factor}x teacher FID, bit-exact, fits: "
             + (f"MET by {best}" if hits else "NOT MET")
+        )
+    coded = [r for r in ok if " K" in r.precision]  # weight-sharing recipes (issue #15)
+    for ratio, factor in ENCODING_TARGETS if coded else ():
+        hits = [r for r in coded if r.compression >= ratio and r.fid <= factor * teacher.fid
+                and r.csim_bit_exact and r.fits]  # fmt: skip
+        best = min((r for r in coded if r.compression >= ratio), key=lambda r: r.fid, default=None)
+        lines.append(
+            f"codebook recipe >= {ratio:g}x within {factor}x teacher FID, bit-exact, fits: "
+            + (", ".join(f"MET by {r.recipe}" for r in hits) if hits else "NOT MET")
+            + (
+                f" (best at >= {ratio:g}x: {best.recipe}, FID {best.fid_ratio:.3f}x)"
+                if best
+                else ""
+            )
         )
     by_name = {r.recipe: r for r in ok}
     d, s = by_name.get("w4a8-distill-half"), by_name.get("w4a8-scratch-half")

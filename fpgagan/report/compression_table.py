@@ -145,7 +145,7 @@ def markdown(
         "stores (weights, biases, sparse indices).",
         "- MACs: multiplications per image the design performs (a layer whose quantized weights are "
         ">= 50% zeros, by pruning or by low-bit rounding, gets a sparse kernel that skips them); "
-        "BOPs = MACs x weight bits x input bits.",
+        "a codebook layer performs K per output; BOPs = MACs x weight bits x input bits.",
         f"- DSP, LUT, BRAM_18K, images/s, fits: fpgagan's analytic cost model on the {board} "
         "(an estimate, not synthesis).",
     ]
