@@ -17,7 +17,6 @@ from typing import Any
 
 import torch
 
-from fpgagan.compress.distill import Distiller
 from fpgagan.compress.prune import prune_channels
 from fpgagan.config import QatConfig, TrainQatConfig, to_dict
 from fpgagan.data import load_images
@@ -39,7 +38,13 @@ from fpgagan.report.image_metrics import psnr, ssim
 from fpgagan.train.device import generate_cpu, resolve_device
 from fpgagan.train.phase import PhaseResult, PhaseSpec, export_best, run_phase
 from fpgagan.train.pix2pix import Pix2PixEpoch
-from fpgagan.workflows.train_qat import QAT, TEACHER, TrainQatResult, _pruning, _reuse_teacher
+from fpgagan.workflows.train_qat import (
+    QAT,
+    TEACHER,
+    TrainQatResult,
+    _reuse_teacher,
+    student_setup,
+)
 
 log = logging.getLogger(__name__)
 
@@ -240,14 +245,7 @@ def _train_student(
     """QAT of the student from the teacher phase's result (pruning and distillation as configured)."""
     torch.manual_seed(cfg.seed + 1)
     student, qdisc = _student(cfg, q, t_res.generator)
-    if q.student.init == "teacher":
-        qdisc.load_state_dict(t_res.discriminator_state, strict=False)
-    masks_for_epoch, select_from = _pruning(q, student, qdisc)
-    distiller = (
-        Distiller(t_res.generator, student, q.pixel_weight, q.feature_weight)
-        if q.pixel_weight > 0 or q.feature_weight > 0
-        else None
-    )
+    masks_for_epoch, select_from, distiller = student_setup(q, t_res, student, qdisc)
     spec = PhaseSpec(
         QAT,
         cfg.model.generator,

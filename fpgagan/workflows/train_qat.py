@@ -33,7 +33,7 @@ from fpgagan.models import Generator, build_discriminator, build_generator, fold
 from fpgagan.report.classifier import load_classifier
 from fpgagan.report.quality import METRIC_NAME, METRIC_NOTE, QualityScorer
 from fpgagan.train.device import generate_cpu, resolve_device
-from fpgagan.train.phase import PhaseSpec, export_best, run_phase
+from fpgagan.train.phase import PhaseResult, PhaseSpec, export_best, run_phase
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +201,24 @@ def _student(cfg: TrainQatConfig, q: QatConfig, teacher: Generator) -> tuple[Gen
     return student, qdisc
 
 
+def student_setup(q: QatConfig, t_res: PhaseResult, student, qdisc):
+    """What the QAT phase of any student needs from the teacher phase: the discriminator to start
+    from, the per-epoch hook (pruning masks, then weight sharing from the first epoch at the final
+    sparsity), the first epoch that may be selected, and the distiller (None without its terms)."""
+    if q.student.init == "teacher":
+        qdisc.load_state_dict(t_res.discriminator_state, strict=False)
+    masks_for_epoch, select_from = _pruning(q, student, qdisc)
+    if q.codebook is not None:
+        books = Codebooks(q.codebook, weight_layers(student), zero_entry=q.prune is not None)
+        masks_for_epoch = codebook_epochs(books, select_from - 1, masks_for_epoch)
+    distiller = (
+        Distiller(t_res.generator, student, q.pixel_weight, q.feature_weight)
+        if q.pixel_weight > 0 or q.feature_weight > 0
+        else None
+    )
+    return masks_for_epoch, select_from, distiller
+
+
 def _train_student(
     cfg: TrainQatConfig,
     q: QatConfig,
@@ -215,17 +233,7 @@ def _train_student(
     """QAT of the student from the teacher phase's result (pruning and distillation as configured)."""
     torch.manual_seed(cfg.seed + 1)
     student, qdisc = _student(cfg, q, t_res.generator)
-    if q.student.init == "teacher":
-        qdisc.load_state_dict(t_res.discriminator_state, strict=False)
-    masks_for_epoch, select_from = _pruning(q, student, qdisc)
-    if q.codebook is not None:  # weight sharing from the first epoch at the final sparsity
-        books = Codebooks(q.codebook, weight_layers(student), zero_entry=q.prune is not None)
-        masks_for_epoch = codebook_epochs(books, select_from - 1, masks_for_epoch)
-    distiller = (
-        Distiller(t_res.generator, student, q.pixel_weight, q.feature_weight)
-        if q.pixel_weight > 0 or q.feature_weight > 0
-        else None
-    )
+    masks_for_epoch, select_from, distiller = student_setup(q, t_res, student, qdisc)
     qat_spec = PhaseSpec(
         QAT,
         cfg.model.generator,
