@@ -295,6 +295,10 @@ class PruneConfig:
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
 
+    def ramp_epochs(self, epochs: int) -> int:
+        """Epochs until the final sparsity of a QAT phase of ``epochs`` (the first one at it)."""
+        return max(1, epochs // 2) if self.schedule == "gradual" else 1
+
 
 CODEBOOK_SIZES = (2, 16)  # shared values per layer: an index of 1 to 4 bits
 
@@ -317,15 +321,22 @@ class CodebookConfig:
     after every generator step the values are one Lloyd step on the shadows and each weight takes
     its nearest value.  Shadows restart from the shared values at every epoch, so a resumed run
     is the unbroken one.
+
+    ``warmup_epochs``: QAT epochs at the uniform ``precision`` (with distillation) before the
+    weights are clustered (Deep Compression's order: the network is trained at its final shape
+    first, then quantized by sharing and fine-tuned).  0 clusters the teacher-initialised weights
+    at the first epoch.  Only epochs with shared weights are eligible for model selection.
     """
 
     k: int = 16
     layers: dict[str, int] = dataclasses.field(default_factory=dict)
     iterations: int = 30  # Lloyd iterations of the k-means
     assignment: typing.Literal["fixed", "nearest"] = "fixed"
+    warmup_epochs: int = 0
 
     def __post_init__(self) -> None:
         _check_range("k", self.k, *CODEBOOK_SIZES)
+        _check_range("warmup_epochs", self.warmup_epochs, 0, 10_000)
         for name, k in self.layers.items():
             _check_range(f"layers.{name}", k, *CODEBOOK_SIZES)
         _check_range("iterations", self.iterations, 1, 1000)
@@ -374,9 +385,23 @@ class QatConfig:
 
     def __post_init__(self) -> None:
         _check_range("epochs", self.epochs, 1, 10_000)
+        if self.codebook is not None and self.first_shared_epoch() > self.epochs:
+            raise ValueError(
+                f"codebook.warmup_epochs ({self.codebook.warmup_epochs}) after the pruning ramp "
+                f"leaves no epoch of {self.epochs} with shared weights to train and export"
+            )
         for name in ("pixel_weight", "feature_weight"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+
+    def first_selectable_epoch(self) -> int:
+        """The first epoch (from 1) at the final sparsity, before any codebook warm-up."""
+        return self.prune.ramp_epochs(self.epochs) if self.prune is not None else 1
+
+    def first_shared_epoch(self) -> int:
+        """The first epoch (from 1) trained with shared weights (needs ``codebook``)."""
+        assert self.codebook is not None
+        return self.first_selectable_epoch() + self.codebook.warmup_epochs
 
 
 @dataclasses.dataclass(frozen=True)

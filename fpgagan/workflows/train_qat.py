@@ -70,7 +70,7 @@ def _pruning(
     if q.prune is None:
         return None, 1
     p = q.prune
-    ramp = max(1, q.epochs // 2) if p.schedule == "gradual" else 0
+    ramp = p.ramp_epochs(q.epochs) if p.schedule == "gradual" else 0  # 0: final sparsity at once
     g_layers, d_layers = weight_layers(student), weight_layers(disc)
 
     def masks_for_epoch(epoch: int) -> Callable[[], None]:
@@ -94,7 +94,7 @@ def _pruning(
 
         return apply
 
-    return masks_for_epoch, max(1, ramp)
+    return masks_for_epoch, q.first_selectable_epoch()
 
 
 def train_qat(
@@ -204,11 +204,13 @@ def _student(cfg: TrainQatConfig, q: QatConfig, teacher: Generator) -> tuple[Gen
 def student_setup(q: QatConfig, t_res: PhaseResult, student, qdisc):
     """What the QAT phase of any student needs from the teacher phase: the discriminator to start
     from, the per-epoch hook (pruning masks, then weight sharing from the first epoch at the final
-    sparsity), the first epoch that may be selected, and the distiller (None without its terms)."""
+    sparsity after the codebook's warm-up), the first epoch that may be selected, and the distiller (None without its terms)."""
     if q.student.init == "teacher":
         qdisc.load_state_dict(t_res.discriminator_state, strict=False)
     masks_for_epoch, select_from = _pruning(q, student, qdisc)
     if q.codebook is not None:
+        # sharing starts after the pruning ramp and the warm-up; only shared epochs are selected
+        select_from = q.first_shared_epoch()  # QatConfig checked it is <= q.epochs
         books = Codebooks(q.codebook, weight_layers(student), zero_entry=q.prune is not None)
         masks_for_epoch = codebook_epochs(books, select_from - 1, masks_for_epoch)
     distiller = (

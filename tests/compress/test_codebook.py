@@ -234,3 +234,52 @@ def test_fixed_assignment_keeps_every_weight_in_its_entry():
 def test_an_unknown_assignment_is_refused():
     with pytest.raises(ConfigError, match="assignment"):
         from_dict(CodebookConfig, {"k": 4, "assignment": "greedy"})
+
+
+def test_warmup_epochs_must_leave_a_shared_epoch():
+    from fpgagan.config import PruneConfig, QatConfig
+
+    assert (
+        QatConfig(epochs=5, codebook=CodebookConfig(k=4, warmup_epochs=4)).first_shared_epoch() == 5
+    )
+    with pytest.raises(ValueError, match=r"warmup_epochs \(4\).*no epoch of 4"):
+        QatConfig(epochs=4, codebook=CodebookConfig(k=4, warmup_epochs=4))
+    # a gradual pruning ramp (epochs // 2 = 3 of 6) comes first: 3 + 3 warm-up epochs leave none
+    gradual = PruneConfig(sparsity=0.5, schedule="gradual")
+    with pytest.raises(ValueError, match="after the pruning ramp"):
+        QatConfig(epochs=6, prune=gradual, codebook=CodebookConfig(k=4, warmup_epochs=4))
+    q = QatConfig(epochs=6, prune=gradual, codebook=CodebookConfig(k=4, warmup_epochs=2))
+    assert (q.first_selectable_epoch(), q.first_shared_epoch()) == (3, 5)
+    with pytest.raises(ValueError, match="warmup_epochs"):
+        CodebookConfig(k=4, warmup_epochs=-1)
+
+
+def test_warmup_trains_unshared_epochs_then_clusters_and_selects_only_shared_ones():
+    """student_setup: no sharing (and no selection) during the warm-up; the first epoch after it
+    clusters every layer to at most k values."""
+    from types import SimpleNamespace
+
+    from fpgagan.config import QatConfig, StudentConfig
+    from fpgagan.models import build_discriminator
+    from fpgagan.workflows.train_qat import student_setup
+
+    q = QatConfig(
+        epochs=4,
+        precision=PRECISION,
+        student=StudentConfig(init="scratch"),
+        codebook=CodebookConfig(k=4, warmup_epochs=2),
+    )
+    gen = _generator()
+    hook, select_from, distiller = student_setup(
+        q, SimpleNamespace(), gen, build_discriminator("dcgan-disc-tiny", None)
+    )
+    assert (select_from, distiller) == (3, None)
+    for epoch in (0, 1):  # warm-up: weights train freely
+        before = {k: v.clone() for k, v in gen.state_dict().items()}
+        hook(epoch)()
+        for k, v in gen.state_dict().items():
+            torch.testing.assert_close(v, before[k], rtol=0, atol=0)
+    assert max(len(torch.unique(m.weight)) for m in weight_layers(gen).values()) > 4
+    hook(2)()  # the first shared epoch
+    for name, m in weight_layers(gen).items():
+        assert len(torch.unique(m.weight)) <= 4, name
