@@ -32,11 +32,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from fpgagan.report.compression_table import GENERATE
+from fpgagan.report.compression_table import ENCODING_TARGETS, GENERATE, is_codebook
 from fpgagan.workflows.compression import TARGETS, Row, run_compression
 from fpgagan.workflows.executor import SerialExecutor, make_executor
 
-ENCODING_TARGETS = ((24.0, 1.25), (40.0, 1.5))  # issue #15: codebook recipes
 MAX_DROP_DB = 0.5  # issue #14: a W4A8 image-to-image generator within 0.5 dB of its float teacher
 
 
@@ -81,7 +80,7 @@ def target_lines(rows: list[Row]) -> list[str]:
             f"Pareto recipe >= {ratio:g}x within {factor}x teacher FID, bit-exact, fits: "
             + (f"MET by {best}" if hits else "NOT MET")
         )
-    coded = [r for r in ok if " K" in r.precision]  # weight-sharing recipes (issue #15)
+    coded = [r for r in ok if is_codebook(r)]  # weight-sharing recipes (issue #15)
     for ratio, factor in ENCODING_TARGETS if coded else ():
         hits = [r for r in coded if r.compression >= ratio and r.fid <= factor * teacher.fid
                 and r.csim_bit_exact and r.fits]  # fmt: skip

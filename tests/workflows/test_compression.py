@@ -153,3 +153,21 @@ def test_the_huffman_bound_column_appears_only_with_codebook_rows():
     md = markdown([plain, coded], "pynq-z2", 4)
     assert "| compression | Huffman bound |" in md and "| 16.0x | 19.5x |" in md
     assert "Huffman-coded on their own histogram" in md
+
+
+def test_the_plot_marks_the_targets_of_the_rows_it_shows():
+    from fpgagan.report.compression_table import (
+        ENCODING_TARGETS,
+        TARGETS,
+        Row,
+        is_codebook,
+        plot_targets,
+    )
+
+    teacher = Row.failed("float", "float32", "none")
+    uniform = Row.failed("w4a8", "W4A8", "none")
+    coded = Row.failed("cb", "W6A8 K4", "none")
+    assert is_codebook(coded) and not is_codebook(uniform) and not is_codebook(teacher)
+    assert plot_targets([teacher, coded]) == ENCODING_TARGETS
+    assert plot_targets([teacher, uniform]) == TARGETS
+    assert plot_targets([teacher, uniform, coded]) == TARGETS + ENCODING_TARGETS
