@@ -309,11 +309,11 @@ class CodebookConfig:
 
     Every weight layer keeps ``k`` shared values (``layers`` overrides ``k`` per layer name),
     initialised by k-means (linear initialisation) on the batch-norm-folded teacher's weights (on
-    the warmed-up student's with ``warmup_epochs``) and fine-tuned with each value's gradient summed over the weights that share it.  The values are
-    rounded by the layer's weight quantizer (``precision.weight_bits``, a power-of-two scale), so
-    the exported weights hold at most ``k`` distinct values.  With ``prune``, zero is one of the
-    ``k`` entries (reserved for the pruned weights) and clustering starts at the first epoch at
-    the final sparsity.
+    the warmed-up student's with ``warmup_epochs``) and fine-tuned with each value's gradient
+    summed over the weights that share it.  The values are rounded by the layer's weight
+    quantizer (``precision.weight_bits``, a power-of-two scale), so the exported weights hold at
+    most ``k`` distinct values.  With ``prune``, zero is one of the ``k`` entries (reserved for
+    the pruned weights) and clustering starts at the first epoch at the final sparsity.
 
     ``assignment``: ``fixed`` is Deep Compression's (each weight keeps the entry k-means gave it
     for the epoch, only the values train); ``nearest`` lets weights change entry: every weight

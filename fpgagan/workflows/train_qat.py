@@ -204,7 +204,8 @@ def _student(cfg: TrainQatConfig, q: QatConfig, teacher: Generator) -> tuple[Gen
 def student_setup(q: QatConfig, t_res: PhaseResult, student, qdisc):
     """What the QAT phase of any student needs from the teacher phase: the discriminator to start
     from, the per-epoch hook (pruning masks, then weight sharing from the first epoch at the final
-    sparsity after the codebook's warm-up), the first epoch that may be selected, and the distiller (None without its terms)."""
+    sparsity after the codebook's warm-up), the first epoch that may be selected, and the
+    distiller (None without its terms)."""
     if q.student.init == "teacher":
         qdisc.load_state_dict(t_res.discriminator_state, strict=False)
     masks_for_epoch, select_from = _pruning(q, student, qdisc)
