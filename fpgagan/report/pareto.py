@@ -35,9 +35,13 @@ def pareto_plot(
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7.5, 4.8), dpi=110)
-    for label, c, f, on_front in points:
+    y_span = max((f for _, _, f, _ in points), default=1.0) - min(
+        (f for _, _, f, _ in points), default=0.0
+    )
+    for (label, c, f, on_front), rank in zip(points, label_ranks(points, y_span), strict=True):
         ax.scatter(c, f, s=46, color="tab:red" if on_front else "tab:gray", zorder=3)
-        ax.annotate(label, (c, f), textcoords="offset points", xytext=(5, 4), fontsize=7)
+        # labels of points that (nearly) coincide are stacked, one line each
+        ax.annotate(label, (c, f), textcoords="offset points", xytext=(5, 4 - 9 * rank), fontsize=7)
     front = sorted((c, f) for _, c, f, on in points if on)
     if front:
         ax.plot(*zip(*front, strict=True), color="tab:red", lw=1.2, label="Pareto front", zorder=2)
@@ -58,3 +62,26 @@ def pareto_plot(
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)
+
+
+def label_ranks(
+    points: Sequence[tuple[str, float, float, bool]],
+    y_span: float,
+    near_octaves: float = 0.6,
+    near_y: float = 0.03,
+) -> list[int]:
+    """For each point, how many earlier points sit at about its height (within ``near_y`` of
+    ``y_span``) and within ``near_octaves`` of compression, about a label's width on the plot:
+    their labels would overlap."""
+    import math
+
+    ranks: list[int] = []
+    for i, (_, c, f, _) in enumerate(points):
+        ranks.append(
+            sum(
+                abs(math.log2(c) - math.log2(cj)) < near_octaves
+                and abs(f - fj) <= near_y * max(y_span, 1e-9)
+                for _, cj, fj, _ in points[:i]
+            )
+        )
+    return ranks

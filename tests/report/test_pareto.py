@@ -24,3 +24,13 @@ def test_plot_writes_a_png(tmp_path):
         targets=((16.0, 1.25),),
     )
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_labels_of_coinciding_points_are_stacked():
+    from fpgagan.report.pareto import label_ranks
+
+    # b's label starts where a's runs (0.37 octaves right, same height); c, d sit on a; e is
+    # lower, f far to the right
+    points = [("a", 26.2, 26.09, False), ("b", 33.8, 26.07, False), ("c", 26.2, 26.10, False)]
+    points += [("d", 26.1, 26.08, False), ("e", 26.2, 20.0, False), ("f", 64.0, 26.09, False)]
+    assert label_ranks(points, y_span=10.0) == [0, 1, 2, 3, 0, 0]
