@@ -386,9 +386,14 @@ class QatConfig:
     def __post_init__(self) -> None:
         _check_range("epochs", self.epochs, 1, 10_000)
         if self.codebook is not None and self.first_shared_epoch() > self.epochs:
+            ramp = (
+                f" after the pruning ramp ({self.first_selectable_epoch()} epochs)"
+                if self.prune is not None
+                else ""
+            )
             raise ValueError(
-                f"codebook.warmup_epochs ({self.codebook.warmup_epochs}) after the pruning ramp "
-                f"leaves no epoch of {self.epochs} with shared weights to train and export"
+                f"codebook.warmup_epochs ({self.codebook.warmup_epochs}){ramp} leaves no epoch of "
+                f"{self.epochs} with shared weights to train and export"
             )
         for name in ("pixel_weight", "feature_weight"):
             if getattr(self, name) < 0:

@@ -242,11 +242,11 @@ def test_warmup_epochs_must_leave_a_shared_epoch():
     assert (
         QatConfig(epochs=5, codebook=CodebookConfig(k=4, warmup_epochs=4)).first_shared_epoch() == 5
     )
-    with pytest.raises(ValueError, match=r"warmup_epochs \(4\).*no epoch of 4"):
+    with pytest.raises(ValueError, match=r"warmup_epochs \(4\) leaves no epoch of 4"):
         QatConfig(epochs=4, codebook=CodebookConfig(k=4, warmup_epochs=4))
     # a gradual pruning ramp (epochs // 2 = 3 of 6) comes first: 3 + 3 warm-up epochs leave none
     gradual = PruneConfig(sparsity=0.5, schedule="gradual")
-    with pytest.raises(ValueError, match="after the pruning ramp"):
+    with pytest.raises(ValueError, match=r"\(4\) after the pruning ramp \(3 epochs\)"):
         QatConfig(epochs=6, prune=gradual, codebook=CodebookConfig(k=4, warmup_epochs=4))
     q = QatConfig(epochs=6, prune=gradual, codebook=CodebookConfig(k=4, warmup_epochs=2))
     assert (q.first_selectable_epoch(), q.first_shared_epoch()) == (3, 5)
