@@ -41,14 +41,20 @@ def kmeans_1d(values: torch.Tensor, k: int, iterations: int) -> torch.Tensor:
         return torch.zeros(k, dtype=torch.float64)
     centroids = torch.linspace(float(v.min()), float(v.max()), k, dtype=torch.float64)
     for _ in range(iterations):
-        idx = nearest(v, centroids)
-        sums = torch.zeros(k, dtype=torch.float64).index_add_(0, idx, v)
-        counts = torch.bincount(idx, minlength=k).to(torch.float64)
-        new = torch.where(counts > 0, sums / counts.clamp(min=1), centroids)
+        new = entry_means(v, nearest(v, centroids), centroids)
         if torch.equal(new, centroids):
             break
         centroids = new
     return centroids
+
+
+def entry_means(values: torch.Tensor, idx: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
+    """Each entry's mean of the float64 ``values`` assigned to it by ``idx``; an entry with no
+    member keeps its ``previous`` value (one per entry)."""
+    k = len(previous)
+    sums = torch.zeros(k, dtype=torch.float64, device=values.device).index_add_(0, idx, values)
+    counts = torch.bincount(idx, minlength=k).to(torch.float64)
+    return torch.where(counts > 0, sums / counts.clamp(min=1), previous)
 
 
 def nearest(values: torch.Tensor, centroids: torch.Tensor) -> torch.Tensor:
@@ -93,22 +99,17 @@ class LayerCodebook:
         if self.nearest_assignment:  # the shadows start from the shared values
             self.shadow = w.detach().flatten().to(torch.float64).clone()
             self.free = free
-            self.centroids = self._means(self.shadow, self.idx.flatten(), self.centroids_or(None))
+            self.centroids = self._means(self.shadow, self.idx.flatten(), self._empty())
 
-    def centroids_or(self, previous: torch.Tensor | None) -> torch.Tensor:
-        """Where an entry with no member stays: its previous value (0 before there is one)."""
-        if previous is not None:
-            return previous
+    def _empty(self) -> torch.Tensor:
+        """The value of an entry that never had a member: 0."""
         return torch.zeros(self.k, dtype=torch.float64, device=self.module.weight.device)
 
     def _means(
         self, values: torch.Tensor, idx: torch.Tensor, previous: torch.Tensor
     ) -> torch.Tensor:
         """Each entry's mean of ``values`` (an empty entry keeps ``previous``; zero entry 0)."""
-        sums = torch.zeros(self.k, dtype=torch.float64, device=values.device)
-        sums.index_add_(0, idx, values)
-        counts = torch.bincount(idx, minlength=self.k).to(torch.float64)
-        out = torch.where(counts > 0, sums / counts.clamp(min=1), previous)
+        out = entry_means(values, idx, previous)
         if self.zero_entry:
             out[0] = 0.0
         return out
@@ -135,13 +136,9 @@ class LayerCodebook:
         if self.idx is None:
             return
         w = self.module.weight
-        flat_idx = self.idx.flatten()
-        sums = torch.zeros(self.k, dtype=torch.float64, device=w.device)
-        sums.index_add_(0, flat_idx, w.detach().flatten().to(torch.float64))
-        counts = torch.bincount(flat_idx, minlength=self.k).to(torch.float64)
-        values = sums / counts.clamp(min=1)
-        if self.zero_entry:
-            values[0] = 0.0
+        values = self._means(
+            w.detach().flatten().to(torch.float64), self.idx.flatten(), self._empty()
+        )
         w.copy_(values[self.idx].to(w.dtype))
 
     def shared_gradient(self, grad: torch.Tensor) -> torch.Tensor:
