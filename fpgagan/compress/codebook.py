@@ -38,8 +38,11 @@ def kmeans_1d(values: torch.Tensor, k: int, iterations: int) -> torch.Tensor:
     """
     v = values.detach().flatten().to(torch.float64)
     if v.numel() == 0:
-        return torch.zeros(k, dtype=torch.float64)
-    centroids = torch.linspace(float(v.min()), float(v.max()), k, dtype=torch.float64)
+        return torch.zeros(k, dtype=torch.float64, device=v.device)
+    # on the values' device: a layer trained on a GPU is clustered there
+    centroids = torch.linspace(
+        float(v.min()), float(v.max()), k, dtype=torch.float64, device=v.device
+    )
     for _ in range(iterations):
         new = entry_means(v, nearest(v, centroids), centroids)
         if torch.equal(new, centroids):
