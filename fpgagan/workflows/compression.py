@@ -121,13 +121,15 @@ def _float_row(name: str, teacher: Generator | UNet, metrics: dict[str, Any]) ->
                gt_psnr_db=t["psnr"], gt_ssim=t["ssim"], gt_drop_db=0.0)  # fmt: skip
 
 
-def _quantized_row(name: str, metrics: dict[str, Any], report: HlsReport, float_bits: int) -> Row:
+def _quantized_row(
+    name: str, precision: str, metrics: dict[str, Any], report: HlsReport, float_bits: int
+) -> Row:
     q, cost = metrics["qat"], report.cost
     stored = report.stored_bits_total
     gen, _ = load_generator(Path(report.model_path))
     common = dict(
         recipe=name,
-        precision=q["precision"],
+        precision=precision,
         params=parameter_count(gen),
         stored_bits=stored,
         compression=float_bits / stored,
@@ -271,7 +273,7 @@ def _row(
     """The recipe's row from its tasks' outcomes (and its sample grid), with its metrics."""
     precision = cfg.qat.precision.tag if cfg.qat is not None else "float32"
     if cfg.qat is not None and cfg.qat.codebook is not None:
-        precision += f" K{cfg.qat.codebook.k}"
+        precision += f" K{cfg.qat.codebook.k}"  # weight sharing: the grid is not what is stored
     trained = outcomes[f"train {cfg.name}"]
     if not trained.ok:
         return Row.failed(cfg.name, precision, f"train: {trained.error}"), None
@@ -284,9 +286,7 @@ def _row(
         board = outcomes[f"board {cfg.name}"]
         if not board.ok:
             return Row.failed(cfg.name, precision, f"board: {board.error}"), metrics
-        row = _quantized_row(cfg.name, metrics, board.value, float_bits)
-        if cfg.qat.codebook is not None:  # weight sharing: the grid's width is not what is stored
-            row = dataclasses.replace(row, precision=f"{row.precision} K{cfg.qat.codebook.k}")
+        row = _quantized_row(cfg.name, precision, metrics, board.value, float_bits)
         gen, _ = load_generator(run / "generator.pt")
     _save_samples(out_dir / "samples" / f"{cfg.name}.png", gen, _task(metrics), data_root)
     return row, metrics
