@@ -296,8 +296,9 @@ class PruneConfig:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
 
     def ramp_epochs(self, epochs: int) -> int:
-        """Epochs until the final sparsity of a QAT phase of ``epochs`` (the first one at it)."""
-        return max(1, epochs // 2) if self.schedule == "gradual" else 1
+        """Epochs over which the sparsity of a QAT phase of ``epochs`` rises to its final value,
+        the last of them at it (0: one-shot, final from the start)."""
+        return max(1, epochs // 2) if self.schedule == "gradual" else 0
 
 
 CODEBOOK_SIZES = (2, 16)  # shared values per layer: an index of 1 to 4 bits
@@ -401,7 +402,7 @@ class QatConfig:
 
     def first_selectable_epoch(self) -> int:
         """The first epoch (from 1) at the final sparsity, before any codebook warm-up."""
-        return self.prune.ramp_epochs(self.epochs) if self.prune is not None else 1
+        return max(1, self.prune.ramp_epochs(self.epochs)) if self.prune is not None else 1
 
     def first_shared_epoch(self) -> int:
         """The first epoch (from 1) trained with shared weights (needs ``codebook``)."""

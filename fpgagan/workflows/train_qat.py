@@ -70,7 +70,7 @@ def _pruning(
     if q.prune is None:
         return None, 1
     p = q.prune
-    ramp = p.ramp_epochs(q.epochs) if p.schedule == "gradual" else 0  # 0: final sparsity at once
+    ramp = p.ramp_epochs(q.epochs)
     g_layers, d_layers = weight_layers(student), weight_layers(disc)
 
     def masks_for_epoch(epoch: int) -> Callable[[], None]:
