@@ -35,10 +35,7 @@ def pareto_plot(
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7.5, 4.8), dpi=110)
-    y_span = max((f for _, _, f, _ in points), default=1.0) - min(
-        (f for _, _, f, _ in points), default=0.0
-    )
-    for (label, c, f, on_front), rank in zip(points, label_ranks(points, y_span), strict=True):
+    for (label, c, f, on_front), rank in zip(points, label_ranks(points), strict=True):
         ax.scatter(c, f, s=46, color="tab:red" if on_front else "tab:gray", zorder=3)
         # labels of points that (nearly) coincide are stacked, one line each
         ax.annotate(label, (c, f), textcoords="offset points", xytext=(5, 4 - 9 * rank), fontsize=7)
@@ -66,15 +63,16 @@ def pareto_plot(
 
 def label_ranks(
     points: Sequence[tuple[str, float, float, bool]],
-    y_span: float,
     near_octaves: float = 0.6,
     near_y: float = 0.03,
 ) -> list[int]:
-    """For each point, how many earlier points sit at about its height (within ``near_y`` of
-    ``y_span``) and within ``near_octaves`` of compression, about a label's width on the plot:
+    """For each point, how many earlier points sit at about its height (within ``near_y`` of the
+    scores' span) and within ``near_octaves`` of compression, about a label's width on the plot:
     their labels would overlap."""
     import math
 
+    ys = [f for _, _, f, _ in points]
+    y_span = max(ys) - min(ys) if ys else 0.0
     ranks: list[int] = []
     for i, (_, c, f, _) in enumerate(points):
         ranks.append(
