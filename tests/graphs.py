@@ -3,6 +3,12 @@ attributes (asymmetric pads, output_padding, odd kernels) that Brevitas/torch ca
 
 from __future__ import annotations
 
+import contextlib
+import io
+import tempfile
+import warnings
+from pathlib import Path
+
 import numpy as np
 import torch
 from onnx import TensorProto, helper
@@ -13,6 +19,19 @@ QDOMAIN = "qonnx.custom_op.general"
 IN_SCALE = 2.0**-4
 W_SCALE = 2.0**-3
 B_SCALE = IN_SCALE * W_SCALE
+
+
+def brevitas_qonnx(net: torch.nn.Module, example: torch.Tensor) -> ModelWrapper:
+    """``net`` exported by Brevitas to QONNX as it comes out (no cleanup), its warnings and
+    prints silenced; the temporary file is gone, the model is in memory."""
+    from brevitas.export import export_qonnx
+
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw.onnx"
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            export_qonnx(net, example, export_path=str(raw))
+        return ModelWrapper(str(raw))
 
 
 def _quant(

@@ -11,8 +11,6 @@ import contextlib
 import io
 import itertools
 import re
-import tempfile
-import warnings
 from pathlib import Path
 
 import brevitas.nn as qnn
@@ -40,7 +38,7 @@ from fpgagan.hls.engine_layers import (
 from fpgagan.hls.memory import engine_bits
 from fpgagan.models import quantizers as q
 from fpgagan.sim import build_csim, compare
-from tests.graphs import IN_SCALE
+from tests.graphs import IN_SCALE, brevitas_qonnx
 
 CIN, COUT, H, W = 4, 6, 5, 4
 N_IN = 20  # a Dense layer's inputs
@@ -104,16 +102,9 @@ def codebook_graph(
 
     Returns the graph and the layer's raw integer weights.
     """
-    from brevitas.export import export_qonnx
-
     torch.manual_seed(seed)
     net = _Probe(kind, cin, n_in, out_quant).eval()
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / "raw.onnx"
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")
-            export_qonnx(net, torch.zeros(1, *_input_shape(kind, cin, n_in)), export_path=str(raw))
-        model = clean_for_hls(ModelWrapper(str(raw)))
+    model = clean_for_hls(brevitas_qonnx(net, torch.zeros(1, *_input_shape(kind, cin, n_in))))
     op = next(n for n in model.graph.node if n.op_type == OPS[kind])
     quant = model.find_producer(op.input[1])
     scale = float(model.get_initializer(quant.input[1]))

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import tempfile
-import warnings
 from pathlib import Path
 
 import brevitas.nn as qnn
@@ -26,7 +24,7 @@ from fpgagan.hls.convert import HlsOptions, convert, hardware_graph, hls_config
 from fpgagan.hls.engine_layers import FgConv, FgSparseConv
 from fpgagan.models import quantizers as q
 from fpgagan.sim import CSim, build_csim, compare
-from tests.graphs import quantized_input
+from tests.graphs import brevitas_qonnx, quantized_input
 
 CIN, COUT, H, W = 4, 3, 6, 5
 N_INPUTS = 12
@@ -74,16 +72,9 @@ def conv2d_graph(
     Weights are zeroed in the exported graph, so the quantizer keeps the scale it had for the
     whole layer (Brevitas' MSE scale of an all-zero tensor collapses towards 2^-36).
     """
-    from brevitas.export import export_qonnx
-
     torch.manual_seed(seed)
     net = _QuantConv(kernel, stride, padding, dilation).eval()
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / "raw.onnx"
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")
-            export_qonnx(net, torch.zeros(1, CIN, H, W), export_path=str(raw))
-        model = clean_for_hls(ModelWrapper(str(raw)))
+    model = clean_for_hls(brevitas_qonnx(net, torch.zeros(1, CIN, H, W)))
     conv = next(n for n in model.graph.node if n.op_type == "Conv")
     w_name = model.find_producer(conv.input[1]).input[0]
     w = model.get_initializer(w_name).copy()  # (C_out, kH, kW, C_in) after channels-last

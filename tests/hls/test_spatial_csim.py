@@ -6,12 +6,6 @@ exported (before fpgagan's rewrites)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import tempfile
-import warnings
-from pathlib import Path
-
 import brevitas.nn as qnn
 import numpy as np
 import pytest
@@ -26,7 +20,7 @@ from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
 from fpgagan.hls.spatial_layers import FgDepthToSpace, FgPad, FgUpsample
 from fpgagan.models import quantizers as q
 from fpgagan.sim import build_csim, compare
-from tests.graphs import quantized_input
+from tests.graphs import brevitas_qonnx, quantized_input
 
 C, H, W = 2, 5, 4
 N_INPUTS = 6
@@ -93,20 +87,13 @@ def _value(x):
 
 def probe_graph(op: str, seed: int = 0) -> ModelWrapper:
     """The probe with calibrated activation scales, as standard (NCHW) QONNX."""
-    from brevitas.export import export_qonnx
-
     torch.manual_seed(seed)
     net = _Probe(op).train()
     with torch.no_grad():
         for _ in range(3):
             net(torch.randn(16, C, H, W) * 3)
     net.eval()
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / "raw.onnx"
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")
-            export_qonnx(net, torch.zeros(1, C, H, W), export_path=str(raw))
-        return interchange(ModelWrapper(str(raw)))
+    return interchange(brevitas_qonnx(net, torch.zeros(1, C, H, W)))
 
 
 OPS = ["upsample2", "upsample3x2", "pixel_shuffle", "reflect", "replicate", "zero_pad", "concat"]
@@ -178,13 +165,6 @@ def test_unsupported_resize_is_refused_by_name():
         def forward(self, x):
             return nn.functional.interpolate(self.inp(x), scale_factor=2, mode="bilinear")
 
-    from brevitas.export import export_qonnx
-
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / "raw.onnx"
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")
-            export_qonnx(Bilinear().eval(), torch.zeros(1, C, H, W), export_path=str(raw))
-        model = interchange(ModelWrapper(str(raw)))
+    model = interchange(brevitas_qonnx(Bilinear().eval(), torch.zeros(1, C, H, W)))
     with pytest.raises(UnsupportedModelError, match=r"Resize node .*mode=linear"):
         clean_for_hls(model)
