@@ -214,6 +214,19 @@ def v_dsp_packed_pair(w: int, a: int, a_signed: bool) -> str:
     )
 
 
+def v_dsp_pair_extract(w: int, a: int, a_signed: bool) -> str:
+    """packed_pair's extraction (nnet_fg_engine.h) from the DSP's 48-bit P: p0 = sext(P[17:0]),
+    p1 = (P - p0) >> 18, both cast to the product type (prod_bits = w + a, +1 unsigned)."""
+    pb = w + a + (0 if a_signed else 1)
+    return (
+        "module dsp_pair_extract(input signed [47:0] p,\n"
+        f"    output signed [{pb - 1}:0] p0, output signed [{pb - 1}:0] p1);\n"
+        "  wire signed [17:0] lo = p[17:0];\n"
+        "  wire signed [47:0] hi = (p - lo) >>> 18;\n"
+        "  assign p0 = lo;\n  assign p1 = hi;\nendmodule\n"
+    )
+
+
 def v_mux(k: int, b: int) -> str:
     s = _clog2(k)
     return (
@@ -408,6 +421,16 @@ KINDS: dict[str, Kind] = {
         _grid(w=(2, 3, 4), a=(8,), a_signed=_SIGNS),
         _wa,
         _single("dsp_packed_pair", v_dsp_packed_pair),
+    ),
+    "dsp_pair_extract": Kind(
+        "the fabric logic after a DSP48E1 that multiplies one activation by two packed weights "
+        "(packed_pair in nnet_fg_engine.h): from the 48-bit P, p0 = sext(P[17:0]) and "
+        "p1 = (P - p0) >> 18, each cast to prod_bits = w + a (+1 for an unsigned a); the P input "
+        f"stands for the DSP's output (the multiply itself is one DSP48E1); {_COMB}",
+        False,
+        _grid(w=(1, 2, 3, 4), a=range(2, 9), a_signed=_SIGNS),
+        _wa,
+        _single("dsp_pair_extract", v_dsp_pair_extract),
     ),
     "mux": Kind(
         f"k:1 multiplexer of b-bit words, binary select of log2(k) bits; {_COMB}",
@@ -712,6 +735,7 @@ REPRESENTATIVE = (
     "mult_dsp w4 a8u",
     "mult_const w4 a8u",
     "dsp_packed_pair w4 a8u",
+    "dsp_pair_extract w4 a8u",
     "mac w4 a8u n20",
     "accumulator n19",
     "adder_tree k8 b12 comb",

@@ -183,13 +183,7 @@ def datapath_items(s: EngineShape) -> list[Item]:
             )
         )
     if p.dsp:
-        unit = (
-            U.dsp_packed_pair(w.w_bits, w.x_signed)
-            if p.dsp_pack == 2
-            else U.mult_dsp(w.w_bits, w.x_bits, w.x_signed)
-        )
-        what = "DSP48E1, two products each" if p.dsp_pack == 2 else "DSP48E1 multiplier"
-        items.append(_unit(what, p.dsp, unit))
+        items += dsp_items(s)
     items.append(
         _formula(
             "product register",
@@ -205,6 +199,27 @@ def datapath_items(s: EngineShape) -> list[Item]:
     items.append(_unit("accumulator", p.n_par, U.accumulator(w.acc_bits)))
     items.append(_unit("bias / accumulator select", p.n_par, U.mux(2, w.acc_bits)))
     return items + _common_items(s)
+
+
+def dsp_items(s: EngineShape) -> list[Item]:
+    """The layer's DSP48E1s: one multiplier each, or (``dsp_pack`` 2) one multiply of two packed
+    weights followed by the fabric that separates the two products (``packed_pair``)."""
+    p, w = s.parallelism, s.widths
+    if p.dsp_pack != 2:
+        return [_unit("DSP48E1 multiplier", p.dsp, U.mult_dsp(w.w_bits, w.x_bits, w.x_signed))]
+    return [
+        _formula(
+            "DSP48E1, two products each",
+            p.dsp,
+            Res(dsp=1.0),
+            "one DSP48E1 per pair: packed_pair binds a * (w1 * 2^18 + w0) to a DSP",
+        ),
+        _unit(
+            "DSP-pair extraction (sext low 18 bits, corrected high part)",
+            p.dsp,
+            U.dsp_pair_extract(w.w_bits, w.x_bits, w.x_signed),
+        ),
+    ]
 
 
 def _common_items(s: EngineShape) -> list[Item]:

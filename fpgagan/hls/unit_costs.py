@@ -265,6 +265,14 @@ def dsp_packed_pair(w: int, a_signed: bool) -> UnitCost:
     )
 
 
+def dsp_pair_extract(w: int, a: int, a_signed: bool) -> UnitCost:
+    """The fabric after a DSP48E1 holding two products of one a-bit activation and two packed
+    w-bit weights: p0 = sext(P[17:0]), p1 = (P - p0) >> 18 at the product width (the multiply
+    itself is the DSP, not counted here)."""
+    label = f"w{w:g} a{a:g}{_sfx(a_signed)}"
+    return _lookup("dsp_pair_extract", label, {"a_signed": a_signed}, [("w", w), ("a", a)])
+
+
 def mux(k: int, b: int) -> UnitCost:
     """k:1 multiplexer of b-bit words."""
     if k <= 1:

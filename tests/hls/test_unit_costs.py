@@ -18,7 +18,13 @@ SIGNS = ("s", "u")
 POW2 = (2, 4, 8, 16, 32, 64, 128, 256, 512)
 MEM_D = (16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
 MEM_W = (1, 4, 8, 16, 32, 36, 64, 128)
-RESYNTH = ("mult_fabric w4 a8u", "accumulator n19", "adder_tree k8 b12 pipelined", "mux k16 b8")
+RESYNTH = (
+    "mult_fabric w4 a8u",
+    "accumulator n19",
+    "adder_tree k8 b12 pipelined",
+    "mux k16 b8",
+    "dsp_pair_extract w4 a8u",
+)
 
 
 def brief_grid() -> set[str]:
@@ -43,6 +49,7 @@ def brief_grid() -> set[str]:
         for f in (4, 8)
     }
     names |= {f"dsp_packed_pair w{w} a8{s}" for w in (2, 3, 4) for s in SIGNS}
+    names |= {f"dsp_pair_extract w{w} a{a}{s}" for w in range(1, 5) for a in range(2, 9) for s in SIGNS}
     names |= {f"mux k{k} b{b}" for k in (*POW2, 1024) for b in (1, 8)}
     names |= {f"counter b{b}" for b in range(2, 17)}
     names |= {f"{kind} d{d} w{w}" for kind in ("ram_sdp", "rom") for d in MEM_D for w in MEM_W}
