@@ -73,3 +73,8 @@ class MismatchError(FpgaganError):
     """A computed result differs from its reference (e.g. QONNX execution vs the Brevitas forward)."""
 
     exit_code = EXIT_MISMATCH
+
+
+class PragmaError(FpgaganError):
+    """A generated HLS project uses a pragma, or a pragma option, its target tool does not document
+    (e.g. Vivado HLS's DATA_PACK in a Vitis HLS project), or cannot be read to find its pragmas."""
