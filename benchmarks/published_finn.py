@@ -44,7 +44,7 @@ from benchmarks.published_common import (
     type_width,
     unit_part,
 )
-from fpgagan.hls import storage
+from fpgagan.hls import storage, system
 from fpgagan.hls import unit_costs as U
 from fpgagan.hls.cost import Item, Res, layer_cost
 from fpgagan.hls.engine import Geometry, Kind, Parallelism, dense_steps
@@ -386,6 +386,24 @@ def _layer_line(x: FinnLayer, s: EngineShape) -> str:
     )
 
 
+def _system_parts(entry: dict[str, Any], processes: int) -> tuple[list[Part], list[str]]:
+    """A whole-system figure is read against the whole system: the block design's vendor IP
+    of the part's family and the HLS control of the design's processes (fpgagan.hls.system);
+    the vendor IP without a published figure is returned by name, as not counted."""
+    if entry["published"]["tool"] != "vivado_placed_full_system":
+        return [], []
+    fam = system.family_of_part(entry["part"])
+    if fam is None:
+        return [], []
+    items = system.vendor_items(fam) + system.control_items(processes)
+    parts = [
+        Part("periphery", "system", "system", it.what, it.count, it.unit, it.source)
+        for it in items
+        if it not in system.unsourced(items)
+    ]
+    return parts, [it.what for it in system.unsourced(items)]
+
+
 def estimate(entry: dict[str, Any]) -> Estimate:
     facts = FACTS[entry["name"]]
     parts: list[Part] = []
@@ -394,8 +412,14 @@ def estimate(entry: dict[str, Any]) -> Estimate:
         parts += layer_parts(x, shape, facts)
         lines.append(_layer_line(x, shape))
     parts += _fifo_parts(facts)
+    # the processes of DoCompute: per layer a sliding-window unit and an MVAU, then the
+    # Mem2Stream and Stream2Mem movers
+    sys_parts, sys_unsourced = _system_parts(entry, 2 * len(lines) + 2)
+    parts += sys_parts
     not_counted = [
-        "Zynq shell (PS wrapper, AXI interconnect/SmartConnect, resets)",
+        f"system IP without a published figure: {'; '.join(sys_unsourced)}"
+        if sys_unsourced
+        else "Zynq shell (PS wrapper, AXI interconnect/SmartConnect, resets)",
         "AXI master/lite interface, Mem2Stream/Stream2Mem, width converters",
         "threshold thermometer-to-binary adders (a few LUTs per lane)",
         "counters and address logic of the SWUs",
@@ -417,6 +441,7 @@ def estimate(entry: dict[str, Any]) -> Estimate:
             "MVAU datapath (engine units), FINN weight/threshold memories and input buffers vs "
             "a placed whole-Zynq-system total; periphery = SWU line buffers (storage formulas)"
             + fifo_note
+            + ("; + the system (PS, HLS control: fpgagan.hls.system)" if sys_parts else "")
         ),
         not_counted=tuple(not_counted),
         layers=tuple(lines),

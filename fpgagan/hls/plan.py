@@ -21,10 +21,12 @@ import numpy as np
 from fpgagan.boards import Board
 from fpgagan.errors import BoardError
 from fpgagan.hls.candidates import Candidate, Choice, candidates, choice_of, with_choice
-from fpgagan.hls.cost import RESOURCES, LayerCost, Res, layer_cost
+from fpgagan.hls.cost import RESOURCES, Item, LayerCost, Res, layer_cost
 from fpgagan.hls.dataflow import Dataflow, Stage, chain
 from fpgagan.hls.engine_layers import EngineShape
 from fpgagan.hls.fifo import Fifos, fixed_fifos, size_fifos
+from fpgagan.hls.system import system_items
+from fpgagan.hls.system import total as system_total
 
 __all__ = [
     "UTILISATION",
@@ -38,7 +40,8 @@ __all__ = [
     "with_choice",
 ]
 
-# share of each resource a design may use: routing, the AXI interface and the PS glue need the rest
+# share of each resource the whole design (accelerator + system: shell, DMA, interconnect, control)
+# may use: routing and timing closure need the rest
 UTILISATION = {"lut": 0.70, "ff": 0.70, "dsp": 0.90, "bram_18k": 0.85}
 STATES = 400  # partial designs kept per layer by the selection (a Pareto set, capped)
 # after sizing the FIFOs, the interval is relaxed by this factor until the design fits again
@@ -60,6 +63,16 @@ class Plan:
     fits: bool
     limiting: str
     flow: Dataflow  # the processes and streams (a chain of the layers, or a graph with skips)
+    system: tuple[Item, ...] = ()  # the board design around the accelerator (hls/system.py)
+
+    @property
+    def system_totals(self) -> Res:
+        return system_total(self.system)
+
+    @property
+    def accelerator_totals(self) -> Res:
+        """The accelerator alone: ``totals`` (the whole design) less the system."""
+        return self.totals + self.system_totals * -1.0
 
     @property
     def stages(self) -> tuple[Stage, ...]:
@@ -105,6 +118,22 @@ def usage(total: Res, board: Board) -> dict[str, float]:
         )
         for k in RESOURCES
     }
+
+
+def board_system(shapes: list[EngineShape], flow: Dataflow, board: Board) -> tuple[Item, ...]:
+    """The system items of ``board``'s design around these layers: the shell carries the first
+    layer's input and the last layer's output."""
+    first, last = shapes[0], shapes[-1]
+    g0, g1 = first.geometry, last.geometry
+    in_values = g0.n_chan if g0.kind == "dense" else first.in_height * first.in_width * g0.n_chan
+    return system_items(
+        board,
+        in_bits=first.widths.x_bits,
+        out_bits=last.widths.out_bits,
+        in_values=in_values,
+        out_values=g1.n_pix * g1.n_out,
+        processes=len(shapes) + len(flow.stages),
+    )
 
 
 def fits(u: dict[str, float]) -> bool:
@@ -178,7 +207,9 @@ def make_plan(
     whether a layer may take the codebook kernel (default: where its conversion allowed it)."""
     fixed = fixed or {}
     flow = flow or chain(shapes)
-    reserved = sum((st.total for st in flow.stages), Res())
+    reserved = sum(
+        (st.total for st in flow.stages), system_total(board_system(shapes, flow, board))
+    )
     floor = max((st.cycles for st in flow.stages), default=0)
     unknown = set(fixed) - {s.name for s in shapes}
     if unknown:
@@ -270,7 +301,8 @@ def evaluate(
 ) -> Plan:
     """The cost of a design as built: its layers (``shapes``, e.g. read from the generated hls4ml
     model), its other processes (``flow``'s stages; default: the layers form a chain) and FIFOs
-    (sized here, or of the given depths)."""
+    (sized here, or of the given depths), and the system around it on ``board``
+    (:mod:`fpgagan.hls.system`): ``totals`` and ``usage`` are the whole design's."""
     flow = flow or chain(shapes)
     if fifos is None:
         fifos = (
@@ -284,6 +316,8 @@ def evaluate(
         total = total + stage.total
     for item in fifos.items:
         total = total + item.total
+    system = board_system(shapes, flow, board)
+    total = total + system_total(system)
     u = usage(total, board)
     return Plan(
         choices=choices or {s.name: choice_of(s) for s in shapes},
@@ -296,4 +330,5 @@ def evaluate(
         fits=fits(u),
         limiting=max(u, key=lambda k: u[k] / UTILISATION[k]),
         flow=flow,
+        system=system,
     )

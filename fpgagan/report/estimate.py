@@ -20,9 +20,12 @@ NOTES = (
     "over the whole dataflow graph (skip connections, clones and merges included); "
     "every layer reads one weight word per step, so the weight ports never exceed the compute "
     "schedule, and every stream element is one pixel.",
-    "Not counted: the AXI interface and the board's block design (PS, interconnect), "
-    "HLS-inserted registers beyond the product and adder-tree registers, routing; timing closure "
-    "at the board clock is not checked.",
+    "Totals and usage are the whole design's: the accelerator plus the system around it (the "
+    "AXI4-Stream shell and HLS control, counted from the unit costs; the block design's vendor "
+    "IP at its published figures, or listed as not sourced and counted as 0).",
+    "Not counted: vendor IP without a published figure (see the system table), HLS-inserted "
+    "registers beyond the product and adder-tree registers, routing; timing closure at the board "
+    "clock is not checked.",
 )
 
 
@@ -68,20 +71,19 @@ def cost_estimate(plan: Plan, board: Board) -> CostEstimate:
     )
     macs = sum(c.macs for c in plan.layers)
     roofline = board.resources.dsp * plan.clock_mhz * 1e6 / max(1, macs)
-    t = plan.totals
+    t, a = plan.totals, plan.accelerator_totals
+    macs_bops_lanes = (
+        macs,
+        sum(c.bops for c in plan.layers),
+        sum(c.lanes for c in plan.layers),
+    )
     return CostEstimate(
         layers=layers,
         fifos=tuple(_item(i) for i in plan.fifos.items),
         fifo_depths=plan.fifos.depths,
-        totals=Totals(
-            macs=macs,
-            bops=sum(c.bops for c in plan.layers),
-            lanes=sum(c.lanes for c in plan.layers),
-            lut=t.lut,
-            ff=t.ff,
-            dsp=t.dsp,
-            bram_18k=t.bram_18k,
-        ),
+        totals=Totals(*macs_bops_lanes, t.lut, t.ff, t.dsp, t.bram_18k),
+        accelerator=Totals(*macs_bops_lanes, a.lut, a.ff, a.dsp, a.bram_18k),
+        system=tuple(_item(i) for i in plan.system),
         usage=dict(plan.usage),
         utilisation_limits=dict(UTILISATION),
         fits=plan.fits,

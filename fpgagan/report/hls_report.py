@@ -185,6 +185,10 @@ class CostEstimate:
     notes: tuple[str, ...]
     stages: tuple[StageEstimate, ...] = ()  # processes other than engine layers
     streams: tuple[str, ...] = ()  # "producer -> consumer" of each FIFO, in fifo_depths' order
+    # the board design around the accelerator (shell, HLS control, vendor IP); ``totals`` and
+    # ``usage`` are the whole design's, ``accelerator`` the HLS IP alone (what csynth reports)
+    system: tuple[CostItem, ...] = ()
+    accelerator: Totals | None = None
 
 
 @dataclasses.dataclass(frozen=True)

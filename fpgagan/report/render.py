@@ -165,14 +165,19 @@ def cost_section(r: HlsReport) -> list[str]:
         f"{', '.join(map(str, c.fifo_depths)) or 'none'} (sized by simulating the stream "
         "pipeline).",
         "",
-        "| resource | estimate | board | usage | limit |",
-        "|---|---|---|---|---|",
+        "The whole design (accelerator + system):",
+        "",
+        "| resource | accelerator | system | whole design | board | usage | limit |",
+        "|---|---|---|---|---|---|---|",
     ]
     avail = {"lut": b.lut, "ff": b.ff, "dsp": b.dsp, "bram_18k": b.bram_18k + 16 * b.uram}
+    acc = c.accelerator or c.totals
     for key in ("lut", "ff", "dsp", "bram_18k"):
+        whole, alone = getattr(c.totals, key), getattr(acc, key)
         lines.append(
-            f"| {key} | {_f(getattr(c.totals, key), 0)} | {_f(avail[key])} | "
-            f"{_f(c.usage[key] * 100, 1)}% | {_f(c.utilisation_limits[key] * 100, 0)}% |"
+            f"| {key} | {_f(alone, 0)} | {_f(whole - alone, 0)} | {_f(whole, 0)} | "
+            f"{_f(avail[key])} | {_f(c.usage[key] * 100, 1)}% | "
+            f"{_f(c.utilisation_limits[key] * 100, 0)}% |"
         )
     lines += ["", "### What each layer instantiates", ""]
     for lc in c.layers:
@@ -193,6 +198,10 @@ def cost_section(r: HlsReport) -> list[str]:
                 + "; ".join(f"{s} ({d})" for s, d in zip(c.streams, c.fifo_depths, strict=True)),
                 "",
             ]
+    if c.system:
+        lines += ["### The system (the board design around the accelerator)", ""]
+        lines += _items(c.system)
+        lines.append("")
     u = c.unit_costs
     lines += [
         f"Unit costs: {u.get('yosys_version', 'n/a')}, `{u.get('command', 'n/a')}` "
@@ -219,7 +228,7 @@ def _synthesis_table(report: dict[str, Any], c: CostEstimate) -> list[str]:
     """Estimate and synthesis report side by side (hls4ml's parsed CSynthesisReport)."""
     synth = report.get("CSynthesisReport", report)
     rows = [
-        [key, round(getattr(c.totals, ours)), synth[key]]
+        [key, round(getattr(c.accelerator or c.totals, ours)), synth[key]]
         for key, ours in _SYNTH_KEYS.items()
         if key in synth
     ]
@@ -230,4 +239,6 @@ def _synthesis_table(report: dict[str, Any], c: CostEstimate) -> list[str]:
     ]
     if not rows and not latency:
         return ["Synthesis ran, but its report had no resource figures fpgagan could read."]
-    return _table(["figure", "cost model estimate", "synthesis report"], rows + latency)
+    return _table(
+        ["figure", "cost model estimate (accelerator)", "synthesis report"], rows + latency
+    )
