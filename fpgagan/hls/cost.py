@@ -29,8 +29,10 @@ from fpgagan.hls.storage import Memory
 
 RESOURCES = ("lut", "ff", "dsp", "bram_18k")
 # pipeline depth of a step (cycles from the ROM read to the accumulator update): ROM read
-# latency + multiplier + one cycle per adder-tree level + accumulate + output cast.  The pipelined
-# step loop refills once per output row (the row loop has a data-dependent trip count).
+# latency + multiplier + one cycle per adder-tree level + accumulate + output cast.  Each engine
+# layer is one pipelined loop per image (nnet_fg_layers.h: input elements and steps interleaved,
+# indices from counters), so the pipeline fills and drains once per image, whatever the loop nest
+# of the computation would have been.
 BRAM_READ_LATENCY = 2
 LUT_READ_LATENCY = 1
 MULT_LATENCY = 1
@@ -81,7 +83,7 @@ class Cycles:
 
     stream_in: int  # input elements, one per cycle
     compute: int  # output pixels x steps (one weight word read per step: the weight port's load)
-    refill: int  # pipeline refills (one per output row)
+    refill: int  # pipeline fill and drain: once per image (the layer is one pipelined loop)
     weight_port: int  # weight words read per image (one port, one word per cycle)
     stream_out: int  # output elements
 
@@ -294,12 +296,10 @@ def layer_cycles(s: EngineShape) -> Cycles:
         + ((MULT_LATENCY + _bits(s.codes)) if s.codebook else 0)
     )
     compute = g.n_pix * s.n_steps
-    # a Dense's pixel and step loops form one perfect nest: one fill per image
-    rows = 1 if g.kind == "dense" else s.out_height
     return Cycles(
-        stream_in=s.in_elements,
+        stream_in=s.loop_iterations - compute,
         compute=compute,
-        refill=rows * depth,
+        refill=depth,
         weight_port=compute,
         stream_out=g.n_pix,
     )

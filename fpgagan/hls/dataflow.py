@@ -36,6 +36,9 @@ Op = tuple[str, int]
 # hls4ml layers that are no process of their own (the graph input is the host's stream)
 NOT_PROCESSES = ("Input",)
 MERGES = {"Concatenate": "concat", "Merge": "add", "Clone": "clone"}
+# pipeline depth of a data-movement layer's one loop (nnet_fg_spatial.h): the row buffer's read
+# and the output register; it drains once per image
+SPATIAL_DEPTH = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,25 +66,26 @@ def _rows_ready(s: EngineShape, ih: int) -> int:
 
 
 def process(s: EngineShape) -> Process:
-    """The schedule of ``s``'s layer in io_stream."""
+    """The schedule of ``s``'s layer in io_stream: its one pipelined loop (nnet_fg_layers.h)
+    takes input elements until an output row is ready, steps the row's pixels, and so on; the
+    pipeline drains once per image."""
     cyc = layer_cycles(s)
-    refill = cyc.refill // max(1, 1 if s.geometry.kind == "dense" else s.out_height)
     ops: list[tuple[str, int]] = []
     if s.geometry.kind == "dense":
         ops.append(("read", s.in_elements))
-        ops.append(("compute", refill))
         for _ in range(s.geometry.n_pix):
             ops += [("compute", s.n_steps), ("write", 1)]
+        ops.append(("compute", cyc.refill))
         return Process(s.name, tuple(ops), s.in_elements, s.geometry.n_pix)
     done = 0
     for ih in range(s.in_height):
         ops.append(("read", s.in_width))
         ready = _rows_ready(s, ih)
         for _ in range(done, ready):
-            ops.append(("compute", refill))
             for _ in range(s.out_width):
                 ops += [("compute", s.n_steps), ("write", 1)]
         done = max(done, ready)
+    ops.append(("compute", cyc.refill))
     return Process(s.name, tuple(ops), s.in_height * s.in_width, s.out_height * s.out_width)
 
 
@@ -278,12 +282,14 @@ def _spatial_stage(layer: SpatialLayer) -> Stage:
         ops = _pad_ops(layer)
     else:  # pragma: no cover - every SpatialLayer class is handled above
         raise UnsupportedModelError(f"layer {layer.name}: unknown data-movement layer")
+    ops.append(("compute", SPATIAL_DEPTH))
     return Stage(layer.name, layer.class_name, tuple(ops), h * w, oh * ow, items)
 
 
 def _pad_ops(layer: FgPad) -> list[Op]:
-    """The io_stream schedule of ``nnet::fg::pad``: after each input row, every output row whose
-    source row is in (zero rows above the image at once, below it after the last row)."""
+    """The io_stream schedule of ``nnet::fg::pad``: every output row as soon as its source row is
+    in (zero rows above the image at once, below it after the last row), else the next input row
+    (``pad_map::ready``)."""
     g = layer.get_attr
     h, w, ow, oh = g("in_height"), g("in_width"), g("out_width"), g("out_height")
     top, mode = g("pad_top"), g("mode")
@@ -298,15 +304,16 @@ def _pad_ops(layer: FgPad) -> list[Op]:
             return 0 if i < 0 else h - 1
         return -i if i < 0 else 2 * (h - 1) - i
 
+    def ready(o: int, rows_in: int) -> bool:
+        src = source(o)
+        return rows_in == h or (src < rows_in if src >= 0 else o < top)
+
     ops: list[Op] = []
     nxt = 0
-    for ih in range(h):
-        ops.append(("read", w))
-        last = ih + 1 == h
-        while nxt < oh:
-            src = source(nxt)
-            if not last and (src > ih or (src < 0 and nxt >= top)):
-                break
+    for rows_in in range(h + 1):
+        while nxt < oh and ready(nxt, rows_in):
             ops.append(("emit", ow))
             nxt += 1
+        if rows_in < h:
+            ops.append(("read", w))
     return ops

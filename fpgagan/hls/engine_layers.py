@@ -87,19 +87,32 @@ class EngineShape:
 
     @property
     def buffer_words(self) -> int:
-        """Words of the input buffer: the input vector in k_par-value words (Dense), the line
+        """Words (rows) of the input buffer: a Dense's input elements (one word each), the line
         buffer (io_stream) or the frame (io_parallel) in pixel words."""
         g = self.geometry
         if g.kind == "dense":
-            return g.n_chan // self.parallelism.k_par
+            return self.in_elements
         rows = g.line_rows if self.io_type == "io_stream" else self.in_height
         return rows * self.in_width
 
     @property
-    def buffer_word_bits(self) -> int:
+    def word_values(self) -> int:
+        """Values in one word of the input buffer: a pixel's channels, or a Dense input element's
+        values (a step reads k_par of them, so k_par divides it)."""
         g = self.geometry
-        values = self.parallelism.k_par if g.kind == "dense" else g.n_chan
-        return values * self.widths.x_bits
+        return g.n_chan // self.in_elements if g.kind == "dense" else g.n_chan
+
+    @property
+    def buffer_word_bits(self) -> int:
+        return self.word_values * self.widths.x_bits
+
+    @property
+    def loop_iterations(self) -> int:
+        """Iterations per image of the layer's one pipelined loop (``n_iter``): one per input
+        element taken into the buffer, one per step of every output pixel."""
+        g = self.geometry
+        taken = self.in_elements if g.kind == "dense" else self.in_height * self.in_width
+        return taken + g.n_pix * self.n_steps
 
 
 class EngineLayer(Layer):

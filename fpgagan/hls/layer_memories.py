@@ -1,7 +1,7 @@
 """The arrays one engine layer instantiates, with their word shape and storage: what the layer's
 generated wrapper declares (:mod:`fpgagan.hls.passes.write_roms`) and what the cost model counts.
 
-- ``buffer``: the input buffer (Dense: the input vector, k_par values a word; io_stream
+- ``buffer``: the input buffer (Dense: its input elements, one a word; io_stream
   convolution: the line buffer, a pixel a word; io_parallel convolution: the input frame);
 - ``weights``: n_mats * n_steps words of k_par * n_par weights (one word per step: the word read
   each cycle carries exactly the products of the cycle), or of a codebook layer's indices (its
@@ -51,7 +51,7 @@ def memories(shape: EngineShape) -> list[tuple[storage.Memory, int]]:
         )
     bias_words = shape.bias_values // p.n_par
     out.append((storage.choose("biases", bias_words, p.n_par * wd.b_bits, rom=True), p.n_par))
-    values = p.k_par if shape.geometry.kind == "dense" else shape.geometry.n_chan
+    values = shape.word_values
     out.append(
         (
             storage.choose("buffer", shape.buffer_words, shape.buffer_word_bits, rom=False),

@@ -41,7 +41,7 @@ class SpatialLayer(Layer):
 
     def stream_cycles(self) -> int:
         """Cycles per image in io_stream: every input element read, every output element
-        written, one per cycle (the read and write loops do not overlap)."""
+        written, one per iteration of the layer's one pipelined loop."""
         g = self.get_attr
         return g("in_height") * g("in_width") + g("out_height") * g("out_width")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from hls4ml.backends.template import FunctionCallTemplate, LayerConfigTemplate
 
+from fpgagan.errors import UnsupportedModelError
 from fpgagan.hls.engine_layers import ENGINE_LAYERS, EngineLayer
 
 HEADERS = ["nnet_utils/nnet_fg_engine.h", "nnet_utils/nnet_fg_layers.h"]
@@ -49,6 +50,12 @@ def config_fields(node: EngineLayer) -> dict[str, int | bool]:
     """The numbers of the layer's config struct."""
     g = node.get_attr
     wd = node.widths()
+    shape = node.shape()
+    if shape.word_values % g("k_par"):
+        raise UnsupportedModelError(
+            f"layer {node.name}: {g('k_par')} window values per step do not divide its input "
+            f"elements of {shape.word_values} values"
+        )
     fields: dict[str, int | bool] = {
         "n_out": g("n_out"),
         "n_chan": g("n_chan"),
@@ -62,11 +69,13 @@ def config_fields(node: EngineLayer) -> dict[str, int | bool]:
         "k_blocks": g("n_taps") * g("n_chan") // g("k_par"),
         "n_steps": g("n_steps"),
         "sparse": node.sparse,
-        "w_size": int(g("rom_weights").size),
-        "off_size": int(g("rom_offsets").size),
+        "w_words": int(g("rom_weights").shape[0]),
+        "off_words": int(g("rom_offsets").shape[0]),
         "ctl_size": int(len(g("rom_ctl"))),
-        "b_size": int(g("rom_bias").size),
-        "buf_size": buffer_size(node),
+        "b_words": int(g("rom_bias").size) // g("n_par"),
+        "buf_words": shape.buffer_words,
+        "word_values": shape.word_values,
+        "n_iter": shape.loop_iterations,
         "bias_mats": int(g("rom_bias").size) // g("n_out"),
         "x_bits": wd.x_bits,
         "x_signed": wd.x_signed,
@@ -89,13 +98,6 @@ def config_fields(node: EngineLayer) -> dict[str, int | bool]:
     if node.kind != "dense":
         fields.update({k: g(k) for k in CONV_FIELDS})
     return fields
-
-
-def buffer_size(node: EngineLayer) -> int:
-    """Values in the layer's input buffer (see :mod:`fpgagan.hls.layer_memories`)."""
-    shape = node.shape()
-    values = shape.parallelism.k_par if node.kind == "dense" else shape.geometry.n_chan
-    return shape.buffer_words * values
 
 
 def _cpp(value: int | bool) -> str:

@@ -119,6 +119,14 @@ struct engine_config {
     static const unsigned n_blocks = 1;   // n_out / n_par
     static const unsigned k_blocks = 1;   // n_taps * n_chan / k_par (dense schedule)
     static const unsigned n_steps = 1;    // steps per output pixel (the reuse factor)
+    static const unsigned taps_height = 1; // the window's taps: taps_height x taps_width = n_taps
+    static const unsigned taps_width = 1;
+    static const unsigned w_words = 1;    // weight ROM rows (n_mats * n_steps)
+    static const unsigned off_words = 1;  // sparse offset ROM rows
+    static const unsigned b_words = 1;    // bias ROM rows (bias_mats * n_blocks)
+    static const unsigned buf_words = 1;  // input buffer rows (pixels, or Dense input elements)
+    static const unsigned word_values = 1; // values per input buffer row (n_chan, or a Dense input element's)
+    static const unsigned n_iter = 1;     // iterations of the layer's one pipelined loop per image
     static const unsigned n_mats = 1;     // weight matrices (phases; the pixels of a Dense head)
     static const unsigned bias_mats = 1;  // bias vectors: 1, or n_mats (a Dense head: one per pixel)
     static const unsigned x_bits = 8;     // input value width
@@ -132,6 +140,7 @@ struct engine_config {
     static const unsigned dsp_cols = 0;   // output lanes whose products use DSPs (0 .. n_par)
     static const unsigned dsp_pack = 1;   // products per DSP: 1, or 2 (two <=4-bit weights, one input)
     static const unsigned activation = act_none;
+    static const bool sparse = false;     // the steps follow a constant sparse schedule
     static const unsigned index_bits = 1; // sparse: bits of a lane's channel offset in its bank
     static const bool codebook = false;   // the weight ROM holds indices into a codebook
     static const unsigned cb_size = 1;    // codebook entries
@@ -180,10 +189,27 @@ inline void packed_pair(typename types<CONFIG_T>::x_t a, typename types<CONFIG_T
 }
 #endif
 
-// One step: s[j] = sum_i x[i] * word[i][j]; acc[j] = (first ? bias[j] : acc[j]) + (s[j] << prod_shift).
+// The ROMs of a layer, as its wrapper (firmware/weights/fg_<index>.h) declares them: two-dimensional,
+// one row per memory word, the second dimension reshaped completely (ARRAY_RESHAPE dim=2 complete),
+// so every access below names a row and reads exactly one word.
+//   weights  [w_words][lanes]    one word per step: k_par x n_par weights (or codebook indices)
+//   offsets  [off_words][lanes]  sparse: each lane's channel offset in its bank, one word per step
+//   ctl      [ctl_size]          sparse: each step's tap, block and first/last flags
+//   biases   [b_words][n_par]    one word per output block (per pixel for a Dense head)
+//   codebook [cb_size]           codebook: the entries' values (constants of the multipliers)
+template <class CONFIG_T> struct roms {
+    typedef types<CONFIG_T> T;
+    typedef const typename T::word_t weights_t[CONFIG_T::w_words][CONFIG_T::lanes];
+    typedef const typename T::off_rom_t offsets_t[CONFIG_T::off_words][CONFIG_T::sparse ? CONFIG_T::lanes : 1];
+    typedef const typename T::b_rom_t biases_t[CONFIG_T::b_words][CONFIG_T::n_par];
+    typedef const typename T::w_rom_t codebook_t[CONFIG_T::cb_size];
+};
+
+// One step: s[j] = sum_i x[i] * word[i * n_par + j]; acc[j] = (first ? bias[j] : acc[j]) + (s[j] << prod_shift).
 template <class CONFIG_T>
-inline void mac(const typename types<CONFIG_T>::x_t x[CONFIG_T::k_par], const typename types<CONFIG_T>::word_t *word,
-                const typename types<CONFIG_T>::b_rom_t *bias, bool first,
+inline void mac(const typename types<CONFIG_T>::x_t x[CONFIG_T::k_par],
+                const typename types<CONFIG_T>::word_t word[CONFIG_T::lanes],
+                const typename types<CONFIG_T>::b_rom_t bias[CONFIG_T::n_par], bool first,
                 typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par]) {
     #pragma HLS INLINE
     typedef types<CONFIG_T> T;
@@ -197,18 +223,18 @@ Clear:
 Inputs:
     for (unsigned i = 0; i < CONFIG_T::k_par; i++) {
         #pragma HLS UNROLL
-        const typename T::word_t *w = word + i * CONFIG_T::n_par;
 #ifdef FPGAGAN_SYNTH_FORM
     DspLanes:
         for (unsigned j = 0; j < CONFIG_T::dsp_cols; j += CONFIG_T::dsp_pack) {
             #pragma HLS UNROLL
             if (CONFIG_T::dsp_pack == 2) {
                 typename T::prod_t p0, p1;
-                packed_pair<CONFIG_T>(x[i], (typename T::w_t)w[j], (typename T::w_t)w[j + 1], p0, p1);
+                packed_pair<CONFIG_T>(x[i], (typename T::w_t)word[i * CONFIG_T::n_par + j],
+                                      (typename T::w_t)word[i * CONFIG_T::n_par + j + 1], p0, p1);
                 s[j] += p0;
                 s[j + 1] += p1;
             } else {
-                const typename T::prod_t p = x[i] * (typename T::w_t)w[j];
+                const typename T::prod_t p = x[i] * (typename T::w_t)word[i * CONFIG_T::n_par + j];
                 #pragma HLS BIND_OP variable=p op=mul impl=dsp
                 s[j] += p;
             }
@@ -216,7 +242,7 @@ Inputs:
     FabricLanes:
         for (unsigned j = CONFIG_T::dsp_cols; j < CONFIG_T::n_par; j++) {
             #pragma HLS UNROLL
-            const typename T::prod_t p = x[i] * (typename T::w_t)w[j];
+            const typename T::prod_t p = x[i] * (typename T::w_t)word[i * CONFIG_T::n_par + j];
             #pragma HLS BIND_OP variable=p op=mul impl=fabric
             s[j] += p;
         }
@@ -224,7 +250,7 @@ Inputs:
         const typename T::tree_t xi = x[i];
     Lanes:
         for (unsigned j = 0; j < CONFIG_T::n_par; j++) {
-            s[j] += xi * w[j];
+            s[j] += xi * word[i * CONFIG_T::n_par + j];
         }
 #endif
     }
@@ -257,32 +283,66 @@ Emit:
     }
 }
 
-// First bias of weight matrix mat.
-template <class CONFIG_T> inline unsigned bias_base(unsigned mat) {
+// Bias word of output block nb of weight matrix mat.
+template <class CONFIG_T> inline unsigned bias_word(unsigned mat, unsigned nb) {
     #pragma HLS INLINE
-    return CONFIG_T::bias_mats == 1 ? 0 : mat * CONFIG_T::n_out;
+    return (CONFIG_T::bias_mats == 1 ? 0 : mat * CONFIG_T::n_blocks) + nb;
 }
 
-// One step of the dense schedule of one output pixel (weight matrix mat): output block nb (n_par
-// outputs), window values c * k_par .. of tap t with c the channel block; the step's ROM word is
-// number (nb * n_taps + t) * c_blocks + c of the matrix.  `win.read(t, c, x)` gives the values
-// (0 for taps outside the input).
+// The position of a step in one output pixel's dense schedule, kept as counters (no division):
+// output block nb, tap (th, tw) of a taps_height x taps_width window, channel block c, and r, the
+// step's number (r = ((nb * taps_height + th) * taps_width + tw) * c_blocks + c, the ROM word of
+// the step within its matrix).  A sparse schedule uses r only.
+template <class CONFIG_T> struct step_counter {
+    unsigned nb, th, tw, c, r;
+
+    void reset() {
+        #pragma HLS INLINE
+        nb = 0;
+        th = 0;
+        tw = 0;
+        c = 0;
+        r = 0;
+    }
+    bool first_of_block() const { return th == 0 && tw == 0 && c == 0; }
+    bool last_of_block() const {
+        return th == CONFIG_T::taps_height - 1 && tw == CONFIG_T::taps_width - 1 &&
+               c == CONFIG_T::n_chan / CONFIG_T::k_par - 1;
+    }
+    bool last() const { return r == CONFIG_T::n_steps - 1; }
+    void advance() {
+        #pragma HLS INLINE
+        const bool c_wrap = c == CONFIG_T::n_chan / CONFIG_T::k_par - 1;
+        const bool tw_wrap = c_wrap && tw == CONFIG_T::taps_width - 1;
+        const bool th_wrap = tw_wrap && th == CONFIG_T::taps_height - 1;
+        const bool nb_wrap = th_wrap && nb == CONFIG_T::n_blocks - 1;
+        r = last() ? 0 : r + 1;
+        c = c_wrap ? 0 : c + 1;
+        if (c_wrap)
+            tw = tw_wrap ? 0 : tw + 1;
+        if (tw_wrap)
+            th = th_wrap ? 0 : th + 1;
+        if (th_wrap)
+            nb = nb_wrap ? 0 : nb + 1;
+    }
+};
+
+// One step of the dense schedule of one output pixel (weight matrix mat): output block sc.nb
+// (n_par outputs), window values sc.c * k_par .. of tap (sc.th, sc.tw); the step's ROM word is row
+// mat * n_steps + sc.r.  `win.read(th, tw, c, x)` gives the values (0 for taps outside the input).
 template <class CONFIG_T, class Window, class OUT_T>
-inline void dense_step(const Window &win, unsigned mat, unsigned nb, unsigned t, unsigned c,
-                       const typename types<CONFIG_T>::word_t *weights, const typename types<CONFIG_T>::b_rom_t *biases,
+inline void dense_step(const Window &win, unsigned mat, const step_counter<CONFIG_T> &sc,
+                       typename roms<CONFIG_T>::weights_t weights, typename roms<CONFIG_T>::biases_t biases,
                        typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par], OUT_T *out) {
     #pragma HLS INLINE
     typedef types<CONFIG_T> T;
-    const unsigned c_blocks = CONFIG_T::n_chan / CONFIG_T::k_par;
     typename T::x_t x[CONFIG_T::k_par];
     #pragma HLS ARRAY_PARTITION variable=x complete
-    win.read(t, c, x);
-    const unsigned step = mat * CONFIG_T::n_steps + (nb * CONFIG_T::n_taps + t) * c_blocks + c;
-    const typename T::word_t *word = weights + step * (CONFIG_T::k_par * CONFIG_T::n_par);
-    const typename T::b_rom_t *bias = biases + bias_base<CONFIG_T>(mat) + nb * CONFIG_T::n_par;
-    mac<CONFIG_T>(x, word, bias, t == 0 && c == 0, acc);
-    if (t == CONFIG_T::n_taps - 1 && c == c_blocks - 1)
-        emit<CONFIG_T, OUT_T>(acc, nb, out);
+    win.read(sc.th, sc.tw, sc.c, x);
+    mac<CONFIG_T>(x, weights[mat * CONFIG_T::n_steps + sc.r], biases[bias_word<CONFIG_T>(mat, sc.nb)],
+                  sc.first_of_block(), acc);
+    if (sc.last_of_block())
+        emit<CONFIG_T, OUT_T>(acc, sc.nb, out);
 }
 
 // Control word of a sparse step: the tap it reads, the output block it accumulates, and whether
@@ -300,8 +360,9 @@ struct sparse_step_ctl {
 // with nothing left to do hold weight 0.  Requires k_par <= n_chan and k_par | n_chan.
 template <class CONFIG_T, class Window, class OUT_T>
 inline void sparse_step(const Window &win, unsigned mat, unsigned r, const sparse_step_ctl *ctl,
-                        const typename types<CONFIG_T>::word_t *weights, const typename types<CONFIG_T>::off_rom_t *offsets,
-                        const typename types<CONFIG_T>::b_rom_t *biases, typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par],
+                        typename roms<CONFIG_T>::weights_t weights,
+                        typename roms<CONFIG_T>::offsets_t offsets,
+                        typename roms<CONFIG_T>::biases_t biases, typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par],
                         OUT_T *out) {
     #pragma HLS INLINE
     typedef types<CONFIG_T> T;
@@ -309,9 +370,7 @@ inline void sparse_step(const Window &win, unsigned mat, unsigned r, const spars
     const sparse_step_ctl c = ctl[step];
     typename T::x_t px[CONFIG_T::n_chan];
     #pragma HLS ARRAY_PARTITION variable=px complete
-    win.read_pixel(c.tap, px);
-    const typename T::word_t *word = weights + step * (CONFIG_T::k_par * CONFIG_T::n_par);
-    const typename T::off_rom_t *offs = offsets + step * (CONFIG_T::k_par * CONFIG_T::n_par);
+    win.read_pixel(c.tap / CONFIG_T::taps_width, c.tap % CONFIG_T::taps_width, px);
     typedef typename T::tree_t tree_t;
     tree_t s[CONFIG_T::n_par];
     #pragma HLS ARRAY_PARTITION variable=s complete
@@ -327,13 +386,13 @@ SparseInputs:
         for (unsigned j = 0; j < CONFIG_T::n_par; j++) {
             #pragma HLS UNROLL
             const unsigned lane = i * CONFIG_T::n_par + j;
-            const typename T::x_t xv = px[i + CONFIG_T::k_par * (unsigned)offs[lane]];
+            const typename T::x_t xv = px[i + CONFIG_T::k_par * (unsigned)offsets[step][lane]];
 #ifdef FPGAGAN_SYNTH_FORM
-            const typename T::prod_t p = xv * (typename T::w_t)word[lane];
+            const typename T::prod_t p = xv * (typename T::w_t)weights[step][lane];
             #pragma HLS BIND_OP variable=p op=mul impl=fabric
             s[j] += p;
 #else
-            s[j] += (tree_t)xv * word[lane];
+            s[j] += (tree_t)xv * weights[step][lane];
 #endif
         }
     }
@@ -341,36 +400,34 @@ SparseAccumulate:
     for (unsigned j = 0; j < CONFIG_T::n_par; j++) {
         #pragma HLS UNROLL
         const typename T::acc_t base =
-            c.first ? (typename T::acc_t)biases[bias_base<CONFIG_T>(mat) + c.block * CONFIG_T::n_par + j] : acc[j];
+            c.first ? (typename T::acc_t)biases[bias_word<CONFIG_T>(mat, c.block)][j] : acc[j];
         acc[j] = base + ((typename T::acc_t)s[j] << CONFIG_T::prod_shift);
     }
     if (c.last)
         emit<CONFIG_T, OUT_T>(acc, c.block, out);
 }
 
-// One step of the codebook schedule (the dense schedule's order: output block nb, tap t, channel
-// block c).  Lane (i, j) of the step's ROM word is the index of the weight that window value i has
-// for output j.  Output j keeps one partial sum per codebook entry: entry e adds the window values
-// whose index is e (a tree of k_par masked values, adders only).  At the block's last step,
+// One step of the codebook schedule (the dense schedule's order).  Lane (i, j) of the step's ROM
+// word is the index of the weight that window value i has for output j.  Output j keeps one
+// partial sum per codebook entry: entry e adds the window values whose index is e (a tree of k_par
+// masked values, adders only).  At the block's last step,
 //   acc[j] = bias[j] + (sum_e codebook[e] * psum[j][e]) << prod_shift,
 // cb_size - cb_first multiplications per output whatever the fan-in (UCNN's factorisation; the
 // values are constants of the layer, so the multipliers are constant multipliers).  The sum is the
 // dense accumulator's exactly: the same products, grouped by their weight.
 template <class CONFIG_T, class Window, class OUT_T>
-inline void codebook_step(const Window &win, unsigned mat, unsigned nb, unsigned t, unsigned c,
-                          const typename types<CONFIG_T>::word_t *weights,
-                          const typename types<CONFIG_T>::w_rom_t *codebook,
-                          const typename types<CONFIG_T>::b_rom_t *biases,
+inline void codebook_step(const Window &win, unsigned mat, const step_counter<CONFIG_T> &sc,
+                          typename roms<CONFIG_T>::weights_t weights,
+                          typename roms<CONFIG_T>::codebook_t codebook,
+                          typename roms<CONFIG_T>::biases_t biases,
                           typename types<CONFIG_T>::psum_t psum[CONFIG_T::n_par][CONFIG_T::cb_size], OUT_T *out) {
     #pragma HLS INLINE
     typedef types<CONFIG_T> T;
-    const unsigned c_blocks = CONFIG_T::n_chan / CONFIG_T::k_par;
     typename T::x_t x[CONFIG_T::k_par];
     #pragma HLS ARRAY_PARTITION variable=x complete
-    win.read(t, c, x);
-    const unsigned step = mat * CONFIG_T::n_steps + (nb * CONFIG_T::n_taps + t) * c_blocks + c;
-    const typename T::word_t *word = weights + step * (CONFIG_T::k_par * CONFIG_T::n_par);
-    const bool first = t == 0 && c == 0;
+    win.read(sc.th, sc.tw, sc.c, x);
+    const typename T::word_t *word = weights[mat * CONFIG_T::n_steps + sc.r];
+    const bool first = sc.first_of_block();
 #ifdef FPGAGAN_SYNTH_FORM
 CodeLanes:
     for (unsigned j = 0; j < CONFIG_T::n_par; j++) {
@@ -403,10 +460,11 @@ CodeLanes:
             psum[j][(unsigned)w[j]] += xi;
     }
 #endif
-    if (t != CONFIG_T::n_taps - 1 || c != c_blocks - 1)
+    if (!sc.last_of_block())
         return;
     typename T::acc_t acc[CONFIG_T::n_par];
     #pragma HLS ARRAY_PARTITION variable=acc complete
+    const typename T::b_rom_t *bias = biases[bias_word<CONFIG_T>(mat, sc.nb)];
 CodeCombine:
     for (unsigned j = 0; j < CONFIG_T::n_par; j++) {
         #pragma HLS UNROLL
@@ -417,10 +475,31 @@ CodeCombine:
             const typename T::code_prod_t p = (typename T::code_prod_t)(typename T::w_t)codebook[e] * psum[j][e];
             sum += p;
         }
-        acc[j] = (typename T::acc_t)biases[bias_base<CONFIG_T>(mat) + nb * CONFIG_T::n_par + j] +
-                 (sum << CONFIG_T::prod_shift);
+        acc[j] = (typename T::acc_t)bias[j] + (sum << CONFIG_T::prod_shift);
     }
-    emit<CONFIG_T, OUT_T>(acc, nb, out);
+    emit<CONFIG_T, OUT_T>(acc, sc.nb, out);
+}
+
+// One step of an output pixel, whichever the layer's schedule; true at the pixel's last step
+// (its outputs are then in `out`).
+template <class CONFIG_T, class Window, class OUT_T>
+inline bool pixel_step(const Window &win, unsigned mat, step_counter<CONFIG_T> &sc,
+                       typename roms<CONFIG_T>::weights_t weights,
+                       typename roms<CONFIG_T>::offsets_t offsets, const sparse_step_ctl *ctl,
+                       typename roms<CONFIG_T>::biases_t biases,
+                       typename roms<CONFIG_T>::codebook_t codebook,
+                       typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par],
+                       typename types<CONFIG_T>::psum_t psum[CONFIG_T::n_par][CONFIG_T::cb_size], OUT_T *out) {
+    #pragma HLS INLINE
+    const bool last = sc.last();
+    if (CONFIG_T::codebook)
+        codebook_step<CONFIG_T>(win, mat, sc, weights, codebook, biases, psum, out);
+    else if (CONFIG_T::sparse)
+        sparse_step<CONFIG_T>(win, mat, sc.r, ctl, weights, offsets, biases, acc, out);
+    else
+        dense_step<CONFIG_T>(win, mat, sc, weights, biases, acc, out);
+    sc.advance();
+    return last;
 }
 
 } // namespace fg

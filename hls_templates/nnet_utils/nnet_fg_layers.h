@@ -11,22 +11,32 @@
 //                          kh = ph + jh * stride_h, ih = (oh + pad_top) / stride_h - jh (likewise
 //                          for w); no multiplication touches an inserted zero.
 //
-// Each layer computes its output pixels one after another, n_steps cycles each (one pipelined
-// step loop, II=1, compile-time trip count; the pixel loop around it is a perfect nest, so it
-// flattens).  In io_stream a layer reads an input row (one element per pixel, II=1), then emits
-// every output row that needs no later input row.
+// Each layer is ONE loop, pipelined at II=1, of n_iter iterations per image (a constant fpgagan
+// computes: input elements + output pixels x n_steps).  An iteration either takes one input
+// element into the buffer or performs one step of the current output pixel; which one, and every
+// index, comes from counters updated each iteration (input row/column, output row/column, the
+// step counter of nnet_fg_engine.h): there is no loop nest for the tool to flatten and so no
+// pipeline refill but the one at the end of the image.  A convolution computes an output row as
+// soon as the input rows it needs are in (rows_ready), so in io_stream its line buffer keeps
+// line_rows input rows; in io_parallel the buffer holds the whole frame.
 //
-// Memories, all declared in the layer's generated wrapper (firmware/weights/fg_<index>.h) with
-// their reshape factors and storage binding (registers, LUTRAM/LUT-ROM or BRAM, chosen by
-// fpgagan/hls/storage.py, the rule the cost model counts):
-//   input buffer  io_stream convolutions: line_rows x in_width words of n_chan values (one word
-//                 written per input pixel, one word read per step); io_parallel: the input frame;
-//                 a Dense: the input vector, k_par values a word
-//   weight ROM    n_mats * n_steps words of k_par * n_par weights (one word per step)
-//   bias ROM      words of n_par biases (read at the first step of a block)
-//   codebook      a codebook layer's cb_size values (constants of the layer), its weight ROM holding
-//                 n_mats * n_steps words of k_par * n_par indices
+// Memories, all declared in the layer's generated wrapper (firmware/weights/fg_<index>.h), each
+// two-dimensional with one row per memory word and the second dimension reshaped completely, so
+// that every read below names one row: one word per read, evident from the code.
+//   input buffer  buf[buf_words][word_values]: a convolution's rows are pixels (n_chan values;
+//                 one written per input element, one read per step); a Dense's rows are its input
+//                 elements (word_values = n_chan / input elements; a step reads k_par values of
+//                 one row, k_par | word_values)
+//   ROMs          see `roms` in nnet_fg_engine.h
 // The ROMs hold raw integers compiled into the library: nothing is read from files.
+//
+// The buffer is written (input iterations) and read (step iterations) by different iterations
+// through the two ports of a simple dual-port memory.  The only loop-carried dependences through
+// it are a step reading a pixel written a few iterations before (RAW) and an input element
+// overwriting a row the previous steps read (WAR, the row slot (ih % line_rows) of a row no
+// output row still needs); both are met at II=1 by the order of the read and write within the
+// pipeline (latency), never by a longer interval: the write port takes stream data in the first
+// stage, the read port's address is ready in the first stage.
 #ifndef NNET_FG_LAYERS_H_
 #define NNET_FG_LAYERS_H_
 
@@ -37,223 +47,180 @@
 namespace nnet {
 namespace fg {
 
-// Window of one output pixel over a buffer of input pixels (n_chan values each).  `Locate` maps a
-// tap to the index of its input pixel in the buffer, or -1 when the tap falls outside the input.
+// The arguments every layer takes: its ROMs (see `roms` in nnet_fg_engine.h), defined, reshaped
+// and bound to LUT-ROM or BRAM in the layer's generated wrapper (weights/fg_<index>.h).
+#define FG_ROMS(CONFIG_T)                                                                          \
+    typename roms<CONFIG_T>::weights_t weights, typename roms<CONFIG_T>::offsets_t offsets, \
+        const sparse_step_ctl ctl[CONFIG_T::ctl_size], typename roms<CONFIG_T>::biases_t biases,  \
+        typename roms<CONFIG_T>::codebook_t codebook
+
+// A row of the input buffer: word_values raw input values (one memory word).
+template <class CONFIG_T> struct buffer {
+    typedef typename types<CONFIG_T>::x_t row_t[CONFIG_T::word_values];
+};
+
+// Window of one output pixel over a buffer of input words.  `Locate` maps a tap (th, tw) to the
+// buffer row of its input pixel, or -1 when the tap falls outside the input.
 template <class CONFIG_T, class Locate> struct window {
     typedef typename types<CONFIG_T>::x_t x_t;
-    const x_t *buf;
+    const typename buffer<CONFIG_T>::row_t *buf;
     Locate locate;
 
-    // window values of tap t, channels c * k_par .. c * k_par + k_par - 1
-    void read(unsigned t, unsigned c, x_t x[CONFIG_T::k_par]) const {
+    // window values c * k_par .. c * k_par + k_par - 1 of tap (th, tw): one row, k_par of its values
+    void read(unsigned th, unsigned tw, unsigned c, x_t x[CONFIG_T::k_par]) const {
         #pragma HLS INLINE
-        const int p = locate(t);
+        const int p = locate(th, tw, c);
+        const unsigned first = (c * CONFIG_T::k_par) % CONFIG_T::word_values;
     Window:
         for (unsigned i = 0; i < CONFIG_T::k_par; i++) {
             #pragma HLS UNROLL
-            x[i] = p >= 0 ? buf[p * CONFIG_T::n_chan + c * CONFIG_T::k_par + i] : (x_t)0;
+            x[i] = p >= 0 ? buf[p][first + i] : (x_t)0;
         }
     }
 
-    // all n_chan values of tap t's input pixel (sparse steps)
-    void read_pixel(unsigned t, x_t px[CONFIG_T::n_chan]) const {
+    // all n_chan values of tap (th, tw)'s input pixel (sparse steps): one row
+    void read_pixel(unsigned th, unsigned tw, x_t px[CONFIG_T::n_chan]) const {
         #pragma HLS INLINE
-        const int p = locate(t);
+        const int p = locate(th, tw, 0);
     Pixel:
         for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
             #pragma HLS UNROLL
-            px[c] = p >= 0 ? buf[p * CONFIG_T::n_chan + c] : (x_t)0;
+            px[c] = p >= 0 ? buf[p][c] : (x_t)0;
+        }
+    }
+};
+
+// Where the input comes from: a stream (io_stream: one element per input iteration) or an array
+// (io_parallel: element e of the input).  `take(e, row)` converts element e's values to raw
+// integers into one buffer row.
+template <class data_T, class CONFIG_T> struct stream_source {
+    hls::stream<data_T> &data;
+    void take(unsigned, typename buffer<CONFIG_T>::row_t row) {
+        #pragma HLS INLINE
+        const data_T in = data.read();
+    TakeValues:
+        for (unsigned v = 0; v < CONFIG_T::word_values; v++) {
+            #pragma HLS UNROLL
+            row[v] = raw_of<CONFIG_T::x_bits, CONFIG_T::x_signed>(in[v]);
+        }
+    }
+};
+template <class data_T, class CONFIG_T> struct array_source {
+    const data_T *data;
+    void take(unsigned e, typename buffer<CONFIG_T>::row_t row) {
+        #pragma HLS INLINE
+    TakeValues:
+        for (unsigned v = 0; v < CONFIG_T::word_values; v++) {
+            #pragma HLS UNROLL
+            row[v] = raw_of<CONFIG_T::x_bits, CONFIG_T::x_signed>(data[e * CONFIG_T::word_values + v]);
         }
     }
 };
 
 // Where a finished pixel goes: a stream element written at the pixel's last step (io_stream), or
-// straight into the output frame (io_parallel: emit writes there, nothing is left to do).
+// the output frame (io_parallel).
 template <class res_T> struct stream_sink {
     hls::stream<res_T> &res;
     res_T &pixel;
-    typename res_T::value_type *out() { return pixel.data; }
+    typename res_T::value_type *out(unsigned) { return pixel.data; }
     void done() { res.write(pixel); }
 };
-template <class res_T> struct frame_sink {
+template <class res_T, unsigned N_OUT> struct frame_sink {
     res_T *base;
-    res_T *out() { return base; }
+    res_T *out(unsigned pix) { return base + pix * N_OUT; }
     void done() {}
 };
 
-// One output pixel: all its steps, in a loop nest pipelined at II=1 whose bounds are constants
-// (dense: output blocks x taps x channel blocks; sparse: the schedule's n_steps).  The nest is
-// perfect (the pixel's write happens inside its last step), so it flattens with the pixel loop
-// around it.
-template <class CONFIG_T, class Window, class Sink>
-inline void pixel_steps(const Window &win, unsigned mat, const typename types<CONFIG_T>::word_t *weights,
-                        const typename types<CONFIG_T>::off_rom_t *offsets, const sparse_step_ctl *ctl,
-                        const typename types<CONFIG_T>::b_rom_t *biases,
-                        const typename types<CONFIG_T>::w_rom_t *codebook,
-                        typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par], Sink &sink) {
-    #pragma HLS INLINE
-    if (CONFIG_T::codebook) {
-        // one partial sum per output lane and codebook entry (the layer's only accumulators)
-        typename types<CONFIG_T>::psum_t psum[CONFIG_T::n_par][CONFIG_T::cb_size];
-        #pragma HLS ARRAY_PARTITION variable=psum complete dim=0
-    CodeBlocks:
-        for (unsigned nb = 0; nb < CONFIG_T::n_blocks; nb++) {
-        CodeTaps:
-            for (unsigned t = 0; t < CONFIG_T::n_taps; t++) {
-            CodeChans:
-                for (unsigned c = 0; c < CONFIG_T::n_chan / CONFIG_T::k_par; c++) {
-                    #pragma HLS PIPELINE II=1
-                    codebook_step<CONFIG_T>(win, mat, nb, t, c, weights, codebook, biases, psum, sink.out());
-                    if (nb == CONFIG_T::n_blocks - 1 && t == CONFIG_T::n_taps - 1 &&
-                        c == CONFIG_T::n_chan / CONFIG_T::k_par - 1)
-                        sink.done();
-                }
-            }
-        }
-        return;
-    }
-    if (CONFIG_T::sparse) {
-    SparseSteps:
-        for (unsigned r = 0; r < CONFIG_T::n_steps; r++) {
-            #pragma HLS PIPELINE II=1
-            sparse_step<CONFIG_T>(win, mat, r, ctl, weights, offsets, biases, acc, sink.out());
-            if (r == CONFIG_T::n_steps - 1)
-                sink.done();
-        }
-        return;
-    }
-Blocks:
-    for (unsigned nb = 0; nb < CONFIG_T::n_blocks; nb++) {
-    Taps:
-        for (unsigned t = 0; t < CONFIG_T::n_taps; t++) {
-        Chans:
-            for (unsigned c = 0; c < CONFIG_T::n_chan / CONFIG_T::k_par; c++) {
-                #pragma HLS PIPELINE II=1
-                dense_step<CONFIG_T>(win, mat, nb, t, c, weights, biases, acc, sink.out());
-                if (nb == CONFIG_T::n_blocks - 1 && t == CONFIG_T::n_taps - 1 &&
-                    c == CONFIG_T::n_chan / CONFIG_T::k_par - 1)
-                    sink.done();
-            }
-        }
-    }
-}
-
-// The arguments every layer takes: its ROMs (weights or codebook indices, sparse offsets, sparse
-// step control, biases, the codebook's values).
-// The ROMs are defined, reshaped (a word of k_par * n_par weights or offsets per step, n_par biases
-// per block) and bound to LUT-ROM or BRAM in the layer's generated wrapper (weights/fg_<index>.h).
-#define FG_ROM_ARGS(CONFIG_T)                                                                      \
-    const typename types<CONFIG_T>::word_t weights[CONFIG_T::w_size],                              \
-        const typename types<CONFIG_T>::off_rom_t offsets[CONFIG_T::off_size],                     \
-        const sparse_step_ctl ctl[CONFIG_T::ctl_size],                                             \
-        const typename types<CONFIG_T>::b_rom_t biases[CONFIG_T::b_size],                          \
-        const typename types<CONFIG_T>::w_rom_t codebook[CONFIG_T::cb_size]
-
 // ---------------------------------------------------------------- Dense
-struct vector_locate {
-    int operator()(unsigned) const { return 0; }
+// A Dense's window is its input vector: window values c * k_par .. are in row c * k_par / word_values.
+template <class CONFIG_T> struct vector_locate {
+    int operator()(unsigned, unsigned, unsigned c) const {
+        #pragma HLS INLINE
+        return (int)((c * CONFIG_T::k_par) / CONFIG_T::word_values);
+    }
 };
 
 template <class CONFIG_T> inline unsigned dense_mat(unsigned pixel) { return CONFIG_T::n_mats == 1 ? 0 : pixel; }
 
+// The layer's one loop: buf_words input iterations, then n_pix x n_steps step iterations.
+template <class CONFIG_T, class Source, class Sink>
+void dense_layer(Source &src, Sink &sink, typename buffer<CONFIG_T>::row_t *buf,
+                 typename roms<CONFIG_T>::weights_t weights, typename roms<CONFIG_T>::offsets_t offsets,
+                 const sparse_step_ctl *ctl, typename roms<CONFIG_T>::biases_t biases,
+                 typename roms<CONFIG_T>::codebook_t codebook) {
+    #pragma HLS INLINE
+    typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par];
+    #pragma HLS ARRAY_PARTITION variable=acc complete
+    typename types<CONFIG_T>::psum_t psum[CONFIG_T::n_par][CONFIG_T::cb_size];
+    #pragma HLS ARRAY_PARTITION variable=psum complete dim=0
+    const window<CONFIG_T, vector_locate<CONFIG_T> > win = {buf, vector_locate<CONFIG_T>()};
+    step_counter<CONFIG_T> sc;
+    sc.reset();
+    unsigned e = 0; // input elements taken
+    unsigned p = 0; // output pixel
+Layer:
+    for (unsigned it = 0; it < CONFIG_T::n_iter; it++) {
+        #pragma HLS PIPELINE II=1
+        if (e < CONFIG_T::buf_words) {
+            src.take(e, buf[e]);
+            e++;
+        } else if (pixel_step<CONFIG_T>(win, dense_mat<CONFIG_T>(p), sc, weights, offsets, ctl, biases, codebook, acc,
+                                         psum, sink.out(p))) {
+            sink.done();
+            p++;
+        }
+    }
+}
+
 // io_parallel
 template <class data_T, class res_T, class CONFIG_T>
 void dense_engine(data_T data[CONFIG_T::n_chan], res_T res[CONFIG_T::n_pix * CONFIG_T::n_out],
-                  typename types<CONFIG_T>::x_t xin[CONFIG_T::n_chan], FG_ROM_ARGS(CONFIG_T)) {
-ReadInput:
-    for (unsigned i = 0; i < CONFIG_T::n_chan; i++) {
-        #pragma HLS UNROLL
-        xin[i] = raw_of<CONFIG_T::x_bits, CONFIG_T::x_signed>(data[i]);
-    }
-    const window<CONFIG_T, vector_locate> win = {xin, vector_locate()};
-    typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par];
-    #pragma HLS ARRAY_PARTITION variable=acc complete
-Pixels:
-    for (unsigned p = 0; p < CONFIG_T::n_pix; p++) {
-        frame_sink<res_T> sink = {res + p * CONFIG_T::n_out};
-        pixel_steps<CONFIG_T>(win, dense_mat<CONFIG_T>(p), weights, offsets, ctl, biases, codebook, acc, sink);
-    }
+                  typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words], FG_ROMS(CONFIG_T)) {
+    array_source<data_T, CONFIG_T> src = {data};
+    frame_sink<res_T, CONFIG_T::n_out> sink = {res};
+    dense_layer<CONFIG_T>(src, sink, buf, weights, offsets, ctl, biases, codebook);
 }
 
-// io_stream: the input vector arrives in n_chan / data_T::size elements; the output leaves as
-// n_pix elements of n_out values (one pixel each).
+// io_stream: the input vector arrives in buf_words elements of word_values values; the output
+// leaves as n_pix elements of n_out values (one pixel each).
 template <class data_T, class res_T, class CONFIG_T>
 void dense_engine(hls::stream<data_T> &data, hls::stream<res_T> &res,
-                  typename types<CONFIG_T>::x_t xin[CONFIG_T::n_chan], FG_ROM_ARGS(CONFIG_T)) {
-ReadInput:
-    for (unsigned i = 0; i < CONFIG_T::n_chan / data_T::size; i++) {
-        #pragma HLS PIPELINE II=1
-        const data_T chunk = data.read();
-    ReadChunk:
-        for (unsigned c = 0; c < data_T::size; c++) {
-            #pragma HLS UNROLL
-            xin[i * data_T::size + c] = raw_of<CONFIG_T::x_bits, CONFIG_T::x_signed>(chunk[c]);
-        }
-    }
-    const window<CONFIG_T, vector_locate> win = {xin, vector_locate()};
-    typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par];
-    #pragma HLS ARRAY_PARTITION variable=acc complete
+                  typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words], FG_ROMS(CONFIG_T)) {
+    stream_source<data_T, CONFIG_T> src = {data};
     res_T out;
-    PRAGMA_DATA_PACK(out)
     stream_sink<res_T> sink = {res, out};
-Pixels:
-    for (unsigned p = 0; p < CONFIG_T::n_pix; p++) {
-        pixel_steps<CONFIG_T>(win, dense_mat<CONFIG_T>(p), weights, offsets, ctl, biases, codebook, acc, sink);
-    }
+    dense_layer<CONFIG_T>(src, sink, buf, weights, offsets, ctl, biases, codebook);
 }
 
 // ---------------------------------------------------------------- geometry of convolutions
-// Transposed convolution: taps t = jh * taps_width + jw of the output pixel's phase.
-template <class CONFIG_T> struct conv_transpose_locate {
+// Transposed convolution: tap (jh, jw) of the output pixel's phase.
+template <class CONFIG_T, unsigned ROWS> struct conv_transpose_locate {
     int base_h, base_w;  // (oh + pad_top) / stride_h, (ow + pad_left) / stride_w
     unsigned ph, pw;     // the phase
-    unsigned rows;       // rows of the buffer (a line buffer keeps rows, a frame keeps in_height)
-    int operator()(unsigned t) const {
+    int operator()(unsigned jh, unsigned jw, unsigned) const {
         #pragma HLS INLINE
-        const unsigned jh = t / CONFIG_T::taps_width, jw = t % CONFIG_T::taps_width;
         const unsigned kh = ph + jh * CONFIG_T::stride_height, kw = pw + jw * CONFIG_T::stride_width;
         const int ih = base_h - (int)jh, iw = base_w - (int)jw;
         if (kh >= CONFIG_T::filt_height || kw >= CONFIG_T::filt_width || ih < 0 || iw < 0 ||
             ih >= (int)CONFIG_T::in_height || iw >= (int)CONFIG_T::in_width)
             return -1;
-        return (int)(((unsigned)ih % rows) * CONFIG_T::in_width + (unsigned)iw);
+        return (int)(((unsigned)ih % ROWS) * CONFIG_T::in_width + (unsigned)iw);
     }
     unsigned mat() const { return ph * CONFIG_T::stride_width + pw; }
 };
 
-template <class CONFIG_T> inline conv_transpose_locate<CONFIG_T> locate_transpose(unsigned oh, unsigned ow, unsigned rows) {
-    #pragma HLS INLINE
-    conv_transpose_locate<CONFIG_T> l;
-    l.base_h = (oh + CONFIG_T::pad_top) / CONFIG_T::stride_height;
-    l.base_w = (ow + CONFIG_T::pad_left) / CONFIG_T::stride_width;
-    l.ph = (oh + CONFIG_T::pad_top) % CONFIG_T::stride_height;
-    l.pw = (ow + CONFIG_T::pad_left) % CONFIG_T::stride_width;
-    l.rows = rows;
-    return l;
-}
-
-// Convolution: taps t = kh * filt_width + kw.
-template <class CONFIG_T> struct conv_locate {
+// Convolution: tap (kh, kw).
+template <class CONFIG_T, unsigned ROWS> struct conv_locate {
     int top, left;   // oh * stride_h - pad_top, ow * stride_w - pad_left
-    unsigned rows;
-    int operator()(unsigned t) const {
+    int operator()(unsigned kh, unsigned kw, unsigned) const {
         #pragma HLS INLINE
-        const int ih = top + (int)(t / CONFIG_T::filt_width), iw = left + (int)(t % CONFIG_T::filt_width);
+        const int ih = top + (int)kh, iw = left + (int)kw;
         if (ih < 0 || iw < 0 || ih >= (int)CONFIG_T::in_height || iw >= (int)CONFIG_T::in_width)
             return -1;
-        return (int)(((unsigned)ih % rows) * CONFIG_T::in_width + (unsigned)iw);
+        return (int)(((unsigned)ih % ROWS) * CONFIG_T::in_width + (unsigned)iw);
     }
     unsigned mat() const { return 0; }
 };
-
-template <class CONFIG_T> inline conv_locate<CONFIG_T> locate_conv(unsigned oh, unsigned ow, unsigned rows) {
-    #pragma HLS INLINE
-    conv_locate<CONFIG_T> l;
-    l.top = (int)(oh * CONFIG_T::stride_height) - (int)CONFIG_T::pad_top;
-    l.left = (int)(ow * CONFIG_T::stride_width) - (int)CONFIG_T::pad_left;
-    l.rows = rows;
-    return l;
-}
 
 // Output rows oh whose last input row is at most ih: a transposed convolution needs input rows
 // down to (oh + pad_top) / stride_h, a convolution up to oh * stride_h - pad_top + filt_height - 1.
@@ -263,7 +230,8 @@ template <class CONFIG_T, bool TRANSPOSE> inline unsigned rows_ready(unsigned ih
         return CONFIG_T::out_height;
     if (TRANSPOSE) {
         const unsigned end = (ih + 1) * CONFIG_T::stride_height;
-        return end > CONFIG_T::pad_top ? end - CONFIG_T::pad_top : 0;
+        const unsigned n = end > CONFIG_T::pad_top ? end - CONFIG_T::pad_top : 0;
+        return n < CONFIG_T::out_height ? n : CONFIG_T::out_height;
     }
     const unsigned reach = ih + CONFIG_T::pad_top + 1; // input rows available, counted from the padded top
     if (reach < CONFIG_T::filt_height)
@@ -272,114 +240,124 @@ template <class CONFIG_T, bool TRANSPOSE> inline unsigned rows_ready(unsigned ih
     return n < CONFIG_T::out_height ? n : CONFIG_T::out_height;
 }
 
-template <class CONFIG_T, bool TRANSPOSE> struct geometry;
-template <class CONFIG_T> struct geometry<CONFIG_T, true> {
-    typedef conv_transpose_locate<CONFIG_T> locate_t;
-    static locate_t at(unsigned oh, unsigned ow, unsigned rows) { return locate_transpose<CONFIG_T>(oh, ow, rows); }
+template <class CONFIG_T, bool TRANSPOSE, unsigned ROWS> struct geometry;
+template <class CONFIG_T, unsigned ROWS> struct geometry<CONFIG_T, true, ROWS> {
+    typedef conv_transpose_locate<CONFIG_T, ROWS> locate_t;
+    static locate_t at(unsigned oh, unsigned ow) {
+        #pragma HLS INLINE
+        locate_t l;
+        l.base_h = (oh + CONFIG_T::pad_top) / CONFIG_T::stride_height;
+        l.base_w = (ow + CONFIG_T::pad_left) / CONFIG_T::stride_width;
+        l.ph = (oh + CONFIG_T::pad_top) % CONFIG_T::stride_height;
+        l.pw = (ow + CONFIG_T::pad_left) % CONFIG_T::stride_width;
+        return l;
+    }
 };
-template <class CONFIG_T> struct geometry<CONFIG_T, false> {
-    typedef conv_locate<CONFIG_T> locate_t;
-    static locate_t at(unsigned oh, unsigned ow, unsigned rows) { return locate_conv<CONFIG_T>(oh, ow, rows); }
+template <class CONFIG_T, unsigned ROWS> struct geometry<CONFIG_T, false, ROWS> {
+    typedef conv_locate<CONFIG_T, ROWS> locate_t;
+    static locate_t at(unsigned oh, unsigned ow) {
+        #pragma HLS INLINE
+        locate_t l;
+        l.top = (int)(oh * CONFIG_T::stride_height) - (int)CONFIG_T::pad_top;
+        l.left = (int)(ow * CONFIG_T::stride_width) - (int)CONFIG_T::pad_left;
+        return l;
+    }
 };
 
-// ---------------------------------------------------------------- convolutions, io_parallel
-template <class data_T, class res_T, class CONFIG_T, bool TRANSPOSE>
-void conv_frame(data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
-                res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_out],
-                typename types<CONFIG_T>::x_t *frame, const typename types<CONFIG_T>::word_t *weights,
-                const typename types<CONFIG_T>::off_rom_t *offsets, const sparse_step_ctl *ctl,
-                const typename types<CONFIG_T>::b_rom_t *biases, const typename types<CONFIG_T>::w_rom_t *codebook) {
+// ---------------------------------------------------------------- convolutions
+// The layer's one loop: an iteration steps the current output pixel when its row is ready
+// (oh < row_end), else takes the next input pixel into row slot ih % ROWS of the buffer.
+template <class CONFIG_T, bool TRANSPOSE, unsigned ROWS, class Source, class Sink>
+void conv_layer(Source &src, Sink &sink, typename buffer<CONFIG_T>::row_t *buf,
+                typename roms<CONFIG_T>::weights_t weights, typename roms<CONFIG_T>::offsets_t offsets,
+                const sparse_step_ctl *ctl, typename roms<CONFIG_T>::biases_t biases,
+                typename roms<CONFIG_T>::codebook_t codebook) {
     #pragma HLS INLINE
-    typedef geometry<CONFIG_T, TRANSPOSE> G;
-    // frame: the input frame as raw integers, one word per pixel
-ReadFrame:
-    for (unsigned px = 0; px < CONFIG_T::in_height * CONFIG_T::in_width; px++) {
-        #pragma HLS PIPELINE II=1
-    ReadPixel:
-        for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
-            #pragma HLS UNROLL
-            frame[px * CONFIG_T::n_chan + c] = raw_of<CONFIG_T::x_bits, CONFIG_T::x_signed>(data[px * CONFIG_T::n_chan + c]);
-        }
-    }
+    typedef geometry<CONFIG_T, TRANSPOSE, ROWS> G;
     typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par];
     #pragma HLS ARRAY_PARTITION variable=acc complete
-OutRows:
-    for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
-    OutCols:
-        for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
-            const typename G::locate_t loc = G::at(oh, ow, CONFIG_T::in_height);
-            const window<CONFIG_T, typename G::locate_t> win = {frame, loc};
-            frame_sink<res_T> sink = {res + (oh * CONFIG_T::out_width + ow) * CONFIG_T::n_out};
-            pixel_steps<CONFIG_T>(win, loc.mat(), weights, offsets, ctl, biases, codebook, acc, sink);
+    typename types<CONFIG_T>::psum_t psum[CONFIG_T::n_par][CONFIG_T::cb_size];
+    #pragma HLS ARRAY_PARTITION variable=psum complete dim=0
+    step_counter<CONFIG_T> sc;
+    sc.reset();
+    unsigned ih = 0, iw = 0, slot = 0; // next input pixel; slot = ih % ROWS
+    unsigned oh = 0, ow = 0;           // current output pixel
+    unsigned row_end = 0;              // output rows whose input rows are all in
+Layer:
+    for (unsigned it = 0; it < CONFIG_T::n_iter; it++) {
+        #pragma HLS PIPELINE II=1
+        if (oh < row_end) {
+            const typename G::locate_t loc = G::at(oh, ow);
+            const window<CONFIG_T, typename G::locate_t> win = {buf, loc};
+            if (pixel_step<CONFIG_T>(win, loc.mat(), sc, weights, offsets, ctl, biases, codebook, acc, psum,
+                                     sink.out(oh * CONFIG_T::out_width + ow))) {
+                sink.done();
+                const bool row_done = ow == CONFIG_T::out_width - 1;
+                ow = row_done ? 0 : ow + 1;
+                if (row_done)
+                    oh++;
+            }
+        } else {
+            src.take(ih * CONFIG_T::in_width + iw, buf[slot * CONFIG_T::in_width + iw]);
+            const bool row_in = iw == CONFIG_T::in_width - 1;
+            if (row_in) {
+                row_end = rows_ready<CONFIG_T, TRANSPOSE>(ih);
+                ih++;
+                slot = slot == ROWS - 1 ? 0 : slot + 1;
+            }
+            iw = row_in ? 0 : iw + 1;
         }
     }
 }
 
-// ---------------------------------------------------------------- convolutions, io_stream
 template <class data_T, class res_T, class CONFIG_T, bool TRANSPOSE>
-void conv_stream(hls::stream<data_T> &data, hls::stream<res_T> &res, typename types<CONFIG_T>::x_t *lines,
-                 const typename types<CONFIG_T>::word_t *weights, const typename types<CONFIG_T>::off_rom_t *offsets,
-                 const sparse_step_ctl *ctl, const typename types<CONFIG_T>::b_rom_t *biases,
-                 const typename types<CONFIG_T>::w_rom_t *codebook) {
+void conv_frame(const data_T *data, res_T *res, typename buffer<CONFIG_T>::row_t *buf,
+                typename roms<CONFIG_T>::weights_t weights, typename roms<CONFIG_T>::offsets_t offsets,
+                const sparse_step_ctl *ctl, typename roms<CONFIG_T>::biases_t biases,
+                typename roms<CONFIG_T>::codebook_t codebook) {
     #pragma HLS INLINE
-    typedef geometry<CONFIG_T, TRANSPOSE> G;
-    // lines: line_rows input rows of in_width pixels; a word is a pixel (n_chan values)
-    typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par];
-    #pragma HLS ARRAY_PARTITION variable=acc complete
-    res_T out;
-    PRAGMA_DATA_PACK(out)
-    stream_sink<res_T> sink = {res, out};
+    array_source<data_T, CONFIG_T> src = {data};
+    frame_sink<res_T, CONFIG_T::n_out> sink = {res};
+    // io_parallel: the buffer holds the whole frame (buf_words = in_height * in_width)
+    conv_layer<CONFIG_T, TRANSPOSE, CONFIG_T::in_height>(src, sink, buf, weights, offsets, ctl, biases, codebook);
+}
 
-    unsigned next_oh = 0;
-InRows:
-    for (unsigned ih = 0; ih < CONFIG_T::in_height; ih++) {
-    ReadRow:
-        for (unsigned iw = 0; iw < CONFIG_T::in_width; iw++) {
-            #pragma HLS PIPELINE II=1
-            const data_T in_pixel = data.read();
-            const unsigned base = ((ih % CONFIG_T::line_rows) * CONFIG_T::in_width + iw) * CONFIG_T::n_chan;
-        StorePixel:
-            for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
-                #pragma HLS UNROLL
-                lines[base + c] = raw_of<CONFIG_T::x_bits, CONFIG_T::x_signed>(in_pixel[c]);
-            }
-        }
-        const unsigned row_end = rows_ready<CONFIG_T, TRANSPOSE>(ih);
-    EmitRows:
-        for (; next_oh < row_end; next_oh++) {
-        EmitCols:
-            for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
-                const typename G::locate_t loc = G::at(next_oh, ow, CONFIG_T::line_rows);
-                const window<CONFIG_T, typename G::locate_t> win = {lines, loc};
-                pixel_steps<CONFIG_T>(win, loc.mat(), weights, offsets, ctl, biases, codebook, acc, sink);
-            }
-        }
-    }
+template <class data_T, class res_T, class CONFIG_T, bool TRANSPOSE>
+void conv_stream(hls::stream<data_T> &data, hls::stream<res_T> &res, typename buffer<CONFIG_T>::row_t *buf,
+                 typename roms<CONFIG_T>::weights_t weights, typename roms<CONFIG_T>::offsets_t offsets,
+                 const sparse_step_ctl *ctl, typename roms<CONFIG_T>::biases_t biases,
+                 typename roms<CONFIG_T>::codebook_t codebook) {
+    #pragma HLS INLINE
+    stream_source<data_T, CONFIG_T> src = {data};
+    res_T out;
+    stream_sink<res_T> sink = {res, out};
+    // io_stream: the line buffer holds line_rows input rows (buf_words = line_rows * in_width)
+    conv_layer<CONFIG_T, TRANSPOSE, CONFIG_T::line_rows>(src, sink, buf, weights, offsets, ctl, biases, codebook);
 }
 
 template <class data_T, class res_T, class CONFIG_T>
 void conv2d_engine(data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
                    res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_out],
-                   typename types<CONFIG_T>::x_t buf[CONFIG_T::buf_size], FG_ROM_ARGS(CONFIG_T)) {
+                   typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words], FG_ROMS(CONFIG_T)) {
     conv_frame<data_T, res_T, CONFIG_T, false>(data, res, buf, weights, offsets, ctl, biases, codebook);
 }
 
 template <class data_T, class res_T, class CONFIG_T>
 void conv2d_engine(hls::stream<data_T> &data, hls::stream<res_T> &res,
-                   typename types<CONFIG_T>::x_t buf[CONFIG_T::buf_size], FG_ROM_ARGS(CONFIG_T)) {
+                   typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words], FG_ROMS(CONFIG_T)) {
     conv_stream<data_T, res_T, CONFIG_T, false>(data, res, buf, weights, offsets, ctl, biases, codebook);
 }
 
 template <class data_T, class res_T, class CONFIG_T>
 void conv2d_transpose_engine(data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
                              res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_out],
-                             typename types<CONFIG_T>::x_t buf[CONFIG_T::buf_size], FG_ROM_ARGS(CONFIG_T)) {
+                             typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words], FG_ROMS(CONFIG_T)) {
     conv_frame<data_T, res_T, CONFIG_T, true>(data, res, buf, weights, offsets, ctl, biases, codebook);
 }
 
 template <class data_T, class res_T, class CONFIG_T>
 void conv2d_transpose_engine(hls::stream<data_T> &data, hls::stream<res_T> &res,
-                             typename types<CONFIG_T>::x_t buf[CONFIG_T::buf_size], FG_ROM_ARGS(CONFIG_T)) {
+                             typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words], FG_ROMS(CONFIG_T)) {
     conv_stream<data_T, res_T, CONFIG_T, true>(data, res, buf, weights, offsets, ctl, biases, codebook);
 }
 

@@ -3,8 +3,8 @@
 // values and compute nothing, so they are exact whatever the type; the output type is the input's.
 //
 // io_stream: one element per pixel.  Each layer keeps a buffer of input rows (a row for
-// upsampling and depth-to-space; max(pad_top, pad_bottom) + 1 rows for padding) and writes one
-// output pixel per cycle in a pipelined loop whose bounds are constants.
+// upsampling and depth-to-space; max(pad_top, pad_bottom) + 1 rows for padding) and is one loop
+// pipelined at II=1 whose bound is a constant (spatial_stream below).
 #ifndef NNET_FG_SPATIAL_H_
 #define NNET_FG_SPATIAL_H_
 
@@ -108,113 +108,115 @@ OutPixels:
 }
 
 // ---------------------------------------------------------------- io_stream
-template <class data_T, class CONFIG_T>
-inline void read_row(hls::stream<data_T> &data, typename data_T::value_type *row) {
+// Each layer is one loop, pipelined at II=1, of in_height * in_width + out_height * out_width
+// iterations per image: an iteration writes the next output pixel when the input rows it needs are
+// in (Map::ready), else takes the next input pixel into the row buffer; every index comes from
+// counters.  The row buffer has one row per pixel (n_chan values, reshaped into one word), `rows`
+// input rows kept circularly: one word written per input iteration, one read per output iteration.
+template <class data_T, class res_T, class CONFIG_T, class Map> void spatial_stream(hls::stream<data_T> &data, hls::stream<res_T> &res) {
     #pragma HLS INLINE
-ReadRow:
-    for (unsigned iw = 0; iw < CONFIG_T::in_width; iw++) {
+    typename data_T::value_type buf[CONFIG_T::rows * CONFIG_T::in_width][CONFIG_T::n_chan];
+    #pragma HLS ARRAY_RESHAPE variable=buf complete dim=2
+    unsigned ih = 0, iw = 0, slot = 0; // next input pixel; ih = input rows complete; slot = ih % rows
+    unsigned oh = 0, ow = 0;           // next output pixel
+Layer:
+    for (unsigned it = 0; it < CONFIG_T::in_height * CONFIG_T::in_width + CONFIG_T::out_height * CONFIG_T::out_width;
+         it++) {
         #pragma HLS PIPELINE II=1
-        const data_T px = data.read();
-    StorePixel:
-        for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
-            #pragma HLS UNROLL
-            row[iw * CONFIG_T::n_chan + c] = px[c];
+        if (oh < CONFIG_T::out_height && Map::ready(oh, ih)) {
+            res_T out;
+            Map::pixel(buf, oh, ow, out);
+            res.write(out);
+            const bool row_done = ow == CONFIG_T::out_width - 1;
+            ow = row_done ? 0 : ow + 1;
+            if (row_done)
+                oh++;
+        } else {
+            const data_T px = data.read();
+        StorePixel:
+            for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+                #pragma HLS UNROLL
+                buf[slot * CONFIG_T::in_width + iw][c] = px[c];
+            }
+            const bool row_in = iw == CONFIG_T::in_width - 1;
+            if (row_in) {
+                ih++;
+                slot = slot == CONFIG_T::rows - 1 ? 0 : slot + 1;
+            }
+            iw = row_in ? 0 : iw + 1;
         }
     }
 }
 
-template <class data_T, class res_T, class CONFIG_T>
-void upsample(hls::stream<data_T> &data, hls::stream<res_T> &res) {
-    typename data_T::value_type row[CONFIG_T::in_width * CONFIG_T::n_chan];
-    #pragma HLS ARRAY_RESHAPE variable=row cyclic factor=CONFIG_T::n_chan
-InRows:
-    for (unsigned ih = 0; ih < CONFIG_T::in_height; ih++) {
-        read_row<data_T, CONFIG_T>(data, row);
-    OutRows:
-        for (unsigned r = 0; r < CONFIG_T::scale_h; r++) {
-        OutCols:
-            for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
-                #pragma HLS PIPELINE II=1
-                res_T out;
-                PRAGMA_DATA_PACK(out)
-            Chan:
-                for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
-                    #pragma HLS UNROLL
-                    out[c] = row[(ow / CONFIG_T::scale_w) * CONFIG_T::n_chan + c];
-                }
-                res.write(out);
-            }
+// buffer word of input pixel (ih, iw)
+template <class CONFIG_T> inline unsigned buffer_word(unsigned ih, unsigned iw) {
+    #pragma HLS INLINE
+    return (ih % CONFIG_T::rows) * CONFIG_T::in_width + iw;
+}
+
+template <class data_T, class res_T, class CONFIG_T> struct upsample_map {
+    typedef typename data_T::value_type value_t;
+    static bool ready(unsigned oh, unsigned rows_in) { return oh / CONFIG_T::scale_h < rows_in; }
+    static void pixel(value_t buf[][CONFIG_T::n_chan], unsigned oh, unsigned ow, res_T &out) {
+        #pragma HLS INLINE
+        const unsigned word = buffer_word<CONFIG_T>(oh / CONFIG_T::scale_h, ow / CONFIG_T::scale_w);
+    Chan:
+        for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+            #pragma HLS UNROLL
+            out[c] = buf[word][c];
         }
     }
+};
+
+template <class data_T, class res_T, class CONFIG_T> struct depth_to_space_map {
+    typedef typename data_T::value_type value_t;
+    static bool ready(unsigned oh, unsigned rows_in) { return oh / CONFIG_T::block < rows_in; }
+    static void pixel(value_t buf[][CONFIG_T::n_chan], unsigned oh, unsigned ow, res_T &out) {
+        #pragma HLS INLINE
+        const unsigned word = buffer_word<CONFIG_T>(oh / CONFIG_T::block, ow / CONFIG_T::block);
+    Chan:
+        for (unsigned c = 0; c < CONFIG_T::n_out; c++) {
+            #pragma HLS UNROLL
+            out[c] = buf[word][d2s_channel<CONFIG_T>(oh % CONFIG_T::block, ow % CONFIG_T::block, c)];
+        }
+    }
+};
+
+// An output row is ready once its source row is in; zero rows above the image at once, zero rows
+// below it (and every row, once the whole input is in) after the last input row.
+template <class data_T, class res_T, class CONFIG_T> struct pad_map {
+    typedef typename data_T::value_type value_t;
+    static bool ready(unsigned oh, unsigned rows_in) {
+        #pragma HLS INLINE
+        const int src = pad_source<CONFIG_T>(oh, CONFIG_T::pad_top, CONFIG_T::in_height);
+        if (rows_in == CONFIG_T::in_height)
+            return true;
+        return src >= 0 ? src < (int)rows_in : oh < CONFIG_T::pad_top;
+    }
+    static void pixel(value_t buf[][CONFIG_T::n_chan], unsigned oh, unsigned ow, res_T &out) {
+        #pragma HLS INLINE
+        const int src = pad_source<CONFIG_T>(oh, CONFIG_T::pad_top, CONFIG_T::in_height);
+        const int iw = pad_source<CONFIG_T>(ow, CONFIG_T::pad_left, CONFIG_T::in_width);
+        const unsigned word = buffer_word<CONFIG_T>((unsigned)(src < 0 ? 0 : src), (unsigned)(iw < 0 ? 0 : iw));
+    Chan:
+        for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+            #pragma HLS UNROLL
+            out[c] = (src < 0 || iw < 0) ? (typename res_T::value_type)0 : (typename res_T::value_type)buf[word][c];
+        }
+    }
+};
+
+template <class data_T, class res_T, class CONFIG_T> void upsample(hls::stream<data_T> &data, hls::stream<res_T> &res) {
+    spatial_stream<data_T, res_T, CONFIG_T, upsample_map<data_T, res_T, CONFIG_T> >(data, res);
 }
 
 template <class data_T, class res_T, class CONFIG_T>
 void depth_to_space(hls::stream<data_T> &data, hls::stream<res_T> &res) {
-    typename data_T::value_type row[CONFIG_T::in_width * CONFIG_T::n_chan];
-    #pragma HLS ARRAY_RESHAPE variable=row cyclic factor=CONFIG_T::n_chan
-InRows:
-    for (unsigned ih = 0; ih < CONFIG_T::in_height; ih++) {
-        read_row<data_T, CONFIG_T>(data, row);
-    OutRows:
-        for (unsigned bh = 0; bh < CONFIG_T::block; bh++) {
-        OutCols:
-            for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
-                #pragma HLS PIPELINE II=1
-                res_T out;
-                PRAGMA_DATA_PACK(out)
-                const unsigned base = (ow / CONFIG_T::block) * CONFIG_T::n_chan;
-            Chan:
-                for (unsigned c = 0; c < CONFIG_T::n_out; c++) {
-                    #pragma HLS UNROLL
-                    out[c] = row[base + d2s_channel<CONFIG_T>(bh, ow % CONFIG_T::block, c)];
-                }
-                res.write(out);
-            }
-        }
-    }
+    spatial_stream<data_T, res_T, CONFIG_T, depth_to_space_map<data_T, res_T, CONFIG_T> >(data, res);
 }
 
-// one padded output row from the row buffer (source row `src` of the input, or -1: zeros)
-template <class value_T, class res_T, class CONFIG_T>
-inline void pad_row(const value_T *lines, int src, hls::stream<res_T> &res) {
-    #pragma HLS INLINE
-OutCols:
-    for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
-        #pragma HLS PIPELINE II=1
-        const int iw = pad_source<CONFIG_T>(ow, CONFIG_T::pad_left, CONFIG_T::in_width);
-        const unsigned base = (((unsigned)(src < 0 ? 0 : src) % CONFIG_T::rows) * CONFIG_T::in_width +
-                               (unsigned)(iw < 0 ? 0 : iw)) * CONFIG_T::n_chan;
-        res_T out;
-        PRAGMA_DATA_PACK(out)
-    Chan:
-        for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
-            #pragma HLS UNROLL
-            out[c] = (src < 0 || iw < 0) ? (typename res_T::value_type)0 : (typename res_T::value_type)lines[base + c];
-        }
-        res.write(out);
-    }
-}
-
-template <class data_T, class res_T, class CONFIG_T>
-void pad(hls::stream<data_T> &data, hls::stream<res_T> &res) {
-    // the last `rows` input rows, circularly; an output row is written once its source row is in
-    typename data_T::value_type lines[CONFIG_T::rows * CONFIG_T::in_width * CONFIG_T::n_chan];
-    #pragma HLS ARRAY_RESHAPE variable=lines cyclic factor=CONFIG_T::n_chan
-    unsigned next = 0; // next output row
-InRows:
-    for (unsigned ih = 0; ih < CONFIG_T::in_height; ih++) {
-        read_row<data_T, CONFIG_T>(data, lines + (ih % CONFIG_T::rows) * CONFIG_T::in_width * CONFIG_T::n_chan);
-        const bool last = ih + 1 == CONFIG_T::in_height;
-    EmitRows:
-        for (; next < CONFIG_T::out_height; next++) {
-            const int src = pad_source<CONFIG_T>(next, CONFIG_T::pad_top, CONFIG_T::in_height);
-            if (!last && src > (int)ih)
-                break;
-            if (!last && src < 0 && (int)next >= (int)CONFIG_T::pad_top)
-                break; // a bottom zero row: after the last input row
-            pad_row<typename data_T::value_type, res_T, CONFIG_T>(lines, src, res);
-        }
-    }
+template <class data_T, class res_T, class CONFIG_T> void pad(hls::stream<data_T> &data, hls::stream<res_T> &res) {
+    spatial_stream<data_T, res_T, CONFIG_T, pad_map<data_T, res_T, CONFIG_T> >(data, res);
 }
 
 } // namespace fg

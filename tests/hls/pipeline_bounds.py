@@ -155,3 +155,74 @@ def check_text(text: str, name: str = "<text>") -> list[Violation]:
                 line = code.count("\n", 0, lp.start) + 1
                 out.append(Violation(name, line, f"for ({lp.head})", f"bound uses {bad!r}"))
     return out
+
+
+def pipelined_loops(code: str) -> list[Loop]:
+    """The innermost loop around each ``#pragma HLS PIPELINE`` of ``code`` (comments stripped)."""
+    all_loops = loops(code)
+    out = []
+    for m in re.finditer(r"#pragma\s+HLS\s+PIPELINE", code, flags=re.I):
+        enclosing = [lp for lp in all_loops if lp.body[0] <= m.start() < lp.body[1]]
+        if enclosing:
+            out.append(max(enclosing, key=lambda lp: lp.body[0]))
+    return out
+
+
+def check_flat(text: str, name: str = "<text>") -> list[Violation]:
+    """Every pipelined loop that another loop encloses, in its own function or through a call of
+    its function from a loop body: such a nest refills its pipeline once per outer iteration
+    unless the tool flattens it."""
+    code = strip_comments(text)
+    all_loops = loops(code)
+    funcs = functions(code)
+    out = []
+    owners: set[str] = set()
+    for lp in pipelined_loops(code):
+        line = code.count("\n", 0, lp.start) + 1
+        outer = [o for o in all_loops if o.body[0] < lp.start < o.body[1] and o is not lp]
+        if outer:
+            out.append(
+                Violation(name, line, f"for ({lp.head})", f"nested in for ({outer[0].head})")
+            )
+        owners |= {n for n, spans in funcs.items() if any(a <= lp.start < b for a, b in spans)}
+    # callers of a function holding a pipelined loop, transitively
+    callers = set(owners)
+    changed = True
+    while changed:
+        changed = False
+        for n, spans in funcs.items():
+            if n not in callers and any(
+                c in callers for a, b in spans for c in CALL.findall(code[a:b])
+            ):
+                callers.add(n)
+                changed = True
+    for lp in all_loops:
+        called = {c for c in CALL.findall(code[lp.body[0] : lp.body[1]]) if c in callers}
+        if called:
+            line = code.count("\n", 0, lp.start) + 1
+            why = f"calls {sorted(called)[0]}, which holds a pipelined loop"
+            out.append(Violation(name, line, f"for ({lp.head})", why))
+    return out
+
+
+ROW_ACCESS = re.compile(r"\b(buf|weights|offsets|biases|lines|row)\s*\[")
+WORD_SIZES = re.compile(r"\b(n_chan|word_values|lanes|k_par|n_par)\b")
+
+
+def check_word_reads(text: str, name: str = "<text>") -> list[Violation]:
+    """Every access of a buffer or ROM whose word index is scaled by the word's size
+    (``buf[p * n_chan + c]``): such a flat index reads one word only if the tool proves that the
+    division by the reshape factor is ``p``.  The memories are two-dimensional instead, a row per
+    word: ``buf[p][c]``, ``weights[step]``."""
+    code = strip_comments(text)
+    out = []
+    for m in ROW_ACCESS.finditer(code):
+        close = _match(code, m.end() - 1, "[", "]")
+        index = code[m.end() : close - 1]
+        size = WORD_SIZES.search(index)
+        if size is None:
+            continue
+        line = code.count("\n", 0, m.start()) + 1
+        why = f"word index scaled by {size.group(1)}: a flat index into a word memory"
+        out.append(Violation(name, line, f"{m.group(1)}[{index}]", why))
+    return out

@@ -51,9 +51,12 @@ def test_counts_follow_the_parallelism(default_layers):
     # weight ROM: one word of the 512 lanes' weights per step, n_mats * n_steps words
     rom = next(m for m in c.memories if m.name == "weights")
     assert (rom.depth, rom.width) == (4 * 64, 512 * 4)
-    # cycles: the input rows, then every output pixel's steps, plus a refill per output row
+    # cycles: the layer's one pipelined loop takes the 49 input pixels and performs every output
+    # pixel's steps; the pipeline fills and drains once per image, not once per row
     cyc = layer_cycles(s)
     assert cyc.stream_in == 49 and cyc.compute == 196 * 64 and cyc.weight_port == cyc.compute
+    assert cyc.stream_in + cyc.compute == s.loop_iterations
+    assert 0 < cyc.refill < s.n_steps
 
 
 def test_every_item_names_its_source(default_layers):

@@ -36,18 +36,17 @@ def _values(a: np.ndarray) -> str:
     return ",\n        ".join(lines)
 
 
-def storage_pragmas(var: str, memory: Memory | None, values_per_word: int) -> list[str]:
-    """ARRAY_RESHAPE / ARRAY_PARTITION and BIND_STORAGE lines for array ``var``."""
+def storage_pragmas(var: str, memory: Memory | None) -> list[str]:
+    """ARRAY_RESHAPE / ARRAY_PARTITION and BIND_STORAGE lines for the two-dimensional array
+    ``var`` (one row per memory word): its second dimension is reshaped completely, so a row is
+    one word and every access, which names a row, reads one word."""
     if memory is None or memory.impl == "registers":
-        return [f"    #pragma HLS ARRAY_PARTITION variable={var} complete"]
+        return [f"    #pragma HLS ARRAY_PARTITION variable={var} complete dim=0"]
     kind = ROM_TYPE if memory.rom else RAM_TYPE
-    lines = []
-    if values_per_word > 1:
-        lines.append(
-            f"    #pragma HLS ARRAY_RESHAPE variable={var} cyclic factor={values_per_word}"
-        )
-    lines.append(f"    #pragma HLS BIND_STORAGE variable={var} type={kind} impl={memory.impl}")
-    return lines
+    return [
+        f"    #pragma HLS ARRAY_RESHAPE variable={var} complete dim=2",
+        f"    #pragma HLS BIND_STORAGE variable={var} type={kind} impl={memory.impl}",
+    ]
 
 
 def _io_args(node: EngineLayer) -> str:
@@ -58,30 +57,46 @@ def _io_args(node: EngineLayer) -> str:
     return f"data_T data[{n_in}], res_T res[{n_out}]"
 
 
+def _rom(ctype: str, var: str, rows: int, values: np.ndarray, memory: Memory | None) -> list[str]:
+    """A ROM of ``rows`` words holding ``values`` (row-major) and its pragmas."""
+    per_row = max(1, int(values.size) // max(1, rows))
+    return [
+        f"    static const {ctype} {var}[{rows}][{per_row}] = {{",
+        f"        {_values(values)}}};",
+        *storage_pragmas(var, memory),
+    ]
+
+
 def wrapper_source(node: EngineLayer) -> str:
     """The C++ of ``node``'s wrapper: memories, their pragmas, the kernel call."""
     wd = node.widths()
-    mem = {m.name: (m, per_word) for m, per_word in memories(node.shape())}
+    shape = node.shape()
+    mem = {m.name: m for m, _ in memories(shape)}
     g = node.get_attr
     ctl = np.asarray(g("rom_ctl"), np.int64)
-    buf_size = int(mem["buffer"][0].depth * mem["buffer"][1])
+    weights = np.asarray(g("rom_weights"))
+    offsets = np.asarray(g("rom_offsets"))
+    biases = np.asarray(g("rom_bias")).reshape(-1)
     guard = f"FG_LAYER_{node.index}_H_"
     # a codebook layer's weight ROM holds unsigned indices, its codebook the values
     word = f"{wd.idx_bits}, false" if node.codebook else f"{wd.w_bits}, true"
     body = [
-        f"// fpgagan layer {node.index} ({node.class_name}): its memories and the call of its kernel",
+        f"// fpgagan layer {node.index} ({node.class_name}): its memories and the call of its kernel.",
+        "// Every array has one row per memory word; the row is reshaped into one word, so each",
+        "// access of the kernel (which names a row) reads one word of one port.",
         f"#ifndef {guard}",
         f"#define {guard}",
         "",
         "template <class data_T, class res_T, class CONFIG_T>",
         f"void {wrapper_name(node)}({_io_args(node)}) {{",
-        f"    static const nnet::fg::rom_int<{word}>::type w[{g('rom_weights').size}] = {{",
-        f"        {_values(g('rom_weights'))}}};",
-        *storage_pragmas("w", mem["weights"][0], mem["weights"][1]),
-        f"    static const nnet::fg::rom_int<{max(1, wd.offset_bits)}, false>::type o"
-        f"[{g('rom_offsets').size}] = {{",
-        f"        {_values(g('rom_offsets'))}}};",
-        *storage_pragmas("o", mem.get("offsets", (None, 1))[0], mem.get("offsets", (None, 1))[1]),
+        *_rom(f"nnet::fg::rom_int<{word}>::type", "w", weights.shape[0], weights, mem["weights"]),
+        *_rom(
+            f"nnet::fg::rom_int<{max(1, wd.offset_bits)}, false>::type",
+            "o",
+            offsets.shape[0],
+            offsets,
+            mem.get("offsets"),
+        ),
         f"    static const nnet::fg::sparse_step_ctl c[{len(ctl)}] = {{",
         "        "
         + ",\n        ".join(
@@ -89,16 +104,24 @@ def wrapper_source(node: EngineLayer) -> str:
             for t, b, f, la in ctl.tolist()
         )
         + "};",
-        *storage_pragmas("c", mem.get("ctl", (None, 1))[0], 1),
-        f"    static const nnet::fg::rom_int<{wd.b_bits}, true>::type b[{g('rom_bias').size}] = {{",
-        f"        {_values(g('rom_bias'))}}};",
-        *storage_pragmas("b", mem["biases"][0], mem["biases"][1]),
+        *(
+            ["    #pragma HLS ARRAY_PARTITION variable=c complete dim=0"]
+            if mem.get("ctl") is None or mem["ctl"].impl == "registers"
+            else [f"    #pragma HLS BIND_STORAGE variable=c type={ROM_TYPE} impl={mem['ctl'].impl}"]
+        ),
+        *_rom(
+            f"nnet::fg::rom_int<{wd.b_bits}, true>::type",
+            "b",
+            biases.size // g("n_par"),
+            biases,
+            mem["biases"],
+        ),
         # the codebook's values: constants of the layer (registers; its multipliers are constant)
         f"    static const nnet::fg::rom_int<{wd.w_bits}, true>::type k[{g('rom_codebook').size}] = {{",
         f"        {_values(g('rom_codebook'))}}};",
-        *storage_pragmas("k", None, 1),
-        f"    typename nnet::fg::types<CONFIG_T>::x_t buf[{buf_size}];",
-        *storage_pragmas("buf", mem["buffer"][0], mem["buffer"][1]),
+        "    #pragma HLS ARRAY_PARTITION variable=k complete dim=0",
+        "    typename nnet::fg::buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words];",
+        *storage_pragmas("buf", mem["buffer"]),
         f"    nnet::fg::{FUNCTIONS[node.kind]}<data_T, res_T, CONFIG_T>(data, res, buf, w, o, c, b, k);",
         "}",
         "",
