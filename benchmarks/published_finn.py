@@ -395,7 +395,9 @@ def _system_parts(entry: dict[str, Any], processes: int) -> tuple[list[Part], li
     fam = system.family_of_part(entry["part"])
     if fam is None:
         return [], []
-    items = system.vendor_items(fam) + system.control_items(processes)
+    # these designs move data with their own HLS AXI masters (Mem2Stream/Stream2Mem): no AXI DMA
+    vendor = [it for it in system.vendor_items(fam) if not it.what.startswith("AXI DMA")]
+    items = vendor + system.control_items(processes)
     parts = [
         Part("periphery", "system", "system", it.what, it.count, it.unit, it.source)
         for it in items
