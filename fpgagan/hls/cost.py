@@ -33,8 +33,6 @@ RESOURCES = ("lut", "ff", "dsp", "bram_18k")
 # layer is one pipelined loop per image (nnet_fg_layers.h: input elements and steps interleaved,
 # indices from counters), so the pipeline fills and drains once per image, whatever the loop nest
 # of the computation would have been.
-BRAM_READ_LATENCY = 2
-LUT_READ_LATENCY = 1
 MULT_LATENCY = 1
 ACC_AND_CAST_LATENCY = 2
 
@@ -288,7 +286,7 @@ def layer_cycles(s: EngineShape) -> Cycles:
     g, p = s.geometry, s.parallelism
     rom = next(m for m, _ in memories(s) if m.name == "weights")
     depth = (
-        (BRAM_READ_LATENCY if rom.impl == "bram" else LUT_READ_LATENCY)
+        rom.latency
         + MULT_LATENCY
         + _bits(p.k_par)
         + ACC_AND_CAST_LATENCY

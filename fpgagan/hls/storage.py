@@ -31,6 +31,14 @@ REGISTER_MAX_BITS = 256
 # than LUTRAM_MAX_LUTS; deeper or wider ones go to BRAM
 LUTRAM_MAX_DEPTH = 64
 LUTRAM_MAX_LUTS = 2048
+# read latency of a ROM (cycles from address to data; what BIND_STORAGE latency= says): BRAM with
+# its output register, LUT-ROM with a register after the LUTs
+READ_LATENCY = {"bram": 2, "lutram": 1, "registers": 0}
+# a ROM word wider than this is registered once more after the memory (latency one higher): its
+# bits feed lane groups spread over a large part of the die, and the extra register lets the
+# placer put a copy of each group's bits next to the group (the word's bits feed one lane each,
+# so the register is the word's width, not the lanes' count)
+FANOUT_REGISTER_BITS = 512
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,10 +54,16 @@ class Memory:
     ff: float
     bram_18k: int
     source: str
+    fanout_register: bool = False  # a wide ROM word's second output register (see above)
 
     @property
     def bits(self) -> int:
         return self.depth * self.width
+
+    @property
+    def latency(self) -> int:
+        """Cycles from a read's address to its data."""
+        return READ_LATENCY[self.impl] + int(self.fanout_register)
 
 
 def bram18(depth: int, width: int) -> int:
@@ -87,7 +101,21 @@ def register_read_mux_luts(depth: int, width: int) -> float:
 def cost(
     name: str, depth: int, width: int, rom: bool, impl: Impl, addressed: bool = True
 ) -> Memory:
-    """What ``impl`` costs for a depth x width array (``addressed``: the read address varies)."""
+    """What ``impl`` costs for a depth x width array (``addressed``: the read address varies); a
+    ROM in BRAM or LUTs whose word is wider than :data:`FANOUT_REGISTER_BITS` with its fan-out
+    register."""
+    mem = _cost(name, depth, width, rom, impl, addressed)
+    if rom and impl != "registers" and width > FANOUT_REGISTER_BITS:
+        return dataclasses.replace(
+            mem,
+            ff=mem.ff + width,
+            fanout_register=True,
+            source=f"{mem.source}; + fan-out register, 1 FF per bit of the word",
+        )
+    return mem
+
+
+def _cost(name: str, depth: int, width: int, rom: bool, impl: Impl, addressed: bool) -> Memory:
     if impl == "bram":
         return Memory(
             name,

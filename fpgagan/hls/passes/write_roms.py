@@ -43,9 +43,12 @@ def storage_pragmas(var: str, memory: Memory | None) -> list[str]:
     if memory is None or memory.impl == "registers":
         return [f"    #pragma HLS ARRAY_PARTITION variable={var} complete dim=0"]
     kind = ROM_TYPE if memory.rom else RAM_TYPE
+    # a ROM's read latency is the cost model's (fpgagan.hls.storage.READ_LATENCY, one more for a
+    # wide word's fan-out register)
+    latency = f" latency={memory.latency}" if memory.rom else ""
     return [
         f"    #pragma HLS ARRAY_RESHAPE variable={var} complete dim=2",
-        f"    #pragma HLS BIND_STORAGE variable={var} type={kind} impl={memory.impl}",
+        f"    #pragma HLS BIND_STORAGE variable={var} type={kind} impl={memory.impl}{latency}",
     ]
 
 
@@ -107,7 +110,9 @@ def wrapper_source(node: EngineLayer) -> str:
         *(
             ["    #pragma HLS ARRAY_PARTITION variable=c complete dim=0"]
             if mem.get("ctl") is None or mem["ctl"].impl == "registers"
-            else [f"    #pragma HLS BIND_STORAGE variable=c type={ROM_TYPE} impl={mem['ctl'].impl}"]
+            else [
+                f"    #pragma HLS BIND_STORAGE variable=c type={ROM_TYPE} impl={mem['ctl'].impl} latency={mem['ctl'].latency}"
+            ]
         ),
         *_rom(
             f"nnet::fg::rom_int<{wd.b_bits}, true>::type",
