@@ -1,7 +1,9 @@
 """FPGA boards: one YAML file per board in ``boards/`` (shipped as ``fpgagan.board_files``).
 
 Each file gives the part, a default clock, the resources of the device (with the data sheet they
-come from), the hls4ml backend and the host interface.  ``get_board('pynq-z2')`` loads one; an
+come from), the hls4ml backend, the HLS tool and the host interface.  Every board project is a
+Vitis HLS project (hls4ml's ``Vitis`` backend, ``vitis_hls``, UG1399): a file naming another
+backend or tool (Vivado HLS ended with 2020.1) is refused.  ``get_board('pynq-z2')`` loads one; an
 unknown name is an error listing the known boards.
 
 Board files travel between people, and their part and clock end up in Tcl scripts the vendor
@@ -58,9 +60,12 @@ class Resources:
 
 
 # what a generated project can be (one definition each; everything imports them): the hls4ml
-# backends, io types and strategies
-Backend = Literal["Vivado", "Vitis", "VivadoAccelerator"]
-BACKENDS: tuple[str, ...] = ("Vivado", "Vitis", "VivadoAccelerator")
+# backends (Vivado only for C simulation, ``fpgagan csim --backend``), io types and strategies
+Backend = Literal["Vivado", "Vitis"]
+BACKENDS: tuple[str, ...] = ("Vivado", "Vitis")
+# what a board's project is: hls4ml's Vitis backend, taken to Vitis HLS (2022.2 or later)
+BOARD_BACKEND = "Vitis"
+HLS_TOOLS: tuple[str, ...] = ("vitis_hls",)
 IoType = Literal["io_parallel", "io_stream"]
 IO_TYPES: tuple[str, ...] = ("io_parallel", "io_stream")
 Strategy = Literal["latency", "resource"]
@@ -73,11 +78,18 @@ class Board:
     part: str
     clock_mhz: float
     resources: Resources
-    backend: Backend
+    backend: str  # BOARD_BACKEND only (checked below, with a message saying why)
     interface: Literal["axi_stream", "axi_lite", "none"]
     source: str  # where the resource figures come from
+    hls_tool: str = "vitis_hls"  # one of HLS_TOOLS
 
     def __post_init__(self) -> None:
+        if self.backend != BOARD_BACKEND or self.hls_tool not in HLS_TOOLS:
+            raise ValueError(
+                f"backend {self.backend!r} with hls_tool {self.hls_tool!r} is not supported: "
+                f"fpgagan generates Vitis HLS projects (backend: {BOARD_BACKEND}, "
+                f"hls_tool: {HLS_TOOLS[0]})"
+            )
         if not isinstance(self.name, str) or not NAME_PATTERN.match(self.name):
             raise ValueError(
                 f"name {self.name!r} is not a board name (letters, digits, '.', '_' and '-')"

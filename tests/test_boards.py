@@ -4,6 +4,9 @@ import pytest
 
 from fpgagan.boards import get_board, known_boards, load_board_file
 from fpgagan.errors import BoardError
+from tests.conftest import REPO
+
+REPO_BOARDS = REPO / "boards"
 
 REQUIRED = {"pynq-z2", "ultra96v2", "zcu104", "kv260", "zcu102", "alveo-u250"}
 
@@ -46,3 +49,24 @@ def test_board_files_are_strict(tmp_path):
     )
     with pytest.raises(BoardError, match="unknown key 'luts'"):
         load_board_file(bad)
+
+
+def test_every_board_is_a_vitis_hls_project(tmp_path):
+    for name in known_boards():
+        board = get_board(name)
+        assert (board.backend, board.hls_tool) == ("Vitis", "vitis_hls")
+    record = (REPO_BOARDS / "pynq-z2.yaml").read_text()
+    for old, new in (
+        ("backend: Vitis", "backend: VivadoAccelerator"),
+        ("backend: Vitis", "backend: Vivado"),
+        ("hls_tool: vitis_hls", "hls_tool: vivado_hls"),
+    ):
+        path = tmp_path / "pynq-z2.yaml"
+        path.write_text(record.replace(old, new))
+        with pytest.raises(BoardError) as exc:
+            load_board_file(path)
+        message = str(exc.value)
+        assert message.startswith(f"{path}: ") and "\n" not in message
+        assert "fpgagan generates Vitis HLS projects" in message
+    path.write_text(record.replace("hls_tool: vitis_hls\n", ""))
+    assert load_board_file(path).hls_tool == "vitis_hls"  # the default

@@ -18,11 +18,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
-import json
 import math
 import numbers
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -34,7 +32,6 @@ from qonnx.core.modelwrapper import ModelWrapper
 from fpgagan.boards import (
     BACKENDS,
     IO_TYPES,
-    NAME_PATTERN,
     STRATEGIES,
     IoType,
     Strategy,
@@ -68,8 +65,6 @@ class HlsOptions:
     backend: str = "Vitis"
     part: str | None = None
     clock_period: float | None = None
-    board: str | None = None  # VivadoAccelerator board name (block design, driver)
-    interface: str | None = None  # VivadoAccelerator host interface, e.g. axi_stream
     # per layer (hls4ml or ONNX node name): engine settings of a board plan, see LAYER_KEYS
     layer_config: dict[str, dict[str, object]] = dataclasses.field(default_factory=dict)
     sparse: Literal["auto", "true", "false"] = "auto"  # sparse schedule for sparse-enough layers
@@ -95,7 +90,7 @@ class HlsOptions:
         self._check_target()
 
     def _check_target(self) -> None:
-        """Part, clock, board and reuse factors, before hls4ml writes them into Tcl and C++."""
+        """Part, clock and reuse factors, before hls4ml writes them into Tcl and C++."""
         try:
             if self.part is not None:
                 check_part(self.part)
@@ -112,19 +107,6 @@ class HlsOptions:
         for name, settings in self.layer_config.items():
             for key, value in settings.items():
                 _check_layer_setting(name, key, value)
-        if self.backend == "VivadoAccelerator":
-            boards = accelerator_boards()
-            board = self.board or "pynq-z2"
-            if not isinstance(board, str) or not NAME_PATTERN.match(board) or board not in boards:
-                raise UnsupportedModelError(
-                    f"board {board!r} has no hls4ml VivadoAccelerator design "
-                    f"(known: {', '.join(sorted(boards))})"
-                )
-            interface = self.interface or "axi_stream"
-            if interface not in boards[board].get("tcl_scripts", {}):
-                raise UnsupportedModelError(
-                    f"board {board!r}: hls4ml has no {interface!r} design for it"
-                )
 
 
 # the per-layer settings fpgagan's engine reads (hls4ml layer config keys): the smallest integer
@@ -160,12 +142,6 @@ def _check_layer_setting(layer: str, key: str, value: object) -> None:
         raise UnsupportedModelError(
             f"layer {layer!r}: {key} must be an integer >= {rule}, got {value!r}"
         )
-
-
-def accelerator_boards() -> dict[str, dict]:
-    """The boards hls4ml's VivadoAccelerator backend has block designs for (its own table)."""
-    table = resources.files("hls4ml.backends.vivado_accelerator") / "supported_boards.json"
-    return json.loads(table.read_text())
 
 
 def _scalar(model: ModelWrapper, name: str) -> float | None:
@@ -345,9 +321,6 @@ def convert(
         kwargs["part"] = opts.part
     if opts.clock_period:
         kwargs["clock_period"] = opts.clock_period
-    if opts.backend == "VivadoAccelerator":
-        kwargs["board"] = opts.board or "pynq-z2"
-        kwargs["interface"] = opts.interface or "axi_stream"
     sink = log if log is not None else io.StringIO()
     with contextlib.redirect_stdout(sink):  # hls4ml prints every layer
         cfg = hls_config(model, opts)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import IO
 
 from fpgagan.errors import SimulationError
+from fpgagan.hls.shell import NATIVE_AXIS
 from fpgagan.interrupts import signals_deferred
 
 BUILD_SCRIPT = "build_lib.sh"  # hls4ml's name; fpgagan writes its own in place of hls4ml's
@@ -126,7 +127,7 @@ def write_runtime(project: Path, name: str = "myproject") -> None:
 def translation_units(project: Path, name: str) -> list[str]:
     """The sources hls4ml's build script compiles for project ``name``, plus fpgagan's runtime."""
     units = [f"firmware/{name}.cpp"]
-    if (project / f"firmware/{name}_axi.cpp").is_file():  # VivadoAccelerator's AXI wrapper
+    if (project / f"firmware/{name}_axi.cpp").is_file():  # fpgagan's AXI4-Stream shell
         units.append(f"firmware/{name}_axi.cpp")
     units += [f"{name}_bridge.cpp", RUNTIME_SOURCE, BATCH_SOURCE]
     missing = [u for u in units if not (project / u).is_file()]
@@ -146,6 +147,7 @@ def _commands(
         "-include",
         RUNTIME_HEADER,
         "-DWEIGHTS_DIR=fpgagan_weights_dir()",
+        f"-D{NATIVE_AXIS}",  # the shell's beats without Vitis HLS's ap_axi_sdata.h
         *(f"-D{d}" for d in defines),
     ]
     compiles = [(u, [*common, "-c", u, "-o", o]) for u, o in zip(units, objects, strict=True)]

@@ -22,10 +22,12 @@ from pathlib import Path
 import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 
+from fpgagan.boards import Board
 from fpgagan.errors import SimulationError
 from fpgagan.folders import staged
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
 from fpgagan.hls.layout import HostLayout
+from fpgagan.hls.shell import write_shell
 from fpgagan.io import provenance, write_json_atomic
 from fpgagan.sim.build import BATCH_FUNCTION, adopt, compile_project
 
@@ -104,10 +106,16 @@ FORMS = {"native": (), "synthesis": ("FPGAGAN_SYNTH_FORM",)}
 
 
 def build_csim(
-    model: ModelWrapper, project_dir: str | Path, opts: HlsOptions, form: str = "native"
+    model: ModelWrapper,
+    project_dir: str | Path,
+    opts: HlsOptions,
+    form: str = "native",
+    shell: Board | None = None,
 ) -> CSim:
     """Convert ``model`` with fpgagan's extensions, write the project to ``project_dir``, compile
-    it (``form``: ``native`` or ``synthesis``, see :data:`FORMS`)."""
+    it (``form``: ``native`` or ``synthesis``, see :data:`FORMS`).  ``shell``: the board whose
+    AXI4-Stream shell (:mod:`fpgagan.hls.shell`, an io_stream project) is written into the
+    project and compiled with it, so g++ checks it on every build."""
     if form not in FORMS:
         raise SimulationError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
     target = Path(project_dir).absolute()
@@ -118,11 +126,18 @@ def build_csim(
         hls_model = convert(hw_model, work, opts, log=conversion_log)
         with contextlib.redirect_stdout(conversion_log):
             hls_model.write()
+        if shell is not None:
+            write_shell(hls_model, work, layout, shell)
         library = compile_project(work, hls_model.config.get_project_name(), FORMS[form])
         build_s = time.perf_counter() - t0
         write_json_atomic(
             work / BUILD_MARK,
-            {"build_s": build_s, "options": dataclasses.asdict(opts), "provenance": provenance()},
+            {
+                "build_s": build_s,
+                "options": dataclasses.asdict(opts),
+                "shell": None if shell is None else shell.name,
+                "provenance": provenance(),
+            },
         )
     adopt(hls_model, target, library)
     log.debug("C simulation built in %.1f s: %s", build_s, target)

@@ -1,4 +1,4 @@
-"""Side artefacts of the board flow: the vendor test bench's data, the per-layer comparison with
+"""Side artefacts of the board flow: the vendor test benches' data, the per-layer comparison with
 the float teacher, and C synthesis where the vendor tool is installed."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from fpgagan.hls.engine_layers import EngineLayer
+from fpgagan.hls.shell import has_shell, shell_spec, write_shell_data
 from fpgagan.io import write_text_atomic
 from fpgagan.models import fold_batch_norm
 from fpgagan.report.hls_report import LayerError
@@ -21,8 +22,10 @@ from fpgagan.workflows.model_source import ModelSource
 TB_SAMPLES = 100
 TB_INPUT = "tb_input_features.dat"
 TB_OUTPUT = "tb_output_predictions.dat"
-# the program each hls4ml backend's build() runs (and looks for on PATH) to synthesise
-SYNTHESIS_TOOL = {"Vivado": "vivado_hls", "VivadoAccelerator": "vivado_hls", "Vitis": "vitis-run"}
+# the program each hls4ml backend's build() runs (and looks for on PATH) to synthesise: hls4ml
+# 1.3's Vitis backend runs ``vitis-run --mode hls --tcl build_prj.tcl`` (Vitis 2023.2 or later);
+# its Vivado backend (C simulation only in fpgagan) would run vivado_hls
+SYNTHESIS_TOOL = {"Vivado": "vivado_hls", "Vitis": "vitis-run"}
 
 
 def per_layer_errors(csim: CSim, src: ModelSource, z: np.ndarray) -> tuple[LayerError, ...]:
@@ -88,9 +91,11 @@ def _dat(rows: np.ndarray) -> str:
 
 
 def write_test_bench_data(csim: CSim, z: np.ndarray, y: np.ndarray) -> int:
-    """Latents and C-simulated images for the project's test bench (vendor csim / co-simulation).
+    """Latents and C-simulated images for the project's test benches (vendor csim /
+    co-simulation): hls4ml's (floats) and, where the project has fpgagan's AXI4-Stream shell,
+    the shell's (raw integers of the input and output types).
 
-    Both are written as the C top function sees them: the host moves NCHW <-> NHWC, so the
+    All are written as the C top function sees them: the host moves NCHW <-> NHWC, so the
     images are put back into the device layout. Returns the number of samples written.
     """
     n = min(len(z), TB_SAMPLES)
@@ -98,7 +103,10 @@ def write_test_bench_data(csim: CSim, z: np.ndarray, y: np.ndarray) -> int:
     y_dev = y[:n]
     if csim.layout.output_perm is not None:
         y_dev = np.transpose(y_dev, np.argsort(csim.layout.output_perm))
+    y_dev = y_dev.reshape(n, -1)
     tb_data = csim.project_dir / "tb_data"
     write_text_atomic(tb_data / TB_INPUT, _dat(x_dev))
-    write_text_atomic(tb_data / TB_OUTPUT, _dat(y_dev.reshape(n, -1)))
+    write_text_atomic(tb_data / TB_OUTPUT, _dat(y_dev))
+    if has_shell(csim.project_dir):
+        write_shell_data(csim.project_dir, shell_spec(csim.hls_model), x_dev, y_dev)
     return n

@@ -6,11 +6,12 @@ The flow is a list of named steps (:data:`STEPS`), each taking and returning the
 
 1. ``plan``: the model's engine layers (a probe conversion) and the board plan that fits
    (:mod:`fpgagan.hls.plan`) -> ``plan.json``;
-2. ``build``: the HLS project with the plan's settings, compiled for C simulation; the cost
+2. ``build``: the HLS project with the plan's settings and, for an ``axi_stream`` board,
+   fpgagan's AXI4-Stream shell (:mod:`fpgagan.hls.shell`), compiled for C simulation; the cost
    model then counts the *built* project, which must be the planned one -> ``hls_project/``;
 3. ``verify``: C simulation of ``n`` latents (or, for an image-to-image generator, ``n``
    test-split images degraded by its task) against qonnx's execution -> ``csim_images.npy``,
-   the vendor test bench's data;
+   the vendor test benches' data (hls4ml's floats; the shell's raw integers);
 4. ``score``: FID-FMNIST (image tasks: PSNR/SSIM against ground truth and the task's baseline,
    ``task_grid.png``), PSNR/SSIM against the float teacher, per-layer errors ->
    ``float_vs_fpga.png``;
@@ -155,16 +156,13 @@ def default_out_dir(board: str) -> Path:
 
 
 def options(board: Board, cfg: HlsFlowConfig, layer_config: dict | None = None) -> HlsOptions:
-    """The hls4ml options for ``board`` (HlsOptions refuses a part, clock or board it cannot use)."""
-    accelerator = board.backend == "VivadoAccelerator"
+    """The hls4ml options for ``board`` (HlsOptions refuses a part or clock it cannot use)."""
     return HlsOptions(
         io_type=cfg.io_type,
         strategy=cfg.strategy,
         backend=board.backend,
         part=board.part,
         clock_period=board.clock_period_ns,
-        board=board.name if accelerator else None,
-        interface=board.interface if accelerator else None,
         layer_config=layer_config or {},
     )
 
@@ -177,7 +175,7 @@ def plan_board(qonnx_model, board: Board, cfg: HlsFlowConfig, workdir: Path) -> 
     plan that fits ``board``."""
     hw_model, _ = hardware_graph(qonnx_model)
     probe_dir = workdir / ".probe"
-    probe = convert(hw_model, probe_dir, HlsOptions(io_type=cfg.io_type, backend="Vivado"))
+    probe = convert(hw_model, probe_dir, HlsOptions(io_type=cfg.io_type, backend="Vitis"))
     shutil.rmtree(probe_dir, ignore_errors=True)
     layers = engine_layers(probe)
     raw = {layer.name: layer.get_attr("raw_mats") for layer in layers}
@@ -221,6 +219,7 @@ def step_build(st: FlowState) -> FlowState:
         st.src.qonnx,
         st.work / "hls_project",
         options(st.board, st.cfg, st.plan.layer_config()),
+        shell=st.board if st.board.interface == "axi_stream" else None,
     )
     shapes = [layer.shape() for layer in engine_layers(st.csim.hls_model)]
     flow = extract(st.csim.hls_model)

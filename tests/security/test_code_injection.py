@@ -146,7 +146,11 @@ def _board_file(tmp_path, **changes):
         ("clock_mhz", 0, "finite positive"),
         ("resources", {"lut": -1, "ff": 1, "dsp": 1, "bram_18k": 1}, "non-negative integer"),
         ("resources", {"lut": 1.5, "ff": 1, "dsp": 1, "bram_18k": 1}, "expected an integer"),
-        ("backend", "Vivado; exec touch PWNED_TCL", "must be one of"),
+        ("backend", "Vivado; exec touch PWNED_TCL", "fpgagan generates Vitis HLS projects"),
+        ("backend", "VivadoAccelerator", "fpgagan generates Vitis HLS projects"),
+        ("backend", "Vivado", "fpgagan generates Vitis HLS projects"),
+        ("hls_tool", "vivado_hls", "fpgagan generates Vitis HLS projects"),
+        ("hls_tool", "[exec touch PWNED_TCL]", "fpgagan generates Vitis HLS projects"),
         ("interface", "[exec touch PWNED_TCL]", "must be one of"),
     ],
 )
@@ -175,8 +179,8 @@ def test_a_board_name_is_validated(tmp_path):
         {"part": "xc7z020clg400-1\n[exec touch PWNED_TCL]"},
         {"clock_period": float("nan")},
         {"clock_period": -5.0},
-        {"backend": "VivadoAccelerator", "board": 'pynq-z2";exec touch PWNED_TCL;"'},
-        {"backend": "VivadoAccelerator", "board": "my-own-board"},
+        {"backend": 'Vitis";exec touch PWNED_TCL;"'},
+        {"backend": "VivadoAccelerator"},  # board projects are Vitis; csim also takes Vivado
         {"layer_config": {"Dense_0": {"ReuseFactor": -4}}},
         {"layer_config": {"Dense_0": {"ReuseFactor": 0}}},
         {"layer_config": {"Dense_0": {"RomStorage": "bram\n#include </etc/passwd>"}}},

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +14,8 @@ from fpgagan.cli import main
 from fpgagan.config import Precision
 from fpgagan.export import load_qonnx, save_qonnx, to_qonnx
 from fpgagan.hls.layout import NHWC_TO_NCHW, HostLayout
+from fpgagan.hls.shell import NATIVE_AXIS
+from fpgagan.hls.shell_scripts import TB_OUTPUT_RAW
 from fpgagan.models import build_generator
 from fpgagan.models.checkpoint import save_generator
 from fpgagan.report.hls_report import HlsReport
@@ -42,10 +43,10 @@ def tiny_models(tmp_path):
     return tmp_path
 
 
-def _run_hls4ml_test_bench(project: Path) -> np.ndarray:
-    """Compile and run the project's own C test bench (myproject_test.cpp) on its tb_data."""
+def _compile_test_bench(project: Path, bench: str, binary: str) -> None:
+    """Compile a test bench of the project with every firmware source (the shell's included)."""
     sources = [
-        "myproject_test.cpp",
+        bench,
         *sorted(str(p.relative_to(project)) for p in (project / "firmware").glob("*.cpp")),
     ]
     subprocess.run(
@@ -55,20 +56,32 @@ def _run_hls4ml_test_bench(project: Path) -> np.ndarray:
             "-std=c++17",
             "-Ifirmware/ap_types",
             "-Ifirmware",
+            f"-D{NATIVE_AXIS}",
             '-DWEIGHTS_DIR="firmware/weights"',
             *sources,
             "-o",
-            "tb",
+            binary,
         ],
         cwd=project,
         check=True,
         capture_output=True,
     )
+
+
+def _run_hls4ml_test_bench(project: Path) -> np.ndarray:
+    """Compile and run the project's own C test bench (myproject_test.cpp) on its tb_data."""
+    _compile_test_bench(project, "myproject_test.cpp", "tb")
     subprocess.run(["./tb"], cwd=project, check=True, capture_output=True)
     text = (project / "tb_data" / "csim_results.log").read_text()
-    if "data:" in text:  # the AXI wrapper's test bench prints { data: x, last: 0 } per element
-        return np.array([float(v) for v in re.findall(r"data: ([^,]+),", text)])
     return np.array(text.split(), dtype=np.float64)
+
+
+def _run_shell_test_bench(project: Path) -> str:
+    """Compile and run the AXI4-Stream shell's test bench (myproject_axi_test.cpp) on tb_data."""
+    _compile_test_bench(project, "myproject_axi_test.cpp", "tb_axi")
+    result = subprocess.run(["./tb_axi"], cwd=project, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+    return result.stdout
 
 
 def _check_test_bench_data(project: Path, y: np.ndarray, n_tb: int, lsb: float) -> None:
@@ -84,6 +97,10 @@ def _check_test_bench_data(project: Path, y: np.ndarray, n_tb: int, lsb: float) 
     # the test bench a vendor C simulation runs reproduces them (it prints 6 digits: compare LSBs)
     printed = _run_hls4ml_test_bench(project).reshape(y_c.shape)
     assert np.array_equal(np.round(printed / lsb), np.round(y_c / lsb))
+    # the shell's test bench: raw integers in, every output integer compared exactly
+    y_raw = np.loadtxt(project / "tb_data" / TB_OUTPUT_RAW, dtype=np.int64, ndmin=2)
+    assert np.array_equal(y_raw * lsb, y_c)
+    assert f"{n_tb} samples, 0 mismatching output values" in _run_shell_test_bench(project)
 
 
 @needs_fmnist
@@ -111,9 +128,7 @@ def test_board_flow_on_a_checkpoint(tiny_models, board, capsys, monkeypatch):
     assert report.bit_exact.exact and report.bit_exact_independent.exact
     assert report.vs_float.psnr_db > 0 and report.quality.float_teacher.fid >= 0
     assert report.cost.fits and report.cost.images_per_s > 0
-    assert report.board.name == board and report.csim.backend == (
-        "VivadoAccelerator" if board == "pynq-z2" else "Vitis"
-    )
+    assert report.board.name == board and report.csim.backend == "Vitis"
     # the cost model counted the project as built, with the planned settings
     assert set(report.csim.layer_config) == {lc.name for lc in report.cost.layers}
     assert list(report.step_s)[1:] == ["plan", "build", "verify", "score"]
@@ -125,8 +140,18 @@ def test_board_flow_on_a_checkpoint(tiny_models, board, capsys, monkeypatch):
         "hls_project/fpgagan_build.json",
     ):
         assert (out / name).is_file(), name
-    if board == "pynq-z2":  # the VivadoAccelerator backend writes the PYNQ block design and driver
-        assert (out / "hls_project" / "axi_stream_driver.py").is_file()
+    # fpgagan's AXI4-Stream shell, its Vitis HLS script, the Zynq block design and PYNQ driver
+    for name in (
+        "firmware/myproject_axi.cpp",
+        "myproject_axi_test.cpp",
+        "build_shell.tcl",
+        "design.tcl",
+        "fpgagan_driver.py",
+        "fpgagan_codec.py",
+    ):
+        assert (out / "hls_project" / name).is_file(), name
+    ps = "processing_system7" if board == "pynq-z2" else "zynq_ultra_ps_e"
+    assert ps in (out / "hls_project" / "design.tcl").read_text()
     assert "report:" in printed and "0 mismatching elements" in printed
     assert "images/s (interval" in printed and f"estimate on {board}:" in printed
     markdown = (out / "report.md").read_text()
@@ -141,7 +166,7 @@ def test_board_flow_on_a_checkpoint(tiny_models, board, capsys, monkeypatch):
         5,
         output_lsb(load_qonnx(tiny_models / "g.onnx")),
     )
-    tool = "vivado_hls" if board == "pynq-z2" else "vitis-run"
+    tool = "vitis-run"  # hls4ml 1.3's Vitis backend: vitis-run --mode hls --tcl build_prj.tcl
     assert report.synthesis == {
         "ran": False,
         "reason": f"{report.csim.backend} synthesis needs {tool} on PATH",
@@ -235,7 +260,7 @@ class _FakeHlsModel:
 
 @pytest.mark.parametrize(
     ("backend", "tool"),
-    [("Vivado", "vivado_hls"), ("VivadoAccelerator", "vivado_hls"), ("Vitis", "vitis-run")],
+    [("Vivado", "vivado_hls"), ("Vitis", "vitis-run")],
 )
 def test_synthesis_uses_the_tool_of_the_backend(backend, tool, monkeypatch):
     every_tool = {"vivado_hls", "vitis-run", "vitis_hls"}
