@@ -23,6 +23,7 @@ from fpgagan.errors import UnsupportedModelError
 from fpgagan.export import reference_outputs, to_qonnx
 from fpgagan.hls import host_codec as codec
 from fpgagan.hls.convert import HlsOptions
+from fpgagan.hls.pragmas import check_project
 from fpgagan.hls.register import header_dir
 from fpgagan.hls.shell import HEADER, NATIVE_AXIS, shell_spec, write_shell
 from fpgagan.hls.shell_scripts import (
@@ -162,6 +163,9 @@ def test_generated_cpp_has_no_float_and_only_ug1399_pragmas(project):
         assert f"#pragma HLS {pragma}" in top
     assert texts[HEADER].count("#pragma HLS PIPELINE II=1") == 2
     assert "DATA_PACK" not in "".join(texts.values())
+    # as Vitis HLS sees the project (__SYNTHESIS__, its own headers): every pragma documented
+    seen = {str(p.file) for p in check_project(prj)}
+    assert {"firmware/myproject_axi.cpp", f"firmware/nnet_utils/{HEADER}"} <= seen
 
 
 def test_build_and_design_scripts(project, tmp_path):
