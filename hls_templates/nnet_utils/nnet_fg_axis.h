@@ -9,7 +9,9 @@
 // Each direction is one loop, pipelined with II=1, with a compile-time trip count: each iteration
 // moves `step` = gcd(values per stream element, values per beat) values, so it reads or writes at
 // most one stream element and at most one beat, and every array index is a constant (values move
-// through shift registers, never through a variable index).
+// through shift registers, never through a variable index): the beat register shifts by `step`
+// values, and so does the element's array, partitioned completely because every cycle moves all of
+// its values.
 #ifndef NNET_FG_AXIS_H_
 #define NNET_FG_AXIS_H_
 
@@ -66,7 +68,9 @@ void axis_unpack(hls::stream<axis_beat> &in, hls::stream<data_T> &out) {
     static const unsigned S = CONFIG_T::step;
     static const unsigned E = CONFIG_T::elem_values;
     ap_uint<plan::word_bits> word = 0;
-    data_T elem;
+    // the element being filled; complete: every cycle moves all E values by S
+    typename data_T::value_type vals[E];
+    #pragma HLS ARRAY_PARTITION variable=vals type=complete
     unsigned beat_step = 0; // steps taken from the current beat
     unsigned elem_step = 0; // steps put into the current element
 UnpackLoop:
@@ -80,16 +84,21 @@ UnpackLoop:
         // the element's values move down by S; the next S values enter at its top
         for (unsigned c = 0; c + S < E; c++) {
             #pragma HLS UNROLL
-            elem[c] = elem[c + S];
+            vals[c] = vals[c + S];
         }
         for (unsigned j = 0; j < S; j++) {
             #pragma HLS UNROLL
             ap_uint<W> bits = cur.range(j * W + W - 1, j * W);
-            elem[E - S + j].range(W - 1, 0) = bits;
+            vals[E - S + j].range(W - 1, 0) = bits;
         }
         word = cur >> plan::shift;
         beat_step = beat_step + 1 == plan::steps_per_beat ? 0 : beat_step + 1;
         if (elem_step + 1 == plan::steps_per_elem) {
+            data_T elem;
+            for (unsigned c = 0; c < E; c++) {
+                #pragma HLS UNROLL
+                elem[c] = vals[c];
+            }
             out.write(elem);
             elem_step = 0;
         } else {
@@ -107,25 +116,31 @@ void axis_pack(hls::stream<res_T> &in, hls::stream<axis_beat> &out) {
     static const unsigned E = CONFIG_T::elem_values;
     static const unsigned TOP = plan::word_bits - S * W; // where a step's values enter the beat
     ap_uint<plan::word_bits> word = 0;
-    res_T elem;
+    // the element being emptied; complete: every cycle moves all E values by S
+    typename res_T::value_type vals[E];
+    #pragma HLS ARRAY_PARTITION variable=vals type=complete
     unsigned beat_step = 0; // steps put into the current beat
     unsigned elem_step = 0; // steps taken from the current element
 PackLoop:
     for (unsigned i = 0; i < plan::iterations; i++) {
         #pragma HLS PIPELINE II=1
-        res_T cur = elem;
-        if (elem_step == 0)
-            cur = in.read();
+        if (elem_step == 0) {
+            res_T elem = in.read();
+            for (unsigned c = 0; c < E; c++) {
+                #pragma HLS UNROLL
+                vals[c] = elem[c];
+            }
+        }
         // earlier values move down by S values; the next S enter at the top
         ap_uint<plan::word_bits> next = word >> plan::shift;
         for (unsigned j = 0; j < S; j++) {
             #pragma HLS UNROLL
-            ap_uint<W> bits = cur[j].range(W - 1, 0);
+            ap_uint<W> bits = vals[j].range(W - 1, 0);
             next.range(TOP + j * W + W - 1, TOP + j * W) = bits;
         }
         for (unsigned c = 0; c + S < E; c++) {
             #pragma HLS UNROLL
-            elem[c] = cur[c + S];
+            vals[c] = vals[c + S];
         }
         elem_step = elem_step + 1 == plan::steps_per_elem ? 0 : elem_step + 1;
         bool last = i == plan::iterations - 1;

@@ -41,7 +41,7 @@ pytestmark = pytest.mark.csim
 
 N_SAMPLES = 6
 # the Vitis HLS pragmas (UG1399) the shell may use
-UG1399_PRAGMAS = ("INTERFACE", "DATAFLOW", "PIPELINE", "STREAM", "UNROLL")
+UG1399_PRAGMAS = ("INTERFACE", "DATAFLOW", "PIPELINE", "STREAM", "UNROLL", "ARRAY_PARTITION")
 
 
 @pytest.fixture(scope="module")
