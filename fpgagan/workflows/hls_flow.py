@@ -410,6 +410,10 @@ def run_hls_flow(
     if cfg.clock_mhz:  # the override holds for the plan, the project and the report alike
         board = dataclasses.replace(board, clock_mhz=cfg.clock_mhz)
     options(board, cfg)  # part, clock and board checked before any work
+    if board.interface == "axi_stream" and cfg.io_type != "io_stream":
+        raise ConfigError(
+            f"board {board.name}: its AXI4-Stream shell needs io_type io_stream, not {cfg.io_type}"
+        )
     # built in a hidden sibling, swapped in whole: a failure or an interrupt leaves the previous
     # result (or nothing); a folder fpgagan did not make, or one in use, is refused first
     with staged(out_dir, "board flow output") as work:

@@ -222,6 +222,21 @@ def test_board_flow_bad_inputs(tiny_models, capsys):
         "expected a QONNX file",
     )
     assert not out.exists()
+    (tiny_models / "parallel.yaml").write_text("io_type: io_parallel\n")
+    _fails_cleanly(
+        capsys,
+        [
+            "hls",
+            "--board",
+            "pynq-z2",
+            "--config",
+            str(tiny_models / "parallel.yaml"),
+            "--out",
+            str(out),
+        ],
+        "AXI4-Stream shell needs io_type io_stream",
+    )
+    assert not out.exists()
     with pytest.raises(SystemExit) as exc:
         main(["hls", "--board", "pynq-z2", "-n", "-3"])
     assert exc.value.code == 2
