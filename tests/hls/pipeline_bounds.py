@@ -93,6 +93,15 @@ def functions(text: str) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
+def config_typedefs(text: str) -> set[str]:
+    """Members of types computed from the configuration alone (``typedef axis_plan<CONFIG_T>
+    plan;`` makes ``plan::iterations`` a compile-time constant)."""
+    return {
+        f"{m.group(1)}::"
+        for m in re.finditer(r"typedef\s+\w+\s*<\s*CONFIG_T\s*>\s*(\w+)\s*;", text)
+    }
+
+
 def template_values(text: str) -> set[str]:
     """Names of template value parameters (``template <..., unsigned N, int IMPL>``)."""
     names = set()
@@ -104,7 +113,7 @@ def template_values(text: str) -> set[str]:
     return names
 
 
-def constant_bound(head: str, allowed: set[str]) -> str | None:
+def constant_bound(head: str, allowed: set[str], prefixes: tuple[str, ...] = ()) -> str | None:
     """None if ``head`` (init; cond; incr) has constant bounds, else the offending identifier."""
     parts = head.split(";")
     if len(parts) != 3:
@@ -118,6 +127,8 @@ def constant_bound(head: str, allowed: set[str]) -> str | None:
         for ident in IDENT.findall(part):
             if ident == loop_var or ident in allowed or CONST_IDENT.match(ident):
                 continue
+            if prefixes and ident.startswith(prefixes):
+                continue
             return ident
     return None
 
@@ -128,6 +139,7 @@ def check_text(text: str, name: str = "<text>") -> list[Violation]:
     all_loops = loops(code)
     funcs = functions(code)
     allowed = template_values(code)
+    prefixes = tuple(config_typedefs(code))
     regions: list[tuple[int, int]] = []
     for m in re.finditer(r"#pragma\s+HLS\s+PIPELINE", code, flags=re.I):
         enclosing = [lp for lp in all_loops if lp.body[0] <= m.start() < lp.body[1]]
@@ -150,7 +162,7 @@ def check_text(text: str, name: str = "<text>") -> list[Violation]:
     out = []
     for lp in all_loops:
         if any(a <= lp.start < b for a, b in regions):
-            bad = constant_bound(lp.head, allowed)
+            bad = constant_bound(lp.head, allowed, prefixes)
             if bad is not None:
                 line = code.count("\n", 0, lp.start) + 1
                 out.append(Violation(name, line, f"for ({lp.head})", f"bound uses {bad!r}"))
