@@ -39,7 +39,7 @@ from fpgagan.boards import Board, IoType, Strategy, get_board
 from fpgagan.config import load_yaml
 from fpgagan.data import load_images
 from fpgagan.data.tasks import TaskPairs
-from fpgagan.errors import ConfigError
+from fpgagan.errors import ConfigError, PragmaError
 from fpgagan.export import reference_outputs
 from fpgagan.export.integer_reference import integer_reference
 from fpgagan.folders import staged
@@ -48,6 +48,7 @@ from fpgagan.hls.dataflow import extract
 from fpgagan.hls.engine_layers import engine_layers
 from fpgagan.hls.memory import coded_bits, stored_bits
 from fpgagan.hls.plan import Plan, choice_of, evaluate, make_plan
+from fpgagan.hls.pragmas import check_project
 from fpgagan.hls.sparsity import DEFAULT_SPARSITY_THRESHOLD, SPARSE_MODES
 from fpgagan.io import provenance, write_json_atomic, write_text_atomic
 from fpgagan.models.inference import generate
@@ -148,6 +149,7 @@ class FlowState:
     pairs: TaskPairs | None = None
     image_task: ImageTaskScores | None = None
     report: HlsReport | None = None
+    pragmas: int = 0  # HLS pragmas of the project, each checked against the board's tool
 
 
 def default_out_dir(board: str) -> Path:
@@ -229,6 +231,12 @@ def step_build(st: FlowState) -> FlowState:
     built = {s.name: choice_of(s) for s in shapes}
     if built != st.plan.choices:  # the estimate must describe the project that was generated
         raise RuntimeError(f"built layers {built} differ from the plan {st.plan.choices}")
+    try:  # every pragma of the project is one the board's tool documents (fpgagan's own code)
+        st.pragmas = len(check_project(st.work / "hls_project", st.board.hls_tool))
+    except PragmaError as exc:
+        raise RuntimeError(
+            f"the generated project is not a {st.board.hls_tool} project: {exc}"
+        ) from None
     return st
 
 
