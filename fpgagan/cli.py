@@ -28,13 +28,19 @@ from fpgagan.errors import (
     EXIT_MISMATCH,
     EXIT_OK,
     FpgaganError,
+    InputError,
     one_line,
 )
 from fpgagan.interrupts import EXIT_SIGINT, EXIT_SIGTERM, Terminated, signals_as_exceptions
+from fpgagan.limits import MAX_LATENTS
 
 log = logging.getLogger("fpgagan")
 
 DEFAULT_CONFIG = "configs/default.yaml"
+# the kinds of folder each command makes (their markers record it, fpgagan.folders)
+CSIM_PROJECT = "C simulation project"  # fpgagan.sim.csim.build_csim
+BOARD_FLOW = "board flow output"  # fpgagan.workflows.hls_flow.run_hls_flow
+SWEEP_OUTPUT = "sweep output"  # fpgagan.workflows.sweep.run_sweep
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,45 +54,83 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
+def _shown(path: object) -> str:
+    """A path (or any user text) as printed on success: line breaks and terminal escape codes
+    escaped, like in error lines, so a file name cannot rewrite the screen."""
+    return one_line(str(path))
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, got {one_line(repr(text[:40]))}"
+        ) from None
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
     return value
+
+
+def _latents(text: str, minimum: int = 1) -> int:
+    """A count of latents (or images) to simulate: ``minimum``..:data:`MAX_LATENTS`."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer, got {one_line(repr(text[:40]))}"
+        ) from None
+    if not minimum <= value <= MAX_LATENTS:
+        raise argparse.ArgumentTypeError(
+            f"expected {minimum} to {MAX_LATENTS:,} (fpgagan.limits), got {value:,}"
+        )
+    return value
+
+
+def _latents_or_zero(text: str) -> int:
+    return _latents(text, minimum=0)
+
+
+def _board_file(board: str) -> str | None:
+    """``board`` when it names a board file rather than a shipped board."""
+    return board if board.endswith((".yaml", ".yml")) or "/" in board else None
 
 
 def _cmd_train_qat(args: argparse.Namespace) -> int:
     from fpgagan.config import TrainQatConfig, load_yaml
+    from fpgagan.io import check_not_input
     from fpgagan.workflows.export import export_checkpoint
     from fpgagan.workflows.train_qat import summary, train_qat
 
     cfg = load_yaml(TrainQatConfig, args.config)
     run_dir = Path(args.out) if args.out else Path("runs") / cfg.name
+    for name in ("config.json", "metrics.json", "teacher.pt", "generator.pt", "generator.onnx"):
+        check_not_input(run_dir / name, "the run folder's " + name, {"--config": args.config})
     result = train_qat(cfg, run_dir, data_root=args.data_dir, device=args.device)
     print(summary(result.metrics))
     if cfg.qat is not None:  # a float-only recipe has nothing to export to QONNX
         check = export_checkpoint(run_dir / "generator.pt", run_dir / "generator.onnx")
         print(
-            f"QONNX: {run_dir / 'generator.onnx'} (execute_onnx == Brevitas on "
+            f"QONNX: {_shown(run_dir / 'generator.onnx')} (execute_onnx == Brevitas on "
             f"{check.n_latents} latents: {check.mismatches} mismatches)"
         )
     print(
-        f"run folder: {run_dir}  (training {result.metrics['training_s']:.0f} s over all epochs; "
+        f"run folder: {_shown(run_dir)}  (training {result.metrics['training_s']:.0f} s over all epochs; "
         f"this run {result.metrics['wall_s']:.0f} s)"
     )
     return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from fpgagan.io import check_output_file
+    from fpgagan.io import check_not_input, check_output_file
     from fpgagan.workflows.export import export_checkpoint
 
     check_output_file(Path(args.out), "--out")
+    check_not_input(args.out, "--out", {"--checkpoint": args.checkpoint})
+    if not 0 <= args.verify <= MAX_LATENTS:
+        raise InputError(f"--verify must be in 0..{MAX_LATENTS:,} (fpgagan.limits)")
     check = export_checkpoint(Path(args.checkpoint), Path(args.out), verify_n=args.verify)
-    msg = f"wrote {args.out}"
+    msg = f"wrote {_shown(args.out)}"
     if check is not None:
         msg += f" (execute_onnx == Brevitas forward on {check.n_latents} latents: {check.mismatches} mismatches)"
     print(msg)
@@ -96,17 +140,19 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_csim(args: argparse.Namespace) -> int:
     from fpgagan.folders import check_outside, check_target
     from fpgagan.hls.convert import HlsOptions
-    from fpgagan.io import check_output_file
+    from fpgagan.io import check_not_input, check_output_file
     from fpgagan.workflows.csim import describe, load_input, run_csim, save_output
 
     output = Path(args.output)
     check_output_file(output, "--output")
+    check_not_input(output, "--output", {"--model": args.model, "--input": args.input})
     # a path only (fpgagan compiles nothing from it); the project's own names are fixed
     default_project = output.parent / f"{Path(args.model).stem}_hls"
     project = Path(args.project_dir) if args.project_dir else default_project
-    check_target(project, "project folder")  # before any work: a user folder is never touched
     inputs = {"--model": args.model, "--input": args.input, "--output": output}
     check_outside(project, "project folder", inputs)
+    # before any work: a user folder is never touched
+    check_target(project, "project folder", kind=CSIM_PROJECT)
     x = load_input(Path(args.input))
     opts = HlsOptions(
         io_type=args.io_type,
@@ -117,8 +163,8 @@ def _cmd_csim(args: argparse.Namespace) -> int:
     report = run_csim(Path(args.model), x, opts, project, check=args.check)
     save_output(output, report.output)
     for line in describe(report):
-        print(line)
-    print(f"wrote {output}")
+        print(_shown(line))
+    print(f"wrote {_shown(output)}")
     return EXIT_OK if report.comparison.exact else EXIT_MISMATCH
 
 
@@ -127,12 +173,14 @@ def _cmd_hls(args: argparse.Namespace) -> int:
     from fpgagan.workflows.hls_flow import default_out_dir, load_flow_config, run_hls_flow
 
     out = Path(args.out) if args.out else default_out_dir(args.board)
-    check_target(out, "output folder")  # before any work: a user folder is never touched
-    board_file = args.board if args.board.endswith((".yaml", ".yml")) or "/" in args.board else None
     inputs = {"--model": args.model, "--teacher": args.teacher, "--config": args.config}
     check_outside(
-        out, "output folder", inputs | {"--board": board_file, "--data-dir": args.data_dir}
+        out,
+        "output folder",
+        inputs | {"--board": _board_file(args.board), "--data-dir": args.data_dir},
     )
+    # before any work: a user folder is never touched
+    check_target(out, "output folder", kind=BOARD_FLOW)
     report = run_hls_flow(
         args.board,
         out,
@@ -165,7 +213,7 @@ def _cmd_hls(args: argparse.Namespace) -> int:
         f"({usage}; limit: {c.limiting}), {c.images_per_s:,.0f} images/s "
         f"(interval {c.interval_cycles:,} cycles at {report.board.clock_mhz:g} MHz)"
     )
-    print(f"report: {out / 'report.md'}")
+    print(f"report: {_shown(out / 'report.md')}")
     return EXIT_OK if ex.exact and report.bit_exact_independent.exact else EXIT_MISMATCH
 
 
@@ -177,22 +225,25 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from fpgagan.workflows.sweep import grid, run_sweep
 
     out = Path(args.out)
-    check_target(out, "output folder")  # before any work: a user folder is never touched
-    inputs = {"--model": args.model, "--teacher": args.teacher, "--config": args.config}
-    check_outside(out, "output folder", inputs | {"--data-dir": args.data_dir})
     boards = known_boards() if args.boards == "all" else args.boards.split(",")
+    inputs = {"--model": args.model, "--teacher": args.teacher, "--config": args.config}
+    inputs |= {f"--boards {b}": _board_file(b) for b in boards}
+    check_outside(out, "output folder", inputs | {"--data-dir": args.data_dir})
+    # before any work: a user folder is never touched
+    check_target(out, "output folder", kind=SWEEP_OUTPUT)
     cells = grid(boards, args.clock_mhz or [None], args.sparse.split(","))
     base = load_flow_config(args.config)
     with make_executor(args.workers) as executor:
         rows = run_sweep(
             cells, out, args.model, base, args.n, args.teacher, args.data_dir, executor
         )
-    print((out / "table.md").read_text(), end="")
+    for line in (out / "table.md").read_text().splitlines():
+        print(_shown(line))
     failed = [r for r in rows if r["error"] or r.get("csim_bit_exact") is False]
     for r in failed:
-        print(f"fpgagan: cell {r['board']} failed: {r['error'] or 'C simulation mismatch'}",
-              file=sys.stderr)  # fmt: skip
-    print(f"table: {out / 'table.md'} ({len(rows)} cells, {len(failed)} failed)")
+        why = r["error"] or "C simulation mismatch"
+        print(f"fpgagan: cell {_shown(r['board'])} failed: {_shown(why)}", file=sys.stderr)
+    print(f"table: {_shown(out / 'table.md')} ({len(rows)} cells, {len(failed)} failed)")
     return EXIT_MISMATCH if failed else EXIT_OK
 
 
@@ -211,7 +262,7 @@ def _cmd_train_classifier(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else default_classifier_path()
     check_output_file(out, "--out")
     metrics = train_classifier(out, epochs=args.epochs, root=args.data_dir)
-    print(f"wrote {out}: test accuracy {metrics['test_accuracy']:.4f}")
+    print(f"wrote {_shown(out)}: test accuracy {metrics['test_accuracy']:.4f}")
     return 0
 
 
@@ -302,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-n",
         "--n",
-        type=_positive_int,
+        type=_latents,
         default=1000,
         help="latents (or test images, for an image-to-image model) to simulate (default 1000)",
     )
@@ -335,7 +386,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--teacher", default=None, help="float teacher checkpoint (with -n)")
     p.add_argument("--config", default=None, help="YAML planner settings every cell starts from")
     p.add_argument(
-        "-n", "--n", type=int, default=0, help="latents to C-simulate per cell (0: plans only)"
+        "-n",
+        "--n",
+        type=_latents_or_zero,
+        default=0,
+        help="latents to C-simulate per cell (0: plans only)",
     )
     p.add_argument("--out", default="runs/sweep", help="output folder (default runs/sweep)")
     p.add_argument("--workers", type=_positive_int, default=1, help="> 1: a local Ray instance")
@@ -370,14 +425,30 @@ def main(argv: list[str] | None = None) -> int:
             what = "compilers stopped, nothing half-written left (a previous result is kept)"
         print(f"fpgagan: interrupted; {what}", file=sys.stderr)
         return code
-    except Exception as exc:  # a bug in fpgagan: the traceback goes to a file, one line here
-        log_path = _write_traceback(exc)
+    except OSError as exc:
+        if exc.filename is None:
+            return _internal_error(exc)
+        # a file or folder the user named, or the place it lives, refused by the system (a name
+        # too long, no permission, a full or read-only disk): their input, not fpgagan's bug
+        where = exc.filename if exc.filename2 is None else f"{exc.filename} -> {exc.filename2}"
         print(
-            f"fpgagan: internal error ({type(exc).__name__}); this is a bug in fpgagan, "
-            f"please report it with the traceback in {one_line(str(log_path))}",
+            f"fpgagan: error: {one_line(str(where))}: {one_line(exc.strerror or type(exc).__name__)}",
             file=sys.stderr,
         )
-        return EXIT_INTERNAL
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # a bug in fpgagan: the traceback goes to a file, one line here
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    """A bug in fpgagan: one line here, the traceback in a log file; exit 3."""
+    log_path = _write_traceback(exc)
+    print(
+        f"fpgagan: internal error ({type(exc).__name__}); this is a bug in fpgagan, "
+        f"please report it with the traceback in {one_line(str(log_path))}",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
 
 
 def _write_traceback(exc: BaseException) -> Path:

@@ -3,12 +3,19 @@
 Every config is a frozen dataclass.  ``from_dict`` builds one from plain data and rejects unknown
 keys, wrong types and out-of-range values with a :class:`ConfigError` naming the key path, so a
 typo in a recipe never silently falls back to a default.
+
+YAML files are read only if they are regular files under :data:`~fpgagan.limits.MAX_YAML_BYTES`,
+with a safe loader that also refuses anchors and aliases (a few hundred bytes of nested aliases
+expand to gigabytes); error messages show at most a short cut of a value.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import errno
+import os
+import re
 import types
 import typing
 from pathlib import Path
@@ -16,9 +23,14 @@ from typing import Any, TypeVar
 
 import yaml
 
-from fpgagan.errors import ConfigError
+from fpgagan.errors import ConfigError, short_repr
+from fpgagan.io import read_limited
+from fpgagan.limits import MAX_YAML_BYTES
 
 T = TypeVar("T")
+# a name used as a folder or file name (a recipe's run folder): one path component, never "..",
+# nothing a shell or Tcl reads
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 
 # --------------------------------------------------------------------------- strict loading
 
@@ -33,7 +45,9 @@ def from_dict(cls: type[T], data: Any, where: str = "config") -> T:
     names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
     for key in data:
         if key not in names:
-            raise ConfigError(f"{where}: unknown key '{key}' (known keys: {', '.join(names)})")
+            raise ConfigError(
+                f"{where}: unknown key {short_repr(key)} (known keys: {', '.join(names)})"
+            )
     kwargs = {k: _coerce(hints[k], v, f"{where}.{k}") for k, v in data.items()}
     try:
         return cls(**kwargs)
@@ -53,7 +67,7 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
         raise ConfigError(f"{where}: unsupported union type {tp}")  # pragma: no cover
     if origin is typing.Literal:
         if value not in args:
-            raise ConfigError(f"{where}: must be one of {list(args)}, got {value!r}")
+            raise ConfigError(f"{where}: must be one of {list(args)}, got {short_repr(value)}")
         return value
     if dataclasses.is_dataclass(tp):
         return from_dict(tp, value, where)
@@ -73,14 +87,14 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
             return tp(value)
         except ValueError:
             known = ", ".join(str(m.value) for m in tp)
-            raise ConfigError(f"{where}: must be one of {known}, got {value!r}") from None
+            raise ConfigError(f"{where}: must be one of {known}, got {short_repr(value)}") from None
     if tp is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected true/false, got {value!r}")
+            raise ConfigError(f"{where}: expected true/false, got {short_repr(value)}")
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+            raise ConfigError(f"{where}: expected an integer, got {short_repr(value)}")
         return value
     if tp is float:
         if isinstance(value, str):  # YAML reads 2e-4 as a string
@@ -89,11 +103,11 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
             except ValueError:
                 pass
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{where}: expected a number, got {value!r}")
+            raise ConfigError(f"{where}: expected a number, got {short_repr(value)}")
         return float(value)
     if tp is str:
         if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected a string, got {value!r}")
+            raise ConfigError(f"{where}: expected a string, got {short_repr(value)}")
         return value
     raise ConfigError(f"{where}: unsupported config type {tp}")  # pragma: no cover
 
@@ -127,14 +141,42 @@ def to_dict(cfg: Any, skip_defaults: bool = False) -> Any:
     return cfg
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """yaml's safe loader, refusing anchors and aliases (``&a`` / ``*a``) where they appear."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            mark = event.start_mark
+            raise ConfigError(
+                f"line {mark.line + 1}: YAML anchors and aliases (&name, *name) are not "
+                "supported; write the value out"
+            )
+        return super().compose_node(parent, index)
+
+
+def safe_yaml(text: str) -> Any:
+    """Plain data from YAML ``text``: no tags beyond the standard ones, no anchors or aliases."""
+    loader = _NoAliasLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def load_yaml(cls: type[T], path: str | Path) -> T:
     """Load ``path`` into dataclass ``cls`` strictly; errors name the file and the key."""
     p = Path(path)
+    if p.is_dir():  # as open() refuses it: callers name the file's role (board, config) for it
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(p))
+    raw = read_limited(p, "config file", MAX_YAML_BYTES, ConfigError)
     try:
-        data = yaml.safe_load(p.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: config file not found") from None
-    except yaml.YAMLError as exc:
+        data = safe_yaml(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: cannot read the config file (not UTF-8 text)") from None
+    except ConfigError as exc:
+        raise ConfigError(f"{p}: {exc}") from None
+    except (yaml.YAMLError, RecursionError) as exc:
         raise ConfigError(f"{p}: not valid YAML ({exc.__class__.__name__})") from None
     return from_dict(cls, data, where=str(p))
 
@@ -467,5 +509,8 @@ class TrainQatConfig:
         _check_range("batch_size", self.batch_size, 1, 65_536)
         if self.task == "generate" and self.pix2pix != Pix2PixConfig():
             raise ValueError("pix2pix applies to image tasks (task: sr2x or inpaint) only")
-        if not self.name or "/" in self.name:
-            raise ValueError(f"name must be a non-empty file name, got {self.name!r}")
+        if not _NAME.match(self.name) or len(self.name) > 64:
+            raise ValueError(
+                f"name must be one plain file name (letters, digits, '.', '_', '-', not starting "
+                f"with '.' or '-', at most 64), got {short_repr(self.name)}"
+            )

@@ -78,3 +78,15 @@ class MismatchError(FpgaganError):
 class PragmaError(FpgaganError):
     """A generated HLS project uses a pragma, or a pragma option, its target tool does not document
     (e.g. Vivado HLS's DATA_PACK in a Vitis HLS project), or cannot be read to find its pragmas."""
+
+
+def short_repr(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, without ever building the whole repr
+    (a YAML alias bomb or a huge list would take minutes and gigabytes to print)."""
+    import reprlib
+
+    r = reprlib.Repr()
+    r.maxlevel, r.maxdict, r.maxlist, r.maxtuple, r.maxset = 3, 4, 6, 6, 6
+    r.maxstring = r.maxother = r.maxlong = limit
+    out = r.repr(value)
+    return out if len(out) <= limit + 3 else out[:limit] + "..."

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import platform
+import stat
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -13,7 +14,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from fpgagan.errors import InputError
+from fpgagan.errors import FpgaganError, InputError
+from fpgagan.limits import MAX_NAME_CHARS
 
 _TRACKED_PACKAGES = ("torch", "brevitas", "qonnx", "hls4ml", "onnx", "onnxruntime", "numpy")
 
@@ -57,6 +59,7 @@ def check_output_file(path: str | os.PathLike[str], what: str = "output file") -
         raise InputError(f"{p}: {what} is a folder; give a file name")
     if p.name in ("", ".", ".."):
         raise InputError(f"{p}: {what} has no file name")
+    check_name_length(p, what)
     parent = p.absolute().parent
     while not parent.exists() and not parent.is_symlink():
         parent = parent.parent
@@ -64,6 +67,90 @@ def check_output_file(path: str | os.PathLike[str], what: str = "output file") -
         raise InputError(f"{p}: {what} cannot be written, {parent} is not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(f"{p}: {what} cannot be written, no permission in {parent}")
+
+
+def check_regular_file(
+    path: str | os.PathLike[str], what: str, max_bytes: int, error: type[FpgaganError] = InputError
+) -> int:
+    """Refuse ``path`` unless it is a regular file of at most ``max_bytes``; its size.
+
+    Checked with ``stat`` (which never blocks), so a FIFO, a device (``/dev/zero``), a folder or a
+    socket is refused before anything opens it.
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise error(f"{p}: {what} not found") from None
+    except OSError as exc:
+        raise error(f"{p}: cannot read the {what} ({exc.strerror})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise error(f"{p}: {what} not found (a folder is there)")
+    if not stat.S_ISREG(st.st_mode):
+        raise error(f"{p}: {what} is not a regular file (a device, pipe or socket)")
+    if st.st_size > max_bytes:
+        raise error(
+            f"{p}: {what} is {st.st_size:,} bytes, more than the limit of {max_bytes:,} "
+            "(fpgagan.limits)"
+        )
+    return st.st_size
+
+
+def read_limited(
+    path: str | os.PathLike[str], what: str, max_bytes: int, error: type[FpgaganError] = InputError
+) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``max_bytes`` (see
+    :func:`check_regular_file`); opened without blocking and read no further than the limit, so
+    a file swapped or grown after the check is refused too."""
+    check_regular_file(path, what, max_bytes, error)
+    p = Path(path)
+    try:
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise error(f"{p}: {what} is not a regular file")
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise error(f"{p}: cannot read the {what} ({exc.strerror})") from None
+    if len(data) > max_bytes:
+        raise error(f"{p}: {what} is more than the limit of {max_bytes:,} bytes (fpgagan.limits)")
+    return data
+
+
+def check_name_length(path: str | os.PathLike[str], what: str) -> None:
+    """Refuse a file or folder name fpgagan could not put its temporary siblings beside."""
+    name = Path(path).name
+    if len(name.encode(errors="surrogateescape")) > MAX_NAME_CHARS:
+        raise InputError(
+            f"{path}: {what} name is longer than {MAX_NAME_CHARS} bytes (fpgagan writes "
+            "temporary files beside it); give a shorter name"
+        )
+
+
+def same_path(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether ``a`` and ``b`` name the same file (after links, or as one inode)."""
+    pa, pb = Path(a), Path(b)
+    try:
+        if pa.resolve() == pb.resolve():
+            return True
+        return pa.exists() and pb.exists() and os.path.samefile(pa, pb)
+    except (OSError, RuntimeError):
+        return False
+
+
+def check_not_input(output: str | os.PathLike[str], what: str, inputs: dict[str, object]) -> None:
+    """Refuse ``output`` when it is one of the ``inputs`` (option name -> path, or None) or lies
+    inside one (an input folder): writing it would destroy what the run reads."""
+    out = Path(output)
+    for option, path in inputs.items():
+        if path is None:
+            continue
+        src = Path(str(path))
+        inside = False
+        with contextlib.suppress(OSError, RuntimeError):
+            inside = src.resolve() in out.resolve().parents
+        if same_path(out, src) or inside:
+            raise InputError(f"{output}: {what} would overwrite {option} {path}; give another path")
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:

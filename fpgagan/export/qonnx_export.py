@@ -43,7 +43,8 @@ from fpgagan.export.transforms import (
     SpatialOpsToChannelsLast,
 )
 from fpgagan.export.validate import validate_model
-from fpgagan.io import atomic_path, provenance
+from fpgagan.io import atomic_path, provenance, read_limited
+from fpgagan.limits import MAX_MODEL_BYTES
 from fpgagan.models import Generator, UNet
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,8 @@ def to_qonnx(gen: Generator | UNet) -> ModelWrapper:
             for name in ("torch.onnx", "onnx_ir", "onnxscript"):
                 logging.getLogger(name).setLevel(logging.ERROR)
             export_qonnx(gen, torch.zeros(1, *gen.input_shape), export_path=str(raw))
-        model = ModelWrapper(str(raw))
+        # fpgagan's own export, read without following external data like every file it reads
+        model = ModelWrapper(onnx.load(str(raw), load_external_data=False))
     model = interchange(model)
     meta = provenance()
     onnx.helper.set_model_props(
@@ -131,14 +133,10 @@ def save_qonnx(model: ModelWrapper, path: str | os.PathLike[str]) -> None:
 
 def load_qonnx(path: str | os.PathLike[str]) -> ModelWrapper:
     """Read a QONNX file and validate it; a missing, corrupt or refused file raises an error
-    naming it.  Tensors in external files are not followed (they are refused)."""
+    naming it.  Only a regular file under :data:`~fpgagan.limits.MAX_MODEL_BYTES` is read, as
+    bytes: onnx never sees its path, so no external data is followed (it is refused)."""
     p = Path(path)
-    if not p.is_file():
-        raise ExportError(f"{p}: ONNX file not found")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise ExportError(f"{p}: cannot read the ONNX file ({exc.strerror})") from None
+    data = read_limited(p, "ONNX file", MAX_MODEL_BYTES, ExportError)
     if not data:
         raise ExportError(f"{p}: empty file, not an ONNX model")
     try:

@@ -5,8 +5,11 @@ module, so a model can name any module on ``sys.path`` (one planted in the worki
 included) and have it run.  :func:`validate_model` reads only the protobuf and refuses, with one
 line naming the file and the node:
 
+- tensors stored in external files anywhere in the model, too many nodes, an unknown opset,
+  undefined tensors and cycles, sizes beyond :mod:`fpgagan.limits`
+  (:mod:`fpgagan.export.model_limits`);
 - op domains outside :data:`ALLOWED_DOMAINS`, op types that are not plain identifiers, nodes
-  with subgraphs, local functions, tensors stored in external files;
+  with subgraphs, local functions;
 - quantizers (Quant, IntQuant, BipolarQuant, Trunc) with the wrong inputs or attributes, bit
   widths that are not integers in 1..:data:`MAX_BITS`, scales that are not finite and positive,
   zero points that are not finite, unknown rounding modes;
@@ -25,6 +28,7 @@ import onnx
 from onnx import AttributeProto, numpy_helper
 
 from fpgagan.errors import UnsupportedModelError
+from fpgagan.export.model_limits import check_external_data, check_sizes, check_structure
 
 # "" and "ai.onnx" are the standard ops; qonnx's quantizers and channels-last ops (fpgagan's
 # ConvTranspose among them); the domain Brevitas writes, which qonnx maps to its own.
@@ -75,6 +79,7 @@ def _label(node: onnx.NodeProto, index: int) -> str:
 def validate_model(model: onnx.ModelProto, where: str) -> None:
     """Refuse ``model`` (read from ``where``) unless only trusted domains and sane values appear."""
     graph = model.graph
+    check_external_data(model, where)  # first: nothing below may follow a file a model names
     if not graph.node:
         raise UnsupportedModelError(f"{where}: the model has no nodes (empty or not ONNX)")
     if not graph.input or not graph.output:
@@ -83,16 +88,12 @@ def validate_model(model: onnx.ModelProto, where: str) -> None:
         raise UnsupportedModelError(f"{where}: ONNX local functions are not supported")
     if graph.sparse_initializer:
         raise UnsupportedModelError(f"{where}: sparse initializers are not supported")
-    for tensor in graph.initializer:
-        if tensor.data_location == onnx.TensorProto.EXTERNAL or tensor.external_data:
-            raise UnsupportedModelError(
-                f"{where}: tensor {tensor.name[:_LABEL_CHARS]!r} is stored in an external file; "
-                "save the model with its weights inside"
-            )
+    check_structure(model, where)
     _check_input_shape(graph, where)
     inits = {t.name: t for t in graph.initializer}
     for i, node in enumerate(graph.node):
         _check_node(node, i, inits, where)
+    check_sizes(model, where)  # after the nodes: shape inference runs on known ops only
     for name in inits:  # after the nodes, whose messages say which quantizer input is wrong
         values = _value(inits, name, f"tensor {name[:_LABEL_CHARS]!r}", where)
         if values is not None and not np.all(np.isfinite(values)):

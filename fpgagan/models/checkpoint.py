@@ -8,6 +8,7 @@ kind are DCGANs) or ``unet`` (image -> image, with its ``task``, e.g. ``sr2x``).
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,9 @@ from typing import Any
 import torch
 
 from fpgagan.config import Precision, from_dict, to_dict
-from fpgagan.errors import CheckpointError, ConfigError, ModelError
-from fpgagan.io import atomic_path, provenance
+from fpgagan.errors import CheckpointError, ConfigError, ModelError, short_repr
+from fpgagan.io import atomic_path, provenance, read_limited
+from fpgagan.limits import MAX_CHECKPOINT_BYTES, MAX_WIDTH, MAX_WIDTHS
 from fpgagan.models.generator import Generator
 from fpgagan.models.registry import build_generator, build_unet
 from fpgagan.models.unet import UNet
@@ -59,10 +61,9 @@ def save_generator(
 def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Load a checkpoint dict safely; a missing or unreadable file raises CheckpointError."""
     p = Path(path)
-    if not p.is_file():
-        raise CheckpointError(f"{p}: checkpoint not found")
+    data = read_limited(p, "checkpoint", MAX_CHECKPOINT_BYTES, CheckpointError)
     try:
-        obj = torch.load(p, map_location="cpu", weights_only=True)
+        obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a corrupt zip/pickle
         raise CheckpointError(
             f"{p}: corrupt or unreadable checkpoint ({type(exc).__name__})"
@@ -87,6 +88,7 @@ def generator_from_record(
         raise CheckpointError(
             f"{where}: unknown generator kind {kind!r} (known: {', '.join(KINDS)})"
         )
+    _check_fields(record, where)
     build = build_unet if kind == "unet" else build_generator
     try:
         precision = (
@@ -100,8 +102,8 @@ def generator_from_record(
             batch_norm=bool(record["batch_norm"]),
             widths=tuple(record.get("widths", ())),
         )
-    except (ConfigError, ModelError, KeyError) as exc:
-        raise CheckpointError(f"{where}: {exc}") from None
+    except (ConfigError, ModelError, KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{where}: {str(exc)[:300]}") from None
     if kind == "unet" and record.get("task") != gen.spec.task:
         raise CheckpointError(
             f"{where}: task {record.get('task')!r} does not match U-Net {record['generator']!r} "
@@ -117,6 +119,45 @@ def generator_from_record(
         ) from None
     gen.eval()
     return gen, record
+
+
+# field -> (the types it may have, what the message calls it)
+_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "generator": ((str,), "a generator name"),
+    "batch_norm": ((bool,), "true or false"),
+    "precision": ((dict, type(None)), "a mapping or null"),
+    "widths": ((list, tuple), "a list of channel counts"),
+    "state_dict": ((dict,), "a mapping of tensors"),
+    "extra": ((dict,), "a mapping"),
+}
+
+
+def _check_fields(record: dict[str, Any], where: str) -> None:
+    """Types and sizes of a record's fields, before anything is built from them (a 1 KB record
+    asking for widths of 20,000 would allocate 25 GB)."""
+    for key, (types, what) in _FIELDS.items():
+        if key not in record:
+            if key in ("generator", "state_dict"):
+                raise CheckpointError(f"{where}: the checkpoint has no {key!r}")
+            continue
+        if not isinstance(record[key], types):
+            raise CheckpointError(
+                f"{where}: {key} must be {what}, got {type(record[key]).__name__} "
+                f"{short_repr(record[key])}"
+            )
+    widths = record.get("widths", ())
+    if len(widths) > MAX_WIDTHS or any(
+        isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= MAX_WIDTH for w in widths
+    ):
+        raise CheckpointError(
+            f"{where}: widths {short_repr(widths)} must be at most {MAX_WIDTHS} integers in "
+            f"1..{MAX_WIDTH} (fpgagan.limits)"
+        )
+    for name, value in record["state_dict"].items():
+        if not isinstance(name, str) or not isinstance(value, torch.Tensor):
+            raise CheckpointError(
+                f"{where}: state_dict entry {short_repr(name)} is not a named tensor"
+            )
 
 
 def load_generator(path: str | os.PathLike[str]) -> tuple[AnyGenerator, dict[str, Any]]:

@@ -7,7 +7,9 @@ computes something else can never pass unnoticed; ``check=True`` compares all of
 from __future__ import annotations
 
 import dataclasses
+import io
 import logging
+import math
 import time
 from pathlib import Path
 
@@ -16,7 +18,8 @@ import numpy as np
 from fpgagan.errors import InputError, SimulationError
 from fpgagan.export import load_qonnx, reference_outputs
 from fpgagan.hls.convert import HlsOptions
-from fpgagan.io import atomic_path
+from fpgagan.io import atomic_path, read_limited
+from fpgagan.limits import MAX_INPUT_BYTES, MAX_LATENTS, MAX_TENSOR_ELEMENTS
 from fpgagan.sim import (
     Comparison,
     CSim,
@@ -47,22 +50,49 @@ class CsimReport:
 
 
 def load_input(path: Path) -> np.ndarray:
-    """A finite real-valued ``.npy`` array with a non-empty batch axis, as float32."""
-    if not path.is_file():
-        raise InputError(f"{path}: input file not found")
+    """A finite real-valued ``.npy`` array with a non-empty batch axis, as float32.
+
+    Only a regular file under :data:`~fpgagan.limits.MAX_INPUT_BYTES` is read, and its header's
+    shape is checked (:func:`check_batch_shape`) before the array is.
+    """
+    data = read_limited(path, "input file", MAX_INPUT_BYTES)
     try:
-        with open(path, "rb") as fh:
-            magic = fh.read(len(_NPY_MAGIC))
+        magic = data[: len(_NPY_MAGIC)]
         if magic.startswith(_ZIP_MAGIC):
             raise InputError(f"{path}: a .npz archive, expected one array saved with numpy.save")
         if magic != _NPY_MAGIC:
             raise InputError(f"{path}: not a .npy file")
-        x = np.load(path, allow_pickle=False)
+        buf = io.BytesIO(data)
+        major, _ = np.lib.format.read_magic(buf)
+        read_header = (
+            np.lib.format.read_array_header_1_0
+            if major == 1
+            else np.lib.format.read_array_header_2_0
+        )
+        shape, _, _ = read_header(buf)
+        check_batch_shape(tuple(shape), str(path))
+        x = np.load(io.BytesIO(data), allow_pickle=False)
     except InputError:
         raise
     except Exception as exc:  # object arrays, truncated files, bad headers
         raise InputError(f"{path}: not a readable .npy array ({type(exc).__name__})") from None
     return check_input_array(x, str(path))
+
+
+def check_batch_shape(shape: tuple[int, ...], where: str = "input") -> None:
+    """Refuse a batch of more than :data:`~fpgagan.limits.MAX_LATENTS` items or with items of
+    more than :data:`~fpgagan.limits.MAX_TENSOR_ELEMENTS` elements, before it is read."""
+    if shape and shape[0] > MAX_LATENTS:
+        raise InputError(
+            f"{where}: a batch of {shape[0]:,} inputs, more than the limit of {MAX_LATENTS:,} "
+            "(fpgagan.limits)"
+        )
+    item = math.prod(shape[1:]) if len(shape) > 1 else 1
+    if item > MAX_TENSOR_ELEMENTS:
+        raise InputError(
+            f"{where}: inputs of {item:,} elements, more than the limit of "
+            f"{MAX_TENSOR_ELEMENTS:,} (fpgagan.limits)"
+        )
 
 
 def check_input_array(x: np.ndarray, where: str = "input") -> np.ndarray:
@@ -76,6 +106,7 @@ def check_input_array(x: np.ndarray, where: str = "input") -> np.ndarray:
         )
     if x.shape[0] == 0:
         raise InputError(f"{where}: the batch is empty (shape {x.shape})")
+    check_batch_shape(x.shape, where)
     with np.errstate(over="ignore"):  # beyond float32 becomes inf, refused just below
         y = x.astype(np.float32)
     bad = ~np.isfinite(y)

@@ -43,6 +43,7 @@ from fpgagan.workflows.train_qat import (
     TEACHER,
     TrainQatResult,
     _reuse_teacher,
+    claim_run_folder,
     student_setup,
 )
 
@@ -130,7 +131,8 @@ def train_image_task(
     )
     test_x = load_images(cfg.data.dataset, "test", root)[0]
     test = make_pairs(cfg.task, test_x[: min(cfg.eval.n_samples, len(test_x))], cfg.seed)
-    run_dir.mkdir(parents=True, exist_ok=True)  # only once every input is known to be good
+    # only once every input is known to be good; a folder fpgagan did not make is refused
+    claim_run_folder(run_dir, cfg)
     write_json_atomic(run_dir / "config.json", to_dict(cfg))
 
     def val_psnr(gen: UNet) -> float:

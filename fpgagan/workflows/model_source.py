@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fpgagan.errors import ExportError
+from fpgagan.errors import ExportError, short_repr
 from fpgagan.export import load_qonnx, to_qonnx
 from fpgagan.models import Generator
 from fpgagan.models.checkpoint import load_generator
@@ -70,16 +70,32 @@ def stored_teacher(checkpoint: Path, record: dict[str, Any]) -> Path | None:
 
     The recorded path is relative to wherever training ran, so it is looked for as recorded when
     absolute, then relative to the checkpoint's folder, then by its file name beside the
-    checkpoint (where ``train-qat`` and the shipped default keep it).  None if not found.
+    checkpoint (where ``train-qat`` and the shipped default keep it).  A checkpoint is a file a
+    user may have been sent: a place outside the checkpoint's folder (``../../etc/passwd``, an
+    absolute path elsewhere, a link out of it) is never opened.  None if not found.
     """
-    recorded = record.get("extra", {}).get("teacher")
-    if not isinstance(recorded, str) or not recorded:
+    extra = record.get("extra", {})
+    recorded = extra.get("teacher") if isinstance(extra, dict) else None
+    if not isinstance(recorded, str) or not recorded or "\0" in recorded:
         return None
     stored = Path(recorded)
     here = checkpoint.parent
     candidates = [stored] if stored.is_absolute() else [here / stored]
     candidates.append(here / stored.name)
+    folder = here.resolve()
     for candidate in candidates:
+        try:
+            inside = folder in candidate.resolve().parents
+        except (OSError, RuntimeError):
+            inside = False
+        if not inside:
+            log.warning(
+                "%s: its recorded teacher %s lies outside the checkpoint's folder; not opened "
+                "(give --teacher)",
+                checkpoint,
+                short_repr(recorded),
+            )
+            continue
         if candidate.is_file():
             return candidate
     log.warning(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,12 +23,15 @@ from fpgagan.config import to_dict
 from fpgagan.errors import ConfigError
 from fpgagan.folders import staged
 from fpgagan.hls.sparsity import SPARSE_MODES
+from fpgagan.limits import MAX_LATENTS
 from fpgagan.report.estimate import cost_estimate
 from fpgagan.report.hls_report import CostEstimate
 from fpgagan.report.tables import Column, markdown_table, write_tables
 from fpgagan.workflows.executor import Executor, SerialExecutor, Task
 from fpgagan.workflows.hls_flow import HlsFlowConfig, plan_board, run_hls_flow
 from fpgagan.workflows.model_source import resolve_model
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,8 +47,11 @@ class Cell:
 
     @property
     def folder(self) -> str:
+        """The cell's folder under ``<out>/cells``: one plain path component, whatever the board
+        was given as (a board file's path names its stem only)."""
         clock = "" if self.clock_mhz is None else f"-{self.clock_mhz:g}mhz"
-        return f"{self.board}{clock}-sparse-{self.sparse}"
+        stem = _UNSAFE.sub("_", Path(self.board).stem).lstrip(".-") or "board"
+        return f"{stem[:64]}{clock}-sparse-{_UNSAFE.sub('_', self.sparse)[:16]}"
 
 
 def grid(
@@ -61,7 +68,16 @@ def grid(
     for clock in clocks:
         if clock is not None and not (math.isfinite(clock) and clock > 0):
             raise ConfigError(f"clock {clock} MHz: must be finite and positive")
-    return [Cell(b, c, s) for b, c, s in itertools.product(boards, clocks, sparse)]
+    cells = [Cell(b, c, s) for b, c, s in itertools.product(boards, clocks, sparse)]
+    seen: dict[str, Cell] = {}
+    for c in cells:
+        if c.folder in seen:
+            raise ConfigError(
+                f"cells {seen[c.folder].key!r} and {c.key!r} would share the folder {c.folder}; "
+                "give each board once, under distinct file names"
+            )
+        seen[c.folder] = c
+    return cells
 
 
 def _cfg(base: HlsFlowConfig, cell: Cell) -> HlsFlowConfig:
@@ -136,8 +152,10 @@ def run_sweep(
     executor: Executor | None = None,
 ) -> list[dict[str, Any]]:
     """One row per cell (in order; a failed cell's row carries its one-line error) -> ``out_dir``."""
-    if n < 0:
-        raise ConfigError(f"latents per cell must be >= 0 (0: plans only), got {n}")
+    if not 0 <= n <= MAX_LATENTS:
+        raise ConfigError(
+            f"latents per cell must be in 0..{MAX_LATENTS:,} (0: plans only), got {n:,}"
+        )
     base = base or HlsFlowConfig()
     executor = executor or SerialExecutor()
     model = str(Path(model).absolute()) if model is not None else None

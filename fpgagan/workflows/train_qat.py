@@ -28,6 +28,7 @@ from fpgagan.compress.prune import (
 from fpgagan.config import QatConfig, TrainQatConfig, to_dict
 from fpgagan.data import load_images
 from fpgagan.errors import CheckpointError
+from fpgagan.folders import MARKER, claim_folder, marker_kind, write_marker
 from fpgagan.io import provenance, write_json_atomic
 from fpgagan.models import Generator, build_discriminator, build_generator, fold_batch_norm
 from fpgagan.report.classifier import load_classifier
@@ -39,6 +40,35 @@ log = logging.getLogger(__name__)
 
 TEACHER = "teacher"
 QAT = "qat"
+RUN_FOLDER = "train-qat run"  # the kind of folder train-qat makes (fpgagan.folders)
+
+
+def claim_run_folder(run_dir: Path, cfg: TrainQatConfig) -> None:
+    """Make ``run_dir`` a marked run folder, or resume in one (:func:`fpgagan.folders.claim_folder`).
+
+    A run folder of an fpgagan from before markers is adopted when its ``config.json`` is this
+    very recipe (a rerun to resume it); any other non-empty folder is refused before training.
+    """
+    config = run_dir / "config.json"
+    if (
+        run_dir.is_dir()
+        and not run_dir.is_symlink()
+        and marker_kind(run_dir) is None
+        and not (run_dir / MARKER).exists()
+        and config.is_file()
+        and not config.is_symlink()
+        and config.stat().st_size < 1 << 20
+    ):
+        import json
+
+        try:
+            same = json.loads(config.read_text()) == json.loads(json.dumps(to_dict(cfg)))
+        except (OSError, ValueError, UnicodeDecodeError):
+            same = False
+        if same:
+            log.info("%s: adopting a run folder of an earlier fpgagan (same recipe)", run_dir)
+            write_marker(run_dir, RUN_FOLDER)
+    claim_folder(run_dir, RUN_FOLDER)
 
 
 @dataclasses.dataclass
@@ -121,7 +151,8 @@ def train_qat(
     classifier = load_classifier()
     latent = build_generator(cfg.model.generator).spec.latent_dim  # fails early on a bad name
     build_discriminator(cfg.model.discriminator)
-    run_dir.mkdir(parents=True, exist_ok=True)  # only once every input is known to be good
+    # only once every input is known to be good; a folder fpgagan did not make is refused
+    claim_run_folder(run_dir, cfg)
     write_json_atomic(run_dir / "config.json", to_dict(cfg))
     val_scorer = QualityScorer(classifier, _subsample(train_x, n_eval, cfg.seed + 1))
     test_scorer = QualityScorer(classifier, test_x[:n_eval])
