@@ -75,7 +75,8 @@ def test_plan_counts_stages_and_fifos(unet):
     stages = sum(st.total.lut for st in flow.stages)
     fifos = sum(item.total.lut for item in plan.fifos.items)
     assert stages > 0
-    assert plan.totals.lut == pytest.approx(layers + stages + fifos)
+    # the whole design: the accelerator's processes and FIFOs, and the system around them
+    assert plan.totals.lut == pytest.approx(layers + stages + fifos + plan.system_totals.lut)
     assert plan.interval_cycles >= max(st.cycles for st in flow.stages)
 
 

@@ -33,7 +33,9 @@ def test_synthesis_figures_are_rendered_beside_the_estimates():
 
     from fpgagan.report.render import _synthesis_table
 
-    estimate = SimpleNamespace(totals=SimpleNamespace(lut=1000.0, dsp=0.0, ff=1.0, bram_18k=2.0))
+    acc = SimpleNamespace(lut=1000.0, dsp=0.0, ff=1.0, bram_18k=2.0)  # what csynth sees
+    whole = SimpleNamespace(lut=1300.0, dsp=0.0, ff=9.0, bram_18k=2.0)
+    estimate = SimpleNamespace(totals=whole, accelerator=acc)
     rows = _synthesis_table(
         {"CSynthesisReport": {"LUT": "1234", "DSP": "5", "BestLatency": "99"}}, estimate
     )
