@@ -3,17 +3,20 @@
 A board design (hls4ml's ``VivadoAccelerator`` block design, ``interface: axi_stream``) is the
 accelerator inside an AXI4-Stream shell, fed by an AXI DMA through the processing system's ports:
 
-- the **shell** (``fpgagan/hls/shell.py``): 64-bit AXI4-Stream beats in and out; the input beat is
-  unpacked into the input type's raw integers, ``floor(64 / W)`` per beat, the output packed the
-  same way, one pipelined loop each with counters, a small output FIFO and TLAST.  Counted here
-  from the measured unit costs (:mod:`fpgagan.hls.unit_costs`) and 1 FF per register bit;
+- the **shell** (``fpgagan/hls/shell.py``, ``nnet_fg_axis.h``): per direction one pipelined loop
+  moving ``step = gcd(elem_values, floor(64 / W))`` values a cycle through two shift registers
+  (the beat's and the element's), its counters, the ``hls::stream`` of elements between it and the
+  network, and the register slice Vitis HLS puts on every AXI4-Stream port.  Counted from the
+  measured unit costs (:mod:`fpgagan.hls.unit_costs`) and 1 FF per register bit;
 - **HLS control**: the ``ap_ctrl`` handshake of every process of the DATAFLOW region and the
   region's own start/done registers (a formula, not measured);
-- the **vendor IP** of the block design: AXI DMA (simple mode, MM2S + S2MM), the interconnect to
+- the **vendor IP** of the block design: AXI DMA (simple mode, MM2S + S2MM), the SmartConnect to
   the PS's high-performance port and the one from its general-purpose port, ``proc_sys_reset``,
-  the processing system itself (a hard block: no fabric).  Each carries the vendor figure it was
-  given, or says that none could be found; an unsourced item counts 0 and is listed by
-  :func:`unsourced` (``docs/hardware.md``, "The system", says what that leaves out).
+  the processing system itself (a hard block: no fabric).  AMD publishes no figures offline, so
+  each counts an *open, functionally equivalent* design measured with yosys the way the unit
+  costs are (``tools/calibrate_system_ip.py`` writes ``system_ip_costs.json``): not AMD's
+  netlists, which may be larger or smaller.  An Alveo platform's static region is not counted
+  (it is not the user's to spend; ``docs/hardware.md``, "The system").
 
 The family of a board (Zynq-7000, Zynq UltraScale+, Alveo) follows from its part number
 (:func:`family`); the board YAML has no field for it.
@@ -22,6 +25,11 @@ The family of a board (Zynq-7000, Zynq UltraScale+, Alveo) follows from its part
 from __future__ import annotations
 
 import enum
+import functools
+import json
+import math
+from importlib import resources
+from typing import Any
 
 from fpgagan.boards import Board
 from fpgagan.errors import BoardError
@@ -29,12 +37,22 @@ from fpgagan.hls import unit_costs as U
 from fpgagan.hls.cost import Item, Res
 
 STREAM_BITS = 64  # AXI4-Stream TDATA width of the shell and of the DMA's stream ports
-SHELL_FIFO_DEPTH = 2  # the shell's output FIFO: an hls::stream of the default depth
+# the hls::stream between each shell loop and the network (shell.STREAM_DEPTH)
+SHELL_STREAM_DEPTH = 2
+# Vitis HLS registers every AXI4-Stream port in both directions by default (UG1399, "Registered
+# AXI4-Stream Interfaces": register mode Both, side channels with TDATA): a two-entry skid
+# buffer of the payload.  The payload that survives is TDATA + TLAST: the input's TKEEP/TSTRB are
+# never read and the output's are constants.
+REGSLICE_ENTRIES = 2
+REGSLICE_BITS = STREAM_BITS + 1
 # HLS control per process (ap_start/ap_done/ap_idle/ap_ready and the DATAFLOW start FIFO's
 # full/empty flags): registers and the gates between them.  A formula, not measured.
 CONTROL_FF_PER_PROCESS = 4.0
 CONTROL_LUT_PER_PROCESS = 4.0
 NOT_SOURCED = "not sourced"
+NOT_COUNTED = "not counted"
+MEASURED_OPEN = "yosys synth_xilinx of"  # the source of an open equivalent's measured figure
+IP_TABLE_FILE = "system_ip_costs.json"
 
 
 class Family(enum.Enum):
@@ -74,41 +92,107 @@ def _unit(what: str, count: float, u: U.UnitCost) -> Item:
     return Item(what, count, Res.of_unit(u), f"yosys: {u.source}")
 
 
-def shell_items(in_bits: int, out_bits: int, in_values: int, out_values: int) -> list[Item]:
-    """The AXI4-Stream shell: per direction a 64-bit beat register, the counter of values within
-    a beat and the counter of values per image (its terminal count is TLAST / the end of the
-    input); the input side selects one of its ``floor(64 / W)`` values (a multiplexer), the
-    output side writes one slot of its beat register (the write enables decode the slot counter);
-    then a small FIFO of beats (TDATA + TLAST) before TVALID/TREADY."""
+def _ff(what: str, bits: int) -> Item:
+    return Item(what, 1, Res(ff=float(bits)), "formula: 1 FF per register bit")
+
+
+def shell_side_items(side: str, width: int, values: int, elem_values: int | None) -> list[Item]:
+    """One direction of the shell as ``nnet_fg_axis.h`` builds it (``side``: input = unpack,
+    output = pack), for ``values`` raw integers of ``width`` bits an image, ``elem_values`` to a
+    stream element (None: one, the smallest shell).
+
+    Each cycle moves ``S = gcd(E, P)`` values (``P = floor(64 / W)`` a beat).  Unpack: the beat
+    register (``P*W`` bits) is loaded from TDATA or shifted by ``S*W`` bits, a 2:1 select per bit;
+    the element register (``E*W`` bits, completely partitioned) shifts by ``S`` values every
+    cycle, no select.  Pack: the element register is loaded from the stream or shifted, a 2:1
+    select per bit; the beat register shifts every cycle, no select, and the last beat of an
+    image that is not full is moved down (a 2:1 select per bit).  A register that one step fills
+    or empties whole (``S = P`` or ``S = E``) is not built.  Counters: the steps within a beat and
+    within an element, and the loop's own (the image's steps; its end is TLAST).  Then the
+    ``hls::stream`` of elements and the port's register slice."""
+    if side not in ("input", "output"):
+        raise ValueError(f"a shell side is 'input' or 'output', not {side!r}")
+    if width > STREAM_BITS:
+        raise BoardError(f"the shell packs values of at most {STREAM_BITS} bits, not {width}")
+    elem = 1 if elem_values is None else int(elem_values)
+    per_beat = STREAM_BITS // width
+    step = math.gcd(elem, per_beat)
+    word_bits, elem_bits = per_beat * width, elem * width
+    steps_per_beat, steps_per_elem = per_beat // step, elem // step
+    iterations = math.ceil(values / step)
+    unpack = side == "input"
     items: list[Item] = []
-    for side, width, values in (("input", in_bits, in_values), ("output", out_bits, out_values)):
-        if width > STREAM_BITS:
-            raise BoardError(f"the shell packs values of at most {STREAM_BITS} bits, not {width}")
-        per_beat = STREAM_BITS // width
-        items += [
-            Item(
-                f"shell {side} beat register ({STREAM_BITS} bits)",
-                1,
-                Res(ff=float(STREAM_BITS)),
-                "formula: 1 FF per register bit",
-            ),
-            _unit(f"shell {side} value-in-beat counter", 1, U.counter(_bits(per_beat))),
-            _unit(f"shell {side} values-per-image counter (TLAST)", 1, U.counter(_bits(values))),
-        ]
-        if per_beat > 1 and side == "input":
-            items.append(_unit(f"shell input value select {per_beat}:1", 1, U.mux(per_beat, width)))
-        if per_beat > 1 and side == "output":
+    if steps_per_beat > 1:
+        items.append(_ff(f"shell {side} beat shift register ({word_bits} bits)", word_bits))
+        if unpack:
             items.append(
-                _unit(f"shell output slot decode ({per_beat} write enables)", 1, U.mux(2, per_beat))
+                _unit(
+                    f"shell input beat load/shift select ({word_bits} bits, 2:1)",
+                    1,
+                    U.mux(2, word_bits),
+                )
             )
-    items.append(
-        _unit(
-            f"shell output FIFO {SHELL_FIFO_DEPTH} x {STREAM_BITS + 1} (TDATA + TLAST)",
-            1,
-            U.fifo_srl(SHELL_FIFO_DEPTH, STREAM_BITS + 1),
+        elif iterations % steps_per_beat:
+            items.append(
+                _unit(
+                    f"shell output last-beat shift select ({word_bits} bits, 2:1)",
+                    1,
+                    U.mux(2, word_bits),
+                )
+            )
+        items.append(
+            _unit(f"shell {side} step-in-beat counter", 1, U.counter(_bits(steps_per_beat)))
         )
-    )
+    if steps_per_elem > 1:
+        items.append(_ff(f"shell {side} element shift register ({elem} x {width} bits)", elem_bits))
+        if not unpack:
+            items.append(
+                _unit(
+                    f"shell output element load/shift select ({elem_bits} bits, 2:1)",
+                    1,
+                    U.mux(2, elem_bits),
+                )
+            )
+        items.append(
+            _unit(f"shell {side} step-in-element counter", 1, U.counter(_bits(steps_per_elem)))
+        )
+    items += [
+        _unit(
+            f"shell {side} loop counter ({iterations} steps, TLAST)",
+            1,
+            U.counter(_bits(iterations)),
+        ),
+        _unit(
+            f"shell {side} element stream {SHELL_STREAM_DEPTH} x {elem_bits}",
+            1,
+            U.fifo_srl(SHELL_STREAM_DEPTH, elem_bits),
+        ),
+        _ff(
+            f"shell {side} AXI4-Stream register slice registers "
+            f"({REGSLICE_ENTRIES} x {REGSLICE_BITS}: TDATA + TLAST)",
+            REGSLICE_ENTRIES * REGSLICE_BITS,
+        ),
+        _unit(
+            f"shell {side} AXI4-Stream register slice select ({REGSLICE_BITS} bits, 2:1)",
+            1,
+            U.mux(2, REGSLICE_BITS),
+        ),
+    ]
     return items
+
+
+def shell_items(
+    in_bits: int,
+    out_bits: int,
+    in_values: int,
+    out_values: int,
+    in_elem_values: int | None = None,
+    out_elem_values: int | None = None,
+) -> list[Item]:
+    """The AXI4-Stream shell, both directions (:func:`shell_side_items`)."""
+    return shell_side_items("input", in_bits, in_values, in_elem_values) + shell_side_items(
+        "output", out_bits, out_values, out_elem_values
+    )
 
 
 def control_items(processes: int) -> list[Item]:
@@ -132,39 +216,61 @@ def control_items(processes: int) -> list[Item]:
     ]
 
 
-def _unsourced(what: str, looked_for: str) -> Item:
-    return Item(what, 1, Res(), f"{NOT_SOURCED}: {looked_for}; counted as 0")
+@functools.cache
+def ip_table() -> dict[str, Any]:
+    """``system_ip_costs.json`` as stored (loaded once; do not modify it)."""
+    return json.loads(resources.files("fpgagan.hls").joinpath(IP_TABLE_FILE).read_text())
 
 
-_PG021 = (
-    "AMD PG021 AXI DMA v7.1 (simple mode, MM2S + S2MM, 64-bit stream and memory map, 16-beat "
-    "bursts): its resource figures are on AMD's 'Performance and Resource Utilization' web page, "
-    "which none of the stored copies searched holds"
-)
-_PG059 = (
-    "AMD PG059 AXI Interconnect v2.1, 'Resource Utilization' tables (crossbar, protocol "
-    "converter): the stored copies hold the tables' titles, not their figures"
-)
-_PG247 = (
-    "AMD PG247 SmartConnect v1.0: no resource table found in the stored copies (the guide "
-    "points to the web page)"
-)
-_PG164 = "AMD PG164 Processor System Reset v5.0: no resource table found in the stored copies"
+def _measured_ip(what: str, key: str, vendor: str, fam: Family) -> Item:
+    """An item counted from the measured open equivalent ``key`` of AMD's ``vendor`` IP."""
+    t = ip_table()
+    e = t["ip"][key]
+    c = e["counts"]
+    lib = t["library"]
+    if not e["library_module"]:
+        design = f"fpgagan's own {e['top']} (tools/calibrate_system_ip.py)"
+    elif e["own_verilog"]:
+        design = (
+            f"{lib['repo']}@{lib['commit'][:12]} {e['library_module']} in fpgagan's own "
+            f"{e['top']} (tools/calibrate_system_ip.py)"
+        )
+    else:
+        design = f"{lib['repo']}@{lib['commit'][:12]} {e['library_module']}"
+    family_note = (
+        "; synthesised for the 7 series and used unchanged for this UltraScale+ board (same "
+        "LUT6 and FF fabric; not re-measured): its DMA's 64-bit addresses (design.tcl) widen the "
+        "address registers and counters, and a GP port wider than 32 bits needs a width "
+        "converter, neither counted"
+        if fam is Family.ZYNQMP
+        else ""
+    )
+    source = (
+        f"{MEASURED_OPEN} {design} ({e['config']}), an open equivalent of {vendor}, not AMD's "
+        f"netlist; {t['yosys_version']}, synth_xilinx -family xc7 -flatten{family_note}"
+    )
+    return Item(
+        what, 1, Res(float(c["lut"]), float(c["ff"]), float(c["dsp"]), float(c["bram_18k"])), source
+    )
 
 
 def vendor_items(fam: Family) -> list[Item]:
     """The block design's vendor IP for a board family."""
     if fam is Family.ALVEO:
         return [
-            _unsourced(
-                "Alveo platform shell (XDMA/QDMA static region, memory subsystem)",
-                "the platform's static region is outside the dynamic region the kernel gets; "
-                "its size for the U250 platform was not found, and the board YAML lists the whole "
-                "device",
+            Item(
+                "Alveo platform shell (XDMA static region: PCIe, DMA, memory subsystem)",
+                1,
+                Res(),
+                f"{NOT_COUNTED}: on an XDMA platform the static region is the platform's, "
+                "outside the user's budget; the kernel gets the dynamic region, which is what an "
+                "estimate must fit.  The board YAML lists the whole device, so an Alveo usage is "
+                "low by the static region's share of it",
             ),
         ]
     ps = "PS7 (processing_system7)" if fam is Family.ZYNQ7 else "PS8 (zynq_ultra_ps_e)"
     hp = "S_AXI_HP0 (AXI3)" if fam is Family.ZYNQ7 else "S_AXI_HP0_FPD"
+    gp = "M_AXI_GP0" if fam is Family.ZYNQ7 else "M_AXI_HPM0_FPD"
     return [
         Item(
             f"processing system {ps}",
@@ -173,26 +279,47 @@ def vendor_items(fam: Family) -> list[Item]:
             "vendor: a hard block, no programmable-logic resources (AMD DS190 / DS891 list the "
             "PS apart from the PL resources)",
         ),
-        _unsourced("AXI DMA (simple mode, MM2S + S2MM, 64-bit, 16-beat bursts)", _PG021),
-        _unsourced(
-            f"AXI interconnect / SmartConnect DMA -> PS {hp}",
-            f"{_PG059}; {_PG247}",
+        _measured_ip(
+            "AXI DMA (simple mode, MM2S + S2MM, 64-bit, 16-beat bursts, AXI4-Lite registers)",
+            "axi_dma",
+            "AMD's AXI DMA v7.1 (PG021)",
+            fam,
         ),
-        _unsourced("AXI interconnect PS general-purpose port -> DMA AXI4-Lite control", _PG059),
-        _unsourced("proc_sys_reset", _PG164),
+        _measured_ip(
+            f"SmartConnect DMA MM2S + S2MM -> PS {hp} (2 x 1, 64-bit)",
+            "mem_interconnect",
+            "AMD's SmartConnect v1.0 (PG247)",
+            fam,
+        ),
+        _measured_ip(
+            f"SmartConnect PS {gp} -> DMA AXI4-Lite control (1 x 1, AXI -> AXI4-Lite)",
+            "ctrl_interconnect",
+            "AMD's SmartConnect v1.0 (PG247)",
+            fam,
+        ),
+        _measured_ip(
+            "proc_sys_reset", "proc_sys_reset", "AMD's Processor System Reset v5.0 (PG164)", fam
+        ),
     ]
 
 
 def system_items(
-    board: Board, in_bits: int, out_bits: int, in_values: int, out_values: int, processes: int
+    board: Board,
+    in_bits: int,
+    out_bits: int,
+    in_values: int,
+    out_values: int,
+    processes: int,
+    in_elem_values: int | None = None,
+    out_elem_values: int | None = None,
 ) -> tuple[Item, ...]:
     """Every system item of ``board``'s design: the shell (``in_values`` / ``out_values`` raw
-    integers an image, of ``in_bits`` / ``out_bits``), the HLS control of ``processes``
-    accelerator processes plus the shell's two, and the family's vendor IP.  No AXI4-Lite
-    adapter is counted: the stream top level (hls4ml's axi_stream wrapper) has no ap_ctrl
-    registers on AXI4-Lite; revisit if the shell gains one."""
+    integers an image, of ``in_bits`` / ``out_bits``, ``in_elem_values`` / ``out_elem_values`` to
+    a stream element), the HLS control of ``processes`` accelerator processes plus the shell's
+    two, and the family's vendor IP.  No AXI4-Lite adapter is counted: the stream top level
+    (``ap_ctrl_none``) has no registers on AXI4-Lite; revisit if the shell gains one."""
     return tuple(
-        shell_items(in_bits, out_bits, in_values, out_values)
+        shell_items(in_bits, out_bits, in_values, out_values, in_elem_values, out_elem_values)
         + control_items(processes + 2)
         + vendor_items(family(board))
     )
@@ -203,5 +330,5 @@ def total(items: tuple[Item, ...] | list[Item]) -> Res:
 
 
 def unsourced(items: tuple[Item, ...] | list[Item]) -> list[Item]:
-    """The items without a figure (counted as 0)."""
+    """The items without a figure (counted as 0); none since the vendor IP is measured."""
     return [it for it in items if it.source.startswith(NOT_SOURCED)]
