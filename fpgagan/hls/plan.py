@@ -133,6 +133,8 @@ def board_system(shapes: list[EngineShape], flow: Dataflow, board: Board) -> tup
         in_values=in_values,
         out_values=g1.n_pix * g1.n_out,
         processes=len(shapes) + len(flow.stages),
+        in_elem_values=first.word_values,  # a stream element: a pixel (a Dense: its input element)
+        out_elem_values=g1.n_out,
     )
 
 

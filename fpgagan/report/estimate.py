@@ -22,10 +22,9 @@ NOTES = (
     "schedule, and every stream element is one pixel.",
     "Totals and usage are the whole design's: the accelerator plus the system around it (the "
     "AXI4-Stream shell and HLS control, counted from the unit costs; the block design's vendor "
-    "IP at its published figures, or listed as not sourced and counted as 0).",
-    "Not counted: vendor IP without a published figure (see the system table), HLS-inserted "
-    "registers beyond the product and adder-tree registers, routing; timing closure at the board "
-    "clock is not checked.",
+    "IP from open equivalents synthesised with yosys, not AMD's netlists).",
+    "Not counted: HLS-inserted registers beyond the product, adder-tree and ROM output "
+    "registers, routing; timing closure at the board clock is not checked.",
 )
 
 
