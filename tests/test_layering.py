@@ -44,6 +44,7 @@ BASE = frozenset(
         "images",
         "folders",
         "interrupts",
+        "limits",
         "assets",
     }
 )

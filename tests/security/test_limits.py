@@ -8,11 +8,10 @@ import time
 import numpy as np
 import pytest
 import torch
-from onnx import TensorProto, helper, numpy_helper, save
+from onnx import TensorProto, helper, numpy_helper
 
-from fpgagan import limits
 from fpgagan.config import TrainQatConfig, from_dict, load_yaml
-from fpgagan.errors import CheckpointError, ConfigError, UnsupportedModelError, short_repr
+from fpgagan.errors import CheckpointError, ConfigError, UnsupportedModelError
 from fpgagan.export.validate import validate_model
 from tests.conftest import REPO
 from tests.security.helpers import csim_argv, one_line_error, small_model
@@ -44,6 +43,8 @@ def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path, capsys):
 
 
 def test_a_yaml_file_over_the_size_limit_is_refused(tmp_path):
+    from fpgagan import limits
+
     big = tmp_path / "big.yaml"
     big.write_text("name: big\n" + "#" * limits.MAX_YAML_BYTES + "\n")
     with pytest.raises(ConfigError, match="more than the limit"):
@@ -61,6 +62,8 @@ def test_a_message_never_builds_an_unbounded_repr():
         from_dict(TrainQatConfig, {"seed": value})
     assert time.perf_counter() - t0 < 1
     assert len(str(err.value)) < 200
+    from fpgagan.errors import short_repr
+
     assert len(short_repr("y" * 10**6)) < 70
 
 
@@ -88,7 +91,7 @@ def test_model_sizes_are_refused_before_any_work(case, pattern):
         model = _model(nodes, inits=[w])
     elif case == "10,000 nodes":
         names = ["x"] + [f"t{i}" for i in range(9999)] + ["y"]
-        nodes = [helper.make_node("Relu", [a], [b]) for a, b in zip(names, names[1:])]
+        nodes = [helper.make_node("Relu", [a], [b]) for a, b in zip(names, names[1:], strict=False)]
         model = _model(nodes)
     elif case == "huge input":
         model = _model([helper.make_node("Relu", ["x"], ["y"])], x_shape=(1, 3, 2048, 2048))
@@ -110,6 +113,8 @@ def test_model_sizes_are_refused_before_any_work(case, pattern):
 
 
 def test_model_and_input_files_over_the_limits_are_refused(tmp_path, capsys):
+    from fpgagan import limits
+
     model, x = small_model(tmp_path)
     big = tmp_path / "big.onnx"
     with open(big, "wb") as fh:  # sparse: no disk is used
