@@ -24,7 +24,7 @@ help:
 	@echo "make bench-train                               wall time of a default training run"
 	@echo "make bench-compression [N=1000] [WORKERS=1]    every recipe in configs/compression on one table (+ Pareto plot)"
 	@echo "make lint                                      ruff"
-	@echo "make calibrate-costs                           re-measure fpgagan/hls/unit_costs.json with yosys (long)"
+	@echo "make calibrate-costs                           re-measure fpgagan/hw/unit_costs.json with yosys (long)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -36,8 +36,8 @@ from benchmarks.published_common import (  # noqa: E402
     meaning,
     ratio,
 )
-from fpgagan.hls import unit_costs as U  # noqa: E402
-from fpgagan.hls.cost import RESOURCES, Res  # noqa: E402
+from fpgagan.hw import unit_costs as U  # noqa: E402
+from fpgagan.hw.cost import RESOURCES, Res  # noqa: E402
 
 # memories past this many bits are left out of the yosys sample (their synthesis takes minutes);
 # mult_const units are too (one synthesis per constant)
@@ -210,7 +210,7 @@ def markdown() -> str:
         f"`docs/published_designs.yaml` and the unit table ({p['yosys_version']}, {p['date']}). "
         "Each design is described with the cost model's building blocks: a FINN MVAU is an "
         "engine layer with `n_par = PE`, `k_par = SIMD` (its datapath counted by "
-        "`fpgagan.hls.cost.layer_cost`), FINN's thresholds, weight RAMs, input buffers and SWU "
+        "`fpgagan.hw.cost.layer_cost`), FINN's thresholds, weight RAMs, input buffers and SWU "
         "line buffers with measured units and the storage formulas; an hls4ml RF=1 layer is one "
         "constant multiplier per non-zero weight and an adder tree per output. *Core* is the "
         "layers, *+ periphery* adds the FINN sliding-window line buffers and stream FIFOs. "

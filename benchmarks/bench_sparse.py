@@ -25,9 +25,9 @@ from pathlib import Path
 from fpgagan.boards import get_board
 from fpgagan.export import load_qonnx
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
-from fpgagan.hls.cost import layer_cost
 from fpgagan.hls.engine_layers import engine_layers
 from fpgagan.hls.memory import engine_bits
+from fpgagan.hw.cost import layer_cost
 from fpgagan.sim import build_csim
 from fpgagan.sim.instructions import count_instructions
 from fpgagan.workflows.hls_flow import HlsFlowConfig, plan_board

@@ -2,7 +2,7 @@
 model's units, an estimate made of parts, and what a ratio means.
 
 An estimate is a list of :class:`Part` s, each counted with the cost model's own building blocks
-(``fpgagan.hls.cost`` items, ``fpgagan.hls.unit_costs`` units, ``fpgagan.hls.storage`` formulas).
+(``fpgagan.hw.cost`` items, ``fpgagan.hw.unit_costs`` units, ``fpgagan.hw.storage`` formulas).
 A part is either ``core`` (the layers the cost model describes) or ``periphery`` (blocks of the
 published design that are not the engine's but that we can still count, e.g. FINN's sliding-window
 line buffers and stream FIFOs); the published totals hold both, plus blocks nobody here counts
@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 import yaml
 
-from fpgagan.hls.cost import RESOURCES, Res
-from fpgagan.hls.unit_costs import UnitCost
+from fpgagan.hw.cost import RESOURCES, Res
+from fpgagan.hw.unit_costs import UnitCost
 
 REPO = Path(__file__).resolve().parents[1]
 DESIGNS_YAML = REPO / "docs" / "published_designs.yaml"
@@ -149,7 +149,9 @@ def meaning(
     csynth = same_layers or "csynth" in e.tool
     finn = e.framework == "finn"
     # what the published figure holds beyond our layers
-    extra = "" if same_layers else "the Zynq shell and " if "full_system" in e.tool else ""
+    shell_counted = any(part.layer == "system" for part in e.parts)
+    full = "full_system" in e.tool and not shell_counted
+    extra = "" if same_layers else "the Zynq shell and " if full else ""
     extra += "" if same_layers or not e.not_counted else "blocks we do not count"
     if estimate == 0 and resource == "dsp":
         if finn:

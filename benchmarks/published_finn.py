@@ -5,7 +5,7 @@ layer (``nnet_fg_engine.h``) with ``n_par = PE`` outputs in parallel and ``k_par
 per step: ``PE x SIMD`` multipliers, ``PE`` adder trees of ``SIMD`` products, ``PE`` accumulators,
 one weight word per step and ``(MatrixW / SIMD) * (MatrixH / PE)`` steps per output pixel (FINN's
 ``WMEM``).  So each MVAU becomes an :class:`~fpgagan.hls.engine_layers.EngineShape` and
-:func:`fpgagan.hls.cost.layer_cost` counts its datapath.  A transposed convolution that FINN runs
+:func:`fpgagan.hw.cost.layer_cost` counts its datapath.  A transposed convolution that FINN runs
 as zero insertion + padding + a stride-1 convolution (QDCGAN-PYNQ's TransposeConvLayer_Batch) is a
 ``conv`` on the zero-inserted, padded input: the MVAU multiplies the inserted zeros too.
 
@@ -44,14 +44,14 @@ from benchmarks.published_common import (
     type_width,
     unit_part,
 )
-from fpgagan.hls import storage, system
-from fpgagan.hls import unit_costs as U
-from fpgagan.hls.cost import Item, Res, layer_cost
-from fpgagan.hls.engine import Geometry, Kind, Parallelism, dense_steps
-from fpgagan.hls.engine_layers import EngineShape, Widths
-from fpgagan.hls.fifo import fifo_cost
+from fpgagan.hw import storage, system
+from fpgagan.hw import unit_costs as U
+from fpgagan.hw.cost import Item, Res, layer_cost
+from fpgagan.hw.engine import Geometry, Kind, Parallelism, dense_steps
+from fpgagan.hw.fifo import fifo_cost
+from fpgagan.hw.spec import EngineShape, Widths
 
-# engine items (fpgagan.hls.cost names) that an MVAU has as they are, and their category
+# engine items (fpgagan.hw.cost names) that an MVAU has as they are, and their category
 KEPT = {
     "multiplier": "multipliers",
     "DSP48E1": "multipliers",
@@ -388,7 +388,7 @@ def _layer_line(x: FinnLayer, s: EngineShape) -> str:
 
 def _system_parts(entry: dict[str, Any], processes: int) -> tuple[list[Part], list[str]]:
     """A whole-system figure is read against the whole system: the block design's vendor IP
-    of the part's family and the HLS control of the design's processes (fpgagan.hls.system);
+    of the part's family and the HLS control of the design's processes (fpgagan.hw.system);
     the vendor IP without a published figure is returned by name, as not counted."""
     if entry["published"]["tool"] != "vivado_placed_full_system":
         return [], []
@@ -419,9 +419,8 @@ def estimate(entry: dict[str, Any]) -> Estimate:
     sys_parts, sys_unsourced = _system_parts(entry, 2 * len(lines) + 2)
     parts += sys_parts
     not_counted = [
-        f"system IP without a published figure: {'; '.join(sys_unsourced)}"
-        if sys_unsourced
-        else "Zynq shell (PS wrapper, AXI interconnect/SmartConnect, resets)",
+        *([f"system IP without a figure: {'; '.join(sys_unsourced)}"] if sys_unsourced else []),
+        *([] if sys_parts else ["Zynq shell (PS wrapper, AXI interconnect/SmartConnect, resets)"]),
         "AXI master/lite interface, Mem2Stream/Stream2Mem, width converters",
         "threshold thermometer-to-binary adders (a few LUTs per lane)",
         "counters and address logic of the SWUs",
@@ -443,7 +442,11 @@ def estimate(entry: dict[str, Any]) -> Estimate:
             "MVAU datapath (engine units), FINN weight/threshold memories and input buffers vs "
             "a placed whole-Zynq-system total; periphery = SWU line buffers (storage formulas)"
             + fifo_note
-            + ("; + the system (PS, HLS control: fpgagan.hls.system)" if sys_parts else "")
+            + (
+                "; + the system (PS, SmartConnects, reset, HLS control: fpgagan.hw.system)"
+                if sys_parts
+                else ""
+            )
         ),
         not_counted=tuple(not_counted),
         layers=tuple(lines),

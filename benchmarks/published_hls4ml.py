@@ -34,8 +34,8 @@ from benchmarks.published_common import (
     type_width,
     unit_part,
 )
-from fpgagan.hls import unit_costs as U
-from fpgagan.hls.cost import Res
+from fpgagan.hw import unit_costs as U
+from fpgagan.hw.cost import Res
 
 DSP_MIN_BITS = 10  # assumption: both operands this wide -> DSP48; 16 x 16 always is
 ACC_BITS = 16  # accum_t ap_fixed<16,6>: hls4ml's default precision in every config here

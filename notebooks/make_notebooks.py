@@ -143,7 +143,7 @@ NOTEBOOKS = {
         new_code_cell(
             "from fpgagan.export import load_qonnx\n"
             "from fpgagan.hls.convert import convert, hardware_graph\n"
-            "from fpgagan.hls.cost import layer_cost\n"
+            "from fpgagan.hw.cost import layer_cost\n"
             "from fpgagan.hls.memory import engine_bits\n"
             "hw, _ = hardware_graph(load_qonnx(onnx_path))\n"
             "built = {k: engine_layers(convert(hw, work / k, HlsOptions(io_type='io_stream', sparse=k)))\n"

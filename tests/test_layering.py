@@ -25,6 +25,7 @@ STAGES = (
     "train",
     "compress",
     "export",
+    "hw",  # the hardware model: engine layer specs, storage, unit costs, cost, dataflow, planner
     "hls",  # hls/passes is part of hls
     "sim",
     "report",
@@ -159,6 +160,40 @@ def test_no_module_imports_a_later_stage():
         "imports against the data flow (" + " -> ".join(STAGES) + "); move the shared code to "
         "an earlier stage or a base module, or pass it in:\n" + "\n".join(map(str, new))
     )
+
+
+# outside packages a stage must not import (docs/architecture.md): the hardware model is planned
+# and tested without hls4ml or qonnx
+FORBIDDEN_OUTSIDE = {"hw": ("hls4ml", "qonnx", "onnx", "onnxruntime", "torch", "brevitas")}
+
+
+def outside_imports(source: str) -> list[tuple[str, int]]:
+    """Top-level names of the non-fpgagan packages ``source`` imports, with their lines."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            out += [(a.name.split(".")[0], node.lineno) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            out.append((node.module.split(".")[0], node.lineno))
+    return [(name, line) for name, line in out if name != "fpgagan"]
+
+
+def test_no_stage_imports_a_forbidden_outside_package():
+    bad = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = module_name(path)
+        forbidden = FORBIDDEN_OUTSIDE.get(stage_of(module), ())
+        bad += [
+            f"{module} (line {line}) imports {name}"
+            for name, line in outside_imports(path.read_text())
+            if name in forbidden
+        ]
+    assert not bad, "\n".join(bad)
+
+
+def test_a_forbidden_outside_import_is_found():
+    source = "import numpy as np\ndef f():\n    from hls4ml.model import layers\n"
+    assert outside_imports(source) == [("numpy", 1), ("hls4ml", 3)]
 
 
 def test_allowed_exceptions_still_exist():

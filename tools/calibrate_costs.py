@@ -1,4 +1,4 @@
-"""Measure the cost model's unit costs with yosys and write fpgagan/hls/unit_costs.json.
+"""Measure the cost model's unit costs with yosys and write fpgagan/hw/unit_costs.json.
 
     .venv/bin/python tools/calibrate_costs.py                      # every unit (make calibrate-costs)
     .venv/bin/python tools/calibrate_costs.py --only 'mux *'       # re-measure a subset, keep the rest

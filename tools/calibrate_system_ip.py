@@ -9,7 +9,7 @@ SmartConnects and a ``proc_sys_reset`` whose resource tables are not available o
 script synthesises *open, functionally equivalent* designs the same way as every unit of
 ``tools/calibrate_costs.py`` (``synth_xilinx -family xc7 -flatten``, the last ``stat`` counted by
 that script's rules) and writes what it measured, with the library's commit and each design's
-configuration, to ``fpgagan/hls/system_ip_costs.json``, which :mod:`fpgagan.hls.system` reads.
+configuration, to ``fpgagan/hw/system_ip_costs.json``, which :mod:`fpgagan.hw.system` reads.
 These are not AMD's netlists; AMD's IP may be larger or smaller.
 
 - **AXI DMA** (PG021, simple / direct-register mode, MM2S + S2MM): Alex Forencich's
@@ -331,7 +331,7 @@ endmodule
 class Ip:
     """One vendor IP and the open design measured in its place."""
 
-    key: str  # the table's key, read by fpgagan.hls.system
+    key: str  # the table's key, read by fpgagan.hw.system
     equivalent_of: str
     top: str
     module: str  # the library's module measured ("" for fpgagan's own Verilog alone)

@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 from fpgagan.boards import Board, load_board_file
-from fpgagan.hls.plan import UTILISATION
 from fpgagan.hls.shell_scripts import BOARD_PARTS, processing_system
+from fpgagan.hw.plan import UTILISATION
 from fpgagan.workflows.hls_flow import ARTEFACTS, HlsFlowConfig
 
 REPO = Path(__file__).resolve().parents[1]
@@ -106,7 +106,7 @@ def _builds(board: Board) -> list[str]:
         "",
         f"- hls4ml `{board.backend}` backend, part `{board.part}`, clock period "
         f"{board.clock_period_ns:g} ns, `{cfg.io_type}`, strategy `{cfg.strategy}`.",
-        "- Reuse factors per layer from fpgagan's planner (`fpgagan/hls/plan.py`): the smallest",
+        "- Reuse factors per layer from fpgagan's planner (`fpgagan/hw/plan.py`): the smallest",
         "  initiation interval whose estimated design fits the share of the board above.",
         "- fpgagan's `Conv2DTranspose` (phase decomposition, [hls_extension.md](../hls_extension.md))",
         "  and its sparse kernels where a layer's weights are at least 50% zeros.",

@@ -31,13 +31,14 @@ STAGES = (
     "train",
     "compress",
     "export",
+    "hw",
     "hls",
     "sim",
     "report",
     "workflows",
     "cli",
 )
-COLUMNS = STAGES[:8]  # the library's stages; workflows and cli compose them
+COLUMNS = STAGES[:9]  # the library's stages; workflows and cli compose them
 
 # Okabe-Ito colours (safe for colour-blind readers), one per column
 COLOUR = {
@@ -46,6 +47,7 @@ COLOUR = {
     "train": "#56B4E9",
     "compress": "#009E73",
     "export": "#F0E442",
+    "hw": "#882255",
     "hls": "#0072B2",
     "sim": "#D55E00",
     "report": "#CC79A7",
@@ -84,12 +86,13 @@ STEPS = (
 HELPERS = (
     ("models", 1, "Generator (float teacher /\nBrevitas student),\nDiscriminator", ("teacher",)),
     ("compress", 2, "pruning masks, Distiller\n(hooks into train)", ("student",)),
+    ("hw", 4, "EngineShape -> cost, FIFOs,\nplan (no hls4ml, no qonnx)", ("hlsmodel",)),
 )  # fmt: skip
 
 # the board flow (workflows.hls_flow.STEPS): step, what it uses, what it writes
 BOARD_FLOW = (
-    ("plan", "hls.convert (probe)\nhls.plan.make_plan", "plan.json"),
-    ("build", "sim.build_csim\nhls.plan.evaluate", "hls_project/"),
+    ("plan", "hls.convert (probe)\nhw.plan.make_plan", "plan.json"),
+    ("build", "sim.build_csim\nhw.plan.evaluate", "hls_project/"),
     ("verify", "CSim.predict vs\nexport.reference_outputs", "csim_images.npy\nhls_project/tb_data/"),
     ("score", "report.quality\nreport.image_metrics", "float_vs_fpga.png"),
     ("summarise", "report.estimate\nreport.render", "report.json\nreport.md"),

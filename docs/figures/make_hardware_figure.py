@@ -18,7 +18,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 from fpgagan.boards import get_board  # noqa: E402
 from fpgagan.export import load_qonnx  # noqa: E402
-from fpgagan.hls.layer_memories import memories  # noqa: E402
+from fpgagan.hw.layer_memories import memories  # noqa: E402
 from fpgagan.workflows.hls_flow import HlsFlowConfig, default_model_dir, plan_board  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "hardware_dataflow.png"

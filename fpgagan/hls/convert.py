@@ -42,10 +42,10 @@ from fpgagan.export import clean_for_hls
 from fpgagan.export.names import node_label
 from fpgagan.export.transforms.fold_batch_norm import fold_obstacle
 from fpgagan.export.validate import MAX_HARDWARE_BITS, QUANT_OPS, is_power_of_two
-from fpgagan.hls.codebook import CODEBOOK_MODES
 from fpgagan.hls.layout import HostLayout, host_layout
 from fpgagan.hls.register import register
-from fpgagan.hls.sparsity import DEFAULT_SPARSITY_THRESHOLD, SPARSE_MODES
+from fpgagan.hw.codebook import CODEBOOK_MODES
+from fpgagan.hw.sparsity import DEFAULT_SPARSITY_THRESHOLD, SPARSE_MODES
 
 # qonnx rounding modes hls4ml's Quant handling converts, and the ap_fixed mode of each
 _ROUNDING = {"ROUND": "RND_CONV", "FLOOR": "TRN"}

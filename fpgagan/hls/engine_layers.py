@@ -14,109 +14,15 @@ import numpy as np
 from hls4ml.model.attributes import Attribute, TypeAttribute
 from hls4ml.model.layers import Layer
 
-from fpgagan.hls.engine import Geometry, Kind, Parallelism
+from fpgagan.hw.engine import Geometry, Kind, Parallelism
+from fpgagan.hw.spec import KERNELS, EngineShape, Widths, kernel_name
 
 ROM_ATTRIBUTES = ("rom_weights", "rom_offsets", "rom_ctl", "rom_bias", "rom_codebook")
 ACTIVATIONS = ("none", "relu")
 
 
-@dataclasses.dataclass(frozen=True)
-class Widths:
-    """Bit widths of an engine layer's arithmetic (see nnet_fg_engine.h)."""
-
-    x_bits: int
-    x_signed: bool
-    w_bits: int
-    b_bits: int
-    prod_bits: int
-    tree_bits: int
-    acc_bits: int
-    out_bits: int  # bits of one output value (after the fused activation)
-    offset_bits: int = 0  # sparse: channel offset within a bank
-    acc_frac: int = 0  # fractional bits of the accumulator
-    out_frac: int = 0  # fractional bits of an output value
-    out_signed: bool = True
-    idx_bits: int = 0  # codebook: bits of an index (the weight ROM's elements)
-    ps_bits: int = 0  # codebook: bits of a partial sum
-
-
-@dataclasses.dataclass(frozen=True)
-class EngineShape:
-    """Everything the cost model needs to count one engine layer's hardware."""
-
-    name: str
-    kernel: str  # class name of the layer
-    geometry: Geometry
-    parallelism: Parallelism
-    widths: Widths
-    n_steps: int  # cycles per output pixel
-    sparse: bool
-    n_nonzero: int  # stored weights (sparse) or all weights (dense)
-    macs: int  # multiplications per image that meet real inputs and non-zero weights
-    macs_options: tuple[int, int]  # macs of the dense and of the sparse schedule
-    rom_words: int  # weight ROM depth (words of lanes x w_bits)
-    activation: str
-    io_type: str
-    bias_values: int  # biases stored (n_out, or n_out per pixel of a Dense head)
-    ctl_bits: int  # sparse: bits of a step's control word (tap, block, first, last)
-    in_height: int = 1
-    in_width: int = 1
-    out_height: int = 1
-    out_width: int = 1
-    in_elements: int = 1  # input stream elements per image (io_stream)
-    filt_height: int = 1
-    stride_height: int = 1
-    pad_top: int = 0
-    rom_storage: str = "auto"  # "auto" or "bram" (the board plan may ask for BRAM)
-    codebook_size: int = 0  # codebook kernel: entries K (0: weights are stored, not indices)
-    codebook_zero: bool = False  # entry 0 is the pruned weights' zero (no partial sum)
-    codebook_options: tuple[int, bool, int] = (0, False, 0)  # (K, zero, macs) where eligible
-
-    @property
-    def codebook(self) -> bool:
-        return self.codebook_size > 0
-
-    @property
-    def codes(self) -> int:
-        """Codebook entries with a partial sum and a multiplier."""
-        return self.codebook_size - int(self.codebook_zero)
-
-    @property
-    def schedule(self) -> str:
-        return "codebook" if self.codebook else "sparse" if self.sparse else "dense"
-
-    @property
-    def buffer_words(self) -> int:
-        """Words (rows) of the input buffer: a Dense's input elements (one word each), the line
-        buffer (io_stream) or the frame (io_parallel) in pixel words."""
-        g = self.geometry
-        if g.kind == "dense":
-            return self.in_elements
-        rows = g.line_rows if self.io_type == "io_stream" else self.in_height
-        return rows * self.in_width
-
-    @property
-    def word_values(self) -> int:
-        """Values in one word of the input buffer: a pixel's channels, or a Dense input element's
-        values (a step reads k_par of them, so k_par divides it)."""
-        g = self.geometry
-        return g.n_chan // self.in_elements if g.kind == "dense" else g.n_chan
-
-    @property
-    def buffer_word_bits(self) -> int:
-        return self.word_values * self.widths.x_bits
-
-    @property
-    def loop_iterations(self) -> int:
-        """Iterations per image of the layer's one pipelined loop (``n_iter``): one per input
-        element taken into the buffer, one per step of every output pixel."""
-        g = self.geometry
-        taken = self.in_elements if g.kind == "dense" else self.in_height * self.in_width
-        return taken + g.n_pix * self.n_steps
-
-
 class EngineLayer(Layer):
-    """Common attributes of the engine layers (see :mod:`fpgagan.hls.engine`)."""
+    """Common attributes of the engine layers (see :mod:`fpgagan.hw.engine`)."""
 
     kind: Kind = "dense"
     sparse: bool = False
@@ -318,13 +224,14 @@ ENGINE_LAYERS = (
 
 
 def engine_class(kind: Kind, sparse: bool, codebook: bool = False) -> type[EngineLayer]:
-    """The layer class of a kernel: dense, sparse or codebook schedule (not both of the last)."""
-    if sparse and codebook:
-        raise ValueError("a layer takes the sparse or the codebook schedule, not both")
-    for cls in ENGINE_LAYERS:
-        if cls.kind == kind and cls.sparse == sparse and cls.codebook == codebook:
-            return cls
-    raise KeyError(kind)
+    """The layer class of a kernel: dense, sparse or codebook schedule (not both of the last),
+    named by :func:`fpgagan.hw.spec.kernel_name`."""
+    return _BY_NAME[kernel_name(kind, sparse, codebook)]
+
+
+_BY_NAME = {cls.__name__: cls for cls in ENGINE_LAYERS}
+# the hardware model's kernel table and these classes describe the same kernels
+assert {(c.kind, c.sparse, c.codebook): c.__name__ for c in ENGINE_LAYERS} == KERNELS
 
 
 def engine_layers(hls_model) -> list[EngineLayer]:

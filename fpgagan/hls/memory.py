@@ -9,8 +9,8 @@ values; :func:`coded_bits` is the bound Huffman-coding its indices would reach.
 
 from __future__ import annotations
 
-from fpgagan.hls.codebook import huffman_bits
 from fpgagan.hls.engine_layers import EngineLayer
+from fpgagan.hw.codebook import huffman_bits
 
 # hls4ml's default type is fixed<16,6>; a precision without a width has not been set yet
 DEFAULT_WIDTH = 16

@@ -1,13 +1,13 @@
-"""The cost model's evaluation of a built design (:class:`fpgagan.hls.plan.Plan`) as the report's
+"""The cost model's evaluation of a built design (:class:`fpgagan.hw.plan.Plan`) as the report's
 typed :class:`~fpgagan.report.hls_report.CostEstimate`."""
 
 from __future__ import annotations
 
 from fpgagan.boards import Board
-from fpgagan.hls import unit_costs
-from fpgagan.hls.cost import Item, LayerCost
-from fpgagan.hls.dataflow import Stage
-from fpgagan.hls.plan import UTILISATION, Plan
+from fpgagan.hw import unit_costs
+from fpgagan.hw.cost import Item, LayerCost
+from fpgagan.hw.dataflow import Stage
+from fpgagan.hw.plan import UTILISATION, Plan
 from fpgagan.report.hls_report import CostEstimate, CostItem, LayerEstimate, StageEstimate, Totals
 
 NOTES = (

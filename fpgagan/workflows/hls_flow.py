@@ -5,7 +5,7 @@ The flow is a list of named steps (:data:`STEPS`), each taking and returning the
 :class:`FlowState`, writing its artefact and checking it before the next step runs:
 
 1. ``plan``: the model's engine layers (a probe conversion) and the board plan that fits
-   (:mod:`fpgagan.hls.plan`) -> ``plan.json``;
+   (:mod:`fpgagan.hw.plan`) -> ``plan.json``;
 2. ``build``: the HLS project with the plan's settings and, for an ``axi_stream`` board,
    fpgagan's AXI4-Stream shell (:mod:`fpgagan.hls.shell`), compiled for C simulation; the cost
    model then counts the *built* project, which must be the planned one -> ``hls_project/``;
@@ -44,12 +44,12 @@ from fpgagan.export import reference_outputs
 from fpgagan.export.integer_reference import integer_reference
 from fpgagan.folders import staged
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
-from fpgagan.hls.dataflow import extract
+from fpgagan.hls.dataflow_graph import extract
 from fpgagan.hls.engine_layers import engine_layers
 from fpgagan.hls.memory import coded_bits, stored_bits
-from fpgagan.hls.plan import Plan, choice_of, evaluate, make_plan
 from fpgagan.hls.pragmas import check_project
-from fpgagan.hls.sparsity import DEFAULT_SPARSITY_THRESHOLD, SPARSE_MODES
+from fpgagan.hw.plan import Plan, choice_of, evaluate, make_plan
+from fpgagan.hw.sparsity import DEFAULT_SPARSITY_THRESHOLD, SPARSE_MODES
 from fpgagan.io import provenance, write_json_atomic, write_text_atomic
 from fpgagan.models.inference import generate
 from fpgagan.report.classifier import load_classifier

@@ -22,7 +22,7 @@ from fpgagan.boards import get_board
 from fpgagan.config import to_dict
 from fpgagan.errors import ConfigError
 from fpgagan.folders import staged
-from fpgagan.hls.sparsity import SPARSE_MODES
+from fpgagan.hw.sparsity import SPARSE_MODES
 from fpgagan.limits import MAX_LATENTS
 from fpgagan.report.estimate import cost_estimate
 from fpgagan.report.hls_report import CostEstimate

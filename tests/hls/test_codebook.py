@@ -1,4 +1,4 @@
-"""The codebook kernel (fpgagan.hls.codebook): Dense, Conv2D and ConvTranspose layers whose
+"""The codebook kernel (fpgagan.hw.codebook): Dense, Conv2D and ConvTranspose layers whose
 weights take at most K distinct values (K = 2, 4, 16, with and without zeros) are computed on
 indices, bit-exact against qonnx in both io types and in the synthesis form; ``Codebook: auto``
 takes them, ``false`` keeps the dense kernel, ``true`` refuses a layer with too many values by
@@ -22,10 +22,7 @@ from torch import nn
 
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.export import clean_for_hls, execute_batch
-from fpgagan.hls import codebook as C
-from fpgagan.hls import engine as E
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
-from fpgagan.hls.cost import layer_cost
 from fpgagan.hls.engine_layers import (
     EngineLayer,
     FgCodebookConv,
@@ -36,6 +33,9 @@ from fpgagan.hls.engine_layers import (
     FgLinear,
 )
 from fpgagan.hls.memory import engine_bits
+from fpgagan.hw import codebook as C
+from fpgagan.hw import engine as E
+from fpgagan.hw.cost import layer_cost
 from fpgagan.models import quantizers as q
 from fpgagan.sim import build_csim, compare
 from tests.graphs import IN_SCALE, brevitas_qonnx
@@ -497,7 +497,7 @@ def test_planner_prices_the_codebook_layer_the_converter_builds(tmp_path, kind):
     converter builds with ``Codebook: false``, its codebook candidate the one built under
     ``auto``, at the same lanes; the report names the schedule."""
     from fpgagan.boards import get_board
-    from fpgagan.hls.plan import Choice, evaluate, with_choice
+    from fpgagan.hw.plan import Choice, evaluate, with_choice
     from fpgagan.report.estimate import cost_estimate
 
     model, _ = codebook_graph(kind, 4, True)

@@ -19,9 +19,9 @@ from torch import nn
 
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.export import clean_for_hls, execute_batch
-from fpgagan.hls import engine as E
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph, hls_config
 from fpgagan.hls.engine_layers import FgConv, FgSparseConv
+from fpgagan.hw import engine as E
 from fpgagan.models import quantizers as q
 from fpgagan.sim import CSim, build_csim, compare
 from tests.graphs import brevitas_qonnx, quantized_input

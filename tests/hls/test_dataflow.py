@@ -11,10 +11,10 @@ import pytest
 
 from fpgagan.boards import get_board
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
-from fpgagan.hls.dataflow import extract
+from fpgagan.hls.dataflow_graph import extract
 from fpgagan.hls.engine_layers import engine_layers
-from fpgagan.hls.fifo import DEADLOCK, simulate, size_fifos
-from fpgagan.hls.plan import evaluate, make_plan
+from fpgagan.hw.fifo import DEADLOCK, simulate, size_fifos
+from fpgagan.hw.plan import evaluate, make_plan
 from fpgagan.sim import build_csim
 from tests.hls.test_spatial_csim import probe_graph
 

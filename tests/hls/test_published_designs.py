@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks.published_common import load_designs, published_res
 from benchmarks.published_finn import FACTS, design_shapes
-from fpgagan.hls import engine as E
+from fpgagan.hw import engine as E
 
 QDCGAN = "qdcgan-pynq-mnist-w4a4-ultra96"
 

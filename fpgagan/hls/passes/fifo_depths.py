@@ -1,6 +1,6 @@
 """io_stream: the depth of every FIFO from the board plan (layer config ``FifoDepth`` on the
 producing layer, a list in output order for a layer with several outputs such as hls4ml's Clone;
-sized by :func:`fpgagan.hls.fifo.size_fifos`), instead of hls4ml's default of one whole map.
+sized by :func:`fpgagan.hw.fifo.size_fifos`), instead of hls4ml's default of one whole map.
 Runs in the write flow, before the project is written."""
 
 from __future__ import annotations

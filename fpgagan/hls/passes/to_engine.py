@@ -5,7 +5,7 @@ The pass runs once all types are known.  It turns the weights into raw integers 
 type's grid, sizes the accumulator exactly (:func:`fpgagan.hls.fixed_point.accumulator_type`),
 puts the bias into accumulator units, chooses the dense, sparse or codebook schedule (per-layer
 config ``Sparse: auto|true|false`` and ``SparsityThreshold``, ``Codebook: auto|true|false``;
-:mod:`fpgagan.hls.codebook`) and the parallelism (per-layer config
+:mod:`fpgagan.hw.codebook`) and the parallelism (per-layer config
 ``ParallelOutputs`` / ``ParallelInputs`` / ``DspColumns`` / ``DspPacking`` from a board plan, or
 the longest schedule within ``ReuseFactor`` steps), and builds the ROM images.
 """
@@ -20,14 +20,14 @@ from hls4ml.model.optimizer import OptimizerPass
 from hls4ml.model.types import NamedType, UnspecifiedPrecisionType
 
 from fpgagan.errors import UnsupportedModelError
-from fpgagan.hls import codebook as C
-from fpgagan.hls import engine as E
 from fpgagan.hls.engine_layers import Widths, engine_class
 from fpgagan.hls.fixed_point import Fixed, accumulator_type, to_hls
 from fpgagan.hls.layers import Conv2DTranspose
 from fpgagan.hls.memory import bit_width
 from fpgagan.hls.passes.pixel_output import PIXEL_OUTPUT
-from fpgagan.hls.sparsity import sparse_requested, weight_sparsity
+from fpgagan.hw import codebook as C
+from fpgagan.hw import engine as E
+from fpgagan.hw.sparsity import sparse_requested, weight_sparsity
 
 CONV_GEOMETRY = (
     "in_height",

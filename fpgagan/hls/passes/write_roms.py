@@ -6,7 +6,7 @@ kernel: the ROMs (raw integers: an ap_fixed weight is an integer times a power o
 with the engine's integer types, ``ap_int<W>`` in the synthesis form, native integers in C
 simulation; a codebook layer's weight ROM holds its indices and ``k`` its values) and the input
 buffer, each with the reshape factor its schedule needs and the storage
-fpgagan chose for it (:mod:`fpgagan.hls.layer_memories`, the same list the cost model counts).
+fpgagan chose for it (:mod:`fpgagan.hw.layer_memories`, the same list the cost model counts).
 The weights are compiled into the library: nothing is read from files at run time.  Only numbers
 and fpgagan's own identifiers appear in the file.
 """
@@ -17,9 +17,9 @@ import numpy as np
 from hls4ml.model.optimizer import ModelOptimizerPass
 
 from fpgagan.hls.engine_layers import EngineLayer
-from fpgagan.hls.layer_memories import memories
-from fpgagan.hls.storage import Memory
 from fpgagan.hls.templates import FUNCTIONS, rom_header, wrapper_name
+from fpgagan.hw.layer_memories import memories
+from fpgagan.hw.storage import Memory
 from fpgagan.io import write_text_atomic
 
 VALUES_PER_LINE = 64
@@ -43,7 +43,7 @@ def storage_pragmas(var: str, memory: Memory | None) -> list[str]:
     if memory is None or memory.impl == "registers":
         return [f"    #pragma HLS ARRAY_PARTITION variable={var} complete dim=0"]
     kind = ROM_TYPE if memory.rom else RAM_TYPE
-    # a ROM's read latency is the cost model's (fpgagan.hls.storage.READ_LATENCY, one more for a
+    # a ROM's read latency is the cost model's (fpgagan.hw.storage.READ_LATENCY, one more for a
     # wide word's fan-out register)
     latency = f" latency={memory.latency}" if memory.rom else ""
     return [

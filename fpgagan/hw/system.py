@@ -7,7 +7,7 @@ accelerator inside an AXI4-Stream shell, fed by an AXI DMA through the processin
   moving ``step = gcd(elem_values, floor(64 / W))`` values a cycle through two shift registers
   (the beat's and the element's), its counters, the ``hls::stream`` of elements between it and the
   network, and the register slice Vitis HLS puts on every AXI4-Stream port.  Counted from the
-  measured unit costs (:mod:`fpgagan.hls.unit_costs`) and 1 FF per register bit;
+  measured unit costs (:mod:`fpgagan.hw.unit_costs`) and 1 FF per register bit;
 - **HLS control**: the ``ap_ctrl`` handshake of every process of the DATAFLOW region and the
   region's own start/done registers (a formula, not measured);
 - the **vendor IP** of the block design: AXI DMA (simple mode, MM2S + S2MM), the SmartConnect to
@@ -33,8 +33,8 @@ from typing import Any
 
 from fpgagan.boards import Board
 from fpgagan.errors import BoardError
-from fpgagan.hls import unit_costs as U
-from fpgagan.hls.cost import Item, Res
+from fpgagan.hw import unit_costs as U
+from fpgagan.hw.cost import Item, Res
 
 STREAM_BITS = 64  # AXI4-Stream TDATA width of the shell and of the DMA's stream ports
 # the hls::stream between each shell loop and the network (shell.STREAM_DEPTH)
@@ -219,7 +219,7 @@ def control_items(processes: int) -> list[Item]:
 @functools.cache
 def ip_table() -> dict[str, Any]:
     """``system_ip_costs.json`` as stored (loaded once; do not modify it)."""
-    return json.loads(resources.files("fpgagan.hls").joinpath(IP_TABLE_FILE).read_text())
+    return json.loads(resources.files("fpgagan.hw").joinpath(IP_TABLE_FILE).read_text())
 
 
 def _measured_ip(what: str, key: str, vendor: str, fam: Family) -> Item:

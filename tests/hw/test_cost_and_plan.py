@@ -4,33 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from fpgagan.boards import get_board
 from fpgagan.errors import BoardError
-from fpgagan.export import load_qonnx
-from fpgagan.hls import engine as E
-from fpgagan.hls import unit_costs as U
-from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
-from fpgagan.hls.cost import layer_cost, layer_cycles
-from fpgagan.hls.engine_layers import engine_layers
-from fpgagan.hls.fifo import fixed_fifos, process, simulate, size_fifos
-from fpgagan.hls.plan import UTILISATION, Choice, candidates, evaluate, make_plan, with_choice
-from fpgagan.workflows.hls_flow import default_model_dir
-
-
-@pytest.fixture(scope="module")
-def default_layers():
-    """The shipped default's engine layers (io_stream), their shapes and raw weights."""
-    hw, _ = hardware_graph(load_qonnx(default_model_dir() / "generator.onnx"))
-    with tempfile.TemporaryDirectory() as tmp:
-        hls = convert(hw, Path(tmp) / "p", HlsOptions(io_type="io_stream"))
-    layers = engine_layers(hls)
-    return [layer.shape() for layer in layers], {x.name: x.get_attr("raw_mats") for x in layers}
+from fpgagan.hw import engine as E
+from fpgagan.hw import unit_costs as U
+from fpgagan.hw.cost import layer_cost, layer_cycles
+from fpgagan.hw.fifo import fixed_fifos, process, simulate, size_fifos
+from fpgagan.hw.plan import UTILISATION, Choice, candidates, evaluate, make_plan, with_choice
 
 
 def _at(shape, raw, n_par, k_par, cols=0, pack=1, storage="auto", sparse=False):
@@ -119,7 +103,7 @@ def test_simulation_of_a_producer_faster_than_its_consumer():
     """Two layers: the interval is the slower one's cycles, and back-pressure stalls the faster."""
     geom = E.Geometry("dense", n_out=8, n_chan=8, n_taps=1, n_mats=4, n_pix=4, in_pixels=1)
     base = dict(name="a", kernel="FgLinear", geometry=geom, parallelism=E.Parallelism(8, 8))
-    from fpgagan.hls.engine_layers import EngineShape, Widths
+    from fpgagan.hw.spec import EngineShape, Widths
 
     widths = Widths(8, True, 4, 8, 12, 15, 20, 8)
     fast = EngineShape(**base, widths=widths, n_steps=1, sparse=False, n_nonzero=256,

@@ -2,13 +2,13 @@
 storage and schedule (dense, sparse or codebook), and the FIFO depths, such that the design fits the usable
 share of the board (:data:`UTILISATION`) by the cost model's count and runs as fast as it can.
 
-Search: every layer's candidates (:mod:`fpgagan.hls.candidates`: all ``(n_par, k_par)`` with
+Search: every layer's candidates (:mod:`fpgagan.hw.candidates`: all ``(n_par, k_par)`` with
 their DSP and storage variants, the sparse schedule too where the layer has zeros, the codebook
 kernel where its weights take few distinct values) are costed once.  For an interval ``T``
 (cycles per image), each layer may take any candidate that meets ``T``; the combination that fits
 the budget with the most headroom is found layer by layer over Pareto sets of partial designs.
 ``T`` is bisected down to the smallest that fits; then the FIFOs are sized by simulating the pipeline
-(:mod:`fpgagan.hls.fifo`) and the plan is re-checked with them.
+(:mod:`fpgagan.hw.fifo`) and the plan is re-checked with them.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ import numpy as np
 
 from fpgagan.boards import Board
 from fpgagan.errors import BoardError
-from fpgagan.hls.candidates import Candidate, Choice, candidates, choice_of, with_choice
-from fpgagan.hls.cost import RESOURCES, Item, LayerCost, Res, layer_cost
-from fpgagan.hls.dataflow import Dataflow, Stage, chain
-from fpgagan.hls.engine_layers import EngineShape
-from fpgagan.hls.fifo import Fifos, fixed_fifos, size_fifos
-from fpgagan.hls.system import system_items
-from fpgagan.hls.system import total as system_total
+from fpgagan.hw.candidates import Candidate, Choice, candidates, choice_of, with_choice
+from fpgagan.hw.cost import RESOURCES, Item, LayerCost, Res, layer_cost
+from fpgagan.hw.dataflow import Dataflow, Stage, chain
+from fpgagan.hw.fifo import Fifos, fixed_fifos, size_fifos
+from fpgagan.hw.spec import EngineShape
+from fpgagan.hw.system import system_items
+from fpgagan.hw.system import total as system_total
 
 __all__ = [
     "UTILISATION",
@@ -304,7 +304,7 @@ def evaluate(
     """The cost of a design as built: its layers (``shapes``, e.g. read from the generated hls4ml
     model), its other processes (``flow``'s stages; default: the layers form a chain) and FIFOs
     (sized here, or of the given depths), and the system around it on ``board``
-    (:mod:`fpgagan.hls.system`): ``totals`` and ``usage`` are the whole design's."""
+    (:mod:`fpgagan.hw.system`): ``totals`` and ``usage`` are the whole design's."""
     flow = flow or chain(shapes)
     if fifos is None:
         fifos = (

@@ -1,4 +1,4 @@
-"""The engine's ROM images and schedules (fpgagan.hls.engine), checked in numpy against direct
+"""The engine's ROM images and schedules (fpgagan.hw.engine), checked in numpy against direct
 arithmetic: what the C++ reads must be what the layer computes."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from fpgagan.geometry import multiplications
-from fpgagan.hls import engine as E
+from fpgagan.hw import engine as E
 
 
 def _mats(rng, n_mats=3, n_taps=4, n_chan=8, n_out=6, sparsity=0.0):

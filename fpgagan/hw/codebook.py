@@ -145,7 +145,7 @@ def run_codebook(
     n_par: int,
 ) -> np.ndarray:
     """What the codebook kernel computes for one pixel: ``rom`` the index ROM (dense layout,
-    :func:`fpgagan.hls.engine.dense_rom` of the indices), ``window`` (n_win,) raw inputs ->
+    :func:`fpgagan.hw.engine.dense_rom` of the indices), ``window`` (n_win,) raw inputs ->
     (n_out,) integer accumulators (bias in accumulator units, products unshifted)."""
     k_blocks = len(window) // k_par
     n_blocks = len(bias) // n_par

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fpgagan.hls import storage as S
+from fpgagan.hw import storage as S
 
 
 @pytest.mark.parametrize(

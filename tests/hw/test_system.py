@@ -8,19 +8,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from fpgagan.boards import get_board, known_boards
-from fpgagan.export import load_qonnx
-from fpgagan.hls import system
-from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
-from fpgagan.hls.cost import RESOURCES, Res
-from fpgagan.hls.engine_layers import engine_layers
-from fpgagan.hls.plan import UTILISATION, available, evaluate, make_plan
-from fpgagan.workflows.hls_flow import default_model_dir
+from fpgagan.hw import system
+from fpgagan.hw.cost import RESOURCES, Res
+from fpgagan.hw.plan import UTILISATION, available, evaluate, make_plan
 from tools import calibrate_system_ip as csi
 
 FAMILIES = {
@@ -39,16 +34,6 @@ VENDOR_IP = {
     "SmartConnect PS": ("ctrl_interconnect", "PG247"),
     "proc_sys_reset": ("proc_sys_reset", "PG164"),
 }
-
-
-@pytest.fixture(scope="module")
-def default_layers():
-    """The shipped default's engine layers (io_stream), their shapes and raw weights."""
-    hw, _ = hardware_graph(load_qonnx(default_model_dir() / "generator.onnx"))
-    with tempfile.TemporaryDirectory() as tmp:
-        hls = convert(hw, Path(tmp) / "p", HlsOptions(io_type="io_stream"))
-    layers = engine_layers(hls)
-    return [layer.shape() for layer in layers], {x.name: x.get_attr("raw_mats") for x in layers}
 
 
 def _items(board_name: str) -> tuple:

@@ -13,8 +13,8 @@ generated wrapper declares (:mod:`fpgagan.hls.passes.write_roms`) and what the c
 
 from __future__ import annotations
 
-from fpgagan.hls import storage
-from fpgagan.hls.engine_layers import EngineShape
+from fpgagan.hw import storage
+from fpgagan.hw.spec import EngineShape
 
 # the reshape factor (values per word) of each array, as the wrapper's ARRAY_RESHAPE writes it
 

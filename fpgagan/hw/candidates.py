@@ -1,6 +1,6 @@
 """The configurations the board plan chooses from, per engine layer: parallelism, multipliers
 (fabric / DSP / DSP pairs), weight storage and schedule (dense, sparse where the layer has zeros,
-codebook where its weights take few distinct values), each costed by :mod:`fpgagan.hls.cost`.
+codebook where its weights take few distinct values), each costed by :mod:`fpgagan.hw.cost`.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import math
 
 import numpy as np
 
-from fpgagan.hls import codebook as C
-from fpgagan.hls import engine as E
-from fpgagan.hls.cost import LayerCost, layer_cost
-from fpgagan.hls.engine_layers import EngineShape, engine_class
+from fpgagan.hw import codebook as C
+from fpgagan.hw import engine as E
+from fpgagan.hw.cost import LayerCost, layer_cost
+from fpgagan.hw.spec import EngineShape, kernel_name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,7 +87,7 @@ def with_choice(s: EngineShape, raw: np.ndarray, choice: Choice) -> EngineShape:
         n_steps=steps,
         rom_words=geom.n_mats * steps,
         sparse=choice.sparse,
-        kernel=engine_class(geom.kind, choice.sparse, choice.codebook).__name__,
+        kernel=kernel_name(geom.kind, choice.sparse, choice.codebook),
         n_nonzero=n_nonzero,
         ctl_bits=ctl_bits,
         rom_storage=choice.rom_storage,

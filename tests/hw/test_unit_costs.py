@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from fpgagan.hls import unit_costs as uc
-from fpgagan.hls.unit_costs import UnitCost
+from fpgagan.hw import unit_costs as uc
+from fpgagan.hw.unit_costs import UnitCost
 from tools import calibrate_costs as cc
 
 FIELDS = ("lut", "ff", "carry4", "dsp", "bram_18k", "muxf")
@@ -49,7 +49,9 @@ def brief_grid() -> set[str]:
         for f in (4, 8)
     }
     names |= {f"dsp_packed_pair w{w} a8{s}" for w in (2, 3, 4) for s in SIGNS}
-    names |= {f"dsp_pair_extract w{w} a{a}{s}" for w in range(1, 5) for a in range(2, 9) for s in SIGNS}
+    names |= {
+        f"dsp_pair_extract w{w} a{a}{s}" for w in range(1, 5) for a in range(2, 9) for s in SIGNS
+    }
     names |= {f"mux k{k} b{b}" for k in (*POW2, 1024) for b in (1, 8)}
     names |= {f"counter b{b}" for b in range(2, 17)}
     names |= {f"{kind} d{d} w{w}" for kind in ("ram_sdp", "rom") for d in MEM_D for w in MEM_W}

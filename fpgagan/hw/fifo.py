@@ -15,11 +15,11 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from fpgagan.hls import unit_costs as U
-from fpgagan.hls.cost import Cycles, Item, Res, layer_cycles
-from fpgagan.hls.dataflow import Dataflow, Process, chain, process
-from fpgagan.hls.engine_layers import EngineShape
-from fpgagan.hls.storage import bram18
+from fpgagan.hw import unit_costs as U
+from fpgagan.hw.cost import Cycles, Item, Res, layer_cycles
+from fpgagan.hw.dataflow import Dataflow, Process, chain, process
+from fpgagan.hw.spec import EngineShape
+from fpgagan.hw.storage import bram18
 
 IMAGES = 4  # images simulated; the interval is measured between the last two
 MAX_ROUNDS = 500

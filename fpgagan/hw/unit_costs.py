@@ -89,11 +89,11 @@ class UnitCost:
 @functools.cache
 def table() -> dict[str, Any]:
     """The table as stored (loaded once; do not modify it)."""
-    return json.loads(resources.files("fpgagan.hls").joinpath(TABLE_FILE).read_text())
+    return json.loads(resources.files("fpgagan.hw").joinpath(TABLE_FILE).read_text())
 
 
 def table_path() -> str:
-    return str(resources.files("fpgagan.hls").joinpath(TABLE_FILE))
+    return str(resources.files("fpgagan.hw").joinpath(TABLE_FILE))
 
 
 def provenance() -> dict[str, str]:

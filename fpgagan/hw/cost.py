@@ -9,12 +9,12 @@ C++ of ``nnet_fg_engine.h`` / ``nnet_fg_layers.h`` instantiates at the layer's p
 - ``n_par`` adder trees of ``k_par`` products (a register after every level), ``n_par``
   accumulators with their bias select, ``n_par`` output units (round / saturate / ReLU);
 - the output register (one pixel of ``n_out`` values), the window read multiplexers;
-- every memory of the layer's wrapper (:mod:`fpgagan.hls.layer_memories`, mapped by
-  :mod:`fpgagan.hls.storage`), the control counters and tap arithmetic.
+- every memory of the layer's wrapper (:mod:`fpgagan.hw.layer_memories`, mapped by
+  :mod:`fpgagan.hw.storage`), the control counters and tap arithmetic.
 
 Unit costs come from ``unit_costs.json`` (yosys ``synth_xilinx`` of each block,
-:mod:`fpgagan.hls.unit_costs`); memories from the 7-series primitive formulas.  Every item keeps
-its source.  The FIFOs between layers are costed by :mod:`fpgagan.hls.fifo`, which also gives the
+:mod:`fpgagan.hw.unit_costs`); memories from the 7-series primitive formulas.  Every item keeps
+its source.  The FIFOs between layers are costed by :mod:`fpgagan.hw.fifo`, which also gives the
 pipeline's interval.  yosys counts are not Vivado's (no slice packing): per-unit upper bounds.
 """
 
@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from fpgagan.hls import unit_costs as U
-from fpgagan.hls.engine_layers import EngineShape
-from fpgagan.hls.layer_memories import memories
-from fpgagan.hls.storage import Memory
+from fpgagan.hw import unit_costs as U
+from fpgagan.hw.layer_memories import memories
+from fpgagan.hw.spec import EngineShape
+from fpgagan.hw.storage import Memory
 
 RESOURCES = ("lut", "ff", "dsp", "bram_18k")
 # pipeline depth of a step (cycles from the ROM read to the accumulator update): ROM read
