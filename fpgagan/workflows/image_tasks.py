@@ -1,4 +1,5 @@
-"""``fpgagan train-qat`` for image-to-image recipes (``task: sr2x`` or ``inpaint``).
+"""The image-to-image tasks of ``fpgagan train-qat`` (``task: sr2x`` or ``inpaint``): what differs
+from a latent-to-image recipe, for :func:`fpgagan.workflows.train_qat.train_qat`.
 
 A float U-Net teacher is trained pix2pix-style against a conditional PatchGAN until validation
 PSNR stops improving; its batch-norm is folded and the low-bit student (optionally narrower, or
@@ -10,44 +11,21 @@ task's baseline (bicubic upsampling for ``sr2x``, the masked input itself for ``
 
 from __future__ import annotations
 
-import logging
-import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from fpgagan.compress.prune import prune_channels
-from fpgagan.config import QatConfig, TrainQatConfig, to_dict
+from fpgagan.config import Precision, TrainQatConfig, to_dict
 from fpgagan.data import load_images
 from fpgagan.data.tasks import PATCH, TaskPairs, bicubic_upsample, make_pairs
 from fpgagan.errors import ConfigError
 from fpgagan.images import save_grid
-from fpgagan.io import provenance, write_json_atomic
-from fpgagan.models import (
-    PATCHGANS,
-    UNETS,
-    PatchGAN,
-    UNet,
-    build_patchgan,
-    build_unet,
-    fold_batch_norm,
-)
+from fpgagan.models import PATCHGANS, UNETS, PatchGAN, UNet, build_patchgan, build_unet
 from fpgagan.models.unet import INPUT_RANGE
 from fpgagan.report.image_metrics import psnr, ssim
-from fpgagan.train.device import generate_cpu, resolve_device
-from fpgagan.train.phase import PhaseResult, PhaseSpec, export_best, run_phase
+from fpgagan.train.device import generate_cpu
 from fpgagan.train.pix2pix import Pix2PixEpoch
-from fpgagan.workflows.train_qat import (
-    QAT,
-    TEACHER,
-    TrainQatResult,
-    _reuse_teacher,
-    claim_run_folder,
-    student_setup,
-)
-
-log = logging.getLogger(__name__)
 
 SCORE = "val_psnr"
 N_GRID = 8  # test images in grid.png, one per row
@@ -118,161 +96,69 @@ def save_comparison(path: Path, pairs: TaskPairs, outputs: list[torch.Tensor]) -
     save_grid(path, torch.stack(columns, dim=1).flatten(0, 1), ncol=len(columns))
 
 
-def train_image_task(
-    cfg: TrainQatConfig, run_dir: Path, data_root: str | None = None, device: str | None = None
-) -> TrainQatResult:
-    """Run (or resume) an image-to-image recipe in ``run_dir``; returns the metrics written there."""
-    t_start = time.perf_counter()
-    check_recipe(cfg)
-    dev = resolve_device(device or cfg.device)
-    root = data_root if data_root is not None else cfg.data.root
-    train_pairs, val = _split(
-        cfg, make_pairs(cfg.task, load_images(cfg.data.dataset, "train", root)[0], cfg.seed)
-    )
-    test_x = load_images(cfg.data.dataset, "test", root)[0]
-    test = make_pairs(cfg.task, test_x[: min(cfg.eval.n_samples, len(test_x))], cfg.seed)
-    # only once every input is known to be good; a folder fpgagan did not make is refused
-    claim_run_folder(run_dir, cfg)
-    write_json_atomic(run_dir / "config.json", to_dict(cfg))
+class ImageTask:
+    """Data, models and scores of an image-to-image recipe (``train_qat``'s task interface)."""
 
-    def val_psnr(gen: UNet) -> float:
-        return psnr(_outputs(gen, val.inputs).numpy(), val.targets.numpy())
+    score_name = SCORE
+    higher_is_better = True
 
-    pp = cfg.pix2pix
-    epoch_fn = Pix2PixEpoch(pp.l1_weight, pp.adv_weight, pp.gan_loss)
-    sample_inputs = val.inputs[:16]
-
-    # ---- float teacher
-    torch.manual_seed(cfg.seed)
-    teacher = build_unet(cfg.model.generator)
-    disc = build_patchgan(cfg.model.discriminator)
-    t = cfg.teacher
-    teacher_spec = PhaseSpec(
-        TEACHER,
-        cfg.model.generator,
-        t.optim,
-        cfg.batch_size,
-        cfg.seed,
-        t.max_epochs,
-        t.min_epochs,
-        t.patience,
-        setup={
-            "data": to_dict(cfg.data),
-            "n_train": len(train_pairs),
-            "disc": cfg.model.discriminator,
-            "task": cfg.task,
-            "pix2pix": to_dict(pp),
-        },
-        score_name=SCORE,
-        higher_is_better=True,
-    )
-    _reuse_teacher(t.reuse_from, run_dir)
-    t_res = run_phase(
-        teacher_spec, run_dir, teacher, disc, train_pairs, val_psnr, sample_inputs,
-        device=dev, epoch_fn=epoch_fn,
-    )  # fmt: skip
-    export_best(t_res, run_dir / f"{TEACHER}.pt", cfg.model.generator, {"phase": TEACHER})
-
-    teacher_out = _outputs(t_res.generator, test.inputs)
-    metrics: dict[str, Any] = {
-        "task": cfg.task,
-        "dataset": cfg.data.dataset,
-        "n_test": len(test),
-        "mask_seed": cfg.seed if cfg.task == "inpaint" else None,
-        "patch": PATCH if cfg.task == "inpaint" else None,
-        "baseline": {"name": BASELINE[cfg.task], **scores(baseline(cfg.task, test), test)},
-        "teacher": {
-            **scores(teacher_out, test),
-            "epochs": t_res.best_epoch,
-            "history": t_res.history,
-        },
-        "qat": None,
-        "device": str(dev),
-    }
-    metrics["float_gain_over_baseline_db"] = (
-        metrics["teacher"]["psnr"] - metrics["baseline"]["psnr"]
-    )
-    history = list(t_res.history)
-    grid_outputs = [teacher_out[:N_GRID]]
-    if cfg.qat is not None:
-        fp = teacher_spec.fingerprint()
-        q_res = _train_student(
-            cfg, cfg.qat, run_dir, t_res, fp, train_pairs, val_psnr, sample_inputs, epoch_fn, dev
+    def __init__(self, cfg: TrainQatConfig, root: str | None):
+        """Check that the models fit the task and load the pairs; nothing is written."""
+        check_recipe(cfg)
+        self.cfg = cfg
+        self.train_data, self._val = _split(
+            cfg, make_pairs(cfg.task, load_images(cfg.data.dataset, "train", root)[0], cfg.seed)
         )
-        qat_out = _outputs(q_res.generator, test.inputs)
-        metrics["qat"] = {
-            **scores(qat_out, test),
-            "precision": cfg.qat.precision.tag,
-            "widths": list(q_res.generator.spec.widths),
-            "epochs": q_res.best_epoch,
-            "history": q_res.history,
+        test_x = load_images(cfg.data.dataset, "test", root)[0]
+        self._test = make_pairs(cfg.task, test_x[: min(cfg.eval.n_samples, len(test_x))], cfg.seed)
+        pp = cfg.pix2pix
+        self.epoch_fn = Pix2PixEpoch(pp.l1_weight, pp.adv_weight, pp.gan_loss)
+        self.sample_inputs = self._val.inputs[:16]
+
+    def build_generator(self, precision: Precision | None = None, widths=()) -> UNet:
+        return build_unet(self.cfg.model.generator, precision, widths=widths)
+
+    def build_discriminator(self, precision: Precision | None = None) -> PatchGAN:
+        return build_patchgan(self.cfg.model.discriminator, precision)
+
+    def teacher_setup(self) -> dict[str, Any]:
+        """What the teacher phase's fingerprint holds beyond data, size and critic."""
+        return {"task": self.cfg.task, "pix2pix": to_dict(self.cfg.pix2pix)}
+
+    def val_score(self, gen: UNet) -> float:
+        return psnr(_outputs(gen, self._val.inputs).numpy(), self._val.targets.numpy())
+
+    def test_outputs(self, gen: UNet) -> torch.Tensor:
+        return _outputs(gen, self._test.inputs)
+
+    def scores(self, outputs: torch.Tensor) -> dict[str, float]:
+        return scores(outputs, self._test)
+
+    def metrics_head(self) -> dict[str, Any]:
+        task, test = self.cfg.task, self._test
+        return {
+            "task": task,
+            "dataset": self.cfg.data.dataset,
+            "n_test": len(test),
+            "mask_seed": self.cfg.seed if task == "inpaint" else None,
+            "patch": PATCH if task == "inpaint" else None,
+            "baseline": {"name": BASELINE[task], **scores(baseline(task, test), test)},
         }
-        metrics["qat_psnr_drop_db"] = metrics["teacher"]["psnr"] - metrics["qat"]["psnr"]
-        history += q_res.history
-        grid_outputs.append(qat_out[:N_GRID])
-    save_comparison(run_dir / "grid.png", test.subset(slice(0, N_GRID)), grid_outputs)
-    metrics["training_s"] = sum(r["train_s"] + r["eval_s"] for r in history)
-    metrics["wall_s"] = time.perf_counter() - t_start
-    metrics["provenance"] = provenance()
-    write_json_atomic(run_dir / "metrics.json", metrics)
-    return TrainQatResult(run_dir, metrics)
 
+    def teacher_extras(self, metrics: dict[str, Any]) -> dict[str, Any]:
+        gain = metrics["teacher"]["psnr"] - metrics["baseline"]["psnr"]
+        return {"float_gain_over_baseline_db": gain}
 
-def _student(cfg: TrainQatConfig, q: QatConfig, teacher: UNet) -> tuple[UNet, PatchGAN]:
-    """The low-bit student and its discriminator, from the folded teacher or from scratch."""
-    start = fold_batch_norm(teacher)
-    widths: tuple[int, ...] = ()
-    if q.student.width < 1.0:
-        start = prune_channels(start, q.student.width)  # the teacher's highest-L1 channels
-        widths = start.spec.widths
-    student = build_unet(cfg.model.generator, q.precision, widths=widths)
-    qdisc = build_patchgan(cfg.model.discriminator, q.discriminator_precision)
-    if q.student.init == "teacher":
-        student.load_state_dict(start.state_dict(), strict=False)
-    return student, qdisc
+    def widths(self, gen: UNet) -> list[int]:
+        return list(gen.spec.widths)
 
+    def qat_extras(self, metrics: dict[str, Any]) -> dict[str, Any]:
+        return {"qat_psnr_drop_db": metrics["teacher"]["psnr"] - metrics["qat"]["psnr"]}
 
-def _train_student(
-    cfg: TrainQatConfig,
-    q: QatConfig,
-    run_dir: Path,
-    t_res: PhaseResult,
-    teacher_fingerprint: str,
-    train_pairs: TaskPairs,
-    val_psnr,
-    sample_inputs: torch.Tensor,
-    epoch_fn: Pix2PixEpoch,
-    device: torch.device,
-) -> PhaseResult:
-    """QAT of the student from the teacher phase's result (pruning and distillation as configured)."""
-    torch.manual_seed(cfg.seed + 1)
-    student, qdisc = _student(cfg, q, t_res.generator)
-    masks_for_epoch, select_from, distiller = student_setup(q, t_res, student, qdisc)
-    spec = PhaseSpec(
-        QAT,
-        cfg.model.generator,
-        q.optim,
-        cfg.batch_size,
-        cfg.seed + 1,
-        q.epochs,
-        q.epochs,
-        q.epochs,
-        select_from,
-        setup={"teacher": teacher_fingerprint, "qat": to_dict(q, skip_defaults=True)},
-        score_name=SCORE,
-        higher_is_better=True,
-    )
-    q_res = run_phase(
-        spec, run_dir, student, qdisc, train_pairs, val_psnr, sample_inputs,
-        distiller=distiller, masks_for_epoch=masks_for_epoch, device=device, epoch_fn=epoch_fn,
-    )  # fmt: skip
-    export_best(
-        q_res,
-        run_dir / "generator.pt",
-        cfg.model.generator,
-        {"phase": QAT, "teacher": str(run_dir / f"{TEACHER}.pt")},
-    )
-    return q_res
+    def finish(self, run_dir: Path, test_outputs: list[torch.Tensor]) -> None:
+        """``grid.png``: the first test images through the teacher (and the student)."""
+        outputs = [out[:N_GRID] for out in test_outputs]
+        save_comparison(run_dir / "grid.png", self._test.subset(slice(0, N_GRID)), outputs)
 
 
 def summary(metrics: dict[str, Any]) -> str:

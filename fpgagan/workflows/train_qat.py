@@ -1,7 +1,12 @@
-"""``fpgagan train-qat``: float teacher (until FID stops improving), then low-bit QAT from it.
+"""``fpgagan train-qat``: float teacher (until its validation score stops improving), then low-bit
+QAT from it, for latent-to-image and image-to-image recipes alike.
 
-Model selection uses FID-FMNIST against training images; the reported figures use the test split,
-with the floor (train vs test images) beside them.
+The steps are the same for every task: load the recipe's data, claim the run folder, train the
+float teacher phase, build the student from the folded teacher (narrower, pruned, sharing weights
+as configured), train it by QAT, export both selected generators and write ``metrics.json``.
+What differs per task (data, models, the epoch, the validation score, the test scores and the
+summary) comes from the task's row of :data:`TASKS`: :class:`~fpgagan.workflows.latent_task.LatentTask`
+(``generate``) or :class:`~fpgagan.workflows.image_tasks.ImageTask` (``sr2x``, ``inpaint``).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 
@@ -25,22 +30,58 @@ from fpgagan.compress.prune import (
     prune_channels,
     weight_layers,
 )
-from fpgagan.config import QatConfig, TrainQatConfig, to_dict
-from fpgagan.data import load_images
+from fpgagan.config import Precision, QatConfig, TrainQatConfig, to_dict
+from fpgagan.data.tasks import TASKS as IMAGE_TASKS
 from fpgagan.errors import CheckpointError
 from fpgagan.folders import MARKER, claim_folder, marker_kind, write_marker
 from fpgagan.io import provenance, write_json_atomic
-from fpgagan.models import Generator, build_discriminator, build_generator, fold_batch_norm
-from fpgagan.report.classifier import load_classifier
-from fpgagan.report.quality import METRIC_NAME, METRIC_NOTE, QualityScorer
-from fpgagan.train.device import generate_cpu, resolve_device
-from fpgagan.train.phase import PhaseResult, PhaseSpec, export_best, run_phase
+from fpgagan.models import fold_batch_norm
+from fpgagan.train.device import resolve_device
+from fpgagan.train.phase import EpochFn, PhaseResult, PhaseSpec, export_best, run_phase
+from fpgagan.workflows import image_tasks, latent_task
 
 log = logging.getLogger(__name__)
 
 TEACHER = "teacher"
 QAT = "qat"
 RUN_FOLDER = "train-qat run"  # the kind of folder train-qat makes (fpgagan.folders)
+
+
+class TrainingTask(Protocol):
+    """What one kind of recipe brings to the workflow; made from the recipe before any writing."""
+
+    score_name: str  # the validation score's history column
+    higher_is_better: bool
+    epoch_fn: EpochFn | None  # None: run_phase's GAN epoch
+    train_data: Any  # what epoch_fn trains on (has len() and .to(device))
+    sample_inputs: torch.Tensor  # generator inputs of the per-epoch sample grids
+
+    def build_generator(self, precision: Precision | None = None, widths=()) -> Any: ...
+    def build_discriminator(self, precision: Precision | None = None) -> Any: ...
+    def teacher_setup(self) -> dict[str, Any]: ...
+    def val_score(self, gen: Any) -> float: ...
+    def test_outputs(self, gen: Any) -> torch.Tensor: ...
+    def scores(self, outputs: torch.Tensor) -> dict[str, float]: ...
+    def metrics_head(self) -> dict[str, Any]: ...
+    def teacher_extras(self, metrics: dict[str, Any]) -> dict[str, Any]: ...
+    def widths(self, gen: Any) -> list[int]: ...
+    def qat_extras(self, metrics: dict[str, Any]) -> dict[str, Any]: ...
+    def finish(self, run_dir: Path, test_outputs: list[torch.Tensor]) -> None: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskKind:
+    """One row of :data:`TASKS`: how a recipe's task is prepared, and its summary lines."""
+
+    prepare: Callable[[TrainQatConfig, str | None], TrainingTask]
+    summary: Callable[[dict[str, Any]], str]
+
+
+_IMAGE_TO_IMAGE = TaskKind(image_tasks.ImageTask, image_tasks.summary)
+TASKS: dict[str, TaskKind] = {
+    "generate": TaskKind(latent_task.LatentTask, latent_task.summary),
+    **{task: _IMAGE_TO_IMAGE for task in IMAGE_TASKS},
+}
 
 
 def claim_run_folder(run_dir: Path, cfg: TrainQatConfig) -> None:
@@ -77,12 +118,6 @@ class TrainQatResult:
     metrics: dict[str, Any]
 
 
-def _subsample(x: torch.Tensor, n: int | None, seed: int) -> torch.Tensor:
-    if n is None or n >= len(x):
-        return x
-    return x[torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n]]
-
-
 def _reuse_teacher(reuse_from: str | None, run_dir: Path) -> None:
     """Start from another run's teacher phase (its fingerprint is checked when the phase resumes)."""
     if reuse_from is None or (run_dir / f"{TEACHER}.state.pt").exists():
@@ -94,7 +129,7 @@ def _reuse_teacher(reuse_from: str | None, run_dir: Path) -> None:
 
 
 def _pruning(
-    q: QatConfig, student: Generator, disc
+    q: QatConfig, student: torch.nn.Module, disc: torch.nn.Module
 ) -> tuple[Callable[[int], Callable[[], None]] | None, int]:
     """Per-epoch mask appliers for the QAT phase and the first epoch eligible for model selection."""
     if q.prune is None:
@@ -133,82 +168,39 @@ def train_qat(
     """Run (or resume) the whole recipe in ``run_dir``; returns the metrics written there.
 
     ``device`` (``auto``, ``cpu``, ``cuda``) overrides the recipe's ``device``.  The models, the
-    losses and the training images live there; scoring and everything written stay on the CPU.
-    Image-to-image recipes (``task: sr2x`` or ``inpaint``) run :mod:`fpgagan.workflows.image_tasks`.
+    losses and the training data live there; scoring and everything written stay on the CPU.
     """
-    if cfg.task != "generate":
-        from fpgagan.workflows.image_tasks import train_image_task
-
-        return train_image_task(cfg, run_dir, data_root, device)
     t_start = time.perf_counter()
     dev = resolve_device(device or cfg.device)
-    root = data_root if data_root is not None else cfg.data.root
-    train_x, _ = load_images(cfg.data.dataset, "train", root)
-    test_x, _ = load_images(cfg.data.dataset, "test", root)
-    train_x = _subsample(train_x, cfg.max_train_images, cfg.seed)
-    n_eval = min(cfg.eval.n_samples, len(test_x))
-
-    classifier = load_classifier()
-    latent = build_generator(cfg.model.generator).spec.latent_dim  # fails early on a bad name
-    build_discriminator(cfg.model.discriminator)
+    task = TASKS[cfg.task].prepare(cfg, data_root if data_root is not None else cfg.data.root)
     # only once every input is known to be good; a folder fpgagan did not make is refused
     claim_run_folder(run_dir, cfg)
     write_json_atomic(run_dir / "config.json", to_dict(cfg))
-    val_scorer = QualityScorer(classifier, _subsample(train_x, n_eval, cfg.seed + 1))
-    test_scorer = QualityScorer(classifier, test_x[:n_eval])
-    floor = test_scorer.scores(_subsample(train_x, n_eval, cfg.seed + 2))
 
-    val_z = torch.randn(n_eval, latent, generator=torch.Generator().manual_seed(cfg.seed + 3))
-    test_z = torch.randn(n_eval, latent, generator=torch.Generator().manual_seed(cfg.seed + 4))
-    sample_z = torch.randn(64, latent, generator=torch.Generator().manual_seed(cfg.seed + 5))
-
-    def val_fid(gen: Generator) -> float:
-        return val_scorer.fid(generate_cpu(gen, val_z))
-
-    # ---- float teacher
-    torch.manual_seed(cfg.seed)
-    teacher = build_generator(cfg.model.generator)
-    disc = build_discriminator(cfg.model.discriminator)
-    t = cfg.teacher
-    teacher_spec = PhaseSpec(
-        TEACHER,
-        cfg.model.generator,
-        t.optim,
-        cfg.batch_size,
-        cfg.seed,
-        t.max_epochs,
-        t.min_epochs,
-        t.patience,
-        setup={"data": to_dict(cfg.data), "n_train": len(train_x), "disc": cfg.model.discriminator},
-    )
-    _reuse_teacher(t.reuse_from, run_dir)
-    t_res = run_phase(teacher_spec, run_dir, teacher, disc, train_x, val_fid, sample_z, device=dev)
-    export_best(t_res, run_dir / f"{TEACHER}.pt", cfg.model.generator, {"phase": TEACHER})
-
-    teacher_scores = test_scorer.scores(generate_cpu(t_res.generator, test_z))
+    teacher_spec, t_res = _train_teacher(cfg, task, run_dir, dev)
+    teacher_out = task.test_outputs(t_res.generator)
     metrics: dict[str, Any] = {
-        "metric": METRIC_NAME,
-        "metric_note": METRIC_NOTE,
-        "n_samples": n_eval,
-        "floor": floor,
-        "teacher": {**teacher_scores, "epochs": t_res.best_epoch, "history": t_res.history},
+        **task.metrics_head(),
+        "teacher": _phase_metrics(task.scores(teacher_out), t_res),
         "qat": None,
         "device": str(dev),
     }
-    history = list(t_res.history)
+    metrics |= task.teacher_extras(metrics)
+    history, test_outputs = list(t_res.history), [teacher_out]
     if cfg.qat is not None:
         fp = teacher_spec.fingerprint()
-        q_res = _train_student(cfg, cfg.qat, run_dir, t_res, fp, train_x, val_fid, sample_z, dev)
-        qat_scores = test_scorer.scores(generate_cpu(q_res.generator, test_z))
-        metrics["qat"] = {
-            **qat_scores,
-            "precision": cfg.qat.precision.tag,
-            "widths": q_res.generator.spec.hidden_channels(),
-            "epochs": q_res.best_epoch,
-            "history": q_res.history,
-        }
-        metrics["fid_ratio_qat_over_teacher"] = qat_scores["fid"] / teacher_scores["fid"]
+        q_res = _train_student(cfg, cfg.qat, task, run_dir, t_res, fp, dev)
+        qat_out = task.test_outputs(q_res.generator)
+        metrics["qat"] = _phase_metrics(
+            task.scores(qat_out),
+            q_res,
+            precision=cfg.qat.precision.tag,
+            widths=task.widths(q_res.generator),
+        )
+        metrics |= task.qat_extras(metrics)
         history += q_res.history
+        test_outputs.append(qat_out)
+    task.finish(run_dir, test_outputs)
     # epochs' own time, summed over resumed runs too; wall_s is this invocation only
     metrics["training_s"] = sum(r["train_s"] + r["eval_s"] for r in history)
     metrics["wall_s"] = time.perf_counter() - t_start
@@ -217,17 +209,55 @@ def train_qat(
     return TrainQatResult(run_dir, metrics)
 
 
-def _student(cfg: TrainQatConfig, q: QatConfig, teacher: Generator) -> tuple[Generator, Any]:
-    """The low-bit student and its discriminator, from the teacher or from scratch."""
-    s = q.student
-    widths: tuple[int, ...] = ()
+def _phase_metrics(scores: dict[str, float], res: PhaseResult, **extra: Any) -> dict[str, Any]:
+    """A phase's entry of ``metrics.json``: its test scores, then ``extra``, epoch and history."""
+    return {**scores, **extra, "epochs": res.best_epoch, "history": res.history}
+
+
+def _phase_spec(
+    cfg: TrainQatConfig, task: TrainingTask, name: str, optim, seed: int, epochs: tuple[int, ...],
+    **kwargs: Any,
+) -> PhaseSpec:  # fmt: skip
+    """A phase of ``cfg``'s generator; ``epochs``: (max, min, patience[, first selectable])."""
+    return PhaseSpec(
+        name, cfg.model.generator, optim, cfg.batch_size, seed, *epochs,
+        score_name=task.score_name, higher_is_better=task.higher_is_better, **kwargs,
+    )  # fmt: skip
+
+
+def _train_teacher(
+    cfg: TrainQatConfig, task: TrainingTask, run_dir: Path, device: torch.device
+) -> tuple[PhaseSpec, PhaseResult]:
+    """The float teacher phase (or another run's, reused), exported as ``teacher.pt``."""
+    torch.manual_seed(cfg.seed)
+    teacher = task.build_generator()
+    disc = task.build_discriminator()
+    t = cfg.teacher
+    setup = {"data": to_dict(cfg.data), "n_train": len(task.train_data),
+             "disc": cfg.model.discriminator, **task.teacher_setup()}  # fmt: skip
+    spec = _phase_spec(
+        cfg, task, TEACHER, t.optim, cfg.seed, (t.max_epochs, t.min_epochs, t.patience),
+        setup=setup,
+    )  # fmt: skip
+    _reuse_teacher(t.reuse_from, run_dir)
+    t_res = run_phase(
+        spec, run_dir, teacher, disc, task.train_data, task.val_score, task.sample_inputs,
+        device=device, epoch_fn=task.epoch_fn,
+    )  # fmt: skip
+    export_best(t_res, run_dir / f"{TEACHER}.pt", cfg.model.generator, {"phase": TEACHER})
+    return spec, t_res
+
+
+def _student(task: TrainingTask, q: QatConfig, teacher) -> tuple[Any, Any]:
+    """The low-bit student and its discriminator, from the folded teacher or from scratch."""
     start = fold_batch_norm(teacher)
-    if s.width < 1.0:
-        start = prune_channels(start, s.width)  # the teacher's highest-L1 channels
+    widths: tuple[int, ...] = ()
+    if q.student.width < 1.0:
+        start = prune_channels(start, q.student.width)  # the teacher's highest-L1 channels
         widths = start.spec.widths
-    student = build_generator(cfg.model.generator, q.precision, widths=widths)
-    qdisc = build_discriminator(cfg.model.discriminator, q.discriminator_precision)
-    if s.init == "teacher":
+    student = task.build_generator(q.precision, widths=widths)
+    qdisc = task.build_discriminator(q.discriminator_precision)
+    if q.student.init == "teacher":
         student.load_state_dict(start.state_dict(), strict=False)
     return student, qdisc
 
@@ -256,42 +286,26 @@ def student_setup(q: QatConfig, t_res: PhaseResult, student, qdisc):
 def _train_student(
     cfg: TrainQatConfig,
     q: QatConfig,
+    task: TrainingTask,
     run_dir: Path,
-    t_res,
+    t_res: PhaseResult,
     teacher_fingerprint: str,
-    train_x: torch.Tensor,
-    val_fid: Callable[[Generator], float],
-    sample_z: torch.Tensor,
     device: torch.device,
-):
-    """QAT of the student from the teacher phase's result (pruning and distillation as configured)."""
+) -> PhaseResult:
+    """QAT of the student from the teacher phase's result (pruning and distillation as
+    configured), exported as ``generator.pt``."""
     torch.manual_seed(cfg.seed + 1)
-    student, qdisc = _student(cfg, q, t_res.generator)
+    student, qdisc = _student(task, q, t_res.generator)
     masks_for_epoch, select_from, distiller = student_setup(q, t_res, student, qdisc)
-    qat_spec = PhaseSpec(
-        QAT,
-        cfg.model.generator,
-        q.optim,
-        cfg.batch_size,
-        cfg.seed + 1,
-        q.epochs,
-        q.epochs,
-        q.epochs,
-        select_from,
+    spec = _phase_spec(
+        cfg, task, QAT, q.optim, cfg.seed + 1, (q.epochs, q.epochs, q.epochs, select_from),
         setup={"teacher": teacher_fingerprint, "qat": to_dict(q, skip_defaults=True)},
-    )
+    )  # fmt: skip
     q_res = run_phase(
-        qat_spec,
-        run_dir,
-        student,
-        qdisc,
-        train_x,
-        val_fid,
-        sample_z,
-        distiller=distiller,
-        masks_for_epoch=masks_for_epoch,
-        device=device,
-    )
+        spec, run_dir, student, qdisc, task.train_data, task.val_score, task.sample_inputs,
+        distiller=distiller, masks_for_epoch=masks_for_epoch, device=device,
+        epoch_fn=task.epoch_fn,
+    )  # fmt: skip
     export_best(
         q_res,
         run_dir / "generator.pt",
@@ -302,25 +316,5 @@ def _train_student(
 
 
 def summary(metrics: dict[str, Any]) -> str:
-    """The lines ``make train-qat`` prints."""
-    if metrics.get("task", "generate") != "generate":
-        from fpgagan.workflows.image_tasks import summary as image_summary
-
-        return image_summary(metrics)
-    f = metrics["floor"]
-    return "\n".join(
-        [
-            f"{METRIC_NAME} on {metrics['n_samples']} samples vs the test split (lower is better; floor = train vs test images)",
-            f"  floor                 {METRIC_NAME} {f['fid']:8.2f}   IS {f['is']:.2f}",
-            f"  float teacher         {METRIC_NAME} {metrics['teacher']['fid']:8.2f}   IS {metrics['teacher']['is']:.2f}   (epoch {metrics['teacher']['epochs']})",
-        ]
-        + (
-            [
-                f"  QAT {metrics['qat']['precision']:<17} {METRIC_NAME} {metrics['qat']['fid']:8.2f}   IS {metrics['qat']['is']:.2f}   (epoch {metrics['qat']['epochs']})",
-                f"  QAT / teacher         {metrics['fid_ratio_qat_over_teacher']:.3f}x",
-            ]
-            if metrics["qat"] is not None
-            else []
-        )
-        + [f"  note: {metrics['metric_note']}"]
-    )
+    """The lines ``make train-qat`` prints (a ``metrics.json`` without ``task`` is ``generate``)."""
+    return TASKS[metrics.get("task", "generate")].summary(metrics)

@@ -13,7 +13,8 @@ from fpgagan.data.tasks import make_pairs
 from fpgagan.errors import ConfigError
 from fpgagan.export import execute_batch, load_qonnx
 from fpgagan.models.checkpoint import load_generator
-from fpgagan.workflows.image_tasks import check_recipe, train_image_task
+from fpgagan.workflows.image_tasks import check_recipe
+from fpgagan.workflows.train_qat import train_qat
 
 
 def test_tiny_sr2x_recipe_end_to_end(repo, tmp_path, capsys):
@@ -46,7 +47,7 @@ def test_tiny_sr2x_recipe_end_to_end(repo, tmp_path, capsys):
 
 def test_tiny_inpaint_recipe_scores_inside_the_patch(repo, tmp_path):
     cfg = load_yaml(TrainQatConfig, repo / "configs" / "tiny_inpaint.yaml")
-    metrics = train_image_task(cfg, tmp_path / "run", device="cpu").metrics
+    metrics = train_qat(cfg, tmp_path / "run", device="cpu").metrics
     assert metrics["task"] == "inpaint" and metrics["patch"] == 10
     assert metrics["baseline"]["name"] == "masked input"
     # the masked input is exact outside the patch: its patch PSNR is far below its image PSNR
@@ -111,7 +112,7 @@ def test_half_width_sparse_student_reuses_the_teacher_and_exports_exact_zeros(re
     from fpgagan.config import PruneConfig, StudentConfig
 
     base = load_yaml(TrainQatConfig, repo / "configs" / "tiny_sr2x.yaml")
-    train_image_task(base, tmp_path / "base", device="cpu")
+    train_qat(base, tmp_path / "base", device="cpu")
     qat = dataclasses.replace(
         base.qat,
         feature_weight=1.0,
@@ -120,7 +121,7 @@ def test_half_width_sparse_student_reuses_the_teacher_and_exports_exact_zeros(re
     )
     teacher = dataclasses.replace(base.teacher, reuse_from=str(tmp_path / "base"))
     cfg = dataclasses.replace(base, qat=qat, teacher=teacher)
-    metrics = train_image_task(cfg, tmp_path / "small", device="cpu").metrics
+    metrics = train_qat(cfg, tmp_path / "small", device="cpu").metrics
     base_teacher = json.loads((tmp_path / "base" / "metrics.json").read_text())["teacher"]
     assert metrics["teacher"]["psnr"] == base_teacher["psnr"]  # reused, not retrained
     assert metrics["qat"]["widths"] == [2, 4]
