@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fpgagan.report.hls_report import CostEstimate, HlsReport
+from fpgagan.report.hls_report import BitExact, BoardSummary, CostEstimate, HlsReport, Quality
 
 
 def _f(x: Any, digits: int = 2) -> str:
@@ -57,18 +57,34 @@ def image_task_section(r: HlsReport) -> list[str]:
 
 
 def render_markdown(r: HlsReport) -> str:
-    b, c, q, ex, h = r.board, r.cost, r.quality, r.bit_exact, r.csim
-    verdict = (
-        "**bit-exact**"
-        if ex.exact
-        else f"**NOT bit-exact** ({ex.mismatching_elements} elements differ)"
-    )
-    lines = [
+    """report.md: the outcome first, then each section the report has."""
+    lines = [*_overview(r), "", *_vs_float_section(r)]
+    if r.quality is not None:
+        lines += ["", *_quality_section(r.quality)]
+    if r.image_task is not None:
+        lines += ["", *image_task_section(r)]
+    if r.per_layer_error:
+        lines += ["", *_per_layer_section(r)]
+    lines += ["", *cost_section(r), "", *_synthesis_section(r), "", *_footer(r)]
+    return "\n".join(lines)
+
+
+def _verdict(ex: BitExact) -> str:
+    if ex.exact:
+        return "**bit-exact**"
+    return f"**NOT bit-exact** ({ex.mismatching_elements} elements differ)"
+
+
+def _overview(r: HlsReport) -> list[str]:
+    """The title, one bullet per outcome (board, exactness, estimate, project, test bench) and
+    the float | FPGA | difference picture."""
+    b, c, ex, h = r.board, r.cost, r.bit_exact, r.csim
+    return [
         f"# fpgagan report: {r.model} on {b.name}",
         "",
         f"- Board: {b.name} ({b.part}, {_f(b.clock_mhz, 0)} MHz, hls4ml backend {h.backend}); "
         f"resources from {b.source}",
-        f"- C simulation of {r.n_latents:,} {_inputs(r)} vs {ex.reference}: {verdict}, "
+        f"- C simulation of {r.n_latents:,} {_inputs(r)} vs {ex.reference}: {_verdict(ex)}, "
         f"{ex.mismatching_elements} of {ex.elements:,} output elements differ; vs the "
         f"{r.bit_exact_independent.reference}: {r.bit_exact_independent.mismatching_elements} differ",
         f"- Estimated design: {'fits' if c.fits else 'does NOT fit'} by the count of everything "
@@ -87,64 +103,90 @@ def render_markdown(r: HlsReport) -> str:
         "",
         f"Columns: float teacher | FPGA C simulation | |difference| (heat map, white = "
         f"{_f(r.heat_map_scale, 3)}).",
-        "",
-        "## Against the float model",
-        "",
     ]
-    if r.vs_float:
-        v = r.vs_float
-        lines += _table(
-            ["PSNR (dB)", "SSIM", "max abs error"],
-            [[f"{v.psnr_db:.2f}", f"{v.ssim:.4f}", f"{v.max_abs_error:.4f}"]],
-        )
-    else:
-        lines.append(
-            "No float teacher given (use --teacher): only the quantized reference is compared."
-        )
-    if q is not None:
-        lines += [
-            "",
-            f"## Image quality ({q.metric}, {q.n_samples:,} samples vs the test split)",
-            "",
-            f"{q.metric_note}. Lower FID is better; the floor is real training images.",
-            "",
+
+
+def _vs_float_section(r: HlsReport) -> list[str]:
+    """The C simulation against the float teacher, when one was given."""
+    lines = ["## Against the float model", ""]
+    v = r.vs_float
+    if v is None:
+        return [
+            *lines,
+            "No float teacher given (use --teacher): only the quantized reference is compared.",
         ]
-        lines += _table(
+    row = [f"{v.psnr_db:.2f}", f"{v.ssim:.4f}", f"{v.max_abs_error:.4f}"]
+    return lines + _table(["PSNR (dB)", "SSIM", "max abs error"], [row])
+
+
+def _quality_section(q: Quality) -> list[str]:
+    """FID-FMNIST and the classifier IS of a latent-to-image generator's images."""
+    return [
+        f"## Image quality ({q.metric}, {q.n_samples:,} samples vs the test split)",
+        "",
+        f"{q.metric_note}. Lower FID is better; the floor is real training images.",
+        "",
+        *_table(
             ["images", "FID-FMNIST", "classifier IS"],
             [[name, s.fid, s.inception_score] for name, s in q.rows()],
-        )
-    if r.image_task is not None:
-        lines += ["", *image_task_section(r)]
-    if r.per_layer_error:
-        lines += ["", "## Per-layer error, float teacher vs FPGA", ""]
-        lines += _table(
-            ["layer", "elements", "RMSE", "max abs", "SQNR (dB)"],
-            [
-                [e.layer, e.elements, round(e.rmse, 5), e.max_abs, e.sqnr_db]
-                for e in r.per_layer_error
-            ],
-        )
-    lines += ["", *cost_section(r), "", "## Synthesis", ""]
+        ),
+    ]
+
+
+def _per_layer_section(r: HlsReport) -> list[str]:
+    """Each layer's output in the C simulation against the float teacher's."""
+    rows = [
+        [e.layer, e.elements, round(e.rmse, 5), e.max_abs, e.sqnr_db] for e in r.per_layer_error
+    ]
+    return [
+        "## Per-layer error, float teacher vs FPGA",
+        "",
+        *_table(["layer", "elements", "RMSE", "max abs", "SQNR (dB)"], rows),
+    ]
+
+
+def _synthesis_section(r: HlsReport) -> list[str]:
     s = r.synthesis
     if s.get("ran"):
-        lines += _synthesis_table(s.get("report") or {}, c)
+        body = _synthesis_table(s.get("report") or {}, r.cost)
     else:
-        lines.append(f"Not run: {s['reason']}; the figures above are the cost model's estimates.")
+        body = [f"Not run: {s['reason']}; the figures above are the cost model's estimates."]
+    return ["## Synthesis", "", *body]
+
+
+def _footer(r: HlsReport) -> list[str]:
+    """Who wrote the report, from which commit, and how long each step took."""
     steps = ", ".join(f"{k} {_f(v, 0)} s" for k, v in r.step_s.items())
-    lines += [
-        "",
+    return [
         f"_Generated by fpgagan {r.provenance['versions'].get('fpgagan')} "
         f"(git {r.provenance['git_commit']}) in {_f(r.wall_s, 0)} s ({steps})._",
         "",
     ]
-    return "\n".join(lines)
 
 
 def cost_section(r: HlsReport) -> list[str]:
     """The cost model: per layer, per building block, FIFOs, totals against the board."""
-    c, b = r.cost, r.board
-    lines = ["## Cost model (estimates: a count of every instance the project has)", ""]
-    lines += _table(
+    c = r.cost
+    return [
+        "## Cost model (estimates: a count of every instance the project has)",
+        "",
+        *_layer_table(c),
+        "",
+        f"Pipeline: interval {_f(c.interval_cycles)} cycles (slowest layer "
+        f"{_f(c.slowest_layer_cycles)}), latency {_f(c.latency_cycles)} cycles; FIFO depths "
+        f"{', '.join(map(str, c.fifo_depths)) or 'none'} (sized by simulating the stream "
+        "pipeline).",
+        "",
+        *_whole_design_table(c, r.board),
+        "",
+        *_instances(c),
+        *_unit_costs(c),
+    ]
+
+
+def _layer_table(c: CostEstimate) -> list[str]:
+    """One row per layer: its kernel, schedule, parallelism, cycles and resources."""
+    return _table(
         ["layer", "kernel", "schedule", "lanes (n_par x k_par)", "multipliers/output",
          "DSP lanes", "steps/pixel", "MACs", "lane use", "cycles (in + compute + refill)", "LUT",
          "FF", "DSP", "BRAM_18K"],
@@ -158,13 +200,11 @@ def cost_section(r: HlsReport) -> list[str]:
             for lc in c.layers
         ],
     )  # fmt: skip
-    lines += [
-        "",
-        f"Pipeline: interval {_f(c.interval_cycles)} cycles (slowest layer "
-        f"{_f(c.slowest_layer_cycles)}), latency {_f(c.latency_cycles)} cycles; FIFO depths "
-        f"{', '.join(map(str, c.fifo_depths)) or 'none'} (sized by simulating the stream "
-        "pipeline).",
-        "",
+
+
+def _whole_design_table(c: CostEstimate, b: BoardSummary) -> list[str]:
+    """Each resource: the accelerator, the system around it, both, against the board."""
+    lines = [
         "The whole design (accelerator + system):",
         "",
         "| resource | accelerator | system | whole design | board | usage | limit |",
@@ -179,37 +219,37 @@ def cost_section(r: HlsReport) -> list[str]:
             f"{_f(avail[key])} | {_f(c.usage[key] * 100, 1)}% | "
             f"{_f(c.utilisation_limits[key] * 100, 0)}% |"
         )
-    lines += ["", "### What each layer instantiates", ""]
+    return lines
+
+
+def _instances(c: CostEstimate) -> list[str]:
+    """What each layer, stage, FIFO and the system instantiate, block by block."""
+    lines = ["### What each layer instantiates", ""]
     for lc in c.layers:
-        lines += [f"**{lc.name}** ({lc.kernel})", ""]
-        lines += _items(lc.items)
-        lines.append("")
+        lines += [f"**{lc.name}** ({lc.kernel})", "", *_items(lc.items), ""]
     for st in c.stages:
         lines += [f"**{st.name}** ({st.kind}, {_f(st.cycles)} cycles per image)", ""]
-        lines += _items(st.items)
-        lines.append("")
+        lines += [*_items(st.items), ""]
     if c.fifos:
-        lines += ["**FIFOs between layers**", ""]
-        lines += _items(c.fifos)
-        lines.append("")
+        lines += ["**FIFOs between layers**", "", *_items(c.fifos), ""]
         if c.streams:
-            lines += [
-                "Streams: "
-                + "; ".join(f"{s} ({d})" for s, d in zip(c.streams, c.fifo_depths, strict=True)),
-                "",
-            ]
+            pairs = zip(c.streams, c.fifo_depths, strict=True)
+            lines += ["Streams: " + "; ".join(f"{s} ({d})" for s, d in pairs), ""]
     if c.system:
         lines += ["### The system (the board design around the accelerator)", ""]
-        lines += _items(c.system)
-        lines.append("")
+        lines += [*_items(c.system), ""]
+    return lines
+
+
+def _unit_costs(c: CostEstimate) -> list[str]:
+    """Where the unit costs come from, and the estimate's notes."""
     u = c.unit_costs
-    lines += [
+    return [
         f"Unit costs: {u.get('yosys_version', 'n/a')}, `{u.get('command', 'n/a')}` "
         f"(measured {u.get('date', 'n/a')}).",
         "",
         *[f"- {n}" for n in c.notes],
     ]
-    return lines
 
 
 def _items(items) -> list[str]:
