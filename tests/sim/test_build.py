@@ -9,10 +9,10 @@ import subprocess
 import numpy as np
 import pytest
 
-from fpgagan.errors import SimulationError
+from fpgagan.errors import FpgaganError, SimulationError
 from fpgagan.hls.convert import HlsOptions
 from fpgagan.sim import build_csim
-from fpgagan.sim.build import BUILD_SCRIPT, adopt, compile_project
+from fpgagan.sim.build import BUILD_SCRIPT, GeneratedCodeError, adopt, compile_project
 from tests.graphs import conv_transpose_graph, quantized_input
 
 
@@ -41,9 +41,11 @@ def test_a_failed_compile_is_one_line_and_leaves_no_objects(tmp_path):
     (tmp_path / "firmware" / "ap_types").mkdir(parents=True)
     (tmp_path / "firmware" / "myproject.cpp").write_text("int broken( {\n")
     (tmp_path / "myproject_bridge.cpp").write_text("int bridge() { return 0; }\n")
-    with pytest.raises(SimulationError, match="g\\+\\+ failed on firmware/myproject.cpp") as exc:
+    with pytest.raises(GeneratedCodeError, match="g\\+\\+ failed on firmware/myproject.cpp") as exc:
         compile_project(tmp_path, "myproject")
-    assert "\n" not in str(exc.value)
+    # fpgagan generated that code: its fault (the CLI exits 3), not a refused input (exit 2)
+    assert not isinstance(exc.value, FpgaganError)
+    assert "\n" not in str(exc.value) and "broken" in "".join(exc.value.__notes__)
     assert not list(tmp_path.glob("*.o")) and not list(tmp_path.rglob("*.so"))
 
 
