@@ -118,103 +118,164 @@ def run_phase(
     distiller and ``images`` are moved for training; the state files hold CPU tensors.
     """
     state_path = run_dir / f"{spec.name}.state.pt"
-    history: list[dict[str, float]] = []
-    best: dict[str, Any] | None = None
-    start = 0
-    state = None
-    if state_path.exists():
-        state = read_checkpoint(state_path)
-        if state.get("fingerprint") != spec.fingerprint():
-            raise CheckpointError(
-                f"{state_path}: saved by a different recipe (or an older fpgagan) for phase "
-                f"{spec.name!r}; delete that file to retrain this phase (other phases of the run, "
-                "e.g. a reused teacher, are kept) or pick another --out"
-            )
-        gen.load_state_dict(state["generator"]["state_dict"])
-        disc.load_state_dict(state["discriminator"])
-        for module, key in ((gen, "gen_stats"), (disc, "disc_stats")):
-            load_stats_collection_state(module, state.get(key, {}))
-        if distiller is not None:
-            distiller.mappings.load_state_dict(state["mappings"])
+    state = _load_state(state_path, spec, gen, disc, distiller)
     if device is not None:  # after loading: a state file is read on the CPU, then moved
-        gen.to(device)
-        disc.to(device)
-        if distiller is not None:
-            distiller.to(device)
-        images = images.to(device)
+        images = _to_device(device, images, gen, disc, distiller)
     # optimizers only now: Brevitas replaces weight-scale Parameters when a state dict is loaded,
     # and an optimizer made earlier would hold the stale ones (and never train the scales)
     opt_g, opt_d = make_optimizers(gen, disc, spec.optim, distiller)
+    progress = _Progress()
     if state is not None:
         opt_g.load_state_dict(state["opt_g"])
         opt_d.load_state_dict(state["opt_d"])
-        history, best, start = state["history"], state["best"], state["epoch"]
-        log.info("%s: resuming after epoch %d", spec.name, start)
-        if state.get("done"):
-            return _result(best, history, f"{state_path}", spec.score_name)
+        progress = _Progress(
+            state["history"], state["best"], state["epoch"], bool(state.get("done"))
+        )
+        log.info("%s: resuming after epoch %d", spec.name, progress.epochs)
+    phase = _Phase(spec, state_path, gen, disc, opt_g, opt_d, images, score, sample_z, distiller,
+                   masks_for_epoch, epoch_fn or train_epoch)  # fmt: skip
+    while not progress.done and progress.epochs < spec.max_epochs:
+        phase.run_epoch(progress)
+    return _result(progress.best, progress.history, str(state_path), spec.score_name)
 
-    for epoch in range(start, spec.max_epochs):
+
+def _load_state(
+    path: Path, spec: PhaseSpec, gen, disc, distiller: GeneratorLossTerm | None
+) -> dict[str, Any] | None:
+    """The phase's saved state with its weights loaded into the models, or None before epoch 1;
+    a state of another recipe is refused."""
+    if not path.exists():
+        return None
+    state = read_checkpoint(path)
+    if state.get("fingerprint") != spec.fingerprint():
+        raise CheckpointError(
+            f"{path}: saved by a different recipe (or an older fpgagan) for phase "
+            f"{spec.name!r}; delete that file to retrain this phase (other phases of the run, "
+            "e.g. a reused teacher, are kept) or pick another --out"
+        )
+    gen.load_state_dict(state["generator"]["state_dict"])
+    disc.load_state_dict(state["discriminator"])
+    for module, key in ((gen, "gen_stats"), (disc, "disc_stats")):
+        load_stats_collection_state(module, state.get(key, {}))
+    if distiller is not None:
+        distiller.mappings.load_state_dict(state["mappings"])
+    return state
+
+
+def _to_device(device: torch.device, images: Any, gen, disc, distiller) -> Any:
+    """Move the models and the distiller to ``device``; returns ``images`` there."""
+    gen.to(device)
+    disc.to(device)
+    if distiller is not None:
+        distiller.to(device)
+    return images.to(device)
+
+
+@dataclasses.dataclass
+class _Progress:
+    """Where a phase stands: the finished epochs' history rows, the selected epoch, whether the
+    phase has stopped (last epoch, or out of patience)."""
+
+    history: list[dict[str, float]] = dataclasses.field(default_factory=list)
+    best: dict[str, Any] | None = None
+    epochs: int = 0
+    done: bool = False
+
+
+@dataclasses.dataclass
+class _Phase:
+    """What one phase trains, on what, how it is scored and where its state goes."""
+
+    spec: PhaseSpec
+    state_path: Path
+    gen: Generator
+    disc: Discriminator
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    images: Any
+    score: Score
+    sample_z: torch.Tensor
+    distiller: GeneratorLossTerm | None
+    masks_for_epoch: Callable[[int], Callable[[], None]] | None
+    epoch_fn: EpochFn
+
+    def run_epoch(self, progress: _Progress) -> None:
+        """Train and score one epoch, keep its samples, select, save the whole state, log."""
+        row = self.train_epoch(progress.epochs)
+        progress.history.append(row)
+        epoch = row["epoch"]
+        save_grid(
+            self.state_path.parent / "samples" / f"{self.spec.name}_epoch{epoch:03d}.png",
+            generate_cpu(self.gen, self.sample_z),
+        )
+        progress.best = self.select(progress.best, epoch, row[self.spec.score_name])
+        progress.epochs = epoch
+        progress.done = self.stops(epoch, progress.best)
+        self.save(progress)
+        _log_epoch(self.spec, row, progress.best)
+
+    def train_epoch(self, epoch: int) -> dict[str, float]:
+        """Epoch ``epoch`` (from 0) of training and its validation score: its history row."""
         t0 = time.perf_counter()
         after_g_step = None
-        if masks_for_epoch is not None:  # masks depend only on the weights: resume-safe
-            after_g_step = masks_for_epoch(epoch)  # applies this epoch's masks
+        if self.masks_for_epoch is not None:  # masks depend only on the weights: resume-safe
+            after_g_step = self.masks_for_epoch(epoch)  # applies this epoch's masks
             after_g_step()
-        losses = (epoch_fn or train_epoch)(
-            gen,
-            disc,
-            opt_g,
-            opt_d,
-            images,
-            spec.batch_size,
-            epoch_rng(spec.seed, epoch),
-            desc=f"{spec.name} {epoch + 1}/{spec.max_epochs}",
-            distiller=distiller,
-            after_g_step=after_g_step,
-        )
+        losses = self.epoch_fn(
+            self.gen, self.disc, self.opt_g, self.opt_d, self.images, self.spec.batch_size,
+            epoch_rng(self.spec.seed, epoch),
+            desc=f"{self.spec.name} {epoch + 1}/{self.spec.max_epochs}",
+            distiller=self.distiller, after_g_step=after_g_step,
+        )  # fmt: skip
         train_s = time.perf_counter() - t0
-        val = float(score(gen))
-        row = {
+        val = float(self.score(self.gen))
+        return {
             "epoch": epoch + 1,
             "loss_d": losses.loss_d,
             "loss_g": losses.loss_g,
-            spec.score_name: val,
+            self.spec.score_name: val,
             "train_s": train_s,
             "eval_s": time.perf_counter() - t0 - train_s,
         }
-        history.append(row)
-        save_grid(
-            run_dir / "samples" / f"{spec.name}_epoch{epoch + 1:03d}.png",
-            generate_cpu(gen, sample_z),
-        )
-        if epoch + 1 >= spec.select_from_epoch and (
-            best is None or spec.better(val, best["score"])
+
+    def select(self, best: dict[str, Any] | None, epoch: int, val: float) -> dict[str, Any] | None:
+        """``epoch`` (from 1) as the new best when it may be selected and scores better."""
+        spec = self.spec
+        if epoch < spec.select_from_epoch or (
+            best is not None and not spec.better(val, best["score"])
         ):
-            best = {
-                "score": val,
-                "epoch": epoch + 1,
-                "generator": generator_record(gen, spec.generator_name),
-                "discriminator": _detached(disc.state_dict()),
-            }
-        stale = epoch + 1 - (best["epoch"] if best is not None else epoch + 1)
-        done = epoch + 1 == spec.max_epochs or (
-            epoch + 1 >= spec.min_epochs and stale >= spec.patience
-        )
-        mappings = distiller.mappings.state_dict() if distiller is not None else {}
+            return best
+        return {
+            "score": val,
+            "epoch": epoch,
+            "generator": generator_record(self.gen, spec.generator_name),
+            "discriminator": _detached(self.disc.state_dict()),
+        }
+
+    def stops(self, epoch: int, best: dict[str, Any] | None) -> bool:
+        """After ``epoch``: the last epoch, or ``patience`` epochs without a better one."""
+        spec = self.spec
+        stale = epoch - (best["epoch"] if best is not None else epoch)
+        return epoch == spec.max_epochs or (epoch >= spec.min_epochs and stale >= spec.patience)
+
+    def save(self, progress: _Progress) -> None:
+        mappings = self.distiller.mappings.state_dict() if self.distiller is not None else {}
         _save_state(
-            state_path, spec, gen, disc, mappings, opt_g, opt_d, epoch + 1, history, best, done
-        )
-        log.info(
-            "%s epoch %d: %s %.2f (best %s), %.0f s",
-            spec.name,
-            epoch + 1,
-            _SCORE_LABELS.get(spec.score_name, spec.score_name),
-            val,
-            "none yet" if best is None else f"{best['score']:.2f} @ {best['epoch']}",
-            train_s,
-        )
-        if done:
-            break
-    return _result(best, history, str(state_path), spec.score_name)
+            self.state_path, self.spec, self.gen, self.disc, mappings, self.opt_g, self.opt_d,
+            progress.epochs, progress.history, progress.best, progress.done,
+        )  # fmt: skip
+
+
+def _log_epoch(spec: PhaseSpec, row: dict[str, float], best: dict[str, Any] | None) -> None:
+    log.info(
+        "%s epoch %d: %s %.2f (best %s), %.0f s",
+        spec.name,
+        row["epoch"],
+        _SCORE_LABELS.get(spec.score_name, spec.score_name),
+        row[spec.score_name],
+        "none yet" if best is None else f"{best['score']:.2f} @ {best['epoch']}",
+        row["train_s"],
+    )
 
 
 def _detached(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
