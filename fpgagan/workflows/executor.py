@@ -8,8 +8,9 @@ dependencies and returns one :class:`Outcome` per task, in the order given:
 - :class:`RayExecutor`: a local Ray instance (``num_cpus``) or the cluster at ``RAY_ADDRESS``;
   every task is a Ray task declaring ``num_cpus`` / ``num_gpus``.
 
-A task that raises is an outcome with a one-line error and the others still run (tasks that wait
-for it are not run, and say so).  Results do not depend on the executor: a task runs with exactly
+A task that raises is an outcome with a one-line error and the full traceback (for the caller to
+keep in a file: a bug's traceback must not be lost) and the others still run (tasks that wait for
+it are not run, and say so).  Results do not depend on the executor: a task runs with exactly
 its declared CPUs as torch threads (float reductions depend on the thread count), in either.
 Ray tasks of one sweep read and write the same run folders, so on a cluster of several machines
 those folders must be on storage every node sees.
@@ -24,6 +25,7 @@ import logging
 import os
 import re
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -62,6 +64,7 @@ class Outcome:
     value: Any = None
     error: str | None = None  # one line: "<ExceptionType>: <message>"
     seconds: float = 0.0
+    traceback: str | None = None  # of the exception behind ``error``, where there was one
 
     @property
     def ok(self) -> bool:
@@ -80,7 +83,7 @@ def run_task(task: Task) -> Outcome:
         value = task.fn(*task.args)
     except Exception as exc:
         error = one_line(f"{type(exc).__name__}: {exc}")
-        return Outcome(task.key, None, error, time.perf_counter() - t0)
+        return Outcome(task.key, None, error, time.perf_counter() - t0, traceback.format_exc())
     finally:
         torch.set_num_threads(threads)
     return Outcome(task.key, value, None, time.perf_counter() - t0)
@@ -258,7 +261,8 @@ class RayExecutor:
                         out = ray.get(ready[0])
                     except Exception as exc:  # the worker died (memory, a lost node)
                         text = _ANSI.sub("", f"{type(exc).__name__}: {exc}")
-                        out = Outcome(task.key, None, one_line(text))
+                        trace = _ANSI.sub("", traceback.format_exc())
+                        out = Outcome(task.key, error=one_line(text), traceback=trace)
                     results[task.key] = out
                     _report(out, bar)
             finally:

@@ -51,7 +51,9 @@ def per_layer_errors(csim: CSim, src: ModelSource, z: np.ndarray) -> tuple[Layer
         if layer.name in traces and isinstance(layer, EngineLayer)
     ]
     rows = []
-    for act, layer in zip(acts, layers, strict=False):
+    # one engine layer per teacher activation (the Linear and each transposed convolution with
+    # its ReLU fused, the last with the output): unequal lengths would pair the wrong layers
+    for act, layer in zip(acts, layers, strict=True):
         ref = act.numpy()
         if ref.ndim == 4:
             ref = ref.transpose(0, 2, 3, 1)

@@ -4,7 +4,9 @@ Every cell (board, clock, which schedules the plan may use) is an independent ta
 (:mod:`fpgagan.workflows.executor`).  By default a cell is the board plan (a probe conversion and
 the fastest plan that fits, seconds); with ``n`` > 0 it is the whole board flow (HLS project,
 C simulation of ``n`` latents, bit-exact check), in ``<out>/cells/<cell>/``.  Either way the row
-is the cost model's estimate of what the plan instantiates.  Writes ``table.{md,csv,json}``.
+is the cost model's estimate of what the plan instantiates.  Writes ``table.{md,csv,json}``; a
+failed cell's row carries its one-line error and names the file that holds its traceback,
+``cells/<cell>/error.log``.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ from fpgagan.config import to_dict
 from fpgagan.errors import ConfigError
 from fpgagan.folders import staged
 from fpgagan.hw.sparsity import SPARSE_MODES
+from fpgagan.io import write_text_atomic
 from fpgagan.limits import MAX_LATENTS
 from fpgagan.report.estimate import cost_estimate
 from fpgagan.report.hls_report import CostEstimate
 from fpgagan.report.tables import Column, markdown_table, write_tables
-from fpgagan.workflows.executor import Executor, SerialExecutor, Task
+from fpgagan.workflows.executor import Executor, Outcome, SerialExecutor, Task
 from fpgagan.workflows.hls_flow import HlsFlowConfig, plan_board, run_hls_flow
 from fpgagan.workflows.model_source import resolve_model
 
@@ -123,6 +126,24 @@ def flow_cell(
     }
 
 
+ERROR_LOG = "error.log"  # a failed cell's traceback, in its folder under <out>/cells
+
+
+def _row(cell: Cell, out: Outcome, work: Path) -> dict[str, Any]:
+    """The table row of one cell: its record, or (failed) its settings, the one-line error and
+    where its traceback is."""
+    if out.ok:
+        return dict(out.value) | {"seconds": round(out.seconds, 1), "error": None}
+    row = {"board": cell.board, "sparse": cell.sparse, "clock_mhz": cell.clock_mhz}
+    error = out.error
+    if out.traceback is not None:
+        log_path = Path("cells") / cell.folder / ERROR_LOG
+        (work / log_path).parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(work / log_path, f"{cell.key}\n\n{out.traceback}")
+        error = f"{error} (traceback: {log_path.as_posix()})"
+    return row | {"seconds": round(out.seconds, 1), "error": error}
+
+
 COLUMNS: tuple[Column, ...] = (
     ("board", "board", "{}"),
     ("clock_mhz", "clock MHz", "{:g}"),
@@ -169,11 +190,8 @@ def run_sweep(
             else Task(c.key, plan_cell, (model, c, base))
             for c in cells
         ]
-        rows = []
-        for cell, out in zip(cells, executor.run(tasks), strict=True):
-            row = dict(out.value) if out.ok else {"board": cell.board, "sparse": cell.sparse,
-                                                  "clock_mhz": cell.clock_mhz}  # fmt: skip
-            rows.append(row | {"seconds": round(out.seconds, 1), "error": out.error})
+        outcomes = executor.run(tasks)
+        rows = [_row(cell, out, work) for cell, out in zip(cells, outcomes, strict=True)]
         columns = COLUMNS + (CSIM_COLUMNS if n > 0 else ())
         columns += (FAILED_COLUMN,) if any(r["error"] for r in rows) else ()
         note = (f"C simulation of {n} latents per cell, compared bit for bit" if n > 0 else

@@ -68,6 +68,10 @@ def _check_outcomes(outcomes) -> None:
     assert [o.key for o in outcomes] == [t.key for t in TASKS]  # in the order given
     assert (by_key["a"].value, by_key["b"].value, by_key["c"].value) == (2, 4, 10)
     assert by_key["bad"].error == "ValueError: boom\\nsecond line"  # one line
+    # the whole traceback is kept for the caller to write down (a bug's must not be lost)
+    trace = by_key["bad"].traceback
+    assert trace.startswith("Traceback") and "in fail" in trace and "second line" in trace
+    assert by_key["a"].traceback is None and by_key["after-bad"].traceback is None
     assert by_key["after-bad"].error == "not run: bad failed" and not by_key["after-bad"].ok
 
 

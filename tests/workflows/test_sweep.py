@@ -68,3 +68,29 @@ def test_a_bad_board_is_refused_before_any_work(tiny_onnx, tmp_path, capsys):
     out = tmp_path / "sweep"
     assert main(["sweep", "--model", str(tiny_onnx), "--boards", "nope", "--out", str(out)]) == 2
     assert "unknown board 'nope'" in capsys.readouterr().err and not out.exists()
+
+
+def test_a_failed_cell_keeps_its_traceback_in_a_file(tiny_onnx, tmp_path, monkeypatch):
+    """A cell that raises (a bug here) is a row with one line naming the file of its traceback;
+    the other cells still run."""
+    from fpgagan.workflows import sweep
+
+    real = sweep.plan_board
+
+    def plan_board(qonnx, board, *args):
+        if board.name == "zcu102":
+            raise RuntimeError("planner bug\nsecond line")
+        return real(qonnx, board, *args)
+
+    monkeypatch.setattr(sweep, "plan_board", plan_board)
+    out = tmp_path / "sweep"
+    rows = sweep.run_sweep(sweep.grid(["pynq-z2", "zcu102"]), out, str(tiny_onnx))
+    assert rows[0]["error"] is None and rows[0]["fits"]
+    folder = Cell("zcu102", None, "auto").folder
+    log_name = f"cells/{folder}/error.log"
+    assert rows[1]["error"] == f"RuntimeError: planner bug\\nsecond line (traceback: {log_name})"
+    trace = (out / log_name).read_text()
+    assert trace.startswith("zcu102, board clock, sparse auto\n\nTraceback")
+    assert "in plan_cell" in trace and trace.rstrip().endswith("second line")
+    assert log_name in (out / "table.md").read_text()
+    assert not (out / "cells" / Cell("pynq-z2", None, "auto").folder).exists()
