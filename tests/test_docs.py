@@ -9,6 +9,7 @@ import importlib.util
 import itertools
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -145,3 +146,68 @@ def test_architecture_figure_is_written_without_overlaps(repo, tmp_path):
     committed = repo / "docs" / "figures" / "architecture.png"
     assert 0 < committed.stat().st_size < 250_000
     assert "figures/architecture.png" in (repo / "docs" / "architecture.md").read_text()
+
+
+# ------------------------------------------- docs/architecture.md: every name it gives exists
+
+_HEADERS = re.compile(r"`(nnet_[A-Za-z0-9_]+\.h)`")
+_FILES = re.compile(r"`([A-Za-z0-9_/.]+\.py)`")
+_COMMANDS = re.compile(r"`fpgagan ([a-z][a-z0-9-]*)")
+
+
+def _sections(repo) -> list[tuple[list[str], str]]:
+    """(the ``fpgagan/...`` paths a heading names, the text under it) for each heading."""
+    text = (repo / "docs" / "architecture.md").read_text()
+    parts = re.split(r"^(#+ .*)$", text, flags=re.M)
+    return [
+        (_PATH_IN_HEADING.findall(heading), body)
+        for heading, body in zip(parts[1::2], parts[2::2], strict=True)
+    ]
+
+
+def _resolve(repo, name: str, packages: list[str]):
+    """Where a file the doc names is: in the section's package, in fpgagan/, or in the repo."""
+    ancestors = [str(Path(p).parents[i]) + "/" for p in packages for i in range(len(Path(p).parts))]
+    for base in [*packages, *ancestors, ""]:
+        if (repo / base / name).is_file():
+            return repo / base / name
+    return None
+
+
+def test_architecture_names_only_files_that_exist(repo):
+    missing = []
+    for packages, body in _sections(repo):
+        folders = [p for p in packages if p.endswith("/")]
+        missing += [n for n in _FILES.findall(body) if _resolve(repo, n, folders) is None]
+    assert missing == [], "named in docs/architecture.md but not in the repository"
+
+
+def test_architecture_names_every_module_in_its_package_paragraph(repo):
+    """Each package's paragraph names each of its modules (``name.py`` or ``name``)."""
+    unnamed = []
+    for packages, body in _sections(repo):
+        for package in (p for p in packages if p.endswith("/")):
+            for path in sorted((repo / package).glob("*.py")):
+                if path.stem != "__init__" and not re.search(rf"`[^`]*\b{path.stem}\b", body):
+                    unnamed.append(f"{package}{path.name}")
+    assert unnamed == [], "add them to their package's paragraph in docs/architecture.md"
+
+
+def test_architecture_names_every_header_and_only_real_ones(repo):
+    text = (repo / "docs" / "architecture.md").read_text()
+    named = set(_HEADERS.findall(text))
+    shipped = {p.name for p in (repo / "hls_templates" / "nnet_utils").glob("*.h")}
+    assert named == shipped
+
+
+def test_architecture_names_the_cli_commands(repo):
+    """Every ``fpgagan <command>`` the doc gives is one, and the cli paragraph lists them all."""
+    from fpgagan.cli import build_parser
+
+    [sub] = [a for a in build_parser()._actions if a.dest == "command"]
+    commands = set(sub.choices)
+    text = (repo / "docs" / "architecture.md").read_text()
+    assert set(_COMMANDS.findall(text)) <= commands
+    [cli] = [body for packages, body in _sections(repo) if packages == ["fpgagan/cli.py"]]
+    listed = re.search(r"The `fpgagan` command \(([^)]*)\)", cli)
+    assert listed is not None and set(re.findall(r"`([a-z-]+)`", listed.group(1))) == commands
