@@ -114,8 +114,8 @@ def load_board_file(path: str | Path) -> Board:
     """Load a board YAML strictly (unknown keys, missing fields and bad values are errors)."""
     try:
         board = load_yaml(Board, path)
-    except ConfigError as exc:
-        raise BoardError(str(exc)) from None
+    except ConfigError as exc:  # load_yaml speaks of a "config file"; this one is a board file
+        raise BoardError(str(exc).replace("config file", "board file")) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BoardError(f"{path}: cannot read the board file ({type(exc).__name__})") from None
     if Path(path).stem != board.name:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from fpgagan.errors import one_line
 from fpgagan.report.hls_report import BitExact, BoardSummary, CostEstimate, HlsReport, Quality
 
 
@@ -19,6 +21,20 @@ def _f(x: Any, digits: int = 2) -> str:
     if isinstance(x, int):
         return f"{x:,}"
     return str(x)
+
+
+# what opens markup inside a line of Markdown text: code, emphasis, links and images, table
+# cells, strikethrough (and the escape itself); "&", "<" and ">" become entities (no HTML)
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")
+
+
+def markdown_text(text: object) -> str:
+    """``text`` (a user's string, e.g. a board file's ``source``) as plain Markdown text on one
+    line: control characters and line breaks escaped, no code span, emphasis, link, table cell
+    or HTML tag it could open (it is never at the start of a line, where "#" or "-" would)."""
+    line = one_line(str(text))
+    line = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", line)
 
 
 def _table(header: list[str], rows: list[list[Any]], digits: int = 2) -> list[str]:
@@ -83,7 +99,7 @@ def _overview(r: HlsReport) -> list[str]:
         f"# fpgagan report: {r.model} on {b.name}",
         "",
         f"- Board: {b.name} ({b.part}, {_f(b.clock_mhz, 0)} MHz, hls4ml backend {h.backend}); "
-        f"resources from {b.source}",
+        f"resources from {markdown_text(b.source)}",
         f"- C simulation of {r.n_latents:,} {_inputs(r)} vs {ex.reference}: {_verdict(ex)}, "
         f"{ex.mismatching_elements} of {ex.elements:,} output elements differ; vs the "
         f"{r.bit_exact_independent.reference}: {r.bit_exact_independent.mismatching_elements} differ",

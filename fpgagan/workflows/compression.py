@@ -31,6 +31,7 @@ from fpgagan.boards import get_board
 from fpgagan.compress.prune import weight_layers
 from fpgagan.config import TrainQatConfig, load_yaml
 from fpgagan.errors import ConfigError, ModelError
+from fpgagan.folders import claim_folder, folder_lock
 from fpgagan.geometry import multiplications
 from fpgagan.images import save_grid
 from fpgagan.io import provenance, write_text_atomic
@@ -52,6 +53,8 @@ from fpgagan.workflows.hls_flow import run_hls_flow
 from fpgagan.workflows.hls_image_task import task_pairs
 from fpgagan.workflows.image_tasks import check_recipe, save_comparison
 from fpgagan.workflows.train_qat import train_qat
+
+COMPRESSION_OUTPUT = "compression table output"  # the kind its folder marker records
 
 __all__ = ["TARGETS", "Row", "markdown", "run_compression", "write_table"]
 
@@ -200,25 +203,28 @@ def run_compression(
         for path, cfg in configs
         for task in _tasks(path, cfg, runs, names, board, n, data, executor, cpus_per_task)
     ]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    outcomes = dict(zip([t.key for t in tasks], executor.run(tasks), strict=True))
-    rows: list[Row] = []
-    floor = None
-    scored: set[tuple[str, int]] = set()
-    for _, cfg in configs:
-        row, metrics = _row(cfg, runs / cfg.name, outcomes, out_dir, data)
-        rows.append(row)
-        if metrics is not None:
-            if _task(metrics) == GENERATE:
-                scored.add((cfg.data.dataset, metrics["n_samples"]))
-                floor = metrics["floor"]["fid"]
-            else:
-                scored.add((cfg.data.dataset, metrics["n_test"]))
-    ok = [i for i, r in enumerate(rows) if r.ok]
-    front = {ok[j] for j in pareto_front([(rows[i].compression, rows[i].loss) for i in ok])}
-    rows = [dataclasses.replace(r, pareto=i in front) for i, r in enumerate(rows)]
-    write_table(rows, out_dir, board, n, floor, _scoring_note(scored))
-    return rows
+    # a folder the user made is refused before any work; one this command made is reused
+    # (run after run) and locked while a run writes into it
+    claim_folder(out_dir, COMPRESSION_OUTPUT)
+    with folder_lock(out_dir):
+        outcomes = dict(zip([t.key for t in tasks], executor.run(tasks), strict=True))
+        rows: list[Row] = []
+        floor = None
+        scored: set[tuple[str, int]] = set()
+        for _, cfg in configs:
+            row, metrics = _row(cfg, runs / cfg.name, outcomes, out_dir, data)
+            rows.append(row)
+            if metrics is not None:
+                if _task(metrics) == GENERATE:
+                    scored.add((cfg.data.dataset, metrics["n_samples"]))
+                    floor = metrics["floor"]["fid"]
+                else:
+                    scored.add((cfg.data.dataset, metrics["n_test"]))
+        ok = [i for i, r in enumerate(rows) if r.ok]
+        front = {ok[j] for j in pareto_front([(rows[i].compression, rows[i].loss) for i in ok])}
+        rows = [dataclasses.replace(r, pareto=i in front) for i, r in enumerate(rows)]
+        write_table(rows, out_dir, board, n, floor, _scoring_note(scored))
+        return rows
 
 
 def train_recipe(cfg: TrainQatConfig, run: Path, data_root: str | None, device: str) -> dict:
