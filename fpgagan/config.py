@@ -141,6 +141,32 @@ def to_dict(cfg: Any, skip_defaults: bool = False) -> Any:
     return cfg
 
 
+class TriState(str, enum.Enum):
+    """A three-way choice: ``auto`` (fpgagan decides), ``true`` or ``false``.  YAML's booleans and
+    any spelling of the words map onto it (``sparse: true`` and ``sparse: "True"`` are TRUE); as a
+    ``str`` it compares equal to its word."""
+
+    AUTO = "auto"
+    TRUE = "true"
+    FALSE = "false"
+
+    @classmethod
+    def _missing_(cls, value: object) -> TriState | None:
+        if isinstance(value, bool):
+            return cls.TRUE if value else cls.FALSE
+        if isinstance(value, str):
+            for member in cls:
+                if member.value == value.strip().lower():
+                    return member
+        return None
+
+    def __str__(self) -> str:
+        return self.value
+
+
+TRI_STATES: tuple[str, ...] = tuple(m.value for m in TriState)
+
+
 class _NoAliasLoader(yaml.SafeLoader):
     """yaml's safe loader, refusing anchors and aliases (``&a`` / ``*a``) where they appear."""
 

@@ -7,6 +7,11 @@ phase decomposition: output ``o`` sits in phase ``(o + pad) % stride`` and meets
 
 from __future__ import annotations
 
+# the two layout permutations of a 4-D tensor (the only place they are written): NCHW -> NHWC
+# (channels-last, what the hardware streams) and back
+TO_NHWC = (0, 2, 3, 1)
+TO_NCHW = (0, 3, 1, 2)
+
 
 def output_size(
     n_in: int,

@@ -67,3 +67,26 @@ def test_precision_tag():
     assert (
         Precision(weight_scaling="per-channel", layers={"fc": LayerPrecision(8)}).tag == "W4A8pc+"
     )
+
+
+def test_tri_state_takes_yaml_booleans_and_any_spelling(tmp_path):
+    """``sparse: true`` in a YAML file is the TRUE of the three-way choice, not a refusal."""
+    from fpgagan.config import TriState, load_yaml
+    from fpgagan.workflows.hls_flow import HlsFlowConfig
+
+    assert TriState(True) is TriState.TRUE and TriState(False) is TriState.FALSE
+    assert TriState(" Auto ") is TriState.AUTO and TriState.AUTO == "auto"
+    with pytest.raises(ValueError):
+        TriState("maybe")
+    for text, expected in (
+        ("true", TriState.TRUE),
+        ("no", TriState.FALSE),
+        ('"auto"', TriState.AUTO),
+    ):
+        path = tmp_path / f"flow-{expected.value}.yaml"
+        path.write_text(f"sparse: {text}\n")
+        assert load_yaml(HlsFlowConfig, path).sparse is expected
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sparse: sometimes\n")
+    with pytest.raises(ConfigError, match="sparse"):
+        load_yaml(HlsFlowConfig, bad)

@@ -44,7 +44,7 @@ if __package__ in (None, ""):  # run as a script: the repository root holds the 
 from tools.codebook_units import COMBINE_SEEDS, v_codebook_combine, v_masked_tree  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-TABLE = REPO / "fpgagan" / "hls" / "unit_costs.json"
+TABLE = REPO / "fpgagan" / "hw" / "unit_costs.json"
 SCRIPT = "read_verilog unit.v; synth_xilinx -family xc7 -flatten -top {top}{nodsp}; stat"
 COMMAND = (
     'yosys -p "read_verilog unit.v; synth_xilinx -family xc7 -flatten -top <top> [-nodsp]; stat"'
@@ -216,13 +216,14 @@ def v_dsp_packed_pair(w: int, a: int, a_signed: bool) -> str:
 
 def v_dsp_pair_extract(w: int, a: int, a_signed: bool) -> str:
     """packed_pair's extraction (nnet_fg_engine.h) from the DSP's 48-bit P: p0 = sext(P[17:0]),
-    p1 = (P - p0) >> 18, both cast to the product type (prod_bits = w + a, +1 unsigned)."""
+    p1 = (P >>> 18) + P[17] (= (P - p0) >> 18), both cast to the product type (prod_bits = w +
+    a, +1 unsigned)."""
     pb = w + a + (0 if a_signed else 1)
     return (
         "module dsp_pair_extract(input signed [47:0] p,\n"
         f"    output signed [{pb - 1}:0] p0, output signed [{pb - 1}:0] p1);\n"
         "  wire signed [17:0] lo = p[17:0];\n"
-        "  wire signed [47:0] hi = (p - lo) >>> 18;\n"
+        "  wire signed [47:0] hi = (p >>> 18) + {47'd0, p[17]};\n"
         "  assign p0 = lo;\n  assign p1 = hi;\nendmodule\n"
     )
 
@@ -425,7 +426,8 @@ KINDS: dict[str, Kind] = {
     "dsp_pair_extract": Kind(
         "the fabric logic after a DSP48E1 that multiplies one activation by two packed weights "
         "(packed_pair in nnet_fg_engine.h): from the 48-bit P, p0 = sext(P[17:0]) and "
-        "p1 = (P - p0) >> 18, each cast to prod_bits = w + a (+1 for an unsigned a); the P input "
+        "p1 = (P >> 18) + P[17] (= (P - p0) >> 18), each cast to prod_bits = w + a (+1 for an "
+        "unsigned a); the P input "
         f"stands for the DSP's output (the multiply itself is one DSP48E1); {_COMB}",
         False,
         _grid(w=(1, 2, 3, 4), a=range(2, 9), a_signed=_SIGNS),

@@ -19,6 +19,7 @@ from pathlib import Path
 from fpgagan.boards import Board, load_board_file
 from fpgagan.hls.shell_scripts import BOARD_PARTS, processing_system
 from fpgagan.hw.plan import UTILISATION
+from fpgagan.hw.storage import BRAM18_PER_URAM
 from fpgagan.workflows.hls_flow import ARTEFACTS, HlsFlowConfig
 
 REPO = Path(__file__).resolve().parents[1]
@@ -73,7 +74,7 @@ def _table(path: Path, board: Board) -> list[str]:
         f"| flip-flops | {_n(r.ff)} |",
         f"| DSP | {_n(r.dsp)} |",
         f"| BRAM18K | {_n(r.bram_18k)} |",
-        f"| UltraRAM | {_n(r.uram)} (the cost model counts one as 8 BRAM18K) |",
+        f"| UltraRAM | {_n(r.uram)} (the cost model counts one as {BRAM18_PER_URAM} BRAM18K) |",
         f"| resources from | {board.source} |",
         f"| hls4ml backend | `{board.backend}` |",
         f"| HLS tool | Vitis HLS 2022.2 or later (`{board.hls_tool}`, UG1399) |",

@@ -42,7 +42,7 @@ def _layer_text(shape, cost) -> str:
         f"{p.n_par} adder trees of {p.k_par}",
         f"{p.n_par} accumulators {shape.widths.acc_bits}b",
     ]
-    for m, _ in memories(shape):
+    for m in memories(shape):
         lines.append(f"{m.name}: {m.depth}x{m.width}b {m.impl}")
     lines.append(f"{cost.cycles.total:,} cycles/image")
     return "\n".join(lines)

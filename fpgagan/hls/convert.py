@@ -22,7 +22,6 @@ import math
 import numbers
 import re
 from pathlib import Path
-from typing import Literal
 
 import hls4ml
 import numpy as np
@@ -37,6 +36,7 @@ from fpgagan.boards import (
     Strategy,
     check_part,
 )
+from fpgagan.config import TRI_STATES, TriState
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.export import clean_for_hls
 from fpgagan.export.names import node_label
@@ -44,8 +44,7 @@ from fpgagan.export.transforms.fold_batch_norm import fold_obstacle
 from fpgagan.export.validate import MAX_HARDWARE_BITS, QUANT_OPS, is_power_of_two
 from fpgagan.hls.layout import HostLayout, host_layout
 from fpgagan.hls.register import register
-from fpgagan.hw.codebook import CODEBOOK_MODES
-from fpgagan.hw.sparsity import DEFAULT_SPARSITY_THRESHOLD, SPARSE_MODES
+from fpgagan.hw.sparsity import DEFAULT_SPARSITY_THRESHOLD
 
 # qonnx rounding modes hls4ml's Quant handling converts, and the ap_fixed mode of each
 _ROUNDING = {"ROUND": "RND_CONV", "FLOOR": "TRN"}
@@ -67,12 +66,19 @@ class HlsOptions:
     clock_period: float | None = None
     # per layer (hls4ml or ONNX node name): engine settings of a board plan, see LAYER_KEYS
     layer_config: dict[str, dict[str, object]] = dataclasses.field(default_factory=dict)
-    sparse: Literal["auto", "true", "false"] = "auto"  # sparse schedule for sparse-enough layers
+    sparse: TriState = TriState.AUTO  # sparse schedule for sparse-enough layers
     sparsity_threshold: float = DEFAULT_SPARSITY_THRESHOLD
     # codebook kernel for layers with at most 16 distinct weights (auto: where indices are narrower)
-    codebook: Literal["auto", "true", "false"] = "auto"
+    codebook: TriState = TriState.AUTO
 
     def __post_init__(self) -> None:
+        for name in ("sparse", "codebook"):
+            try:
+                object.__setattr__(self, name, TriState(getattr(self, name)))
+            except ValueError:
+                raise UnsupportedModelError(
+                    f"{name} must be one of {', '.join(TRI_STATES)}, got {getattr(self, name)!r}"
+                ) from None
         if self.io_type not in IO_TYPES:
             raise UnsupportedModelError(
                 f"io_type must be io_parallel or io_stream, got {self.io_type!r}"
@@ -111,7 +117,7 @@ class HlsOptions:
 
 # the per-layer settings fpgagan's engine reads (hls4ml layer config keys): the smallest integer
 # allowed, or the allowed strings
-LAYER_KEYS: dict[str, int | tuple[str, ...]] = {
+LAYER_KEYS: dict[str, int | tuple[str, ...] | type[TriState]] = {
     "ReuseFactor": 1,
     "ParallelOutputs": 1,
     "ParallelInputs": 1,
@@ -119,8 +125,8 @@ LAYER_KEYS: dict[str, int | tuple[str, ...]] = {
     "DspPacking": 1,
     "FifoDepth": 1,
     "RomStorage": ("auto", "bram"),
-    "Sparse": SPARSE_MODES,
-    "Codebook": CODEBOOK_MODES,
+    "Sparse": TriState,
+    "Codebook": TriState,
 }
 
 
@@ -130,7 +136,14 @@ def _check_layer_setting(layer: str, key: str, value: object) -> None:
         raise UnsupportedModelError(
             f"layer {layer!r}: unknown setting {key!r} (known: {', '.join(LAYER_KEYS)})"
         )
-    if isinstance(rule, tuple):
+    if rule is TriState:
+        try:
+            TriState(value)
+        except ValueError:
+            raise UnsupportedModelError(
+                f"layer {layer!r}: {key} must be one of {TRI_STATES}, got {value!r}"
+            ) from None
+    elif isinstance(rule, tuple):
         if value not in rule:
             raise UnsupportedModelError(
                 f"layer {layer!r}: {key} must be one of {rule}, got {value!r}"
@@ -277,9 +290,9 @@ def hls_config(model: ModelWrapper, opts: HlsOptions) -> dict:
         layer["Trace"] = True  # costs nothing until hls4ml trace() recompiles with tracing on
         layer["ReuseFactor"] = opts.reuse_factor
         layer["Strategy"] = opts.strategy.capitalize()
-        layer["Sparse"] = opts.sparse
+        layer["Sparse"] = opts.sparse.value
         layer["SparsityThreshold"] = opts.sparsity_threshold
-        layer["Codebook"] = opts.codebook
+        layer["Codebook"] = opts.codebook.value
         given = _layer_settings(name, opts)
         if given is not None:
             used.add(given[0])

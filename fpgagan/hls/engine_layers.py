@@ -15,7 +15,15 @@ from hls4ml.model.attributes import Attribute, TypeAttribute
 from hls4ml.model.layers import Layer
 
 from fpgagan.hw.engine import Geometry, Kind, Parallelism
-from fpgagan.hw.spec import KERNELS, EngineShape, Widths, kernel_name
+from fpgagan.hw.spec import (
+    KERNELS,
+    NO_CODEBOOK,
+    CodebookOption,
+    EngineShape,
+    MacsOptions,
+    Widths,
+    kernel_name,
+)
 
 ROM_ATTRIBUTES = ("rom_weights", "rom_offsets", "rom_ctl", "rom_bias", "rom_codebook")
 ACTIVATIONS = ("none", "relu")
@@ -84,7 +92,7 @@ class EngineLayer(Layer):
             sparse=self.sparse,
             n_nonzero=int(self.get_attr("n_nonzero")),
             macs=int(self.get_attr("macs")),
-            macs_options=tuple(self.get_attr("macs_options")),
+            macs_options=MacsOptions(*self.get_attr("macs_options")),
             rom_words=int(weights.shape[0]),
             activation=g("activation"),
             io_type=self.model.config.get_config_value("IOType"),
@@ -103,7 +111,7 @@ class EngineLayer(Layer):
             rom_storage=str(g("rom_storage", "auto")).lower(),
             codebook_size=int(g("rom_codebook").size) if self.codebook else 0,
             codebook_zero=bool(g("codebook_zero", False)) if self.codebook else False,
-            codebook_options=tuple(g("codebook_options", (0, False, 0))),
+            codebook_options=CodebookOption(*g("codebook_options", NO_CODEBOOK)),
         )
 
     def rom(self, name: str) -> np.ndarray:

@@ -16,7 +16,9 @@ from qonnx.transformation.channels_last import RemoveConsecutiveChanFirstAndChan
 from qonnx.transformation.infer_shapes import InferShapes
 from qonnx.transformation.make_input_chanlast import MakeInputChannelsLast
 
-NHWC_TO_NCHW = (0, 3, 1, 2)
+from fpgagan.geometry import TO_NCHW, TO_NHWC
+
+NHWC_TO_NCHW = TO_NCHW  # the host puts an NHWC output back into NCHW
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,7 +54,7 @@ def host_layout(model: ModelWrapper) -> tuple[ModelWrapper, HostLayout]:
         model = model.transform(MakeInputChannelsLast()).transform(
             RemoveConsecutiveChanFirstAndChanLastTrafos()
         )
-        input_perm = (0, 2, 3, 1)
+        input_perm = TO_NHWC
     output_perm = None
     while True:
         last = model.find_producer(model.graph.output[0].name)

@@ -61,7 +61,7 @@ def with_choice(s: EngineShape, raw: np.ndarray, choice: Choice) -> EngineShape:
     par = E.Parallelism(choice.n_par, choice.k_par, choice.dsp_cols, choice.dsp_pack)
     geom = s.geometry
     widths = s.widths
-    book_size, book_zero, macs = 0, False, s.macs_options[1 if choice.sparse else 0]
+    book_size, book_zero, macs = 0, False, s.macs_options.of(choice.sparse)
     if choice.sparse:
         steps = E.sparse_steps(raw, par)
         offset_bits = max(1, (geom.n_chan // choice.k_par - 1).bit_length())
@@ -119,7 +119,7 @@ def schedules_of(
     most 16 distinct values stored in fewer bits than a weight).  Weight sharing is chosen for
     what it stores, so the plan does not trade it back for a faster dense schedule that stores
     every weight at full width."""
-    if codebook and s.codebook_options[0]:
+    if codebook and s.codebook_options.size:
         return [(False, True)]
     return [(sp, False) for sp in sparse]
 

@@ -23,9 +23,10 @@ import math
 
 import numpy as np
 
+from fpgagan.config import TRI_STATES, TriState
 from fpgagan.errors import UnsupportedModelError
 
-CODEBOOK_MODES = ("auto", "true", "false")
+CODEBOOK_MODES = TRI_STATES
 MAX_CODES = 16  # at most 4-bit indices
 
 
@@ -84,11 +85,13 @@ def eligible(raw: np.ndarray, w_bits: int) -> bool:
 def codebook_requested(node, raw: np.ndarray, w_bits: int) -> bool:
     """Whether ``node``'s config asks for the codebook kernel for weights ``raw``."""
     config = node.model.config.get_layer_config(node) or {}
-    choice = str(config.get("Codebook", "auto")).lower()
-    if choice not in CODEBOOK_MODES:
+    try:
+        choice = TriState(config.get("Codebook", "auto"))
+    except ValueError:
         raise UnsupportedModelError(
-            f"layer {node.name!r}: Codebook must be {', '.join(CODEBOOK_MODES)}, got {choice!r}"
-        )
+            f"layer {node.name!r}: Codebook must be {', '.join(CODEBOOK_MODES)}, "
+            f"got {config.get('Codebook')!r}"
+        ) from None
     n = distinct_values(raw)
     if choice == "true" and n > MAX_CODES:
         raise UnsupportedModelError(

@@ -269,7 +269,7 @@ def control_items(s: EngineShape) -> list[Item]:
 
 
 def memory_items(s: EngineShape) -> tuple[list[Item], list[Memory]]:
-    mems = [m for m, _ in memories(s)]
+    mems = memories(s)
     items = [
         Item(
             f"{m.name} {m.depth}x{m.width} ({m.impl})",
@@ -284,7 +284,7 @@ def memory_items(s: EngineShape) -> tuple[list[Item], list[Memory]]:
 
 def layer_cycles(s: EngineShape) -> Cycles:
     g, p = s.geometry, s.parallelism
-    rom = next(m for m, _ in memories(s) if m.name == "weights")
+    rom = next(m for m in memories(s) if m.name == "weights")
     depth = (
         rom.latency
         + MULT_LATENCY

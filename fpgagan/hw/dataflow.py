@@ -36,16 +36,32 @@ MERGES = {"Concatenate": "concat", "Merge": "add", "Clone": "clone"}
 SPATIAL_DEPTH = 2
 
 
+# the operations of a schedule (their timing is fpgagan.hw.fifo.simulate's): read n input
+# elements, compute for n cycles, write n output elements (no cycle of their own: the write ends
+# a compute), emit n elements one per cycle, pass n elements (read one, write one, per cycle)
+OPS = frozenset({"read", "compute", "write", "emit", "pass"})
+
+
+def check_ops(name: str, ops: tuple[tuple[str, int], ...]) -> None:
+    """Refuse an operation the simulation does not know (it would otherwise act as another)."""
+    for op, n in ops:
+        if op not in OPS or not isinstance(n, int) or n < 0:
+            raise ValueError(f"process {name}: bad schedule operation ({op!r}, {n!r})")
+
+
 @dataclasses.dataclass(frozen=True)
 class Process:
     """One process's per-image schedule: ``ops`` is a list of ("read", n) / ("compute", cycles) /
-    ("write", n) / ("emit", n) / ("pass", n), with n elements or cycles (their timing is
-    :func:`fpgagan.hw.fifo.simulate`'s); writes go to every stream leaving the process."""
+    ("write", n) / ("emit", n) / ("pass", n) (:data:`OPS`), with n elements or cycles; writes go
+    to every stream leaving the process."""
 
     name: str
     ops: tuple[tuple[str, int], ...]
     reads: int  # input elements per image
     writes: int  # output elements per image
+
+    def __post_init__(self) -> None:
+        check_ops(self.name, self.ops)
 
 
 def _rows_ready(s: EngineShape, ih: int) -> int:

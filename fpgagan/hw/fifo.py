@@ -24,8 +24,9 @@ from fpgagan.hw.storage import bram18
 IMAGES = 4  # images simulated; the interval is measured between the last two
 MAX_ROUNDS = 500
 DEADLOCK = 2**62  # the interval of a pipeline whose event times do not settle
-# FIFO storage: shift-register LUTs (SRL) up to this depth, BRAM beyond (Vitis HLS's default
-# implementation choice for stream FIFOs)
+# FIFO storage: shift-register LUTs (SRL) up to this depth, BRAM beyond.  The project binds every
+# FIFO to its storage explicitly (BIND_STORAGE type=fifo, fpgagan.hls.passes.write_roms): left to
+# itself, Vitis HLS decides by the FIFO's bits (config_storage -auto_srl_max_bits), not its depth
 SRL_MAX_DEPTH = 64
 
 
@@ -129,9 +130,16 @@ def ideal_interval(shapes: list[EngineShape]) -> int:
     return max(layer_cycles(s).total for s in shapes)
 
 
+def fifo_impl(depth: int) -> str:
+    """Where a stream FIFO of ``depth`` elements lives: ``srl`` (shift-register LUTs) or ``bram``;
+    the project binds each FIFO to it (BIND_STORAGE type=fifo) so that the tool does not choose by
+    its own width threshold, and :func:`fifo_cost` counts the same."""
+    return "srl" if depth <= SRL_MAX_DEPTH else "bram"
+
+
 def fifo_cost(depth: int, width_bits: int) -> Item:
     """A stream FIFO: SRL (shift-register LUTs, measured by yosys) up to SRL_MAX_DEPTH, BRAM beyond."""
-    if depth <= SRL_MAX_DEPTH:
+    if fifo_impl(depth) == "srl":
         u = U.fifo_srl(depth, width_bits)
         return Item(f"FIFO {depth}x{width_bits} (SRL)", 1, Res.of_unit(u), f"yosys: {u.source}")
     return Item(

@@ -16,46 +16,18 @@ from __future__ import annotations
 from fpgagan.hw import storage
 from fpgagan.hw.spec import EngineShape
 
-# the reshape factor (values per word) of each array, as the wrapper's ARRAY_RESHAPE writes it
 
-
-def memories(shape: EngineShape) -> list[tuple[storage.Memory, int]]:
-    """``(memory, values per word)`` for every array of ``shape``'s layer, in wrapper order."""
+def memories(shape: EngineShape) -> list[storage.Memory]:
+    """Every array of ``shape``'s layer, in wrapper order (each a two-dimensional array of
+    ``depth`` words of ``width`` bits)."""
     p, wd = shape.parallelism, shape.widths
     prefer_bram = shape.rom_storage == "bram"
-    lanes = p.lanes
     word_bits = wd.idx_bits if shape.codebook else wd.w_bits
-    out = [
-        (
-            storage.choose(
-                "weights", shape.rom_words, lanes * word_bits, rom=True, prefer_bram=prefer_bram
-            ),
-            lanes,
-        )
-    ]
+    out = [storage.choose("weights", shape.rom_words, p.lanes * word_bits, True, prefer_bram)]
     if shape.sparse:
-        out.append(
-            (
-                storage.choose(
-                    "offsets",
-                    shape.rom_words,
-                    lanes * max(1, wd.offset_bits),
-                    rom=True,
-                    prefer_bram=prefer_bram,
-                ),
-                lanes,
-            )
-        )
-        out.append(
-            (storage.choose("ctl", shape.rom_words, shape.ctl_bits, rom=True, prefer_bram=False), 1)
-        )
-    bias_words = shape.bias_values // p.n_par
-    out.append((storage.choose("biases", bias_words, p.n_par * wd.b_bits, rom=True), p.n_par))
-    values = shape.word_values
-    out.append(
-        (
-            storage.choose("buffer", shape.buffer_words, shape.buffer_word_bits, rom=False),
-            values,
-        )
-    )
+        offset_bits = p.lanes * max(1, wd.offset_bits)
+        out.append(storage.choose("offsets", shape.rom_words, offset_bits, True, prefer_bram))
+        out.append(storage.choose("ctl", shape.rom_words, shape.ctl_bits, True, False))
+    out.append(storage.choose("biases", shape.bias_values // p.n_par, p.n_par * wd.b_bits, True))
+    out.append(storage.choose("buffer", shape.buffer_words, shape.buffer_word_bits, False))
     return out

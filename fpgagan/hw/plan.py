@@ -24,7 +24,9 @@ from fpgagan.hw.candidates import Candidate, Choice, candidates, choice_of, with
 from fpgagan.hw.cost import RESOURCES, Item, LayerCost, Res, layer_cost
 from fpgagan.hw.dataflow import Dataflow, Stage, chain
 from fpgagan.hw.fifo import Fifos, fixed_fifos, size_fifos
+from fpgagan.hw.sparsity import plan_schedules, weight_sparsity
 from fpgagan.hw.spec import EngineShape
+from fpgagan.hw.storage import BRAM18_PER_URAM
 from fpgagan.hw.system import system_items
 from fpgagan.hw.system import total as system_total
 
@@ -105,7 +107,12 @@ class Plan:
 def available(board: Board) -> dict[str, float]:
     r = board.resources
     # a URAM holds 288 Kb = 16 BRAM_18K worth of bits
-    return {"lut": r.lut, "ff": r.ff, "dsp": r.dsp, "bram_18k": r.bram_18k + 16 * r.uram}
+    return {
+        "lut": r.lut,
+        "ff": r.ff,
+        "dsp": r.dsp,
+        "bram_18k": r.bram_18k + BRAM18_PER_URAM * r.uram,
+    }
 
 
 def usage(total: Res, board: Board) -> dict[str, float]:
@@ -222,8 +229,7 @@ def make_plan(
     per_layer = []
     for s in shapes:
         raw = raw_mats[s.name]
-        default = (False, True) if np.count_nonzero(raw) < raw.size else (False,)
-        kinds = (schedules or {}).get(s.name, default)
+        kinds = (schedules or {}).get(s.name) or plan_schedules(weight_sparsity(raw))
         book = (codebooks or {}).get(s.name, True)
         per_layer.append(candidates(s, raw, kinds, fixed.get(s.name), book))
     lo = max([min(c.cycles for c in cands) for cands in per_layer] + [floor])

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from fpgagan.config import TRI_STATES, TriState
 from fpgagan.errors import UnsupportedModelError
 
-SPARSE_MODES = ("auto", "true", "false")
+SPARSE_MODES = TRI_STATES
 DEFAULT_SPARSITY_THRESHOLD = 0.5  # 'auto' takes the sparse schedule from this weight sparsity on
 
 
@@ -16,13 +17,26 @@ def weight_sparsity(weights: np.ndarray) -> float:
     return 1.0 - np.count_nonzero(weights) / max(1, weights.size)
 
 
+def plan_schedules(sparsity: float, mode: object = TriState.AUTO) -> tuple[bool, ...]:
+    """The schedules (False: dense, True: sparse) a plan may give a layer of weight ``sparsity``:
+    ``auto`` offers the sparse one too from :data:`DEFAULT_SPARSITY_THRESHOLD` on (the plan takes
+    the cheaper), ``true`` / ``false`` only that one.  The one rule for the board flow and for
+    :func:`fpgagan.hw.plan.make_plan`'s default."""
+    choice = TriState(mode)
+    if choice is TriState.AUTO:
+        return (False, True) if sparsity >= DEFAULT_SPARSITY_THRESHOLD else (False,)
+    return (choice is TriState.TRUE,)
+
+
 def sparse_requested(node, sparsity: float) -> bool:
     """Whether ``node``'s config asks for the sparse schedule at weight ``sparsity``."""
     config = node.model.config.get_layer_config(node) or {}
-    choice = str(config.get("Sparse", "auto")).lower()
     threshold = float(config.get("SparsityThreshold", DEFAULT_SPARSITY_THRESHOLD))
-    if choice not in SPARSE_MODES:
+    try:
+        choice = TriState(config.get("Sparse", "auto"))
+    except ValueError:
         raise UnsupportedModelError(
-            f"layer {node.name!r}: Sparse must be {', '.join(SPARSE_MODES)}, got {choice!r}"
-        )
-    return choice == "true" or (choice == "auto" and sparsity >= threshold)
+            f"layer {node.name!r}: Sparse must be {', '.join(SPARSE_MODES)}, "
+            f"got {config.get('Sparse')!r}"
+        ) from None
+    return choice is TriState.TRUE or (choice is TriState.AUTO and sparsity >= threshold)

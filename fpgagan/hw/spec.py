@@ -7,6 +7,7 @@ hls4ml layer by :meth:`fpgagan.hls.engine_layers.EngineLayer.shape`; everything 
 from __future__ import annotations
 
 import dataclasses
+from typing import NamedTuple
 
 from fpgagan.hw.engine import Geometry, Kind, Parallelism
 
@@ -22,6 +23,28 @@ KERNELS: dict[tuple[str, bool, bool], str] = {
     ("conv_transpose", True, False): "FgSparseConvTranspose",
     ("conv_transpose", False, True): "FgCodebookConvTranspose",
 }
+
+
+class MacsOptions(NamedTuple):
+    """Multiplications per image that meet real inputs, under each weight schedule."""
+
+    dense: int
+    sparse: int
+
+    def of(self, sparse: bool) -> int:
+        return self.sparse if sparse else self.dense
+
+
+class CodebookOption(NamedTuple):
+    """The codebook kernel where a layer may take it: entries K (0: it may not), whether entry 0
+    is the pruned weights' zero, and multiplications per image."""
+
+    size: int = 0
+    zero: bool = False
+    macs: int = 0
+
+
+NO_CODEBOOK = CodebookOption()
 
 
 def kernel_name(kind: Kind, sparse: bool, codebook: bool = False) -> str:
@@ -64,7 +87,7 @@ class EngineShape:
     sparse: bool
     n_nonzero: int  # stored weights (sparse) or all weights (dense)
     macs: int  # multiplications per image that meet real inputs and non-zero weights
-    macs_options: tuple[int, int]  # macs of the dense and of the sparse schedule
+    macs_options: MacsOptions  # macs of the dense and of the sparse schedule
     rom_words: int  # weight ROM depth (words of lanes x w_bits)
     activation: str
     io_type: str
@@ -81,7 +104,11 @@ class EngineShape:
     rom_storage: str = "auto"  # "auto" or "bram" (the board plan may ask for BRAM)
     codebook_size: int = 0  # codebook kernel: entries K (0: weights are stored, not indices)
     codebook_zero: bool = False  # entry 0 is the pruned weights' zero (no partial sum)
-    codebook_options: tuple[int, bool, int] = (0, False, 0)  # (K, zero, macs) where eligible
+    codebook_options: CodebookOption = NO_CODEBOOK  # the codebook kernel where eligible
+
+    def __post_init__(self) -> None:  # named records, whatever sequence they were given as
+        object.__setattr__(self, "macs_options", MacsOptions(*self.macs_options))
+        object.__setattr__(self, "codebook_options", CodebookOption(*self.codebook_options))
 
     @property
     def codebook(self) -> bool:

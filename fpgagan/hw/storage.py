@@ -29,6 +29,9 @@ MUXF_DEPTH = 256  # F7/F8 muxes join four 64-deep LUT ROMs without LUTs
 REGISTER_MAX_BITS = 256
 # arrays at most this deep go to LUTRAM / LUT-ROM rather than BRAM unless that costs more LUTs
 # than LUTRAM_MAX_LUTS; deeper or wider ones go to BRAM
+# a URAM288 block holds 288 Kb = 16 x 18 Kb: where a board has UltraRAM, the plan counts each as
+# 16 BRAM18K of capacity (the one conversion; board pages and reports use it too)
+BRAM18_PER_URAM = 16
 LUTRAM_MAX_DEPTH = 64
 LUTRAM_MAX_LUTS = 2048
 # read latency of a ROM (cycles from address to data; what BIND_STORAGE latency= says): BRAM with
@@ -71,6 +74,20 @@ def bram18(depth: int, width: int) -> int:
     if depth <= 0 or width <= 0:
         return 0
     return min(math.ceil(width / w) * math.ceil(depth / d) for d, w in BRAM18_SHAPES)
+
+
+def bram_read_mux_luts(depth: int, width: int) -> float:
+    """LUTs that select a BRAM array's read data among its blocks stacked in depth: with the
+    cheapest aspect ratio (fewest blocks, then fewest in depth) ``n`` blocks deep, an ``n:1``
+    multiplexer per bit of the word, a LUT6 selecting among 4 (the same formula as LUTRAM
+    columns; Vivado may cascade two blocks instead, so an upper bound)."""
+    if depth <= 0 or width <= 0:
+        return 0.0
+    _, deep = min(
+        (math.ceil(width / w) * math.ceil(depth / d), math.ceil(depth / d))
+        for d, w in BRAM18_SHAPES
+    )
+    return float(width * math.ceil((deep - 1) / 3))
 
 
 def lutram_luts(depth: int, width: int) -> float:
@@ -123,10 +140,11 @@ def _cost(name: str, depth: int, width: int, rom: bool, impl: Impl, addressed: b
             width,
             rom,
             impl,
-            lut=0.0,
+            lut=bram_read_mux_luts(depth, width),
             ff=0.0,
             bram_18k=bram18(depth, width),
-            source="formula: RAMB18E1 aspect ratios 16Kx1..512x36 (UG473)",
+            source="formula: RAMB18E1 aspect ratios 16Kx1..512x36 (UG473), + the read mux over "
+            "blocks stacked in depth (LUT6 = 4:1)",
         )
     if rom:  # constants: a LUT6 holds 64 x 1 bits, whether bound to 'registers' or 'lutram'
         return Memory(

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from fpgagan.geometry import TO_NHWC
 from fpgagan.hls.engine_layers import EngineLayer
 from fpgagan.hls.shell import has_shell, shell_spec, write_shell_data
 from fpgagan.io import write_text_atomic
@@ -56,7 +57,7 @@ def per_layer_errors(csim: CSim, src: ModelSource, z: np.ndarray) -> tuple[Layer
     for act, layer in zip(acts, layers, strict=True):
         ref = act.numpy()
         if ref.ndim == 4:
-            ref = ref.transpose(0, 2, 3, 1)
+            ref = ref.transpose(TO_NHWC)
         got = np.asarray(traces[layer.name])
         if got.size != ref.size:
             continue

@@ -30,13 +30,12 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import torch
 
 from fpgagan.boards import Board, IoType, Strategy, get_board
-from fpgagan.config import load_yaml
+from fpgagan.config import TriState, load_yaml
 from fpgagan.data import load_images
 from fpgagan.data.tasks import TaskPairs
 from fpgagan.errors import ConfigError, PragmaError
@@ -49,7 +48,7 @@ from fpgagan.hls.engine_layers import engine_layers
 from fpgagan.hls.memory import coded_bits, stored_bits
 from fpgagan.hls.pragmas import check_project
 from fpgagan.hw.plan import Plan, choice_of, evaluate, make_plan
-from fpgagan.hw.sparsity import DEFAULT_SPARSITY_THRESHOLD, SPARSE_MODES
+from fpgagan.hw.sparsity import SPARSE_MODES, plan_schedules
 from fpgagan.io import provenance, write_json_atomic, write_text_atomic
 from fpgagan.models.inference import generate
 from fpgagan.report.classifier import load_classifier
@@ -95,6 +94,13 @@ ARTEFACTS = (
 )
 
 
+def _tri_state(name: str, value: object) -> TriState:
+    try:
+        return TriState(value)
+    except ValueError:
+        raise ValueError(f"{name} must be one of {SPARSE_MODES}, got {value!r}") from None
+
+
 @dataclasses.dataclass(frozen=True)
 class HlsFlowConfig:
     """Overrides of the planner (``fpgagan hls --config X.yaml``)."""
@@ -105,9 +111,10 @@ class HlsFlowConfig:
     clock_mhz: float | None = None
     # which schedules the plan may give a layer: auto = the sparse one too where the weight
     # sparsity reaches the threshold (the plan takes the cheaper), true / false = only that one
-    sparse: Literal["auto", "true", "false"] = "auto"
+    sparse: TriState = TriState.AUTO
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "sparse", _tri_state("sparse", self.sparse))
         if self.clock_mhz is not None and not (
             math.isfinite(self.clock_mhz) and self.clock_mhz > 0
         ):
@@ -115,8 +122,6 @@ class HlsFlowConfig:
         for name, rf in self.reuse.items():
             if rf < 1:
                 raise ValueError(f"reuse factor of {name!r} must be >= 1, got {rf}")
-        if self.sparse not in SPARSE_MODES:
-            raise ValueError(f"sparse must be one of {SPARSE_MODES}, got {self.sparse!r}")
 
 
 @dataclasses.dataclass
@@ -181,15 +186,10 @@ def plan_board(qonnx_model, board: Board, cfg: HlsFlowConfig, workdir: Path) -> 
     shutil.rmtree(probe_dir, ignore_errors=True)
     layers = engine_layers(probe)
     raw = {layer.name: layer.get_attr("raw_mats") for layer in layers}
-    schedules = {}
-    for layer in layers:
-        sparsity = layer.get_attr("weight_sparsity")
-        if cfg.sparse == "auto":
-            schedules[layer.name] = (
-                (False, True) if sparsity >= DEFAULT_SPARSITY_THRESHOLD else (False,)
-            )
-        else:
-            schedules[layer.name] = (cfg.sparse == "true",)
+    schedules = {
+        layer.name: plan_schedules(layer.get_attr("weight_sparsity"), cfg.sparse)
+        for layer in layers
+    }
     shapes = [layer.shape() for layer in layers]
     plan = make_plan(shapes, raw, board, dict(cfg.reuse), schedules, flow=extract(probe))
     if set(plan.choices) != {layer.name for layer in layers}:

@@ -174,7 +174,8 @@ template <class CONFIG_T> struct types {
 #ifdef FPGAGAN_SYNTH_FORM
 // Two products sharing the input a in one DSP48E1: a (B port) x (w1 * 2^18 + w0) (A port, 25 bits)
 // = a*w0 + a*w1*2^18.  |a*w0| < 2^17 (fpgagan packs only when x_bits + w_bits <= 17), so the low
-// 18 bits, sign-extended, are a*w0 exactly and the rest is a*w1.
+// 18 bits, sign-extended, are a*w0 exactly and the rest is a*w1: (p - lo) >> 18, which is
+// (p >> 18) + p[17] (the borrow of a negative low product), an incrementer, not a subtractor.
 template <class CONFIG_T>
 inline void packed_pair(typename types<CONFIG_T>::x_t a, typename types<CONFIG_T>::w_t w0,
                         typename types<CONFIG_T>::w_t w1, typename types<CONFIG_T>::prod_t &p0,
@@ -185,7 +186,7 @@ inline void packed_pair(typename types<CONFIG_T>::x_t a, typename types<CONFIG_T
     #pragma HLS BIND_OP variable=p op=mul impl=dsp
     const ap_int<18> lo = p.range(17, 0);
     p0 = lo;
-    p1 = (p - lo) >> 18;
+    p1 = (p >> 18) + (typename types<CONFIG_T>::prod_t)(p[17] ? 1 : 0);
 }
 #endif
 
@@ -480,8 +481,39 @@ CodeCombine:
     emit<CONFIG_T, OUT_T>(acc, sc.nb, out);
 }
 
-// One step of an output pixel, whichever the layer's schedule; true at the pixel's last step
-// (its outputs are then in `out`).
+// The layer's schedule as a type, so that each layer instantiates its own step only (overload
+// resolution picks one of the three; the others are never compiled for it).
+struct dense_schedule {};
+struct sparse_schedule {};
+struct codebook_schedule {};
+template <class CONFIG_T> struct schedule_of {
+    typedef typename pick<CONFIG_T::codebook, codebook_schedule,
+                          typename pick<CONFIG_T::sparse, sparse_schedule, dense_schedule>::type>::type type;
+};
+
+#define FG_STEP_ARGS(CONFIG_T)                                                                     \
+    const Window &win, unsigned mat, const step_counter<CONFIG_T> &sc,                             \
+        typename roms<CONFIG_T>::weights_t weights, typename roms<CONFIG_T>::offsets_t offsets,    \
+        const sparse_step_ctl *ctl, typename roms<CONFIG_T>::biases_t biases,                      \
+        typename roms<CONFIG_T>::codebook_t codebook, typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par], \
+        typename types<CONFIG_T>::psum_t psum[CONFIG_T::n_par][CONFIG_T::cb_size], OUT_T *out
+
+template <class CONFIG_T, class Window, class OUT_T> inline void step_of(dense_schedule, FG_STEP_ARGS(CONFIG_T)) {
+    #pragma HLS INLINE
+    dense_step<CONFIG_T>(win, mat, sc, weights, biases, acc, out);
+}
+template <class CONFIG_T, class Window, class OUT_T> inline void step_of(sparse_schedule, FG_STEP_ARGS(CONFIG_T)) {
+    #pragma HLS INLINE
+    sparse_step<CONFIG_T>(win, mat, sc.r, ctl, weights, offsets, biases, acc, out);
+}
+template <class CONFIG_T, class Window, class OUT_T>
+inline void step_of(codebook_schedule, FG_STEP_ARGS(CONFIG_T)) {
+    #pragma HLS INLINE
+    codebook_step<CONFIG_T>(win, mat, sc, weights, codebook, biases, psum, out);
+}
+
+// One step of an output pixel, with the layer's schedule; true at the pixel's last step (its
+// outputs are then in `out`).
 template <class CONFIG_T, class Window, class OUT_T>
 inline bool pixel_step(const Window &win, unsigned mat, step_counter<CONFIG_T> &sc,
                        typename roms<CONFIG_T>::weights_t weights,
@@ -492,12 +524,8 @@ inline bool pixel_step(const Window &win, unsigned mat, step_counter<CONFIG_T> &
                        typename types<CONFIG_T>::psum_t psum[CONFIG_T::n_par][CONFIG_T::cb_size], OUT_T *out) {
     #pragma HLS INLINE
     const bool last = sc.last();
-    if (CONFIG_T::codebook)
-        codebook_step<CONFIG_T>(win, mat, sc, weights, codebook, biases, psum, out);
-    else if (CONFIG_T::sparse)
-        sparse_step<CONFIG_T>(win, mat, sc.r, ctl, weights, offsets, biases, acc, out);
-    else
-        dense_step<CONFIG_T>(win, mat, sc, weights, biases, acc, out);
+    step_of<CONFIG_T, Window, OUT_T>(typename schedule_of<CONFIG_T>::type(), win, mat, sc, weights, offsets, ctl,
+                                     biases, codebook, acc, psum, out);
     sc.advance();
     return last;
 }

@@ -20,13 +20,14 @@
 // soon as the input rows it needs are in (rows_ready), so in io_stream its line buffer keeps
 // line_rows input rows; in io_parallel the buffer holds the whole frame.
 //
-// Memories, all declared in the layer's generated wrapper (firmware/weights/fg_<index>.h), each
-// two-dimensional with one row per memory word and the second dimension reshaped completely, so
-// that every read below names one row: one word per read, evident from the code.
-//   input buffer  buf[buf_words][word_values]: a convolution's rows are pixels (n_chan values;
-//                 one written per input element, one read per step); a Dense's rows are its input
-//                 elements (word_values = n_chan / input elements; a step reads k_par values of
-//                 one row, k_par | word_values)
+// Memories, all declared in the layer's generated wrapper (firmware/weights/fg_<index>.h), one
+// element per memory word: the ROMs two-dimensional with the second dimension reshaped completely,
+// the input buffer an array of row structs aggregated into words; every access below names one
+// element: one word per read or write, evident from the code.
+//   input buffer  buf[buf_words] of rows of word_values values (aggregated into one word each): a
+//                 convolution's rows are pixels (n_chan values; one written per input element,
+//                 one read per step); a Dense's rows are its input elements (word_values = n_chan
+//                 / input elements; a step reads k_par values of one row, k_par | word_values)
 //   ROMs          see `roms` in nnet_fg_engine.h
 // The ROMs hold raw integers compiled into the library: nothing is read from files.
 //
@@ -54,9 +55,14 @@ namespace fg {
         const sparse_step_ctl ctl[CONFIG_T::ctl_size], typename roms<CONFIG_T>::biases_t biases,  \
         typename roms<CONFIG_T>::codebook_t codebook
 
-// A row of the input buffer: word_values raw input values (one memory word).
+// A row of the input buffer: word_values raw input values, one memory word.  The wrapper
+// aggregates the struct (#pragma HLS AGGREGATE compact=bit), so a row is read and written whole:
+// an input iteration builds the row in registers and stores it with one write.
+template <class CONFIG_T> struct buffer_row {
+    typename types<CONFIG_T>::x_t v[CONFIG_T::word_values];
+};
 template <class CONFIG_T> struct buffer {
-    typedef typename types<CONFIG_T>::x_t row_t[CONFIG_T::word_values];
+    typedef buffer_row<CONFIG_T> row_t;
 };
 
 // Window of one output pixel over a buffer of input words.  `Locate` maps a tap (th, tw) to the
@@ -74,7 +80,7 @@ template <class CONFIG_T, class Locate> struct window {
     Window:
         for (unsigned i = 0; i < CONFIG_T::k_par; i++) {
             #pragma HLS UNROLL
-            x[i] = p >= 0 ? buf[p][first + i] : (x_t)0;
+            x[i] = p >= 0 ? buf[p].v[first + i] : (x_t)0;
         }
     }
 
@@ -85,45 +91,60 @@ template <class CONFIG_T, class Locate> struct window {
     Pixel:
         for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
             #pragma HLS UNROLL
-            px[c] = p >= 0 ? buf[p][c] : (x_t)0;
+            px[c] = p >= 0 ? buf[p].v[c] : (x_t)0;
         }
     }
 };
 
 // Where the input comes from: a stream (io_stream: one element per input iteration) or an array
-// (io_parallel: element e of the input).  `take(e, row)` converts element e's values to raw
-// integers into one buffer row.
+// (io_parallel: element e of the input).  `take(e)` is element e's values as raw integers, one
+// buffer row (built in registers; the caller stores it with one write).
 template <class data_T, class CONFIG_T> struct stream_source {
     hls::stream<data_T> &data;
-    void take(unsigned, typename buffer<CONFIG_T>::row_t row) {
+    typename buffer<CONFIG_T>::row_t take(unsigned) {
         #pragma HLS INLINE
         const data_T in = data.read();
+        typename buffer<CONFIG_T>::row_t row;
     TakeValues:
         for (unsigned v = 0; v < CONFIG_T::word_values; v++) {
             #pragma HLS UNROLL
-            row[v] = raw_of<CONFIG_T::x_bits, CONFIG_T::x_signed>(in[v]);
+            row.v[v] = raw_of<CONFIG_T::x_bits, CONFIG_T::x_signed>(in[v]);
         }
+        return row;
     }
 };
 template <class data_T, class CONFIG_T> struct array_source {
     const data_T *data;
-    void take(unsigned e, typename buffer<CONFIG_T>::row_t row) {
+    typename buffer<CONFIG_T>::row_t take(unsigned e) {
         #pragma HLS INLINE
+        typename buffer<CONFIG_T>::row_t row;
     TakeValues:
         for (unsigned v = 0; v < CONFIG_T::word_values; v++) {
             #pragma HLS UNROLL
-            row[v] = raw_of<CONFIG_T::x_bits, CONFIG_T::x_signed>(data[e * CONFIG_T::word_values + v]);
+            row.v[v] = raw_of<CONFIG_T::x_bits, CONFIG_T::x_signed>(data[e * CONFIG_T::word_values + v]);
         }
+        return row;
     }
 };
 
 // Where a finished pixel goes: a stream element written at the pixel's last step (io_stream), or
-// the output frame (io_parallel).
+// the output frame (io_parallel).  In io_stream the pixel is collected in `pixel`, an array the
+// layer partitions completely (registers: emit writes n_par of them at the block's position),
+// and copied into the stream element with constant indices when the pixel is done.
 template <class res_T> struct stream_sink {
     hls::stream<res_T> &res;
-    res_T &pixel;
-    typename res_T::value_type *out(unsigned) { return pixel.data; }
-    void done() { res.write(pixel); }
+    typename res_T::value_type *pixel;
+    typename res_T::value_type *out(unsigned) { return pixel; }
+    void done() {
+        #pragma HLS INLINE
+        res_T element;
+    CopyPixel:
+        for (unsigned c = 0; c < res_T::size; c++) {
+            #pragma HLS UNROLL
+            element[c] = pixel[c];
+        }
+        res.write(element);
+    }
 };
 template <class res_T, unsigned N_OUT> struct frame_sink {
     res_T *base;
@@ -162,7 +183,7 @@ Layer:
     for (unsigned it = 0; it < CONFIG_T::n_iter; it++) {
         #pragma HLS PIPELINE II=1
         if (e < CONFIG_T::buf_words) {
-            src.take(e, buf[e]);
+            buf[e] = src.take(e);
             e++;
         } else if (pixel_step<CONFIG_T>(win, dense_mat<CONFIG_T>(p), sc, weights, offsets, ctl, biases, codebook, acc,
                                          psum, sink.out(p))) {
@@ -187,8 +208,9 @@ template <class data_T, class res_T, class CONFIG_T>
 void dense_engine(hls::stream<data_T> &data, hls::stream<res_T> &res,
                   typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words], FG_ROMS(CONFIG_T)) {
     stream_source<data_T, CONFIG_T> src = {data};
-    res_T out;
-    stream_sink<res_T> sink = {res, out};
+    typename res_T::value_type pixel[res_T::size];
+    #pragma HLS ARRAY_PARTITION variable=pixel complete
+    stream_sink<res_T> sink = {res, pixel};
     dense_layer<CONFIG_T>(src, sink, buf, weights, offsets, ctl, biases, codebook);
 }
 
@@ -298,7 +320,7 @@ Layer:
                     oh++;
             }
         } else {
-            src.take(ih * CONFIG_T::in_width + iw, buf[slot * CONFIG_T::in_width + iw]);
+            buf[slot * CONFIG_T::in_width + iw] = src.take(ih * CONFIG_T::in_width + iw);
             const bool row_in = iw == CONFIG_T::in_width - 1;
             if (row_in) {
                 row_end = rows_ready<CONFIG_T, TRANSPOSE>(ih);
@@ -329,8 +351,9 @@ void conv_stream(hls::stream<data_T> &data, hls::stream<res_T> &res, typename bu
                  typename roms<CONFIG_T>::codebook_t codebook) {
     #pragma HLS INLINE
     stream_source<data_T, CONFIG_T> src = {data};
-    res_T out;
-    stream_sink<res_T> sink = {res, out};
+    typename res_T::value_type pixel[res_T::size];
+    #pragma HLS ARRAY_PARTITION variable=pixel complete
+    stream_sink<res_T> sink = {res, pixel};
     // io_stream: the line buffer holds line_rows input rows (buf_words = line_rows * in_width)
     conv_layer<CONFIG_T, TRANSPOSE, CONFIG_T::line_rows>(src, sink, buf, weights, offsets, ctl, biases, codebook);
 }

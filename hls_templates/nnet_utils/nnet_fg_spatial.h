@@ -111,12 +111,18 @@ OutPixels:
 // Each layer is one loop, pipelined at II=1, of in_height * in_width + out_height * out_width
 // iterations per image: an iteration writes the next output pixel when the input rows it needs are
 // in (Map::ready), else takes the next input pixel into the row buffer; every index comes from
-// counters.  The row buffer has one row per pixel (n_chan values, reshaped into one word), `rows`
-// input rows kept circularly: one word written per input iteration, one read per output iteration.
+// counters.  The row buffer has one element per pixel (a struct of n_chan values aggregated into
+// one word), `rows` input rows kept circularly: one word written per input iteration (the pixel
+// built in registers, stored whole), one read per output iteration.
+template <class value_T, unsigned N> struct pixel_word {
+    value_T v[N];
+};
+
 template <class data_T, class res_T, class CONFIG_T, class Map> void spatial_stream(hls::stream<data_T> &data, hls::stream<res_T> &res) {
     #pragma HLS INLINE
-    typename data_T::value_type buf[CONFIG_T::rows * CONFIG_T::in_width][CONFIG_T::n_chan];
-    #pragma HLS ARRAY_RESHAPE variable=buf complete dim=2
+    typedef pixel_word<typename data_T::value_type, CONFIG_T::n_chan> word_t;
+    word_t buf[CONFIG_T::rows * CONFIG_T::in_width];
+    #pragma HLS AGGREGATE variable=buf compact=bit
     unsigned ih = 0, iw = 0, slot = 0; // next input pixel; ih = input rows complete; slot = ih % rows
     unsigned oh = 0, ow = 0;           // next output pixel
 Layer:
@@ -133,11 +139,13 @@ Layer:
                 oh++;
         } else {
             const data_T px = data.read();
+            word_t w;
         StorePixel:
             for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
                 #pragma HLS UNROLL
-                buf[slot * CONFIG_T::in_width + iw][c] = px[c];
+                w.v[c] = px[c];
             }
+            buf[slot * CONFIG_T::in_width + iw] = w;
             const bool row_in = iw == CONFIG_T::in_width - 1;
             if (row_in) {
                 ih++;
@@ -157,13 +165,13 @@ template <class CONFIG_T> inline unsigned buffer_word(unsigned ih, unsigned iw) 
 template <class data_T, class res_T, class CONFIG_T> struct upsample_map {
     typedef typename data_T::value_type value_t;
     static bool ready(unsigned oh, unsigned rows_in) { return oh / CONFIG_T::scale_h < rows_in; }
-    static void pixel(value_t buf[][CONFIG_T::n_chan], unsigned oh, unsigned ow, res_T &out) {
+    static void pixel(const pixel_word<value_t, CONFIG_T::n_chan> *buf, unsigned oh, unsigned ow, res_T &out) {
         #pragma HLS INLINE
         const unsigned word = buffer_word<CONFIG_T>(oh / CONFIG_T::scale_h, ow / CONFIG_T::scale_w);
     Chan:
         for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
             #pragma HLS UNROLL
-            out[c] = buf[word][c];
+            out[c] = buf[word].v[c];
         }
     }
 };
@@ -171,13 +179,13 @@ template <class data_T, class res_T, class CONFIG_T> struct upsample_map {
 template <class data_T, class res_T, class CONFIG_T> struct depth_to_space_map {
     typedef typename data_T::value_type value_t;
     static bool ready(unsigned oh, unsigned rows_in) { return oh / CONFIG_T::block < rows_in; }
-    static void pixel(value_t buf[][CONFIG_T::n_chan], unsigned oh, unsigned ow, res_T &out) {
+    static void pixel(const pixel_word<value_t, CONFIG_T::n_chan> *buf, unsigned oh, unsigned ow, res_T &out) {
         #pragma HLS INLINE
         const unsigned word = buffer_word<CONFIG_T>(oh / CONFIG_T::block, ow / CONFIG_T::block);
     Chan:
         for (unsigned c = 0; c < CONFIG_T::n_out; c++) {
             #pragma HLS UNROLL
-            out[c] = buf[word][d2s_channel<CONFIG_T>(oh % CONFIG_T::block, ow % CONFIG_T::block, c)];
+            out[c] = buf[word].v[d2s_channel<CONFIG_T>(oh % CONFIG_T::block, ow % CONFIG_T::block, c)];
         }
     }
 };
@@ -193,7 +201,7 @@ template <class data_T, class res_T, class CONFIG_T> struct pad_map {
             return true;
         return src >= 0 ? src < (int)rows_in : oh < CONFIG_T::pad_top;
     }
-    static void pixel(value_t buf[][CONFIG_T::n_chan], unsigned oh, unsigned ow, res_T &out) {
+    static void pixel(const pixel_word<value_t, CONFIG_T::n_chan> *buf, unsigned oh, unsigned ow, res_T &out) {
         #pragma HLS INLINE
         const int src = pad_source<CONFIG_T>(oh, CONFIG_T::pad_top, CONFIG_T::in_height);
         const int iw = pad_source<CONFIG_T>(ow, CONFIG_T::pad_left, CONFIG_T::in_width);
@@ -201,7 +209,7 @@ template <class data_T, class res_T, class CONFIG_T> struct pad_map {
     Chan:
         for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
             #pragma HLS UNROLL
-            out[c] = (src < 0 || iw < 0) ? (typename res_T::value_type)0 : (typename res_T::value_type)buf[word][c];
+            out[c] = (src < 0 || iw < 0) ? (typename res_T::value_type)0 : (typename res_T::value_type)buf[word].v[c];
         }
     }
 };

@@ -13,6 +13,8 @@ import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.transformation.base import Transformation
 
+from fpgagan.geometry import TO_NHWC
+
 _PASS_THROUGH = {"Relu", "Quant", "Add"}
 
 
@@ -39,7 +41,7 @@ class AbsorbTransposeIntoMatMul(Transformation):
     def apply(self, model: ModelWrapper) -> tuple[ModelWrapper, bool]:
         for transpose in model.get_nodes_by_op_type("Transpose"):
             perm = [a for a in transpose.attribute if a.name == "perm"]
-            if not perm or list(perm[0].ints) != [0, 2, 3, 1]:
+            if not perm or tuple(perm[0].ints) != TO_NHWC:
                 continue
             reshape = model.find_producer(transpose.input[0])
             if (

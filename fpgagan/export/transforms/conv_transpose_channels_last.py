@@ -13,9 +13,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.transformation.base import Transformation
 
 from fpgagan.export.ops.conv_transpose import DOMAIN, check_explicit_geometry
-
-TO_NHWC = (0, 2, 3, 1)
-TO_NCHW = (0, 3, 1, 2)
+from fpgagan.geometry import TO_NCHW, TO_NHWC
 
 
 class ConvTransposeToChannelsLast(Transformation):

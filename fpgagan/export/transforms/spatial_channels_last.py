@@ -22,9 +22,7 @@ from qonnx.transformation.base import Transformation
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.export.names import node_label
 from fpgagan.export.ops.spatial import DEPTH_TO_SPACE_MODES, DOMAIN, PAD_MODES, resize_is_repeat
-
-TO_NHWC = (0, 2, 3, 1)
-TO_NCHW = (0, 3, 1, 2)
+from fpgagan.geometry import TO_NCHW, TO_NHWC
 
 
 def _attr(node, name: str, default):

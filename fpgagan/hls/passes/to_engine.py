@@ -19,6 +19,7 @@ from hls4ml.model.layers import Conv2D, Conv2DBatchnorm, Dense, DepthwiseConv2D
 from hls4ml.model.optimizer import OptimizerPass
 from hls4ml.model.types import NamedType, UnspecifiedPrecisionType
 
+from fpgagan.config import TriState
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.hls.engine_layers import Widths, engine_class
 from fpgagan.hls.fixed_point import Fixed, accumulator_type, to_hls
@@ -28,6 +29,7 @@ from fpgagan.hls.passes.pixel_output import PIXEL_OUTPUT
 from fpgagan.hw import codebook as C
 from fpgagan.hw import engine as E
 from fpgagan.hw.sparsity import sparse_requested, weight_sparsity
+from fpgagan.hw.spec import NO_CODEBOOK, CodebookOption, MacsOptions
 
 CONV_GEOMETRY = (
     "in_height",
@@ -218,8 +220,8 @@ class ToEngine(OptimizerPass):
             dsp_pack=par.dsp_pack,
             n_steps=n_steps,
             activation="none",
-            macs=options[2] if book else E.useful_products(raw_w, pixel_mats, valid, sparse),
-            macs_options=(
+            macs=options.macs if book else E.useful_products(raw_w, pixel_mats, valid, sparse),
+            macs_options=MacsOptions(
                 E.useful_products(raw_w, pixel_mats, valid, False),
                 E.useful_products(raw_w, pixel_mats, valid, True),
             ),
@@ -235,7 +237,7 @@ class ToEngine(OptimizerPass):
             codebook_zero=book.zero_entry if book is not None else False,
             codebook_options=options,
             ps_bits=ps_bits,
-            raw_mats=raw_w.astype(np.int16),  # the planner re-schedules from these
+            raw_mats=raw_w.astype(np.int64),  # the planner re-schedules from these (any width)
             input_precision=x,
         )
         if attrs["prod_shift"] < 0:
@@ -244,20 +246,22 @@ class ToEngine(OptimizerPass):
         return True
 
     @staticmethod
-    def _codebook_options(node, raw_w, w_bits, valid, n_out) -> tuple[int, bool, int]:
+    def _codebook_options(node, raw_w, w_bits, valid, n_out) -> CodebookOption:
         """(K, zero entry, multiplications per image) of the codebook kernel where the layer's
         ``Codebook`` setting allows it (``auto``: where it is eligible), else (0, False, 0)."""
         config = node.model.config.get_layer_config(node) or {}
-        choice = str(config.get("Codebook", "auto")).lower()
-        if choice == "false" or not (
+        choice = TriState(config.get("Codebook", "auto"))
+        if choice is TriState.FALSE or not (
             C.eligible(raw_w, w_bits)
             or (choice == "true" and C.distinct_values(raw_w) <= C.MAX_CODES)
         ):
-            return (0, False, 0)
+            return NO_CODEBOOK
         values = np.unique(raw_w)
         zero = bool(np.any(values == 0))
         # every output pixel multiplies its partial sums, whichever of its taps meet inputs
-        return (len(values), zero, C.codebook_products(len(values) - int(zero), n_out, len(valid)))
+        return CodebookOption(
+            len(values), zero, C.codebook_products(len(values) - int(zero), n_out, len(valid))
+        )
 
     @staticmethod
     def _conv_axes(node):

@@ -13,11 +13,15 @@ and fpgagan's own identifiers appear in the file.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 from hls4ml.model.optimizer import ModelOptimizerPass
 
 from fpgagan.hls.engine_layers import EngineLayer
 from fpgagan.hls.templates import FUNCTIONS, rom_header, wrapper_name
+from fpgagan.hw.fifo import fifo_impl
 from fpgagan.hw.layer_memories import memories
 from fpgagan.hw.storage import Memory
 from fpgagan.io import write_text_atomic
@@ -52,6 +56,18 @@ def storage_pragmas(var: str, memory: Memory | None) -> list[str]:
     ]
 
 
+def buffer_pragmas(var: str, memory: Memory) -> list[str]:
+    """The input buffer: an array of row structs, each aggregated into one word (a row is written
+    whole by an input iteration and read whole by a step), bound to the chosen storage."""
+    lines = [f"    #pragma HLS AGGREGATE variable={var} compact=bit"]
+    if memory.impl == "registers":
+        return [*lines, f"    #pragma HLS ARRAY_PARTITION variable={var} complete dim=1"]
+    return [
+        *lines,
+        f"    #pragma HLS BIND_STORAGE variable={var} type={RAM_TYPE} impl={memory.impl}",
+    ]
+
+
 def _io_args(node: EngineLayer) -> str:
     if node.model.config.get_config_value("IOType") == "io_stream":
         return "hls::stream<data_T> &data, hls::stream<res_T> &res"
@@ -74,7 +90,7 @@ def wrapper_source(node: EngineLayer) -> str:
     """The C++ of ``node``'s wrapper: memories, their pragmas, the kernel call."""
     wd = node.widths()
     shape = node.shape()
-    mem = {m.name: m for m, _ in memories(shape)}
+    mem = {m.name: m for m in memories(shape)}
     g = node.get_attr
     ctl = np.asarray(g("rom_ctl"), np.int64)
     weights = np.asarray(g("rom_weights"))
@@ -126,7 +142,7 @@ def wrapper_source(node: EngineLayer) -> str:
         f"        {_values(g('rom_codebook'))}}};",
         "    #pragma HLS ARRAY_PARTITION variable=k complete dim=0",
         "    typename nnet::fg::buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words];",
-        *storage_pragmas("buf", mem["buffer"]),
+        *buffer_pragmas("buf", mem["buffer"]),
         f"    nnet::fg::{FUNCTIONS[node.kind]}<data_T, res_T, CONFIG_T>(data, res, buf, w, o, c, b, k);",
         "}",
         "",
@@ -134,6 +150,24 @@ def wrapper_source(node: EngineLayer) -> str:
         "",
     ]
     return "\n".join(body)
+
+
+STREAM_PRAGMA = re.compile(r"^(\s*)#pragma HLS STREAM variable=(\w+) depth=(\d+)\s*$")
+
+
+def bind_fifos(source: str) -> str:
+    """``source`` (the project's top function) with a ``BIND_STORAGE type=fifo`` after every
+    ``STREAM ... depth=`` pragma: the storage the cost model counts for that depth
+    (:func:`fpgagan.hw.fifo.fifo_impl`), not the tool's own choice by width."""
+    out = []
+    for line in source.splitlines():
+        out.append(line)
+        m = STREAM_PRAGMA.match(line)
+        if m:
+            indent, var, depth = m.group(1), m.group(2), int(m.group(3))
+            bind = f"#pragma HLS BIND_STORAGE variable={var} type=fifo impl={fifo_impl(depth)}"
+            out.append(indent + bind)
+    return "\n".join(out) + ("\n" if source.endswith("\n") else "")
 
 
 class WriteEngineRoms(ModelOptimizerPass):
@@ -145,4 +179,9 @@ class WriteEngineRoms(ModelOptimizerPass):
         for node in model.get_layers():
             if isinstance(node, EngineLayer):
                 write_text_atomic(f"{out}/firmware/{rom_header(node)}", wrapper_source(node))
+        top = Path(out) / "firmware" / f"{model.config.get_project_name()}.cpp"
+        if top.is_file():
+            text = top.read_text()
+            if "type=fifo" not in text:
+                write_text_atomic(top, bind_fifos(text))
         return False
