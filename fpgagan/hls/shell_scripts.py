@@ -164,7 +164,10 @@ if {$board_part ne ""} {
     set_property board_part $board_part [current_project]
     set preset 1
 } else {
-    puts "WARNING: no Vivado board files for this board: the processing system keeps its defaults (DDR, MIO); install the board files or configure it by hand"
+    if {![info exists ::env(FPGAGAN_NO_BOARD_PRESET)]} {
+        error "no Vivado board files for @BOARD_PART@: without them the processing system keeps its defaults (DDR, MIO, clocks) and the bitstream will not run on the board; install the board files (Vivado's board store), or set FPGAGAN_NO_BOARD_PRESET=1 to build with the defaults and configure the PS by hand"
+    }
+    puts "WARNING: no Vivado board files for this board: the processing system keeps its defaults (DDR, MIO); configure it by hand"
     set preset 0
 }
 set_property ip_repo_paths [file join $here @TOP@_prj solution1 impl ip] [current_project]
@@ -223,6 +226,12 @@ launch_runs impl_1 -to_step write_bitstream -jobs 8
 wait_on_run impl_1
 if {[get_property PROGRESS [get_runs impl_1]] ne "100%"} {
     error "implementation did not finish: see @BD@_vivado/@BD@_vivado.runs/impl_1"
+}
+# the clock the estimate assumed must be met: a bitstream with negative slack is not handed on
+open_run impl_1
+set wns [get_property SLACK [lindex [get_timing_paths -max_paths 1 -nworst 1 -setup] 0]]
+if {$wns ne "" && $wns < 0} {
+    error "timing not met at the board clock (worst setup slack $wns ns): see @BD@_vivado/@BD@_vivado.runs/impl_1 (report_timing_summary); lower the clock in the board file or the plan's parallelism"
 }
 file copy -force [file join [get_property DIRECTORY [get_runs impl_1]] @BD@_wrapper.bit] \\
     [file join $here @BD@.bit]
