@@ -126,12 +126,34 @@ class CSim:
         return y
 
     def trace(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        """Per-layer outputs (hls4ml trace, device layouts), keyed by hls4ml layer name."""
-        with contextlib.redirect_stdout(io.StringIO()):  # hls4ml announces the recompilation
-            _, traces = self.hls_model.trace(
-                self.device_input(np.ascontiguousarray(x, dtype=np.float32))
-            )
-        return traces
+        """Per-layer outputs (hls4ml trace, device layouts), keyed by hls4ml layer name.
+
+        hls4ml's trace bridge keeps the layer outputs in stack arrays, so it runs in a thread
+        whose stack is the one the batch driver gives a sample (``TopIO.stack_bytes``), never on
+        the caller's (a large frame would overflow it)."""
+        xd = self.device_input(np.ascontiguousarray(x, dtype=np.float32))
+        out: list[dict[str, np.ndarray]] = []
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):  # hls4ml announces recompiling
+                    out.append(self.hls_model.trace(xd)[1])
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                failure.append(exc)
+
+        stack = self.io.stack_bytes if self.io is not None else 0
+        previous = threading.stack_size(stack) if stack else None
+        try:
+            worker = threading.Thread(target=run, name="fpgagan-trace")
+            worker.start()
+        finally:
+            if previous is not None:
+                threading.stack_size(previous)
+        worker.join()
+        if failure:
+            raise failure[0]
+        return out[0]
 
     def device_input(self, x: np.ndarray) -> np.ndarray:
         """``x`` in the layout the FPGA reads (flattened per sample)."""

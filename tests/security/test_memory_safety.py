@@ -250,3 +250,35 @@ def test_the_c_driver_runs_clean_under_address_sanitizer(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-4000:]
     assert "asan-clean" in done.stdout and "AddressSanitizer" not in done.stderr, done.stderr
+
+
+TRACE_CHILD = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    from fpgagan.export import load_qonnx
+    from fpgagan.hls.convert import HlsOptions
+    from fpgagan.sim import build_csim
+    csim = build_csim(load_qonnx(sys.argv[1]), sys.argv[2], HlsOptions(io_type="io_parallel"))
+    traces = csim.trace(np.load(sys.argv[3]))
+    print("layers traced:", len(traces))
+    """
+)
+
+
+def test_the_per_layer_trace_runs_on_a_stack_sized_for_the_model(tmp_path):
+    """hls4ml's trace bridge keeps layer outputs in stack arrays (the path ``csim --check`` takes
+    to name a first diverging layer): it runs on a thread with the batch driver's stack, so a
+    frame larger than the caller's stack does not overflow it."""
+    model, _, _ = conv_transpose_graph(
+        cin=4, cout=4, h=400, w=400, kernel=(1, 1), strides=(1, 1), pads=(0, 0, 0, 0)
+    )
+    model.save(str(tmp_path / "m.onnx"))
+    np.save(tmp_path / "x.npy", quantized_input(1, 4, 400, 400))
+    done = subprocess.run(
+        [sys.executable, "-c", TRACE_CHILD, str(tmp_path / "m.onnx"), str(tmp_path / "p"),
+         str(tmp_path / "x.npy")],
+        capture_output=True, text=True, timeout=CLI_TIMEOUT_S, preexec_fn=_small_stack,
+    )  # fmt: skip
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert "layers traced:" in done.stdout
