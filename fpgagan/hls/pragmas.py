@@ -41,7 +41,7 @@ from fpgagan.errors import PragmaError
 INT = "<int>"  # an integer or a compile-time constant (a template parameter: CONFIG_T::n_chan)
 NAME = "<name>"  # a variable, port or list of ports
 _INT = re.compile(r"^-?[A-Za-z0-9_:]+$")
-_NAME = re.compile(r"^[A-Za-z_][\w:.\->\[\],]*$")
+_NAME = re.compile(r"^[A-Za-z_][\w:.\->\[\],<>]*$")  # template-ids too: softmax<CONFIG_T>
 _PRAGMA = re.compile(r"^\s*#\s*pragma\s+HLS\b(.*)$", re.IGNORECASE)
 _PRAGMA_OP = re.compile(r'_Pragma\s*\(\s*"\s*HLS\b((?:\\.|[^"\\])*)"\s*\)', re.IGNORECASE)
 _MARKER = re.compile(r'^#\s+(\d+)\s+"((?:\\.|[^"\\])*)"')

@@ -201,3 +201,15 @@ def test_hls4ml_code_kept_from_vitis_is_not_reported(vitis_project):
     found = P.project_pragmas(vitis_project)
     assert not any(p.name == "DATA_PACK" for p in found)
     assert any(p.file == "firmware/myproject.cpp" and p.name == "DATAFLOW" for p in found)
+
+
+def test_a_function_allocation_naming_a_template_instance_is_accepted():
+    """hls4ml's softmax_multidim limits the instances of ``softmax<CONFIG_T>`` (UG1399: ALLOCATION
+    function instances=<list> limit=): a template-id is a function name."""
+    from fpgagan.hls.pragmas import Pragma, _normalised, problems
+
+    text = (
+        "allocation instances = softmax<CONFIG_T> limit = CONFIG_T::parallelization_factor function"
+    )
+    assert problems(Pragma("x.h", 1, _normalised(text))) == []
+    assert problems(Pragma("x.h", 1, _normalised("allocation instances=a;b function"))) != []
