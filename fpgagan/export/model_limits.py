@@ -48,6 +48,9 @@ _ATTR_LIMITS = {
     "output_padding": MAX_STRIDE,
     "group": MAX_CHANNELS,
 }
+# the smallest value each window attribute may take: a stride, dilation, group or kernel of 0
+# describes no window (ONNX requires >= 1); pads and output padding may be 0
+_ATTR_MINIMA = {"kernel_shape": 1, "strides": 1, "dilations": 1, "group": 1}
 
 
 def node_label(node: onnx.NodeProto, index: int) -> str:
@@ -158,6 +161,11 @@ def check_structure(model: onnx.ModelProto, where: str) -> None:
 
 
 def _check_dims(dims: list[int], what: str, where: str) -> None:
+    if any(d < 0 for d in dims):
+        raise UnsupportedModelError(
+            f"{where}: {what} has an axis of negative size {min(dims)} (a window larger than its "
+            "padded input, or a declared shape that is not one)"
+        )
     if any(d > MAX_DIM for d in dims):
         raise UnsupportedModelError(
             f"{where}: {what} has an axis of {max(dims):,}, more than the limit of {MAX_DIM:,} "
@@ -203,10 +211,11 @@ def check_sizes(model: onnx.ModelProto, where: str) -> None:
         label = node_label(node, i)
         for attr in node.attribute:
             limit = _ATTR_LIMITS.get(attr.name)
+            low = _ATTR_MINIMA.get(attr.name, 0)
             values = list(attr.ints) + ([attr.i] if attr.type == AttributeProto.INT else [])
-            if limit is not None and any(v < 0 or v > limit for v in values):
+            if limit is not None and any(v < low or v > limit for v in values):
                 raise UnsupportedModelError(
-                    f"{where}: {label}: {attr.name} {values[:8]} outside 0..{limit} "
+                    f"{where}: {label}: {attr.name} {values[:8]} outside {low}..{limit} "
                     "(fpgagan.limits)"
                 )
         weight = _weight_of(node, inits, producer)

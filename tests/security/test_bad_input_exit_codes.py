@@ -132,3 +132,31 @@ def test_an_os_refusal_of_a_user_path_exits_2(tmp_path, capsys, monkeypatch):
     model, x = small_model(tmp_path / "in")
     line = one_line_error(capsys, csim_argv(model, x, tmp_path / "y.npy"), 2, "Permission denied")
     assert str(tmp_path / "prj") in line
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value", "pattern"),
+    [
+        ("group", 0, "group [0] outside 1.."),
+        ("strides", [0, 0], "strides [0, 0] outside 1.."),
+        ("dilations", [0, 1], "dilations [0, 1] outside 1.."),
+        ("pads", [40, 40, 40, 40], "pads larger than the output"),
+    ],
+)
+def test_a_window_that_describes_no_window_exits_2(tmp_path, capsys, attribute, value, pattern):
+    """A red-team pass: group 0, stride 0 or pads larger than the output reached the channels-last
+    transform or numpy (TypeError / ValueError: exit 3); ONNX requires them >= 1 and a positive
+    output, so they are refused with the node named before any work."""
+    from tests.graphs import conv_transpose_graph, quantized_input
+
+    wrapper, _, _ = conv_transpose_graph()
+    model = wrapper.model
+    node = next(n for n in model.graph.node if n.op_type == "ConvTranspose")
+    kept = [a for a in node.attribute if a.name != attribute]
+    del node.attribute[:]
+    node.attribute.extend([*kept, helper.make_attribute(attribute, value)])
+    save(model, str(tmp_path / "m.onnx"))
+    np.save(tmp_path / "x.npy", quantized_input(2, 2, 4, 5))
+    one_line_error(
+        capsys, csim_argv(tmp_path / "m.onnx", tmp_path / "x.npy", tmp_path / "y.npy"), 2, pattern
+    )

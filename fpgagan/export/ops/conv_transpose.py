@@ -106,6 +106,11 @@ class ConvTranspose(CustomOp):
         n, h, w, _ = in_shape
         oh = output_size(h, k[0], s[0], p[0], p[2], op[0], d[0])
         ow = output_size(w, k[1], s[1], p[1], p[3], op[1], d[1])
+        if oh < 1 or ow < 1:
+            raise UnsupportedModelError(
+                f"ConvTranspose node {node_label(self.onnx_node)}: the output would be {oh} x {ow} "
+                f"(input {h} x {w}, kernel {k}, strides {s}, pads {p}): pads larger than the output"
+            )
         return [n, oh, ow, w_shape[1] * self.get_nodeattr("group")]
 
     def make_shape_compatible_op(self, model):
