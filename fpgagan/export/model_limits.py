@@ -133,6 +133,20 @@ def check_structure(model: onnx.ModelProto, where: str) -> None:
             raise UnsupportedModelError(
                 f"{where}: ONNX opset {v} is not one fpgagan reads ({MIN_OPSET} to {MAX_OPSET})"
             )
+    inits = {t.name for t in graph.initializer}
+    for vi in graph.input:
+        if vi.name in inits:
+            continue  # an initializer listed as an input (older exporters)
+        kind = vi.type.WhichOneof("value")
+        elem = vi.type.tensor_type.elem_type if kind == "tensor_type" else None
+        if elem != TensorProto.FLOAT:
+            shown = (
+                TensorProto.DataType.Name(elem) if kind == "tensor_type" else (kind or "no type")
+            )
+            raise UnsupportedModelError(
+                f"{where}: graph input {_name(vi.name)} is {shown}; fpgagan's models take a float "
+                "(FLOAT) tensor, which the first quantizer rounds"
+            )
     defined = {vi.name for vi in graph.input}
     defined |= {t.name for t in graph.initializer}
     defined |= {s.values.name for s in graph.sparse_initializer}

@@ -160,3 +160,29 @@ def test_a_window_that_describes_no_window_exits_2(tmp_path, capsys, attribute, 
     one_line_error(
         capsys, csim_argv(tmp_path / "m.onnx", tmp_path / "x.npy", tmp_path / "y.npy"), 2, pattern
     )
+
+
+@pytest.mark.parametrize(
+    ("elem_type", "shown"),
+    [(TensorProto.FLOAT16, "FLOAT16"), (TensorProto.STRING, "STRING"), (0, "UNDEFINED")],
+)
+def test_a_graph_input_that_is_not_float_exits_2(tmp_path, capsys, elem_type, shown):
+    """A red-team pass: an fp16, string or untyped graph input reached onnxruntime or the
+    cleanup (exit 3); fpgagan's models take a float tensor, and say so naming the input."""
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"], name="r")],
+        "g",
+        [helper.make_tensor_value_info("x", elem_type, [1, 2, 4, 5])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 5])],
+    )
+    save(
+        helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]),
+        str(tmp_path / "m.onnx"),
+    )
+    np.save(tmp_path / "x.npy", np.zeros((2, 2, 4, 5), np.float32))
+    one_line_error(
+        capsys,
+        csim_argv(tmp_path / "m.onnx", tmp_path / "x.npy", tmp_path / "y.npy"),
+        2,
+        f"graph input 'x' is {shown}",
+    )
