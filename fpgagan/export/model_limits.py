@@ -16,9 +16,11 @@ naming the file and the node:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import onnx
+import onnx.numpy_helper
 from onnx import AttributeProto, TensorProto
 
 from fpgagan.errors import UnsupportedModelError, short_repr
@@ -248,6 +250,43 @@ def check_sizes(model: onnx.ModelProto, where: str) -> None:
             f"{short_repr(str(exc).splitlines()[0] if str(exc) else '', 120)})"
         ) from None
     _check_value_infos(inferred.graph, where, "as inferred")
+    _check_reshapes(inferred.graph, where)
+
+
+def _check_reshapes(graph: onnx.GraphProto, where: str) -> None:
+    """Refuse a Reshape whose constant target ONNX forbids (more than one -1, a value below -1)
+    or that cannot hold its input's elements (shapes known from the inference)."""
+    consts = {t.name: t for t in graph.initializer}
+    shapes = {vi.name: _value_info_dims(vi) for vi in (*graph.input, *graph.value_info)}
+    full = {vi.name for vi in (*graph.input, *graph.value_info) if _fully_known(vi)}
+    for i, node in enumerate(graph.node):
+        if node.op_type != "Reshape" or len(node.input) < 2 or node.input[1] not in consts:
+            continue
+        target = [int(v) for v in onnx.numpy_helper.to_array(consts[node.input[1]]).reshape(-1)]
+        label = node_label(node, i)
+        if sum(v == -1 for v in target) > 1 or any(v < -1 for v in target):
+            raise UnsupportedModelError(
+                f"{where}: {label}: shape {short_repr(target, MAX_VALUE_CHARS)} is not a reshape "
+                "target (at most one -1, no value below -1)"
+            )
+        source = node.input[0]
+        if source not in full:
+            continue
+        dims = shapes[source]
+        n = math.prod(dims)
+        known = [dims[k] if v == 0 and k < len(dims) else v for k, v in enumerate(target)]
+        fixed = math.prod(v for v in known if v != -1)
+        if (fixed == 0 and n != 0) or (-1 not in known and fixed != n) or (fixed and n % fixed):
+            raise UnsupportedModelError(
+                f"{where}: {label}: cannot reshape {dims} ({n:,} elements) into "
+                f"{short_repr(target, MAX_VALUE_CHARS)}"
+            )
+
+
+def _fully_known(vi: onnx.ValueInfoProto) -> bool:
+    if not vi.type.HasField("tensor_type") or not vi.type.tensor_type.HasField("shape"):
+        return False
+    return all(d.HasField("dim_value") for d in vi.type.tensor_type.shape.dim)
 
 
 def _weight_of(node: onnx.NodeProto, inits: dict, producer: dict) -> TensorProto | None:

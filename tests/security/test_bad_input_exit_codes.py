@@ -186,3 +186,34 @@ def test_a_graph_input_that_is_not_float_exits_2(tmp_path, capsys, elem_type, sh
         2,
         f"graph input 'x' is {shown}",
     )
+
+
+@pytest.mark.parametrize(
+    ("target", "pattern"),
+    [
+        ([-1, -1], "is not a reshape target"),
+        ([1, -(2**63)], "is not a reshape target"),
+        ([2**62, 4, -1], "cannot reshape"),
+        ([7, 7], "cannot reshape"),
+    ],
+)
+def test_a_reshape_to_an_impossible_shape_exits_2(tmp_path, capsys, target, pattern):
+    """A red-team pass: Reshape targets ONNX forbids, or that cannot hold the input, reached
+    hls4ml or onnxruntime (AssertionError, ValueError: exit 3)."""
+    from onnx import numpy_helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 5])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(np.array(target, np.int64), "shape")],
+    )
+    save(
+        helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]),
+        str(tmp_path / "m.onnx"),
+    )
+    np.save(tmp_path / "x.npy", np.zeros((2, 2, 4, 5), np.float32))
+    one_line_error(
+        capsys, csim_argv(tmp_path / "m.onnx", tmp_path / "x.npy", tmp_path / "y.npy"), 2, pattern
+    )

@@ -71,7 +71,7 @@ def test_a_message_never_builds_an_unbounded_repr():
     ("case", "pattern"),
     [
         ("kernel 200", "weight [2, 2, 200, 200] exceeds 4096 channels or a 16-wide kernel"),
-        ("kernel attribute", "kernel_shape [64, 64] outside 0..16"),
+        ("kernel attribute", "kernel_shape [64, 64] outside 1..16"),
         ("10,000 nodes", "10,000 nodes, more than the limit of 2,000"),
         ("huge input", "more than the limit of 4,194,304"),
         ("resize x400", "as inferred"),
