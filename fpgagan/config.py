@@ -163,6 +163,17 @@ class TriState(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
 
+    @classmethod
+    def parse(cls, value: object, what: str) -> TriState:
+        """``value`` as a TriState; a ValueError naming ``what`` and the three words otherwise
+        (each caller turns it into its own error type)."""
+        try:
+            return cls(value)
+        except ValueError:
+            raise ValueError(
+                f"{what} must be one of {', '.join(TRI_STATES)}, got {short_repr(value)}"
+            ) from None
+
 
 TRI_STATES: tuple[str, ...] = tuple(m.value for m in TriState)
 

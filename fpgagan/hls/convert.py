@@ -36,7 +36,7 @@ from fpgagan.boards import (
     Strategy,
     check_part,
 )
-from fpgagan.config import TRI_STATES, TriState
+from fpgagan.config import TriState
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.export import clean_for_hls
 from fpgagan.export.names import node_label
@@ -74,11 +74,9 @@ class HlsOptions:
     def __post_init__(self) -> None:
         for name in ("sparse", "codebook"):
             try:
-                object.__setattr__(self, name, TriState(getattr(self, name)))
-            except ValueError:
-                raise UnsupportedModelError(
-                    f"{name} must be one of {', '.join(TRI_STATES)}, got {getattr(self, name)!r}"
-                ) from None
+                object.__setattr__(self, name, TriState.parse(getattr(self, name), name))
+            except ValueError as exc:
+                raise UnsupportedModelError(str(exc)) from None
         if self.io_type not in IO_TYPES:
             raise UnsupportedModelError(
                 f"io_type must be io_parallel or io_stream, got {self.io_type!r}"
@@ -138,11 +136,9 @@ def _check_layer_setting(layer: str, key: str, value: object) -> None:
         )
     if rule is TriState:
         try:
-            TriState(value)
-        except ValueError:
-            raise UnsupportedModelError(
-                f"layer {layer!r}: {key} must be one of {TRI_STATES}, got {value!r}"
-            ) from None
+            TriState.parse(value, key)
+        except ValueError as exc:
+            raise UnsupportedModelError(f"layer {layer!r}: {exc}") from None
     elif isinstance(rule, tuple):
         if value not in rule:
             raise UnsupportedModelError(

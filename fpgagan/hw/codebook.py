@@ -23,10 +23,9 @@ import math
 
 import numpy as np
 
-from fpgagan.config import TRI_STATES, TriState
 from fpgagan.errors import UnsupportedModelError
+from fpgagan.hw.sparsity import layer_mode
 
-CODEBOOK_MODES = TRI_STATES
 MAX_CODES = 16  # at most 4-bit indices
 
 
@@ -84,14 +83,7 @@ def eligible(raw: np.ndarray, w_bits: int) -> bool:
 
 def codebook_requested(node, raw: np.ndarray, w_bits: int) -> bool:
     """Whether ``node``'s config asks for the codebook kernel for weights ``raw``."""
-    config = node.model.config.get_layer_config(node) or {}
-    try:
-        choice = TriState(config.get("Codebook", "auto"))
-    except ValueError:
-        raise UnsupportedModelError(
-            f"layer {node.name!r}: Codebook must be {', '.join(CODEBOOK_MODES)}, "
-            f"got {config.get('Codebook')!r}"
-        ) from None
+    choice = layer_mode(node, "Codebook")
     n = distinct_values(raw)
     if choice == "true" and n > MAX_CODES:
         raise UnsupportedModelError(

@@ -75,6 +75,14 @@ class Item:
         return self.unit * self.count
 
 
+def total_of(items) -> Res:
+    """The resources of ``items`` (:class:`Item`) together."""
+    out = Res()
+    for item in items:
+        out = out + item.total
+    return out
+
+
 @dataclasses.dataclass(frozen=True)
 class Cycles:
     """Cycles one layer spends per image, by cause (io_stream: read, then compute, per row)."""
@@ -108,10 +116,7 @@ class LayerCost:
 
     @property
     def total(self) -> Res:
-        out = Res()
-        for item in self.items:
-            out = out + item.total
-        return out
+        return total_of(self.items)
 
     @property
     def bops(self) -> int:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from fpgagan.hw.cost import Item, Res, layer_cycles
+from fpgagan.hw.cost import Item, Res, layer_cycles, total_of
 from fpgagan.hw.spec import EngineShape
 
 Op = tuple[str, int]
@@ -118,10 +118,7 @@ class Stage:
 
     @property
     def total(self) -> Res:
-        out = Res()
-        for item in self.items:
-            out = out + item.total
-        return out
+        return total_of(self.items)
 
     def process(self) -> Process:
         return Process(self.name, self.ops, self.reads, self.writes)

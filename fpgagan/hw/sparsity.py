@@ -28,15 +28,19 @@ def plan_schedules(sparsity: float, mode: object = TriState.AUTO) -> tuple[bool,
     return (choice is TriState.TRUE,)
 
 
+def layer_mode(node, key: str) -> TriState:
+    """A layer's three-way setting ``key`` (``Sparse``, ``Codebook``; default auto) from its
+    hls4ml layer config, or an error naming the layer."""
+    config = node.model.config.get_layer_config(node) or {}
+    try:
+        return TriState.parse(config.get(key, "auto"), key)
+    except ValueError as exc:
+        raise UnsupportedModelError(f"layer {node.name!r}: {exc}") from None
+
+
 def sparse_requested(node, sparsity: float) -> bool:
     """Whether ``node``'s config asks for the sparse schedule at weight ``sparsity``."""
     config = node.model.config.get_layer_config(node) or {}
     threshold = float(config.get("SparsityThreshold", DEFAULT_SPARSITY_THRESHOLD))
-    try:
-        choice = TriState(config.get("Sparse", "auto"))
-    except ValueError:
-        raise UnsupportedModelError(
-            f"layer {node.name!r}: Sparse must be {', '.join(SPARSE_MODES)}, "
-            f"got {config.get('Sparse')!r}"
-        ) from None
+    choice = layer_mode(node, "Sparse")
     return choice is TriState.TRUE or (choice is TriState.AUTO and sparsity >= threshold)

@@ -69,11 +69,20 @@ class Memory:
         return READ_LATENCY[self.impl] + int(self.fanout_register)
 
 
+def bram_layout(depth: int, width: int) -> tuple[int, int]:
+    """(RAMB18E1 primitives, of which stacked in depth) for depth x width: the cheapest aspect
+    ratio, then the fewest blocks in depth."""
+    if depth <= 0 or width <= 0:
+        return 0, 0
+    return min(
+        (math.ceil(width / w) * math.ceil(depth / d), math.ceil(depth / d))
+        for d, w in BRAM18_SHAPES
+    )
+
+
 def bram18(depth: int, width: int) -> int:
     """RAMB18E1 primitives for depth x width (cheapest aspect ratio)."""
-    if depth <= 0 or width <= 0:
-        return 0
-    return min(math.ceil(width / w) * math.ceil(depth / d) for d, w in BRAM18_SHAPES)
+    return bram_layout(depth, width)[0]
 
 
 def bram_read_mux_luts(depth: int, width: int) -> float:
@@ -81,13 +90,8 @@ def bram_read_mux_luts(depth: int, width: int) -> float:
     cheapest aspect ratio (fewest blocks, then fewest in depth) ``n`` blocks deep, an ``n:1``
     multiplexer per bit of the word, a LUT6 selecting among 4 (the same formula as LUTRAM
     columns; Vivado may cascade two blocks instead, so an upper bound)."""
-    if depth <= 0 or width <= 0:
-        return 0.0
-    _, deep = min(
-        (math.ceil(width / w) * math.ceil(depth / d), math.ceil(depth / d))
-        for d, w in BRAM18_SHAPES
-    )
-    return float(width * math.ceil((deep - 1) / 3))
+    _, deep = bram_layout(depth, width)
+    return float(width * math.ceil(max(deep - 1, 0) / 3))
 
 
 def lutram_luts(depth: int, width: int) -> float:

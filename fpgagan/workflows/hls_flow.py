@@ -48,7 +48,7 @@ from fpgagan.hls.engine_layers import engine_layers
 from fpgagan.hls.memory import coded_bits, stored_bits
 from fpgagan.hls.pragmas import check_project
 from fpgagan.hw.plan import Plan, choice_of, evaluate, make_plan
-from fpgagan.hw.sparsity import SPARSE_MODES, plan_schedules
+from fpgagan.hw.sparsity import plan_schedules
 from fpgagan.io import provenance, write_json_atomic, write_text_atomic
 from fpgagan.models.inference import generate
 from fpgagan.report.classifier import load_classifier
@@ -94,13 +94,6 @@ ARTEFACTS = (
 )
 
 
-def _tri_state(name: str, value: object) -> TriState:
-    try:
-        return TriState(value)
-    except ValueError:
-        raise ValueError(f"{name} must be one of {SPARSE_MODES}, got {value!r}") from None
-
-
 @dataclasses.dataclass(frozen=True)
 class HlsFlowConfig:
     """Overrides of the planner (``fpgagan hls --config X.yaml``)."""
@@ -114,7 +107,7 @@ class HlsFlowConfig:
     sparse: TriState = TriState.AUTO
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "sparse", _tri_state("sparse", self.sparse))
+        object.__setattr__(self, "sparse", TriState.parse(self.sparse, "sparse"))
         if self.clock_mhz is not None and not (
             math.isfinite(self.clock_mhz) and self.clock_mhz > 0
         ):

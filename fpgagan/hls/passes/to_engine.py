@@ -28,7 +28,7 @@ from fpgagan.hls.memory import bit_width
 from fpgagan.hls.passes.pixel_output import PIXEL_OUTPUT
 from fpgagan.hw import codebook as C
 from fpgagan.hw import engine as E
-from fpgagan.hw.sparsity import sparse_requested, weight_sparsity
+from fpgagan.hw.sparsity import layer_mode, sparse_requested, weight_sparsity
 from fpgagan.hw.spec import NO_CODEBOOK, CodebookOption, MacsOptions
 
 CONV_GEOMETRY = (
@@ -249,8 +249,7 @@ class ToEngine(OptimizerPass):
     def _codebook_options(node, raw_w, w_bits, valid, n_out) -> CodebookOption:
         """(K, zero entry, multiplications per image) of the codebook kernel where the layer's
         ``Codebook`` setting allows it (``auto``: where it is eligible), else (0, False, 0)."""
-        config = node.model.config.get_layer_config(node) or {}
-        choice = TriState(config.get("Codebook", "auto"))
+        choice = layer_mode(node, "Codebook")
         if choice is TriState.FALSE or not (
             C.eligible(raw_w, w_bits)
             or (choice == "true" and C.distinct_values(raw_w) <= C.MAX_CODES)
