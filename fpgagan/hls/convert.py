@@ -122,7 +122,7 @@ LAYER_KEYS: dict[str, int | tuple[str, ...] | type[TriState]] = {
     "DspColumns": 0,
     "DspPacking": 1,
     "FifoDepth": 1,
-    "RomStorage": ("auto", "bram"),
+    "RomStorage": ("auto", "bram", "ddr"),
     "Sparse": TriState,
     "Codebook": TriState,
 }

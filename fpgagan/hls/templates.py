@@ -14,8 +14,10 @@ from hls4ml.backends.template import FunctionCallTemplate, LayerConfigTemplate
 
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.hls.engine_layers import ENGINE_LAYERS, EngineLayer
+from fpgagan.hw import offchip
 
 HEADERS = ["nnet_utils/nnet_fg_engine.h", "nnet_utils/nnet_fg_layers.h"]
+OFFCHIP_HEADER = "nnet_utils/nnet_fg_offchip.h"
 FUNCTIONS = {
     "dense": "dense_engine",
     "conv": "conv2d_engine",
@@ -97,7 +99,28 @@ def config_fields(node: EngineLayer) -> dict[str, int | bool]:
     }
     if node.kind != "dense":
         fields.update({k: g(k) for k in CONV_FIELDS})
+    if shape.offchip:
+        fields.update(offchip_fields(node))
     return fields
+
+
+def offchip_fields(node: EngineLayer) -> dict[str, int | bool]:
+    """The off-chip schedule's counts (nnet_fg_offchip.h); refuses a layer that cannot take it."""
+    shape = node.shape()
+    why = offchip.unsuitable(shape)
+    if why is not None:
+        raise UnsupportedModelError(f"layer {node.name}: RomStorage ddr: {why}")
+    lay = offchip.layout(shape)
+    return {
+        "tile_words": lay.tile_words,
+        "steps_per_block": lay.steps_per_block,
+        "pace": lay.pace,
+        "beats_per_word": lay.beats_per_word,
+        "image_beats": lay.image_beats,
+        "n_inputs": lay.inputs,
+        "take_iters": lay.take_iters,
+        "compute_iters": lay.compute_iters,
+    }
 
 
 def _cpp(value: int | bool) -> str:
@@ -124,13 +147,15 @@ class EngineFunctionTemplate(FunctionCallTemplate):
         super().__init__(list(ENGINE_LAYERS), include_header=HEADERS)
 
     def transform(self, model, node):
-        node.set_attr("include_header", [*HEADERS, rom_header(node)])
+        extra = [OFFCHIP_HEADER] if node.shape().offchip else []
+        node.set_attr("include_header", [*HEADERS, *extra, rom_header(node)])
         node.set_attr("function_cpp", self.format(node))
         return False
 
     def format(self, node):
         params = self._default_function_params(node)
+        port = f", fg_ddr{node.index}" if node.shape().offchip else ""  # hls.offchip_ports
         return (
             f"{wrapper_name(node)}<{params['input_t']}, {params['output_t']}, "
-            f"{params['config']}>({params['input']}, {params['output']});"
+            f"{params['config']}>({params['input']}, {params['output']}{port});"
         )

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from fpgagan.hw import offchip
 from fpgagan.hw import unit_costs as U
 from fpgagan.hw.layer_memories import memories
 from fpgagan.hw.spec import EngineShape
@@ -92,10 +93,11 @@ class Cycles:
     refill: int  # pipeline fill and drain: once per image (the layer is one pipelined loop)
     weight_port: int  # weight words read per image (one port, one word per cycle)
     stream_out: int  # output elements
+    drain: int = 0  # off-chip layer: the output map's emit phase (one block word a cycle)
 
     @property
     def total(self) -> int:
-        return self.stream_in + self.compute + self.refill
+        return self.stream_in + self.compute + self.refill + self.drain
 
 
 @dataclasses.dataclass(frozen=True)
@@ -273,6 +275,27 @@ def control_items(s: EngineShape) -> list[Item]:
     return items
 
 
+def offchip_items(s: EngineShape) -> list[Item]:
+    """An off-chip layer's fetch process and prefetch control (:mod:`fpgagan.hw.offchip`): the
+    beat counter and the word-assembly shift register of the fetch loop, the FIFO of weight
+    words to the compute loop, and the compute loop's tile-word, pace, block and emit counters.
+    The AXI4 master port itself is counted with the system (:func:`fpgagan.hw.system.weight_port_items`)."""
+    if not s.offchip:
+        return []
+    lay = offchip.layout(s)
+    assembly = lay.beats_per_word * offchip.BEAT_BITS
+    fifo = U.fifo_srl(offchip.FETCH_FIFO_DEPTH, lay.word_bits)
+    bits = [_bits(lay.image_beats), _bits(lay.beats_per_word), _bits(lay.tile_words)]
+    bits += [_bits(lay.pace), _bits(lay.n_blocks), _bits(lay.emit_iters)]
+    return [
+        _formula(
+            "weight word assembly register", 1, Res(ff=float(assembly)), "beats_per_word x 64 FFs"
+        ),
+        _unit(f"weight FIFO {offchip.FETCH_FIFO_DEPTH}x{lay.word_bits} (SRL)", 1, fifo),
+        *(_unit(f"off-chip counter {b} bits", 1, U.counter(b)) for b in bits),
+    ]
+
+
 def memory_items(s: EngineShape) -> tuple[list[Item], list[Memory]]:
     mems = memories(s)
     items = [
@@ -289,7 +312,7 @@ def memory_items(s: EngineShape) -> tuple[list[Item], list[Memory]]:
 
 def layer_cycles(s: EngineShape) -> Cycles:
     g, p = s.geometry, s.parallelism
-    rom = next(m for m in memories(s) if m.name == "weights")
+    rom = next(m for m in memories(s) if m.name in ("weights", "tile"))
     depth = (
         rom.latency
         + MULT_LATENCY
@@ -299,6 +322,17 @@ def layer_cycles(s: EngineShape) -> Cycles:
         + ((MULT_LATENCY + _bits(s.codes)) if s.codebook else 0)
     )
     compute = g.n_pix * s.n_steps
+    if s.offchip:
+        lay = offchip.layout(s)
+        take, compute = offchip.fetch_cycles(s)
+        return Cycles(
+            stream_in=take,
+            compute=compute,
+            refill=depth,
+            weight_port=lay.compute_iters,
+            stream_out=g.n_pix,
+            drain=lay.emit_iters,
+        )
     return Cycles(
         stream_in=s.loop_iterations - compute,
         compute=compute,
@@ -314,7 +348,7 @@ def layer_cost(s: EngineShape) -> LayerCost:
     return LayerCost(
         name=s.name,
         kernel=s.kernel,
-        items=tuple(datapath_items(s) + mem_items + control_items(s)),
+        items=tuple(datapath_items(s) + mem_items + control_items(s) + offchip_items(s)),
         memories=tuple(mems),
         cycles=layer_cycles(s),
         macs=s.macs,

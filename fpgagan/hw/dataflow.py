@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from fpgagan.hw import offchip
 from fpgagan.hw.cost import Item, Res, layer_cycles, total_of
 from fpgagan.hw.spec import EngineShape
 
@@ -82,6 +83,15 @@ def process(s: EngineShape) -> Process:
     pipeline drains once per image."""
     cyc = layer_cycles(s)
     ops: list[tuple[str, int]] = []
+    n_out = s.geometry.n_pix
+    if s.offchip:  # take the whole input, compute every block, then emit the output map
+        n_in = offchip.layout(s).inputs
+        per_pixel = offchip.layout(s).n_blocks
+        ops += [("read", n_in), ("compute", cyc.stream_in - n_in + cyc.compute)]
+        for _ in range(n_out):
+            ops += [("compute", per_pixel), ("write", 1)]
+        ops.append(("compute", cyc.refill))
+        return Process(s.name, tuple(ops), n_in, n_out)
     if s.geometry.kind == "dense":
         ops.append(("read", s.in_elements))
         for _ in range(s.geometry.n_pix):

@@ -8,12 +8,16 @@ generated wrapper declares (:mod:`fpgagan.hls.passes.write_roms`) and what the c
   codebook's values are constants of the layer's multipliers, not a memory);
 - ``offsets`` and ``ctl`` (sparse schedule): each lane's channel offset in its bank, and each
   step's tap, block and first/last flags;
-- ``biases``: words of n_par biases, one word per output block (per pixel for a Dense head).
+- ``biases``: words of n_par biases, one word per output block (per pixel for a Dense head);
+- an off-chip layer (:mod:`fpgagan.hw.offchip`) has no weight ROM: ``tile``, the double-buffered
+  tile of weight words fetched from DDR (two halves of ``tile_words`` words, one written by the
+  prefetch and one read by the steps each cycle), ``buffer`` holds the whole input map, and
+  ``outmap`` the output map (a word of n_par outputs per pixel and block).
 """
 
 from __future__ import annotations
 
-from fpgagan.hw import storage
+from fpgagan.hw import offchip, storage
 from fpgagan.hw.spec import EngineShape
 
 
@@ -23,6 +27,8 @@ def memories(shape: EngineShape) -> list[storage.Memory]:
     p, wd = shape.parallelism, shape.widths
     prefer_bram = shape.rom_storage == "bram"
     word_bits = wd.idx_bits if shape.codebook else wd.w_bits
+    if shape.offchip:
+        return _offchip_memories(shape)
     out = [storage.choose("weights", shape.rom_words, p.lanes * word_bits, True, prefer_bram)]
     if shape.sparse:
         offset_bits = p.lanes * max(1, wd.offset_bits)
@@ -31,3 +37,14 @@ def memories(shape: EngineShape) -> list[storage.Memory]:
     out.append(storage.choose("biases", shape.bias_values // p.n_par, p.n_par * wd.b_bits, True))
     out.append(storage.choose("buffer", shape.buffer_words, shape.buffer_word_bits, False))
     return out
+
+
+def _offchip_memories(shape: EngineShape) -> list[storage.Memory]:
+    p, wd, g = shape.parallelism, shape.widths, shape.geometry
+    lay = offchip.layout(shape)
+    return [
+        storage.choose("tile", 2 * lay.tile_words, lay.word_bits, False, True),
+        storage.choose("biases", shape.bias_values // p.n_par, p.n_par * wd.b_bits, True),
+        storage.choose("buffer", shape.buffer_words, shape.buffer_word_bits, False),
+        storage.choose("outmap", g.n_pix * lay.n_blocks, p.n_par * wd.out_bits, False),
+    ]

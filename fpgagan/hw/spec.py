@@ -25,6 +25,9 @@ KERNELS: dict[tuple[str, bool, bool], str] = {
 }
 
 
+DDR = "ddr"  # the RomStorage of a layer whose weights are streamed from DDR (fpgagan.hw.offchip)
+
+
 class MacsOptions(NamedTuple):
     """Multiplications per image that meet real inputs, under each weight schedule."""
 
@@ -101,7 +104,9 @@ class EngineShape:
     filt_height: int = 1
     stride_height: int = 1
     pad_top: int = 0
-    rom_storage: str = "auto"  # "auto" or "bram" (the board plan may ask for BRAM)
+    # "auto", "bram" (the board plan may ask for BRAM) or "ddr" (weights streamed from DDR:
+    # fpgagan.hw.offchip)
+    rom_storage: str = "auto"
     codebook_size: int = 0  # codebook kernel: entries K (0: weights are stored, not indices)
     codebook_zero: bool = False  # entry 0 is the pruned weights' zero (no partial sum)
     codebook_options: CodebookOption = NO_CODEBOOK  # the codebook kernel where eligible
@@ -120,6 +125,11 @@ class EngineShape:
         return self.codebook_size - int(self.codebook_zero)
 
     @property
+    def offchip(self) -> bool:
+        """The layer reads its weights from DDR (:mod:`fpgagan.hw.offchip`)."""
+        return self.rom_storage == DDR
+
+    @property
     def schedule(self) -> str:
         return "codebook" if self.codebook else "sparse" if self.sparse else "dense"
 
@@ -130,6 +140,8 @@ class EngineShape:
         g = self.geometry
         if g.kind == "dense":
             return self.in_elements
+        if self.offchip:  # each tile is applied to every pixel: the whole input map
+            return self.in_height * self.in_width
         rows = g.line_rows if self.io_type == "io_stream" else self.in_height
         return rows * self.in_width
 
@@ -149,5 +161,10 @@ class EngineShape:
         """Iterations per image of the layer's one pipelined loop (``n_iter``): one per input
         element taken into the buffer, one per step of every output pixel."""
         g = self.geometry
+        if self.offchip:  # take (inputs and tile 0), compute, emit: fpgagan.hw.offchip.Layout
+            blocks = g.n_out // self.parallelism.n_par
+            tile = g.n_mats * (self.n_steps // max(1, blocks))
+            taken = self.in_elements if g.kind == "dense" else self.in_height * self.in_width
+            return max(taken, tile) + g.n_pix * self.n_steps + g.n_pix * blocks
         taken = self.in_elements if g.kind == "dense" else self.in_height * self.in_width
         return taken + g.n_pix * self.n_steps

@@ -95,6 +95,18 @@ def signed_range_quant(bits: int, max_abs: float) -> Any:
     )
 
 
+def unsigned_range_quant(bits: int, max_val: float) -> Any:
+    """Unsigned quantizer over the constant range ``[0, max_val)`` (``max_val`` a power of 2): a
+    sigmoid-like image range, scale ``max_val / 2^bits``."""
+    _check("activation", bits, ACT_BITS)
+    return Uint8ActPerTensorFixedPoint.let(
+        bit_width=bits,
+        scaling_impl_type=ScalingImplType.CONST,
+        scaling_const=float(max_val),
+        max_val=float(max_val),
+    )
+
+
 def signed_act_quant(bits: int) -> Any:
     """Signed power-of-two activation quantizer with a scale learned from runtime statistics."""
     _check("activation", bits, ACT_BITS)

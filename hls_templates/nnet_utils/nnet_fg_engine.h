@@ -121,6 +121,7 @@ struct engine_config {
     static const unsigned n_steps = 1;    // steps per output pixel (the reuse factor)
     static const unsigned taps_height = 1; // the window's taps: taps_height x taps_width = n_taps
     static const unsigned taps_width = 1;
+    static const unsigned out_width = 1;  // output pixels per row (a Dense head's map; convolutions set it)
     static const unsigned w_words = 1;    // weight ROM rows (n_mats * n_steps)
     static const unsigned off_words = 1;  // sparse offset ROM rows
     static const unsigned b_words = 1;    // bias ROM rows (bias_mats * n_blocks)

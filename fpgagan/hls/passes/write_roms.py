@@ -20,9 +20,17 @@ import numpy as np
 from hls4ml.model.optimizer import ModelOptimizerPass
 
 from fpgagan.hls.engine_layers import EngineLayer
+from fpgagan.hls.offchip_ports import (
+    DDR_MARK,
+    add_ddr_ports,
+    ddr_array,
+    ddr_header,
+    ddr_port,
+)
 from fpgagan.hls.templates import FUNCTIONS, rom_header, wrapper_name
 from fpgagan.hw.fifo import fifo_impl
 from fpgagan.hw.layer_memories import memories
+from fpgagan.hw.offchip import FETCH_FIFO_DEPTH, ddr_image
 from fpgagan.hw.storage import Memory
 from fpgagan.io import write_text_atomic
 
@@ -90,6 +98,8 @@ def wrapper_source(node: EngineLayer) -> str:
     """The C++ of ``node``'s wrapper: memories, their pragmas, the kernel call."""
     wd = node.widths()
     shape = node.shape()
+    if shape.offchip:
+        return offchip_wrapper_source(node)
     mem = {m.name: m for m in memories(shape)}
     g = node.get_attr
     ctl = np.asarray(g("rom_ctl"), np.int64)
@@ -152,6 +162,95 @@ def wrapper_source(node: EngineLayer) -> str:
     return "\n".join(body)
 
 
+OFFCHIP_KINDS = {"dense": 0, "conv": 1, "conv_transpose": 2}  # offchip_compute's KIND
+
+
+def offchip_wrapper_source(node: EngineLayer) -> str:
+    """An off-chip layer's wrapper (``nnet_fg_offchip.h``): the compute process with its
+    memories (bias ROM, frame buffer, double-buffered tile, output map), and the layer as a
+    DATAFLOW region of the fetch process and the compute process, taking the DDR port."""
+    wd = node.widths()
+    shape = node.shape()
+    mem = {m.name: m for m in memories(shape)}
+    biases = np.asarray(node.get_attr("rom_bias")).reshape(-1)
+    name = wrapper_name(node)
+    guard = f"FG_LAYER_{node.index}_H_"
+    words = "hls::stream<typename nnet::fg::offchip_types<CONFIG_T>::word_t>"
+    body = [
+        f"// fpgagan layer {node.index} ({node.class_name}), weights in DDR: the fetch process",
+        "// and the compute process with its memories (nnet_fg_offchip.h).  Every array has one",
+        "// row per memory word; each access of the kernel names a row and moves one word.",
+        f"#ifndef {guard}",
+        f"#define {guard}",
+        "",
+        f'#include "{Path(ddr_header(node)).name}"',
+        "",
+        "template <class data_T, class res_T, class CONFIG_T>",
+        f"void {name}_compute(hls::stream<data_T> &data, hls::stream<res_T> &res, {words} &words) {{",
+        *_rom(
+            f"nnet::fg::rom_int<{wd.b_bits}, true>::type",
+            "b",
+            biases.size // node.get_attr("n_par"),
+            biases,
+            mem["biases"],
+        ),
+        "    typename nnet::fg::buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words];",
+        *buffer_pragmas("buf", mem["buffer"]),
+        "    typename nnet::fg::offchip_types<CONFIG_T>::tile_row t[2 * CONFIG_T::tile_words];",
+        *buffer_pragmas("t", mem["tile"]),
+        # a step reads the half the prefetch does not write (nnet_fg_offchip.h)
+        "    #pragma HLS DEPENDENCE variable=t type=inter dependent=false",
+        "    nnet::fg::omap_row<typename res_T::value_type, CONFIG_T::n_par> m[CONFIG_T::n_pix * CONFIG_T::n_blocks];",
+        *buffer_pragmas("m", mem["outmap"]),
+        f"    nnet::fg::offchip_compute<data_T, res_T, CONFIG_T, {OFFCHIP_KINDS[node.kind]}>(data, res, words, buf, t, m, b);",
+        "}",
+        "",
+        "template <class data_T, class res_T, class CONFIG_T>",
+        f"void {name}(hls::stream<data_T> &data, hls::stream<res_T> &res, const nnet::fg::ddr_beat_t *ddr) {{",
+        "    #pragma HLS DATAFLOW",
+        f'    {words} words("fg_words");',
+        f"    #pragma HLS STREAM variable=words depth={FETCH_FIFO_DEPTH}",
+        f"    #pragma HLS BIND_STORAGE variable=words type=fifo impl={fifo_impl(FETCH_FIFO_DEPTH)}",
+        "    nnet::fg::fetch_weights<CONFIG_T>(ddr, words);",
+        f"    {name}_compute<data_T, res_T, CONFIG_T>(data, res, words);",
+        "}",
+        "",
+        "#endif",
+        "",
+    ]
+    return "\n".join(body)
+
+
+def ddr_image_source(node: EngineLayer) -> str:
+    """``weights/fg_<index>_ddr.h``: the layer's DDR image as the C simulation's host array (the
+    default of the top function's port), left out of synthesis (the port reads real DDR)."""
+    shape = node.shape()
+    image = ddr_image(node.get_attr("rom_weights"), shape)
+    var = ddr_array(node)
+    guard = f"FG_DDR_{node.index}_H_"
+    flat = [f"{int(v)}ULL" for v in image.tolist()]
+    rows = ",\n    ".join(
+        ", ".join(flat[i : i + VALUES_PER_LINE // 4])
+        for i in range(0, len(flat), VALUES_PER_LINE // 4)
+    )
+    return "\n".join(
+        [
+            f"// fpgagan layer {node.index}: its weight words as laid out in DDR ({image.size} beats of 64 bits),",
+            "// in the order the layer consumes them (fpgagan/hw/offchip.py).  C simulation only.",
+            f"#ifndef {guard}",
+            f"#define {guard}",
+            "#include <stdint.h>",
+            "#ifndef __SYNTHESIS__",
+            f"extern const uint64_t {var}[{image.size}];",
+            f"const uint64_t {var}[{image.size}] = {{",
+            f"    {rows}}};",
+            "#endif",
+            "#endif",
+            "",
+        ]
+    )
+
+
 STREAM_PRAGMA = re.compile(r"^(\s*)#pragma HLS STREAM variable=(\w+) depth=(\d+)\s*$")
 
 
@@ -176,12 +275,25 @@ class WriteEngineRoms(ModelOptimizerPass):
 
     def transform(self, model):
         out = model.config.get_output_dir()
+        ports = []
         for node in model.get_layers():
             if isinstance(node, EngineLayer):
                 write_text_atomic(f"{out}/firmware/{rom_header(node)}", wrapper_source(node))
-        top = Path(out) / "firmware" / f"{model.config.get_project_name()}.cpp"
+                if node.shape().offchip:
+                    write_text_atomic(f"{out}/firmware/{ddr_header(node)}", ddr_image_source(node))
+                    ports.append(ddr_port(node))
+        name = model.config.get_project_name()
+        top = Path(out) / "firmware" / f"{name}.cpp"
         if top.is_file():
             text = top.read_text()
             if "type=fifo" not in text:
-                write_text_atomic(top, bind_fifos(text))
+                text = bind_fifos(text)
+                if ports:
+                    text = add_ddr_ports(text, name, ports, definition=True)
+                write_text_atomic(top, text)
+        header = Path(out) / "firmware" / f"{name}.h"
+        if ports and header.is_file():
+            text = header.read_text()
+            if DDR_MARK not in text:
+                write_text_atomic(header, add_ddr_ports(text, name, ports, definition=False))
         return False

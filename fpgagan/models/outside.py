@@ -1,0 +1,210 @@
+"""Generators as users bring them: built directly in Brevitas, outside fpgagan's registry, and
+exported to standard QONNX with Brevitas's own exporter.
+
+:func:`dcgan` is the PyTorch-examples DCGAN generator (``examples/dcgan``: a 4-D latent
+``(N, nz, 1, 1)``, a stack of 4x4 transposed convolutions doubling the side, ReLU between them, a
+bounded output), without its batch-norm (folded away in a trained model) and with its channel
+counts, image side, colour channels, latent shape and output range as parameters.  The benchmarks
+and tests use it to put every shape family a user brings through the main job: 4-D or flat
+latents, grey or RGB, square or not, ``[-1, 1)`` or ``[0, 1)`` outputs.  :class:`Upscaler` is
+an image-to-image model of any size and channel count whose output is the input's size times
+``factor`` (1 and 2 are the board flow's inpaint and sr2x shapes; other factors it refuses).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import logging
+import tempfile
+import warnings
+from pathlib import Path
+
+import onnx
+import torch
+from qonnx.core.modelwrapper import ModelWrapper
+from torch import nn
+
+from fpgagan.errors import ModelError
+from fpgagan.models import quantizers as q
+
+
+@dataclasses.dataclass(frozen=True)
+class DcganShape:
+    """``nz`` latent channels, ``ngf`` channels of the last hidden map (doubling towards the
+    latent), ``channels`` of the image, ``side`` a power of two >= 8 (the examples' 64), or an
+    image ``height`` x ``side`` (the first layer then makes a map 2^stages times smaller), a
+    ``flat`` latent ``(N, nz)`` instead of ``(N, nz, 1, 1)`` and the output range ``[-1, 1)``
+    (``signed``) or ``[0, 1)``."""
+
+    nz: int = 100
+    ngf: int = 64
+    channels: int = 3
+    side: int = 64
+    height: int | None = None
+    flat: bool = False
+    signed: bool = True
+    weight_bits: int = 4
+    act_bits: int = 4
+    out_bits: int = 8
+
+    def __post_init__(self) -> None:
+        for name in ("nz", "ngf", "channels"):
+            if getattr(self, name) < 1:
+                raise ModelError(f"DCGAN {name} must be >= 1, got {getattr(self, name)}")
+        h = self.height or self.side
+        if self.side < 8 or self.side & (self.side - 1) or h < 8 or h & (h - 1):
+            raise ModelError(f"DCGAN sides must be powers of two >= 8, got {h}x{self.side}")
+
+    @property
+    def stages(self) -> int:
+        """Transposed convolutions after the first (each doubles the side)."""
+        return min(self.side, self.height or self.side).bit_length() - 3
+
+
+class Dcgan(nn.Module):
+    """The PyTorch-examples DCGAN generator in Brevitas (W``weight_bits`` A``act_bits``)."""
+
+    def __init__(self, shape: DcganShape = DcganShape()):
+        super().__init__()
+        self.shape = shape
+        s = shape
+        wq, bq = q.weight_quant(s.weight_bits), q.bias_quant()
+        h = s.height or s.side
+        first = h >> s.stages, s.side >> s.stages  # the first map (the kernel of layer one)
+        chans = [s.ngf * 2 ** (s.stages - 1 - i) for i in range(s.stages)] + [s.channels]
+        self.inp = _qnn().QuantIdentity(
+            act_quant=q.signed_range_quant(8, 4.0), return_quant_tensor=True
+        )
+        layers: list[nn.Module] = [
+            _qnn().QuantConvTranspose2d(
+                s.nz, chans[0], first, 1, 0, weight_quant=wq, bias_quant=bq,
+                return_quant_tensor=True,
+            ),
+            _qnn().QuantReLU(act_quant=q.relu_quant(s.act_bits), return_quant_tensor=True),
+        ]  # fmt: skip
+        for i in range(s.stages):
+            layers.append(
+                _qnn().QuantConvTranspose2d(
+                    chans[i], chans[i + 1], 4, 2, 1, weight_quant=wq, bias_quant=bq,
+                    return_quant_tensor=True,
+                )
+            )  # fmt: skip
+            if i < s.stages - 1:
+                layers.append(
+                    _qnn().QuantReLU(act_quant=q.relu_quant(s.act_bits), return_quant_tensor=True)
+                )
+        self.body = nn.Sequential(*layers)
+        out = (
+            q.signed_range_quant(s.out_bits, 1.0)
+            if s.signed
+            else q.unsigned_range_quant(s.out_bits, 1.0)
+        )
+        self.out = _qnn().QuantIdentity(act_quant=out)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return (self.shape.nz,) if self.shape.flat else (self.shape.nz, 1, 1)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        x = self.inp(z)  # the graph input feeds the input quantizer directly, as fpgagan needs
+        if self.shape.flat:
+            x = x.reshape(x.shape[0], -1, 1, 1)
+        return self.out(self.body(x))
+
+
+@dataclasses.dataclass(frozen=True)
+class UpscalerShape:
+    """An image-to-image model's shape: ``channels`` of the image, its input ``side`` (or
+    ``height`` x ``side``), ``width`` hidden channels and the output's ``factor`` (output side /
+    input side: 1 keeps the size, as inpainting does; 2 doubles it, as 2x super-resolution does)."""
+
+    channels: int = 3
+    side: int = 16
+    height: int | None = None
+    width: int = 8
+    factor: int = 2
+    weight_bits: int = 4
+    act_bits: int = 8
+
+    def __post_init__(self) -> None:
+        for name in ("channels", "side", "width", "factor"):
+            if getattr(self, name) < 1:
+                raise ModelError(f"upscaler {name} must be >= 1, got {getattr(self, name)}")
+        if self.height is not None and self.height < 1:
+            raise ModelError(f"upscaler height must be >= 1, got {self.height}")
+
+
+class Upscaler(nn.Module):
+    """Image to image as a user may write one in Brevitas: a 3x3 convolution and ReLU, nearest
+    upsampling by ``factor`` (none for 1), a 3x3 convolution back to the image's channels and a
+    ``[-1, 1)`` output."""
+
+    def __init__(self, shape: UpscalerShape = UpscalerShape()):
+        super().__init__()
+        self.shape = s = shape
+        wq, bq = q.weight_quant(s.weight_bits), q.bias_quant()
+        qnn = _qnn()
+        self.inp = qnn.QuantIdentity(
+            act_quant=q.signed_range_quant(8, 1.0), return_quant_tensor=True
+        )
+        self.conv1 = qnn.QuantConv2d(
+            s.channels, s.width, 3, 1, 1, weight_quant=wq, bias_quant=bq, return_quant_tensor=True
+        )
+        self.act = qnn.QuantReLU(act_quant=q.relu_quant(s.act_bits), return_quant_tensor=True)
+        self.up = nn.Upsample(scale_factor=s.factor, mode="nearest") if s.factor > 1 else None
+        self.conv2 = qnn.QuantConv2d(
+            s.width, s.channels, 3, 1, 1, weight_quant=wq, bias_quant=bq, return_quant_tensor=True
+        )
+        self.out = qnn.QuantIdentity(act_quant=q.signed_range_quant(8, 1.0))
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return (self.shape.channels, self.shape.height or self.shape.side, self.shape.side)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.act(self.conv1(self.inp(x)))
+        if self.up is not None:
+            x = self.up(x)
+        return self.out(self.conv2(x))
+
+
+def _qnn():
+    import brevitas.nn as qnn
+
+    return qnn
+
+
+@torch.no_grad()
+def randomise(model: nn.Module, seed: int = 0) -> nn.Module:
+    """DCGAN's initialisation (weights N(0, 0.02)) scaled so that every layer's output spans its
+    quantizer: a randomly initialised model whose images use the output range, as no trained 64x64
+    RGB weights ship here.  Biases are small; activation scales settle on a few batches."""
+    gen = torch.Generator().manual_seed(seed)
+    for m in model.modules():
+        if isinstance(m, nn.ConvTranspose2d | nn.Conv2d | nn.Linear):
+            fan_in = m.weight.shape[0] if isinstance(m, nn.ConvTranspose2d) else m.weight[0].numel()
+            std = (2.0 / max(1, fan_in)) ** 0.5
+            m.weight.copy_(torch.randn(m.weight.shape, generator=gen) * std)
+            if m.bias is not None:
+                m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.01)
+    model.train()
+    for _ in range(4):  # activation scales collect runtime statistics in training mode
+        model(torch.randn(8, *model.input_shape, generator=gen))
+    return model.eval()
+
+
+def export(model: nn.Module) -> ModelWrapper:
+    """``brevitas.export.export_qonnx`` of ``model`` (eval mode), as a user would call it."""
+    from brevitas.export import export_qonnx
+
+    model = model.eval()
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw.onnx"
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            for name in ("torch.onnx", "onnx_ir", "onnxscript"):
+                logging.getLogger(name).setLevel(logging.ERROR)
+            export_qonnx(model, torch.zeros(1, *model.input_shape), export_path=str(raw))
+        return ModelWrapper(onnx.load(str(raw), load_external_data=False))
