@@ -30,18 +30,22 @@ import numpy as np
 
 from fpgagan.boards import Board, check_part
 from fpgagan.errors import SimulationError, UnsupportedModelError
+from fpgagan.hls.engine_layers import engine_layers
 from fpgagan.hls.host_codec import MAX_WIDTH, ROUNDINGS, SATURATIONS, FixedType, beats, to_raw
 from fpgagan.hls.layout import HostLayout
+from fpgagan.hls.offchip_ports import MAX_READ_BURST, DdrPort, ddr_port
 from fpgagan.hls.register import header_dir
 from fpgagan.hls.shell_scripts import (
     TB_INPUT_RAW,
     TB_OUTPUT_RAW,
+    WEIGHTS_FILE,
     build_tcl,
     design_tcl,
     driver_text,
     readme_text,
 )
-from fpgagan.io import write_text_atomic
+from fpgagan.hw.offchip import ddr_image
+from fpgagan.io import atomic_path, write_text_atomic
 
 HEADER = "nnet_fg_axis.h"
 NATIVE_AXIS = "FPGAGAN_NATIVE_AXIS"  # g++ builds: a stand-in for ap_axi_sdata.h's hls::axis
@@ -49,6 +53,7 @@ STREAM_DEPTH = (
     2  # between the shell's loops and the network: each side moves at most an element a cycle
 )
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+WEIGHTS_ALIGN_BEATS = 512  # each image starts on a 4 KiB boundary (512 beats of 8 bytes)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,10 +92,27 @@ class ShellSpec:
     out: Port
     part: str
     clock_period_ns: float
+    # the off-chip layers' weight ports (m_axi), in the order of their images in WEIGHTS_FILE
+    ddr_ports: tuple[DdrPort, ...] = ()
 
     @property
     def top(self) -> str:
         return f"{self.project}_axi"
+
+    def port_args(self, default: bool) -> str:
+        """The weight ports as arguments (``default``: with their C-simulation defaults)."""
+        return "".join(
+            f", const uint64_t *{p.arg}" + (f" FG_DDR_DEFAULT({p.array})" if default else "")
+            for p in self.ddr_ports
+        )
+
+    def port_offsets(self) -> list[int]:
+        """Each port's image offset in WEIGHTS_FILE, in beats (images aligned to 4 KiB)."""
+        out, at = [], 0
+        for p in self.ddr_ports:
+            out.append(at)
+            at += -(-p.beats // WEIGHTS_ALIGN_BEATS) * WEIGHTS_ALIGN_BEATS
+        return out
 
 
 def _fixed(var, where: str, exact_mode: bool) -> FixedType:
@@ -152,7 +174,22 @@ def shell_spec(hls_model) -> ShellSpec:
         _port(outs[0], "network output", exact_mode=False),
         part,
         period,
+        tuple(ddr_port(n) for n in engine_layers(hls_model) if n.shape().offchip),
     )
+
+
+def weights_image(hls_model, spec: ShellSpec) -> np.ndarray:
+    """The file the PYNQ driver places in DDR: every off-chip layer's image (uint64 beats,
+    little-endian) at :meth:`ShellSpec.port_offsets`, zeros between them."""
+    layers = {int(n.index): n for n in engine_layers(hls_model)}
+    offsets = spec.port_offsets()
+    end = offsets[-1] + spec.ddr_ports[-1].beats if spec.ddr_ports else 0
+    out = np.zeros(end, np.uint64)
+    for port, at in zip(spec.ddr_ports, offsets, strict=True):
+        node = layers[port.index]
+        image = ddr_image(node.get_attr("rom_weights"), node.shape())
+        out[at : at + image.size] = image
+    return out
 
 
 # --------------------------------------------------------------------------- C++
@@ -191,25 +228,44 @@ typedef nnet::fg::axis_beat fg_beat_t;
 
 {_config("fg_axis_in", spec.inp, "input")}
 {_config("fg_axis_out", spec.out, "output")}
-void {spec.top}(hls::stream<fg_beat_t> &in_beats, hls::stream<fg_beat_t> &out_beats);
+void {spec.top}(hls::stream<fg_beat_t> &in_beats, hls::stream<fg_beat_t> &out_beats{spec.port_args(True)});
 
 #endif
 """
 
 
+def _port_pragmas(spec: ShellSpec) -> str:
+    """The weight ports: AXI4 masters reading bursts, their base addresses in AXI4-Lite."""
+    lines = []
+    for p in spec.ddr_ports:
+        lines.append(
+            f"    #pragma HLS INTERFACE mode=m_axi port={p.arg} offset=slave bundle={p.arg} "
+            f"depth={p.beats} max_read_burst_length={MAX_READ_BURST} num_read_outstanding=4"
+        )
+        lines.append(f"    #pragma HLS INTERFACE mode=s_axilite port={p.arg} bundle=control")
+    return "".join(line + "\n" for line in lines)
+
+
 def source_text(spec: ShellSpec) -> str:
+    call_ports = "".join(f", {p.arg}" for p in spec.ddr_ports)
+    ports_note = (
+        f"// Weight ports: {len(spec.ddr_ports)} AXI4 master(s) reading the off-chip layers' DDR images\n"
+        "// (their base addresses in the AXI4-Lite bundle `control`; fpgagan_driver.py sets them).\n"
+        if spec.ddr_ports
+        else ""
+    )
     return f"""\
 // Written by fpgagan (fpgagan/hls/shell.py): the top of the Vitis HLS IP.  Ports in_beats and
 // out_beats (not `in`/`out`: reserved words in VHDL, renamed by the tool) are AXI4-Stream; no
 // control interface: the dataflow runs whenever beats arrive.  Three processes: unpack (one beat
 // per cycle at most), the network, pack.  The streams between them hold {STREAM_DEPTH} elements: pack takes
 // an output element every {spec.out.elem_values // spec.out.step} cycle(s), as fast as the network can write one.
-#include "{spec.top}.h"
+{ports_note}#include "{spec.top}.h"
 
-void {spec.top}(hls::stream<fg_beat_t> &in_beats, hls::stream<fg_beat_t> &out_beats) {{
+void {spec.top}(hls::stream<fg_beat_t> &in_beats, hls::stream<fg_beat_t> &out_beats{spec.port_args(False)}) {{
     #pragma HLS INTERFACE mode=axis port=in_beats
     #pragma HLS INTERFACE mode=axis port=out_beats
-    #pragma HLS INTERFACE mode=ap_ctrl_none port=return
+{_port_pragmas(spec)}    #pragma HLS INTERFACE mode=ap_ctrl_none port=return
     #pragma HLS DATAFLOW
 
     hls::stream<{spec.inp.type_name}> fg_axis_x("fg_axis_x");
@@ -218,7 +274,7 @@ void {spec.top}(hls::stream<fg_beat_t> &in_beats, hls::stream<fg_beat_t> &out_be
     #pragma HLS STREAM variable=fg_axis_y depth={STREAM_DEPTH}
 
     nnet::fg::axis_unpack<{spec.inp.type_name}, fg_axis_in>(in_beats, fg_axis_x);
-    {spec.project}(fg_axis_x, fg_axis_y);
+    {spec.project}(fg_axis_x, fg_axis_y{call_ports});
     nnet::fg::axis_pack<{spec.out.type_name}, fg_axis_out>(fg_axis_y, out_beats);
 }}
 """
@@ -354,6 +410,9 @@ def write_shell(
         write_text_atomic(project / "design.tcl", design)
     write_text_atomic(project / "fpgagan_driver.py", driver_text(spec, layout))
     write_text_atomic(project / "fpgagan_codec.py", _codec_source())
+    if spec.ddr_ports:
+        with atomic_path(project / WEIGHTS_FILE) as tmp:
+            weights_image(hls_model, spec).astype("<u8").tofile(tmp)
     write_text_atomic(project / "SHELL.md", readme_text(spec, board, design is not None))
     return spec
 

@@ -23,6 +23,7 @@ TB_INPUT_RAW = (
 )
 TB_OUTPUT_RAW = "tb_output_raw.dat"
 DMA = "dma"  # the AXI DMA's cell name, the driver's overlay attribute
+WEIGHTS_FILE = "fpgagan_weights.bin"  # the off-chip layers' DDR images, beside the driver
 BLOCK_DESIGN = "fpgagan"  # the block design, the bitstream and its .hwh: fpgagan.bit, fpgagan.hwh
 # board files (Vivado board parts) of fpgagan's boards, looked up by these patterns: the
 # processing system's DDR, clocks and MIO come from the board preset where it is installed
@@ -187,9 +188,9 @@ set_property -dict [list CONFIG.c_include_sg {0} CONFIG.c_sg_length_width {26} \
     CONFIG.c_m_axi_s2mm_data_width {64} CONFIG.c_s_axis_s2mm_tdata_width {64} \\
     CONFIG.c_mm2s_burst_size {16} CONFIG.c_s2mm_burst_size {16}] $dma
 set ctrl [create_bd_cell -type ip -vlnv [fg_ip smartconnect] ctrl_interconnect]
-set_property -dict [list CONFIG.NUM_SI {1} CONFIG.NUM_MI {1}] $ctrl
+set_property -dict [list CONFIG.NUM_SI {1} CONFIG.NUM_MI {@CTRL_MI@}] $ctrl
 set mem [create_bd_cell -type ip -vlnv [fg_ip smartconnect] mem_interconnect]
-set_property -dict [list CONFIG.NUM_SI {2} CONFIG.NUM_MI {1}] $mem
+set_property -dict [list CONFIG.NUM_SI {@MEM_SI@} CONFIG.NUM_MI {1}] $mem
 set rst [create_bd_cell -type ip -vlnv [fg_ip proc_sys_reset] rst]
 
 # control: PS master -> DMA registers
@@ -202,7 +203,7 @@ connect_bd_intf_net [get_bd_intf_pins mem_interconnect/M00_AXI] [get_bd_intf_pin
 # streams: DMA -> shell -> DMA
 connect_bd_intf_net [get_bd_intf_pins @DMA@/M_AXIS_MM2S] [get_bd_intf_pins shell/in_beats]
 connect_bd_intf_net [get_bd_intf_pins shell/out_beats] [get_bd_intf_pins @DMA@/S_AXIS_S2MM]
-
+@WEIGHT_PORTS@
 # one clock, one reset
 set clk [get_bd_pins ps/@PS_CLK@]
 foreach pin {ps/@PS_CTRL_CLK@ ps/@PS_MEM_CLK@ @DMA@/s_axi_lite_aclk @DMA@/m_axi_mm2s_aclk \\
@@ -268,7 +269,27 @@ def design_tcl(spec: ShellSpec, board: Board) -> str | None:
         PS_CLK=ps["CLK"],
         PS_RESETN=ps["RESETN"],
         ADDR_WIDTH=ps["ADDR_WIDTH"],
+        CTRL_MI=2 if spec.ddr_ports else 1,
+        MEM_SI=2 + len(spec.ddr_ports),
+        WEIGHT_PORTS=_weight_port_nets(spec),
     )
+
+
+def _weight_port_nets(spec: ShellSpec) -> str:
+    """The off-chip layers' weight ports: each AXI4 master into the DDR SmartConnect (after the
+    DMA's two), the shell's AXI4-Lite address registers behind the control SmartConnect."""
+    if not spec.ddr_ports:
+        return ""
+    lines = [
+        "# weight ports: the shell's AXI4 masters -> PS DDR port; their base-address registers",
+        "connect_bd_intf_net [get_bd_intf_pins ctrl_interconnect/M01_AXI] [get_bd_intf_pins shell/s_axi_control]",
+    ]
+    for i, p in enumerate(spec.ddr_ports):
+        lines.append(
+            f"connect_bd_intf_net [get_bd_intf_pins shell/m_axi_{p.arg}] "
+            f"[get_bd_intf_pins mem_interconnect/S{i + 2:02d}_AXI]"
+        )
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------- PYNQ driver
@@ -306,6 +327,11 @@ OUTPUT_PERM = @OUT_PERM@  # FPGA layout -> host layout
 IN_BEATS = @IN_BEATS@  # 64-bit beats per sample
 OUT_BEATS = @OUT_BEATS@
 DMA = "@DMA@"
+SHELL = "shell"  # the shell's cell in design.tcl
+# weights off chip: (port, offset in beats) of each off-chip layer's image in WEIGHTS_FILE, which
+# is placed in DDR once; each port's base-address register gets its image's address
+WEIGHT_PORTS = @WEIGHT_PORTS@
+WEIGHTS_FILE = "@WEIGHTS_FILE@"
 
 
 def encode(x: np.ndarray) -> np.ndarray:
@@ -328,6 +354,20 @@ class Accelerator:
         self.dma = getattr(self.overlay, DMA)
         self.in_buf = allocate(shape=(IN_BEATS,), dtype=np.uint64)
         self.out_buf = allocate(shape=(OUT_BEATS,), dtype=np.uint64)
+        self.weights = None
+        if WEIGHT_PORTS:
+            image = np.fromfile(Path(__file__).resolve().parent / WEIGHTS_FILE, dtype="<u8")
+            self.weights = allocate(shape=image.shape, dtype=np.uint64)
+            self.weights[:] = image
+            self.weights.flush()
+            regs = getattr(self.overlay, SHELL).register_map
+            for port, offset in WEIGHT_PORTS:
+                address = int(self.weights.device_address) + 8 * offset
+                if hasattr(regs, port + "_1"):  # a 64-bit address: two 32-bit registers
+                    setattr(regs, port + "_1", address & 0xFFFFFFFF)
+                    setattr(regs, port + "_2", address >> 32)
+                else:
+                    setattr(regs, port, address)
 
     def run(self, x: np.ndarray) -> np.ndarray:
         words = encode(np.asarray(x))
@@ -376,6 +416,10 @@ def driver_text(spec: ShellSpec, layout: HostLayout) -> str:
         OUT_PERM=_ints(layout.output_perm),
         IN_BEATS=spec.inp.beats,
         OUT_BEATS=spec.out.beats,
+        WEIGHT_PORTS=repr(
+            [(p.arg, at) for p, at in zip(spec.ddr_ports, spec.port_offsets(), strict=True)]
+        ),
+        WEIGHTS_FILE=WEIGHTS_FILE,
     )
 
 
@@ -403,6 +447,19 @@ def readme_text(spec: ShellSpec, board: Board | None, has_design: bool) -> str:
         "build_shell.tcl` before Vitis 2023.2), `fpgagan_driver.py` + `fpgagan_codec.py` (PYNQ).",
         "",
     ]
+    if spec.ddr_ports:
+        lines += [
+            f"Weights off chip: {len(spec.ddr_ports)} layer(s) read their weights from DDR through their",
+            "own AXI4 master port (`m_axi`, read bursts), base addresses in the AXI4-Lite bundle",
+            f"`control`. `{WEIGHTS_FILE}` holds their images (little-endian 64-bit beats, each at a 4 KiB",
+            "boundary); `fpgagan_driver.py` places it in DDR once and writes each port's address:",
+            "",
+            *(
+                f"- `{p.arg}`: {p.beats} beats at beat {at} of the file"
+                for p, at in zip(spec.ddr_ports, spec.port_offsets(), strict=True)
+            ),
+            "",
+        ]
     if has_design:
         lines += [
             "`design.tcl` (`vivado -mode batch -source design.tcl`, after `build_shell.tcl`): the",

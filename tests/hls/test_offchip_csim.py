@@ -5,18 +5,28 @@ forms; for transposed convolutions, a convolution and a Dense head."""
 
 from __future__ import annotations
 
+import dataclasses
+import subprocess
+
 import numpy as np
 import pytest
 import torch
 
+from fpgagan.boards import get_board
 from fpgagan.export import interchange, reference_outputs
 from fpgagan.hls.convert import HlsOptions
 from fpgagan.hls.engine_layers import engine_layers
 from fpgagan.hls.offchip_ports import DDR_MARK
 from fpgagan.hls.pragmas import check_project
+from fpgagan.hls.shell import NATIVE_AXIS, WEIGHTS_ALIGN_BEATS, WEIGHTS_FILE, shell_spec
+from fpgagan.hw.offchip import ddr_image
 from fpgagan.models.outside import Dcgan, DcganShape, export, randomise
 from fpgagan.sim import build_csim, compare, output_lsb
+from fpgagan.sim.build import compile_flags, compiler
+from fpgagan.workflows.hls_artefacts import write_test_bench_data
 from tests.graphs import conv_transpose_graph, quantized_input
+
+pytestmark = pytest.mark.csim
 
 N = 5
 
@@ -64,3 +74,41 @@ def test_conv_transpose_synthesis_form_off_chip(tmp_path):
     y = off_chip.predict(x)
     assert compare(y, reference_outputs(model, x), output_lsb(model)).mismatches == 0
     np.testing.assert_array_equal(y, on_chip.predict(x))
+
+
+def test_shell_weight_ports_test_bench_and_weights_file(tmp_path):
+    """A PYNQ-Z2 project with two layers off chip: the shell's test bench (its DDR ports fed from
+    the host arrays) is exact; fpgagan_weights.bin holds each image at the driver's offset; the
+    block design connects each weight port."""
+    board = get_board("pynq-z2")
+    gen = randomise(Dcgan(DcganShape(nz=8, ngf=4, channels=3, side=16)))
+    model = interchange(export(gen))
+    z = torch.randn(N, *gen.input_shape, generator=torch.Generator().manual_seed(5)).numpy()
+    base = HlsOptions(io_type="io_stream", backend="Vitis", part=board.part)
+    probe = build_csim(model, tmp_path / "probe", base)
+    settings = _settings(probe.hls_model, 2, 2)
+    last = engine_layers(probe.hls_model)[-1].name
+    settings[last]["RomStorage"] = "auto"  # one layer stays on chip
+    opts = dataclasses.replace(base, layer_config=settings)
+    csim = build_csim(model, tmp_path / "prj", opts, shell=board)
+    y = csim.predict(z)
+    assert compare(y, reference_outputs(model, z), output_lsb(model)).mismatches == 0
+    assert write_test_bench_data(csim, z, y) == N
+    prj = csim.project_dir
+    sources = ["myproject_axi_test.cpp", "firmware/myproject_axi.cpp", "firmware/myproject.cpp"]
+    flags = [f for f in compile_flags() if f not in ("-fPIC", "-O3")] + ["-O1"]
+    cmd = [compiler(), *flags, f"-D{NATIVE_AXIS}", "-Ifirmware/ap_types/", "-Ifirmware"]
+    subprocess.run([*cmd, *sources, "-o", "tb_axi"], cwd=prj, check=True, capture_output=True)
+    result = subprocess.run(["./tb_axi"], cwd=prj, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and f"{N} samples, 0 mismatching" in result.stdout
+    spec = shell_spec(csim.hls_model)
+    assert len(spec.ddr_ports) == 2
+    data = np.fromfile(prj / WEIGHTS_FILE, dtype="<u8")
+    layers = {int(n.index): n for n in engine_layers(csim.hls_model)}
+    for port, at in zip(spec.ddr_ports, spec.port_offsets(), strict=True):
+        node = layers[port.index]
+        image = ddr_image(node.get_attr("rom_weights"), node.shape())
+        np.testing.assert_array_equal(data[at : at + port.beats], image)
+        assert at % WEIGHTS_ALIGN_BEATS == 0
+        assert f"shell/m_axi_{port.arg}]" in (prj / "design.tcl").read_text()
+        assert f"('{port.arg}', {at})" in (prj / "fpgagan_driver.py").read_text()
