@@ -55,7 +55,12 @@ def test_dcgan_all_layers_off_chip(tmp_path, flat):
     model = interchange(export(gen))
     z = torch.randn(N, *gen.input_shape, generator=torch.Generator().manual_seed(3)).numpy()
     on_chip, off_chip = _both(model, z, tmp_path)
-    assert all(layer.shape().offchip for layer in engine_layers(off_chip.hls_model))
+    layers = engine_layers(off_chip.hls_model)
+    assert all(layer.shape().offchip for layer in layers)
+    # the first transposed convolution (1x1 input, kernel = output) is computed as a Dense head:
+    # one matrix per output pixel, no product of a tap outside the input
+    head = layers[0].shape().geometry
+    assert (head.kind, head.n_mats, head.n_taps) == ("dense", head.n_pix, 1)
     y = off_chip.predict(z)
     c = compare(y, reference_outputs(model, z), output_lsb(model))
     assert c.mismatches == 0 and c.n_elements == N * 3 * 16 * 16

@@ -94,6 +94,20 @@ def _raw_bias(values: np.ndarray, acc: Fixed, what: str) -> tuple[np.ndarray, in
     return raw, bits
 
 
+def is_dense_head(node) -> bool:
+    """A transposed convolution of a 1x1 input without padding whose output is its kernel's size:
+    every output pixel is one tap of the one input pixel, a Dense layer per pixel."""
+    g = node.get_attr
+    pads = [g(k) for k in ("pad_top", "pad_left", "pad_bottom", "pad_right")]
+    return (
+        g("in_height") == 1
+        and g("in_width") == 1
+        and not any(pads)
+        and g("out_height") == g("filt_height")
+        and g("out_width") == g("filt_width")
+    )
+
+
 class ToEngine(OptimizerPass):
     def match(self, node):
         return is_engine_candidate(node)
@@ -109,7 +123,26 @@ class ToEngine(OptimizerPass):
             np.asarray(node.get_weights("bias").data, np.float64).reshape(-1) if has_bias else None
         )
         attrs: dict = {}
-        if isinstance(node, Conv2DTranspose):
+        if isinstance(node, Conv2DTranspose) and is_dense_head(node):
+            # a 1x1 input whose kernel covers the whole output (the DCGAN's first layer): output
+            # pixel (oh, ow) is tap (oh, ow) of the one input pixel; as a Dense head it computes
+            # only those products instead of every tap of every pixel (all but one outside)
+            kind = "dense"
+            n_in, n_out = g("n_chan"), g("n_filt")
+            out_h, out_w = g("out_height"), g("out_width")
+            kernel = weights.reshape(g("filt_height"), g("filt_width"), n_in, n_out)
+            n_pix = out_h * out_w
+            mats = E.dense_mats(kernel.transpose(2, 0, 1, 3).reshape(n_in, n_pix * n_out), n_pix)
+            pixel_mats, valid = np.arange(n_pix), np.ones((n_pix, 1), bool)
+            attrs.update(
+                n_pix=n_pix,
+                n_out=n_out,
+                n_chan=n_in,
+                out_height=out_h,
+                out_width=out_w,
+                pixel_output=True,
+            )
+        elif isinstance(node, Conv2DTranspose):
             kind = "conv_transpose"
             kernel = weights.reshape(g("filt_height"), g("filt_width"), g("n_chan"), g("n_filt"))
             mats = E.conv_transpose_mats(kernel, (g("stride_height"), g("stride_width")))
