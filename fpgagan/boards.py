@@ -1,10 +1,11 @@
 """FPGA boards: one YAML file per board in ``boards/`` (shipped as ``fpgagan.board_files``).
 
 Each file gives the part, a default clock, the resources of the device (with the data sheet they
-come from), the hls4ml backend, the HLS tool and the host interface.  Every board project is a
-Vitis HLS project (hls4ml's ``Vitis`` backend, ``vitis_hls``, UG1399): a file naming another
-backend or tool (Vivado HLS ended with 2020.1) is refused.  ``get_board('pynq-z2')`` loads one; an
-unknown name is an error listing the known boards.
+come from), the hls4ml backend, the HLS tool, the host interface and the DDR memory the fabric
+can read weights from (:class:`Ddr`, with the data sheets its figures rest on).  Every board
+project is a Vitis HLS project (hls4ml's ``Vitis`` backend, ``vitis_hls``, UG1399): a file naming
+another backend or tool (Vivado HLS ended with 2020.1) is refused.  ``get_board('pynq-z2')``
+loads one; an unknown name is an error listing the known boards.
 
 Board files travel between people, and their part and clock end up in Tcl scripts the vendor
 tools source: the part must look like a part number, the name like a board name, the clock must
@@ -59,6 +60,46 @@ class Resources:
                 raise ValueError(f"{f.name} must be a non-negative integer, got {value!r}")
 
 
+# the data widths of the port the fabric reads DDR through (Zynq-7000 S_AXI_HP: 64; Zynq
+# UltraScale+ S_AXI_HP*_FPD: up to 128; an Alveo DDR4 controller's AXI: 512)
+DDR_PORT_BITS: tuple[int, ...] = (32, 64, 128, 256, 512)
+
+
+@dataclasses.dataclass(frozen=True)
+class Ddr:
+    """The DDR memory an off-chip weight port reads (GB/s are 1e9 bytes a second).
+
+    ``peak_gb_s``: the interface's data rate times its data width; ``sustained_gb_s``: what long
+    sequential burst reads get (at most the peak; where it is an assumed efficiency of the peak,
+    ``source`` says so); ``port_bits``: the data width of the one port the fabric reads DDR
+    through; ``source``: the data sheets and user guides the figures come from."""
+
+    peak_gb_s: float
+    sustained_gb_s: float
+    port_bits: int
+    source: str
+
+    def __post_init__(self) -> None:
+        for name in ("peak_gb_s", "sustained_gb_s"):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value <= 0
+            ):
+                raise ValueError(f"{name} must be a finite positive number (GB/s), got {value!r}")
+        if self.sustained_gb_s > self.peak_gb_s:
+            raise ValueError(
+                f"sustained_gb_s ({self.sustained_gb_s:g}) exceeds peak_gb_s ({self.peak_gb_s:g})"
+            )
+        if isinstance(self.port_bits, bool) or self.port_bits not in DDR_PORT_BITS:
+            known = ", ".join(map(str, DDR_PORT_BITS))
+            raise ValueError(f"port_bits must be one of {known}, got {self.port_bits!r}")
+        if not isinstance(self.source, str) or not self.source.strip():
+            raise ValueError("source must name the data sheets the DDR figures come from")
+
+
 # what a generated project can be (one definition each; everything imports them): the hls4ml
 # backends (Vivado only for C simulation, ``fpgagan csim --backend``), io types and strategies
 Backend = Literal["Vivado", "Vitis"]
@@ -82,6 +123,7 @@ class Board:
     interface: Literal["axi_stream", "axi_lite", "none"]
     source: str  # where the resource figures come from
     hls_tool: str = "vitis_hls"  # one of HLS_TOOLS
+    ddr: Ddr | None = None  # None: no DDR the fabric can read, every plan keeps weights on chip
 
     def __post_init__(self) -> None:
         if self.backend != BOARD_BACKEND or self.hls_tool not in HLS_TOOLS:
@@ -96,10 +138,21 @@ class Board:
             )
         check_part(self.part)
         check_clock_mhz(self.clock_mhz)
+        if self.ddr is not None and not isinstance(self.ddr, Ddr):
+            raise ValueError(f"ddr must be a Ddr block, got {type(self.ddr).__name__}")
 
     @property
     def clock_period_ns(self) -> float:
         return 1000.0 / self.clock_mhz
+
+    @property
+    def ddr_bytes_per_cycle(self) -> float:
+        """Bytes a clock cycle the fabric can read from DDR: the sustained rate at the board's
+        clock, at most one beat of the port a cycle (0.0 without DDR)."""
+        if self.ddr is None:
+            return 0.0
+        per_cycle = self.ddr.sustained_gb_s * 1e9 / (self.clock_mhz * 1e6)
+        return min(per_cycle, self.ddr.port_bits / 8)
 
 
 def boards_dir() -> Path:

@@ -22,6 +22,20 @@ These are not AMD's netlists; AMD's IP may be larger or smaller.
   AXI -> AXI4-Lite protocol conversion: the library's ``axi_axil_adapter``, 32-bit;
 - **proc_sys_reset** (PG164): fpgagan's own Verilog (:data:`RESET_V`).
 
+A design whose weights live off chip adds, per weight port, what Vitis HLS builds for
+``#pragma HLS INTERFACE m_axi ... offset=slave`` (UG1399) and what the block design needs around it:
+
+- **the m_axi read adapter** (64-bit data, 16-beat bursts): the library's ``axi_dma_rd`` (AXI
+  read master -> AXI4-Stream, bursts split at 4 KB) behind fpgagan's own request register
+  (:data:`WEIGHT_READ_V`: base address + word offset, length), with 32-bit addresses (Zynq-7000,
+  ``syn.interface.m_axi_addr64=0``) and 64-bit ones (Vitis HLS's default); not AMD's adapter;
+- **the base-address registers** of the ``s_axilite`` block (:data:`WEIGHT_REGS_V`, fpgagan's own:
+  one address per port at Vitis HLS's offsets 0x10 + stride), for one and for two ports, so the
+  first port's block and each further port's register can be told apart;
+- **the memory-side SmartConnect's growth**: ``axi_crossbar`` with 3 and 4 slaves (MM2S, S2MM and
+  1 or 2 read-only weight ports) -> 1, against the 2 x 1 above;
+- **the control side's second AXI4-Lite slave**: the library's ``axil_crossbar``, 1 x 2, 32-bit.
+
 The library is not part of fpgagan and is never copied into it: pass a checkout (or a bare git
 directory) of https://github.com/alexforencich/verilog-axi.  Without the library or without yosys
 the script says why and exits 0 without touching the table.  Running it again with the same
@@ -56,7 +70,7 @@ from tools.calibrate_costs import (  # noqa: E402
 )
 
 REPO = Path(__file__).resolve().parents[1]
-TABLE = REPO / "fpgagan" / "hls" / "system_ip_costs.json"
+TABLE = REPO / "fpgagan" / "hw" / "system_ip_costs.json"
 LIBRARY = "alexforencich/verilog-axi"
 OWN = "own.v"  # fpgagan's own Verilog of a design, written into the scratch folder
 SCRIPT = "read_verilog {files}; {chparam}synth_xilinx -family xc7 -flatten -top {top}; stat"
@@ -326,6 +340,115 @@ module fg_proc_sys_reset (
 endmodule
 """
 
+# fpgagan's own front end of an off-chip weight port's read master (the Vitis HLS m_axi read
+# adapter computes its addresses itself: the base address from the s_axilite register plus the
+# element offset of the request): a request (word offset, words) becomes one descriptor of the
+# library's axi_dma_rd, which splits it into bursts of at most 16 beats (4 KB boundaries kept)
+# and streams the 64-bit beats out.  Its status (errors) is not read, as the HLS adapter reports
+# none to the kernel.
+WEIGHT_READ_V = r"""
+module fg_weight_read_master #(parameter AW = 32, parameter LW = 26) (
+    input wire clk, input wire rst,
+    input wire [AW-1:0] base_addr,
+    input wire [LW-4:0] req_word, input wire [LW-4:0] req_words,
+    input wire req_valid, output wire req_ready,
+    output wire [63:0] m_axis_tdata, output wire m_axis_tvalid, input wire m_axis_tready,
+    output wire [AW-1:0] m_axi_araddr, output wire [7:0] m_axi_arlen, output wire [2:0] m_axi_arsize,
+    output wire [1:0] m_axi_arburst, output wire [3:0] m_axi_arcache,
+    output wire [2:0] m_axi_arprot, output wire m_axi_arvalid, input wire m_axi_arready,
+    input wire [63:0] m_axi_rdata, input wire [1:0] m_axi_rresp, input wire m_axi_rlast,
+    input wire m_axi_rvalid, output wire m_axi_rready
+);
+    reg [AW-1:0] desc_addr;
+    reg [LW-1:0] desc_len;
+    reg desc_valid;
+    wire desc_ready;
+    assign req_ready = !desc_valid;
+    always @(posedge clk) begin
+        if (rst) begin
+            desc_valid <= 0; desc_addr <= 0; desc_len <= 0;
+        end else if (req_valid && !desc_valid) begin
+            desc_addr <= base_addr + {req_word, 3'b000};
+            desc_len <= {req_words, 3'b000};
+            desc_valid <= 1;
+        end else if (desc_ready) desc_valid <= 0;
+    end
+    axi_dma_rd #(
+        .AXI_DATA_WIDTH(64), .AXI_ADDR_WIDTH(AW), .AXI_ID_WIDTH(1), .AXI_MAX_BURST_LEN(16),
+        .AXIS_DATA_WIDTH(64), .AXIS_KEEP_ENABLE(1), .AXIS_LAST_ENABLE(1), .AXIS_ID_ENABLE(0),
+        .AXIS_DEST_ENABLE(0), .AXIS_USER_ENABLE(0), .LEN_WIDTH(LW), .TAG_WIDTH(1),
+        .ENABLE_SG(0), .ENABLE_UNALIGNED(0)
+    ) rd (
+        .clk(clk), .rst(rst),
+        .s_axis_read_desc_addr(desc_addr), .s_axis_read_desc_len(desc_len),
+        .s_axis_read_desc_tag(1'b0), .s_axis_read_desc_id(8'd0), .s_axis_read_desc_dest(8'd0),
+        .s_axis_read_desc_user(1'b0), .s_axis_read_desc_valid(desc_valid),
+        .s_axis_read_desc_ready(desc_ready),
+        .m_axis_read_desc_status_tag(), .m_axis_read_desc_status_error(),
+        .m_axis_read_desc_status_valid(),
+        .m_axis_read_data_tdata(m_axis_tdata), .m_axis_read_data_tkeep(),
+        .m_axis_read_data_tvalid(m_axis_tvalid), .m_axis_read_data_tready(m_axis_tready),
+        .m_axis_read_data_tlast(), .m_axis_read_data_tid(), .m_axis_read_data_tdest(),
+        .m_axis_read_data_tuser(),
+        .m_axi_arid(), .m_axi_araddr(m_axi_araddr), .m_axi_arlen(m_axi_arlen),
+        .m_axi_arsize(m_axi_arsize), .m_axi_arburst(m_axi_arburst), .m_axi_arlock(),
+        .m_axi_arcache(m_axi_arcache), .m_axi_arprot(m_axi_arprot),
+        .m_axi_arvalid(m_axi_arvalid), .m_axi_arready(m_axi_arready), .m_axi_rid(1'b0),
+        .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp), .m_axi_rlast(m_axi_rlast),
+        .m_axi_rvalid(m_axi_rvalid), .m_axi_rready(m_axi_rready),
+        .enable(1'b1));
+endmodule
+"""
+
+# fpgagan's own s_axilite block of N weight ports' base addresses (``offset=slave``): Vitis HLS
+# puts a pointer's address at 0x10 + stride * port (data_0, data_1 for 64-bit addresses, then a
+# reserved word); byte strobes honoured; a write takes its address and data together, one
+# response at a time, as fg_dma_regs.
+WEIGHT_REGS_V = r"""
+module fg_weight_regs #(parameter N = 1, parameter AW = 32) (
+    input wire clk, input wire rst,
+    input wire [6:0] s_axil_awaddr, input wire s_axil_awvalid, output wire s_axil_awready,
+    input wire [31:0] s_axil_wdata, input wire [3:0] s_axil_wstrb, input wire s_axil_wvalid,
+    output wire s_axil_wready, output wire [1:0] s_axil_bresp, output reg s_axil_bvalid,
+    input wire s_axil_bready, input wire [6:0] s_axil_araddr, input wire s_axil_arvalid,
+    output wire s_axil_arready, output reg [31:0] s_axil_rdata, output wire [1:0] s_axil_rresp,
+    output reg s_axil_rvalid, input wire s_axil_rready,
+    output wire [N*AW-1:0] base_addr
+);
+    localparam WORDS = AW / 32;     // 32-bit words of one address
+    localparam STRIDE = WORDS + 1;  // and a reserved word after them
+    reg [N*AW-1:0] regs;
+    assign base_addr = regs;
+    wire wr = s_axil_awvalid && s_axil_wvalid && !s_axil_bvalid;
+    assign s_axil_awready = wr;
+    assign s_axil_wready = wr;
+    assign s_axil_bresp = 2'b00;
+    assign s_axil_rresp = 2'b00;
+    assign s_axil_arready = !s_axil_rvalid;
+    wire [31:0] wmask = {{8{s_axil_wstrb[3]}}, {8{s_axil_wstrb[2]}}, {8{s_axil_wstrb[1]}},
+                         {8{s_axil_wstrb[0]}}};
+    integer i;
+    always @(posedge clk) begin
+        if (rst) begin
+            regs <= 0; s_axil_bvalid <= 0; s_axil_rvalid <= 0; s_axil_rdata <= 0;
+        end else begin
+            for (i = 0; i < N * WORDS; i = i + 1)
+                if (wr && s_axil_awaddr[6:2] == 4 + (i / WORDS) * STRIDE + i % WORDS)
+                    regs[i*32 +: 32] <= (regs[i*32 +: 32] & ~wmask) | (s_axil_wdata & wmask);
+            if (wr) s_axil_bvalid <= 1;
+            else if (s_axil_bready) s_axil_bvalid <= 0;
+            if (s_axil_arvalid && !s_axil_rvalid) begin
+                s_axil_rvalid <= 1;
+                s_axil_rdata <= 0;
+                for (i = 0; i < N * WORDS; i = i + 1)
+                    if (s_axil_araddr[6:2] == 4 + (i / WORDS) * STRIDE + i % WORDS)
+                        s_axil_rdata <= regs[i*32 +: 32];
+            end else if (s_axil_rready) s_axil_rvalid <= 0;
+        end
+    end
+endmodule
+"""
+
 
 @dataclasses.dataclass(frozen=True)
 class Ip:
@@ -337,8 +460,108 @@ class Ip:
     module: str  # the library's module measured ("" for fpgagan's own Verilog alone)
     library_files: tuple[str, ...]  # paths inside the library
     own: str  # fpgagan's own Verilog ("" for none)
-    params: tuple[tuple[str, str], ...]  # chparam -set on the top (library tops only)
+    params: tuple[tuple[str, str], ...]  # chparam -set on the top
     config: str
+
+
+CROSSBAR_FILES = (
+    "rtl/axi_crossbar.v",
+    "rtl/axi_crossbar_addr.v",
+    "rtl/axi_crossbar_rd.v",
+    "rtl/axi_crossbar_wr.v",
+    "rtl/axi_register_rd.v",
+    "rtl/axi_register_wr.v",
+    "rtl/arbiter.v",
+    "rtl/priority_encoder.v",
+)
+AXIL_CROSSBAR_FILES = (
+    "rtl/axil_crossbar.v",
+    "rtl/axil_crossbar_addr.v",
+    "rtl/axil_crossbar_rd.v",
+    "rtl/axil_crossbar_wr.v",
+    "rtl/axil_register_rd.v",
+    "rtl/axil_register_wr.v",
+    "rtl/arbiter.v",
+    "rtl/priority_encoder.v",
+)
+# Vitis HLS's m_axi read side as measured here: 64-bit data, max_read_burst_length 16 (UG1399's
+# default), lengths up to 2^26 bytes (a weight image)
+WEIGHT_PORT_CONFIG = (
+    "AXI_DATA_WIDTH=64 AXIS_DATA_WIDTH=64 AXI_MAX_BURST_LEN=16 LEN_WIDTH=26 AXI_ID_WIDTH=1 "
+    "TAG_WIDTH=1 AXIS_KEEP_ENABLE=1 AXIS_LAST_ENABLE=1 AXIS_ID/DEST/USER_ENABLE=0 ENABLE_SG=0 "
+    "ENABLE_UNALIGNED=0"
+)
+
+
+def mem_crossbar(weight_ports: int) -> Ip:
+    """The memory-side SmartConnect: the DMA's MM2S (read) and S2MM (write) and
+    ``weight_ports`` read-only weight ports -> the PS's high-performance port."""
+    n = 2 + weight_ports
+    slaves = ["slave 0 (MM2S) read-only", "slave 1 (S2MM) write-only"] + [
+        f"slave {2 + i} (weight port {i}) read-only" for i in range(weight_ports)
+    ]
+    weights = (
+        f", {weight_ports} weight port{'s' if weight_ports > 1 else ''}" if weight_ports else ""
+    )
+    read = "1" * weight_ports + "01"
+    write = "0" * weight_ports + "10"
+    return Ip(
+        "mem_interconnect" if not weight_ports else f"mem_interconnect_{n}",
+        f"AMD SmartConnect v1.0 (PG247), {n} SI (DMA MM2S, S2MM{weights}) -> 1 MI (PS "
+        "high-performance port)",
+        "axi_crossbar",
+        "axi_crossbar",
+        CROSSBAR_FILES,
+        "",
+        (
+            ("S_COUNT", str(n)),
+            ("M_COUNT", "1"),
+            ("DATA_WIDTH", "64"),
+            ("ADDR_WIDTH", "32"),
+            ("S_ID_WIDTH", "1"),
+            ("M_ADDR_WIDTH", "32"),
+            ("M_CONNECT_READ", f"{n}'b{read}"),
+            ("M_CONNECT_WRITE", f"{n}'b{write}"),
+        ),
+        f"axi_crossbar S_COUNT={n} M_COUNT=1 DATA_WIDTH=64 ADDR_WIDTH=32 S_ID_WIDTH=1 "
+        f"M_ADDR_WIDTH=32 (the whole address space), {', '.join(slaves)}; the library's defaults "
+        "otherwise (S_THREADS=2, S_ACCEPT=16, M_ISSUE=4, its default register slices)",
+    )
+
+
+def weight_read_master(addr_bits: int) -> Ip:
+    """One weight port's m_axi read side with ``addr_bits``-bit addresses."""
+    return Ip(
+        f"axi_read_master_a{addr_bits}",
+        "the read side of Vitis HLS's m_axi adapter for one weight port (offset=slave, 64-bit "
+        "data, 16-beat bursts); an open design doing the same work, not AMD's HLS adapter, whose "
+        "netlist Vitis HLS generates",
+        "fg_weight_read_master",
+        "axi_dma_rd",
+        ("rtl/axi_dma_rd.v",),
+        WEIGHT_READ_V,
+        (("AW", str(addr_bits)),),
+        f"axi_dma_rd AXI_ADDR_WIDTH={addr_bits} {WEIGHT_PORT_CONFIG}, its status unread, behind "
+        f"fpgagan's own request register (fg_weight_read_master AW={addr_bits}: base address "
+        "+ word offset, length in 64-bit words)",
+    )
+
+
+def weight_regs(ports: int, addr_bits: int) -> Ip:
+    """The s_axilite block holding ``ports`` weight ports' ``addr_bits``-bit base addresses."""
+    return Ip(
+        f"weight_port_regs_{ports}_a{addr_bits}",
+        "the base-address registers Vitis HLS puts in the s_axilite block for m_axi "
+        "offset=slave ports (UG1399)",
+        "fg_weight_regs",
+        "",
+        (),
+        WEIGHT_REGS_V,
+        (("N", str(ports)), ("AW", str(addr_bits))),
+        f"fpgagan's own fg_weight_regs N={ports} AW={addr_bits}: {ports} base address"
+        f"{'es' if ports > 1 else ''} of {addr_bits} bits at 0x10 + {4 * (addr_bits // 32 + 1)} "
+        "x port, byte strobes, and the AXI4-Lite slave (7-bit register address)",
+    )
 
 
 IPS = (
@@ -367,37 +590,7 @@ IPS = (
         "fpgagan's own fg_dma_regs, AW=32 LW=26: 2 x (DMACR, DMASR, address, length) and the "
         "AXI4-Lite slave; included in axi_dma's figure, listed for the breakdown",
     ),
-    Ip(
-        "mem_interconnect",
-        "AMD SmartConnect v1.0 (PG247), 2 SI (DMA MM2S, S2MM) -> 1 MI (PS high-performance port)",
-        "axi_crossbar",
-        "axi_crossbar",
-        (
-            "rtl/axi_crossbar.v",
-            "rtl/axi_crossbar_addr.v",
-            "rtl/axi_crossbar_rd.v",
-            "rtl/axi_crossbar_wr.v",
-            "rtl/axi_register_rd.v",
-            "rtl/axi_register_wr.v",
-            "rtl/arbiter.v",
-            "rtl/priority_encoder.v",
-        ),
-        "",
-        (
-            ("S_COUNT", "2"),
-            ("M_COUNT", "1"),
-            ("DATA_WIDTH", "64"),
-            ("ADDR_WIDTH", "32"),
-            ("S_ID_WIDTH", "1"),
-            ("M_ADDR_WIDTH", "32"),
-            ("M_CONNECT_READ", "2'b01"),
-            ("M_CONNECT_WRITE", "2'b10"),
-        ),
-        "axi_crossbar S_COUNT=2 M_COUNT=1 DATA_WIDTH=64 ADDR_WIDTH=32 S_ID_WIDTH=1 "
-        "M_ADDR_WIDTH=32 (the whole address space), slave 0 (MM2S) read-only, slave 1 (S2MM) "
-        "write-only; the library's defaults otherwise (S_THREADS=2, S_ACCEPT=16, M_ISSUE=4, its "
-        "default register slices)",
-    ),
+    mem_crossbar(0),
     Ip(
         "ctrl_interconnect",
         "AMD SmartConnect v1.0 (PG247), 1 SI (PS general-purpose port, AXI) -> 1 MI (the DMA's "
@@ -429,6 +622,28 @@ IPS = (
         "and auxiliary resets; 16-cycle minimum assertion; release sequence bus_struct_reset + "
         "interconnect_aresetn, then peripheral_reset + peripheral_aresetn, then mb_reset, 16 "
         "cycles apart; one output of each",
+    ),
+    weight_read_master(32),
+    weight_read_master(64),
+    weight_regs(1, 32),
+    weight_regs(2, 32),
+    weight_regs(1, 64),
+    weight_regs(2, 64),
+    mem_crossbar(1),
+    mem_crossbar(2),
+    Ip(
+        "ctrl_interconnect_2",
+        "AMD SmartConnect v1.0 (PG247) on the control side with a second slave (the "
+        "accelerator's s_axilite beside the DMA's registers): the AXI4-Lite crossbar it adds "
+        "after the AXI -> AXI4-Lite conversion (ctrl_interconnect)",
+        "axil_crossbar",
+        "axil_crossbar",
+        AXIL_CROSSBAR_FILES,
+        "",
+        (("S_COUNT", "1"), ("M_COUNT", "2"), ("DATA_WIDTH", "32"), ("ADDR_WIDTH", "32")),
+        "axil_crossbar S_COUNT=1 M_COUNT=2 DATA_WIDTH=32 ADDR_WIDTH=32; the library's defaults "
+        "otherwise (24-bit windows at automatic base addresses, S_ACCEPT=16, M_ISSUE=16, its "
+        "default register slices)",
     ),
 )
 

@@ -18,6 +18,13 @@ accelerator inside an AXI4-Stream shell, fed by an AXI DMA through the processin
   netlists, which may be larger or smaller.  An Alveo platform's static region is not counted
   (it is not the user's to spend; ``docs/hardware.md``, "The system").
 
+A design whose weights live off chip (:mod:`fpgagan.hw.offchip`) adds, per weight port, what
+Vitis HLS builds for ``m_axi ... offset=slave`` and what the block design needs around it
+(:func:`weight_port_items`): the port's AXI4 read adapter and its read buffer, the port's base
+address in the accelerator's ``s_axilite`` block, a slave of the memory-side SmartConnect per
+port and a second AXI4-Lite slave on the control side, each counted from measured open
+equivalents as above.
+
 The family of a board (Zynq-7000, Zynq UltraScale+, Alveo) follows from its part number
 (:func:`family`); the board YAML has no field for it.
 """
@@ -222,12 +229,30 @@ def ip_table() -> dict[str, Any]:
     return json.loads(resources.files("fpgagan.hw").joinpath(IP_TABLE_FILE).read_text())
 
 
-def _measured_ip(what: str, key: str, vendor: str, fam: Family) -> Item:
-    """An item counted from the measured open equivalent ``key`` of AMD's ``vendor`` IP."""
+SYNTH = "synth_xilinx -family xc7 -flatten"
+# Zynq UltraScale+ and Alveo boards use the 7-series synthesis of a design (same LUT6 and FF
+# fabric; not re-measured)
+_ULTRASCALE_NOTE = (
+    "; synthesised for the 7 series and used unchanged for this UltraScale+ board (same LUT6 "
+    "and FF fabric; not re-measured)"
+)
+# the DMA and interconnect of a Zynq UltraScale+ design, measured with 32-bit addresses
+_ZYNQMP_DMA_NOTE = (
+    _ULTRASCALE_NOTE + ": its DMA's 64-bit addresses (design.tcl) widen the address "
+    "registers and counters, and a GP port wider than 32 bits needs a width converter, neither "
+    "counted"
+)
+
+
+def _ip_res(key: str) -> Res:
+    c = ip_table()["ip"][key]["counts"]
+    return Res(float(c["lut"]), float(c["ff"]), float(c["dsp"]), float(c["bram_18k"]))
+
+
+def _ip_design(key: str) -> str:
+    """The open design measured as ``key``, with its configuration."""
     t = ip_table()
-    e = t["ip"][key]
-    c = e["counts"]
-    lib = t["library"]
+    e, lib = t["ip"][key], t["library"]
     if not e["library_module"]:
         design = f"fpgagan's own {e['top']} (tools/calibrate_system_ip.py)"
     elif e["own_verilog"]:
@@ -237,21 +262,31 @@ def _measured_ip(what: str, key: str, vendor: str, fam: Family) -> Item:
         )
     else:
         design = f"{lib['repo']}@{lib['commit'][:12]} {e['library_module']}"
-    family_note = (
-        "; synthesised for the 7 series and used unchanged for this UltraScale+ board (same "
-        "LUT6 and FF fabric; not re-measured): its DMA's 64-bit addresses (design.tcl) widen the "
-        "address registers and counters, and a GP port wider than 32 bits needs a width "
-        "converter, neither counted"
-        if fam is Family.ZYNQMP
-        else ""
-    )
+    return f"{design} ({e['config']})"
+
+
+def _measured_ip(
+    what: str, key: str, vendor: str, fam: Family, count: float = 1, note: str | None = None
+) -> Item:
+    """``count`` of the measured open equivalent ``key`` of AMD's ``vendor`` IP; ``note`` says
+    what the figure leaves out on this family (None: the DMA and interconnect note)."""
+    if note is None:
+        note = _ZYNQMP_DMA_NOTE if fam is Family.ZYNQMP else ""
     source = (
-        f"{MEASURED_OPEN} {design} ({e['config']}), an open equivalent of {vendor}, not AMD's "
-        f"netlist; {t['yosys_version']}, synth_xilinx -family xc7 -flatten{family_note}"
+        f"{MEASURED_OPEN} {_ip_design(key)}, an open equivalent of {vendor}, not AMD's netlist; "
+        f"{ip_table()['yosys_version']}, {SYNTH}{note}"
     )
-    return Item(
-        what, 1, Res(float(c["lut"]), float(c["ff"]), float(c["dsp"]), float(c["bram_18k"])), source
+    return Item(what, count, _ip_res(key), source)
+
+
+def _measured_growth(what: str, key: str, base: str, vendor: str, count: float, note: str) -> Item:
+    """``count`` of the difference between two measured open designs, ``key`` less ``base``:
+    what one more slave adds to an interconnect."""
+    source = (
+        f"{MEASURED_OPEN} {_ip_design(key)}, less {_ip_design(base)}: the growth of an open "
+        f"equivalent of {vendor}, not AMD's netlist; {ip_table()['yosys_version']}, {SYNTH}{note}"
     )
+    return Item(what, count, _ip_res(key) + _ip_res(base) * -1.0, source)
 
 
 def vendor_items(fam: Family) -> list[Item]:
@@ -303,6 +338,149 @@ def vendor_items(fam: Family) -> list[Item]:
     ]
 
 
+# Vitis HLS's m_axi read buffer: a FIFO of num_read_outstanding x max_read_burst_length words
+# (UG1399, "Controlling AXI4 Burst Behavior"); the shell's weight-port pragma
+# (fpgagan/hls/shell.py) asks for 4 outstanding reads of 16-beat bursts (UG1399's default burst)
+READ_OUTSTANDING = 4
+READ_BURST = 16
+WEIGHT_PORT_BITS = 64
+SMARTCONNECT = "AMD's SmartConnect v1.0 (PG247)"
+
+
+# the address width of a weight port: the shell sets no syn.interface.m_axi_addr64, so Vitis
+# HLS's default 64-bit addresses on every family (UG1399 suggests 32 bits for Zynq 7000; the
+# 32-bit figures are measured too, for when the shell does)
+WEIGHT_PORT_ADDR_BITS = 64
+
+
+def weight_port_items(board: Board, n_ports: int) -> tuple[Item, ...]:
+    """What ``n_ports`` off-chip weight ports add to ``board``'s design: per port the AXI4 master
+    read adapter (64-bit, 16-beat bursts) and its read buffer, the ports' base-address registers
+    in the accelerator's ``s_axilite`` block (the first port's with the AXI4-Lite slave, then one
+    register each), and the interconnect's growth: a read-only slave of the memory-side
+    SmartConnect per port and, once, a second AXI4-Lite slave on the control side.  Empty for no
+    ports; a board without DDR has none to give (BoardError)."""
+    if isinstance(n_ports, bool) or not isinstance(n_ports, int) or n_ports < 0:
+        raise ValueError(f"n_ports must be a non-negative integer, not {n_ports!r}")
+    if n_ports == 0:
+        return ()
+    if board.ddr is None:
+        raise BoardError(
+            f"board {board.name} has no ddr block in its board file, so its design has no DDR "
+            f"for {n_ports} off-chip weight port{'s' if n_ports > 1 else ''}: keep the weights "
+            "on chip or describe the board's DDR"
+        )
+    fam = family(board)
+    bits = WEIGHT_PORT_ADDR_BITS
+    note = "" if fam is Family.ZYNQ7 else _ULTRASCALE_NOTE
+    further = n_ports - 1
+    buffer = U.ram(READ_OUTSTANDING * READ_BURST, WEIGHT_PORT_BITS)
+    hls_adapter = "Vitis HLS's m_axi read adapter (UG1399)"
+    items = [
+        _measured_ip(
+            f"weight port AXI4 read master (m_axi, {WEIGHT_PORT_BITS}-bit, {READ_BURST}-beat "
+            f"bursts, {bits}-bit addresses)",
+            f"axi_read_master_a{bits}",
+            hls_adapter,
+            fam,
+            n_ports,
+            note,
+        ),
+        Item(
+            f"weight port m_axi read buffer ({READ_OUTSTANDING} outstanding x {READ_BURST} beats x "
+            f"{WEIGHT_PORT_BITS} bits)",
+            n_ports,
+            Res.of_unit(buffer),
+            f"yosys: {buffer.source}; UG1399: the adapter buffers num_read_outstanding x "
+            f"max_read_burst_length words ({READ_OUTSTANDING} x {READ_BURST}, the shell's "
+            "pragma); counted as yosys maps that memory (Vitis HLS may put it in block RAM "
+            "instead), and the read master above has its own 32-deep output FIFO as well",
+        ),
+        _measured_ip(
+            f"weight port base-address registers: s_axilite slave with the first port's "
+            f"{bits}-bit address",
+            f"weight_port_regs_1_a{bits}",
+            "the s_axilite block Vitis HLS builds for m_axi offset=slave (UG1399)",
+            fam,
+            1,
+            note,
+        ),
+    ]
+    if further:
+        items.append(
+            _measured_growth(
+                f"weight port base-address registers: each further port's {bits}-bit address",
+                f"weight_port_regs_2_a{bits}",
+                f"weight_port_regs_1_a{bits}",
+                "the s_axilite block Vitis HLS builds for m_axi offset=slave (UG1399)",
+                further,
+                note,
+            )
+        )
+    if fam is Family.ALVEO:
+        items.append(
+            Item(
+                f"memory and control interconnect of {n_ports} weight port"
+                f"{'s' if n_ports > 1 else ''} (v++ link)",
+                1,
+                Res(),
+                f"{NOT_COUNTED}: v++ links each m_axi port to a DDR bank and the s_axilite block "
+                "to the host through the platform's memory subsystem and control interconnect, "
+                "like the Alveo platform shell item; any SmartConnect v++ adds in the dynamic "
+                "region to join several masters to one bank is not counted either",
+            )
+        )
+        return tuple(items)
+    hp = "S_AXI_HP0 (AXI3)" if fam is Family.ZYNQ7 else "S_AXI_HP0_FPD"
+    xbar_note = (
+        ""
+        if fam is Family.ZYNQ7
+        else _ULTRASCALE_NOTE + "; measured with 32-bit addresses, which the PS's 49-bit ones "
+        "would widen a little, not counted"
+    )
+    items.append(
+        _measured_growth(
+            f"SmartConnect DMA + weight ports -> PS {hp}: the first weight port's read-only slave "
+            "(3 x 1 over 2 x 1)",
+            "mem_interconnect_3",
+            "mem_interconnect",
+            SMARTCONNECT,
+            1,
+            xbar_note,
+        )
+    )
+    if further:
+        items.append(
+            _measured_growth(
+                f"SmartConnect DMA + weight ports -> PS {hp}: each further weight port's read-only "
+                "slave (4 x 1 over 3 x 1)",
+                "mem_interconnect_4",
+                "mem_interconnect_3",
+                SMARTCONNECT,
+                further,
+                xbar_note
+                + (
+                    "; beyond 2 weight ports, the 3rd-to-4th slave's growth extrapolated"
+                    if further > 1
+                    else ""
+                ),
+            )
+        )
+    gp = "M_AXI_GP0" if fam is Family.ZYNQ7 else "M_AXI_HPM0_FPD"
+    items.append(
+        _measured_ip(
+            f"SmartConnect PS {gp} -> DMA + accelerator AXI4-Lite: the second slave (1 x 2 "
+            "AXI4-Lite crossbar after the protocol conversion)",
+            "ctrl_interconnect_2",
+            SMARTCONNECT,
+            fam,
+            1,
+            note,
+        )
+    )
+    return tuple(items)
+
+
 def system_items(
     board: Board,
     in_bits: int,
@@ -312,17 +490,20 @@ def system_items(
     processes: int,
     in_elem_values: int | None = None,
     out_elem_values: int | None = None,
+    *,
+    weight_ports: int = 0,
 ) -> tuple[Item, ...]:
     """Every system item of ``board``'s design: the shell (``in_values`` / ``out_values`` raw
     integers an image, of ``in_bits`` / ``out_bits``, ``in_elem_values`` / ``out_elem_values`` to
     a stream element), the HLS control of ``processes`` accelerator processes plus the shell's
-    two, and the family's vendor IP.  No AXI4-Lite adapter is counted: the stream top level
-    (``ap_ctrl_none``) has no registers on AXI4-Lite; revisit if the shell gains one."""
+    two, the family's vendor IP, and what ``weight_ports`` off-chip weight ports add
+    (:func:`weight_port_items`).  Without weight ports no AXI4-Lite adapter is counted: the
+    stream top level (``ap_ctrl_none``) then has no registers on AXI4-Lite."""
     return tuple(
         shell_items(in_bits, out_bits, in_values, out_values, in_elem_values, out_elem_values)
         + control_items(processes + 2)
         + vendor_items(family(board))
-    )
+    ) + weight_port_items(board, weight_ports)
 
 
 def total(items: tuple[Item, ...] | list[Item]) -> Res:

@@ -1,7 +1,9 @@
 """The system around the accelerator: every board family gets its items, each with a source; the
 vendor IP counts the measured open equivalents of system_ip_costs.json; the shell counts what
 nnet_fg_axis.h builds; the plan's totals and usage are accelerator + system; a board the system
-alone overfills is refused; the measuring script skips cleanly without the library or yosys."""
+alone overfills is refused; the measuring script skips cleanly without the library or yosys;
+off-chip weight ports add their read masters, address registers and interconnect growth, and
+nothing when there are none."""
 
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from fpgagan.boards import get_board, known_boards
+from fpgagan.errors import BoardError
 from fpgagan.hw import system
+from fpgagan.hw import unit_costs as U
 from fpgagan.hw.cost import RESOURCES, Res
 from fpgagan.hw.plan import UTILISATION, available, evaluate, make_plan
 from tools import calibrate_system_ip as csi
@@ -222,3 +226,117 @@ def test_the_reset_block_re_synthesises_to_its_table_figure(tmp_path):
     assert not ip.library_files
     got = csi.measure(ip, lib=None)
     assert got["counts"] == system.ip_table()["ip"]["proc_sys_reset"]["counts"]
+
+
+# ----------------------------------------------------------------------------- weight ports
+
+
+def test_no_weight_ports_leave_the_system_as_it_was():
+    """weight_ports=0 (the default) adds nothing: the figures before off-chip weights."""
+    assert system.weight_port_items(get_board("pynq-z2"), 0) == ()
+    for name, (lut, ff, n) in {"pynq-z2": (3558, 4770, 22), "alveo-u250": (1169, 2980, 18)}.items():
+        items = _items(name)
+        assert system.total(items) == Res(lut, ff, 0, 0) and len(items) == n
+        again = system.system_items(get_board(name), 8, 8, 100, 784, 5, 100, 1, weight_ports=0)
+        assert again == items
+
+
+@pytest.mark.parametrize("name", ["pynq-z2", "zcu104"])
+def test_weight_ports_count_their_masters_registers_and_interconnect(name):
+    """Per port a read master and its read buffer; one s_axilite block with the first port's
+    address, a register per further port; per port a read-only SmartConnect slave (the first
+    from 2 -> 3 slaves, the next from 3 -> 4); once, the control side's second AXI4-Lite slave."""
+    board = get_board(name)
+    table = system.ip_table()["ip"]
+    bits = 64  # the shell leaves Vitis HLS's 64-bit m_axi addresses on every family
+
+    def res(key):
+        c = table[key]["counts"]
+        return Res(c["lut"], c["ff"], c["dsp"], c["bram_18k"])
+
+    one, two = system.weight_port_items(board, 1), system.weight_port_items(board, 2)
+    assert all(it.source.startswith(SOURCES) for it in one + two)
+    assert all(it.total.lut >= 0 and it.total.ff >= 0 for it in one + two)
+    master = [it for it in two if it.what.startswith("weight port AXI4 read master")]
+    (buffer,) = [it for it in two if "read buffer" in it.what]
+    assert [it.count for it in master] == [2] and master[0].unit == res(f"axi_read_master_a{bits}")
+    assert f"{bits}-bit addresses" in master[0].what and "not AMD's netlist" in master[0].source
+    assert buffer.count == 2 and "UG1399" in buffer.source and "4 x 16" in buffer.source
+    assert buffer.unit == Res.of_unit(U.ram(4 * 16, 64))  # the shell's num_read_outstanding=4
+    regs = [it for it in two if "base-address registers" in it.what]
+    assert system.total(regs) == res(f"weight_port_regs_2_a{bits}")
+    xbar = [it for it in two if it.what.startswith("SmartConnect DMA + weight ports")]
+    assert system.total(xbar) == res("mem_interconnect_4") + res("mem_interconnect") * -1
+    (ctrl,) = [it for it in two if "AXI4-Lite" in it.what and it.what.startswith("SmartConnect")]
+    assert ctrl.count == 1 and ctrl.unit == res("ctrl_interconnect_2")
+    # one port: one of each, the first slave's growth only
+    assert system.total([it for it in one if "base-address" in it.what]) == res(
+        f"weight_port_regs_1_a{bits}"
+    )
+    assert system.total([it for it in one if it.what.startswith("SmartConnect DMA")]) == (
+        res("mem_interconnect_3") + res("mem_interconnect") * -1
+    )
+    # the second port costs the per-port items again plus its interconnect growth
+    per_port = master[0].unit + buffer.unit
+    growth = (
+        res(f"weight_port_regs_2_a{bits}")
+        + res(f"weight_port_regs_1_a{bits}") * -1
+        + res("mem_interconnect_4")
+        + res("mem_interconnect_3") * -1
+    )
+    assert system.total(two) == system.total(one) + per_port + growth
+    assert system.total(one).lut > 0 and system.total(one).ff > 0
+    assert growth.lut > 0 and growth.ff > 0
+    # and the system grows by exactly these items
+    with_ports = system.system_items(board, 8, 8, 100, 784, 5, 100, 1, weight_ports=2)
+    assert with_ports == _items(name) + two
+
+
+def test_weight_ports_beyond_two_extrapolate_and_say_so():
+    items = system.weight_port_items(get_board("pynq-z2"), 3)
+    (further,) = [it for it in items if "each further weight port" in it.what]
+    assert further.count == 2 and "extrapolated" in further.source
+    assert [it.count for it in items if "read master" in it.what] == [3]
+
+
+def test_the_alveo_weight_port_interconnect_is_the_platforms():
+    items = system.weight_port_items(get_board("alveo-u250"), 2)
+    (link,) = [it for it in items if "v++ link" in it.what]
+    assert link.total == Res() and link.source.startswith(system.NOT_COUNTED)
+    assert not any(it.what.startswith("SmartConnect") for it in items)
+    assert system.total(items).lut > 0
+
+
+def test_weight_ports_need_a_board_with_ddr():
+    board = dataclasses.replace(get_board("pynq-z2"), ddr=None)
+    assert system.weight_port_items(board, 0) == ()
+    with pytest.raises(BoardError, match="no ddr block.*2 off-chip weight ports"):
+        system.weight_port_items(board, 2)
+    with pytest.raises(BoardError, match="no ddr block"):
+        system.system_items(board, 8, 8, 100, 784, 5, weight_ports=1)
+    with pytest.raises(ValueError, match="n_ports"):
+        system.weight_port_items(get_board("pynq-z2"), -1)
+
+
+@pytest.mark.skipif(shutil.which("yosys") is None, reason="yosys not installed")
+def test_the_weight_port_registers_re_synthesise_to_their_table_figure():
+    """fpgagan's own s_axilite block needs no library: re-measure one (a second or so)."""
+    (ip,) = [ip for ip in csi.IPS if ip.key == "weight_port_regs_1_a32"]
+    assert not ip.library_files
+    got = csi.measure(ip, lib=None)
+    assert got["counts"] == system.ip_table()["ip"]["weight_port_regs_1_a32"]["counts"]
+
+
+def test_the_docs_show_the_measured_weight_port_figures():
+    page = (Path(__file__).resolve().parents[2] / "docs" / "hardware.md").read_text()
+    section = page[page.index("**Off-chip weight ports, measured.**") :]
+    table = system.ip_table()["ip"]
+    for key in ("axi_read_master_a32", "axi_read_master_a64", "ctrl_interconnect_2"):
+        c = table[key]["counts"]
+        assert f"| {c['lut']:,} | {c['ff']:,} | {c['carry4']} | {c['muxf']} |" in section, key
+    for keys in (
+        ("weight_port_regs_1_a32", "weight_port_regs_1_a64"),
+        ("mem_interconnect_3", "mem_interconnect_4"),
+    ):
+        a, b = (table[k]["counts"] for k in keys)
+        assert f"| {a['lut']:,} / {b['lut']:,} | {a['ff']:,} / {b['ff']:,} |" in section, keys
