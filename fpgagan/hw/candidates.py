@@ -12,6 +12,7 @@ import numpy as np
 
 from fpgagan.hw import codebook as C
 from fpgagan.hw import engine as E
+from fpgagan.hw import offchip
 from fpgagan.hw.cost import LayerCost, layer_cost
 from fpgagan.hw.spec import EngineShape, kernel_name
 
@@ -49,6 +50,11 @@ class Candidate:
     @property
     def cycles(self) -> int:
         return self.cost.cycles.total
+
+    @property
+    def ddr_bytes(self) -> int:
+        """Bytes the layer reads from DDR per image (0: its weights are on chip)."""
+        return offchip.image_bytes(self.shape)
 
 
 def choice_of(s: EngineShape) -> Choice:
@@ -124,16 +130,26 @@ def schedules_of(
     return [(sp, False) for sp in sparse]
 
 
+def storages(s: EngineShape, sparse: bool, book: bool, ddr: bool) -> tuple[str, ...]:
+    """Where the weights of a configuration may live: LUT-ROM or BRAM (``auto``), BRAM, and with
+    ``ddr`` DDR (the dense schedule of an io_stream layer, :mod:`fpgagan.hw.offchip`)."""
+    on_chip = ("auto", "bram")
+    if not ddr or sparse or book or s.io_type != "io_stream":
+        return on_chip
+    return (*on_chip, offchip.DDR)
+
+
 def candidates(
     s: EngineShape,
     raw: np.ndarray,
     schedules: tuple[bool, ...],
     max_steps: int | None,
     codebook: bool = False,
+    ddr: bool = False,
 ) -> list[Candidate]:
     """Every engine configuration of ``s``'s layer worth considering (``schedules``: which of
     dense (False) and sparse (True) it may take; ``codebook``: the codebook kernel too, where the
-    layer allows it)."""
+    layer allows it; ``ddr``: weights in DDR too)."""
     out = []
     geom = s.geometry
     kinds = schedules_of(s, schedules, codebook)
@@ -145,9 +161,11 @@ def candidates(
             # only dense lanes share DSP pairs
             dsps = dsp_options(s, n_par) if not (sparse or book) else [(0, 1)]
             for cols, pack in dsps:
-                for storage in ("auto", "bram"):
+                for storage in storages(s, sparse, book, ddr):
                     choice = Choice(n_par, k_par, cols, pack, storage, sparse, book)
                     shape = with_choice(s, raw, choice)
+                    if shape.offchip and offchip.unsuitable(shape) is not None:
+                        continue
                     out.append(Candidate(choice, shape, layer_cost(shape)))
     if max_steps is not None and out:  # a fixed reuse factor: the longest schedule within it
         longest = max(c.shape.n_steps for c in out)
@@ -160,7 +178,7 @@ def pareto(cands: list[Candidate]) -> list[Candidate]:
 
     def key(c: Candidate) -> tuple[float, ...]:
         t = c.cost.total
-        return (c.cycles, t.lut, t.ff, t.dsp, t.bram_18k)
+        return (c.cycles, t.lut, t.ff, t.dsp, t.bram_18k, c.ddr_bytes)
 
     keep = []
     for c in sorted(cands, key=key):

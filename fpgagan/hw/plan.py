@@ -20,6 +20,7 @@ import numpy as np
 
 from fpgagan.boards import Board
 from fpgagan.errors import BoardError
+from fpgagan.hw import offchip
 from fpgagan.hw.candidates import Candidate, Choice, candidates, choice_of, with_choice
 from fpgagan.hw.cost import RESOURCES, Item, LayerCost, Res, layer_cost
 from fpgagan.hw.dataflow import Dataflow, Stage, chain
@@ -27,7 +28,7 @@ from fpgagan.hw.fifo import Fifos, fixed_fifos, size_fifos
 from fpgagan.hw.sparsity import plan_schedules, weight_sparsity
 from fpgagan.hw.spec import EngineShape
 from fpgagan.hw.storage import BRAM18_PER_URAM
-from fpgagan.hw.system import system_items
+from fpgagan.hw.system import system_items, weight_port_items
 from fpgagan.hw.system import total as system_total
 
 __all__ = [
@@ -66,6 +67,20 @@ class Plan:
     limiting: str
     flow: Dataflow  # the processes and streams (a chain of the layers, or a graph with skips)
     system: tuple[Item, ...] = ()  # the board design around the accelerator (hls/system.py)
+    ddr_bytes: int = 0  # weight bytes the off-chip layers read from DDR per image
+    ddr_bytes_per_cycle: float = 0.0  # what the board's DDR sustains per cycle of the clock
+
+    @property
+    def ddr_cycles(self) -> int:
+        """Cycles per image the DDR needs for the off-chip layers' weights (0: all on chip)."""
+        if not self.ddr_bytes:
+            return 0
+        return math.ceil(self.ddr_bytes / self.ddr_bytes_per_cycle)
+
+    @property
+    def ddr_gb_s(self) -> float:
+        """DDR bandwidth the plan uses at its throughput (GB/s)."""
+        return self.ddr_bytes * self.images_per_s / 1e9
 
     @property
     def system_totals(self) -> Res:
@@ -84,7 +99,8 @@ class Plan:
     @property
     def interval_cycles(self) -> int:
         slowest = max([c.cycles.total for c in self.layers] + [s.cycles for s in self.stages])
-        return max(self.fifos.timeline.interval, slowest)
+        # the off-chip layers' weights cross the board's DDR once per image
+        return max(self.fifos.timeline.interval, slowest, self.ddr_cycles)
 
     @property
     def images_per_s(self) -> float:
@@ -142,7 +158,23 @@ def board_system(shapes: list[EngineShape], flow: Dataflow, board: Board) -> tup
         processes=len(shapes) + len(flow.stages),
         in_elem_values=first.word_values,  # a stream element: a pixel (a Dense: its input element)
         out_elem_values=g1.n_out,
+        weight_ports=sum(s.offchip for s in shapes),
     )
+
+
+def ddr_rate(board: Board) -> float:
+    """Bytes per cycle the board's DDR sustains for the off-chip layers (0: no DDR: on chip only)."""
+    return board.ddr_bytes_per_cycle if board.ddr is not None else 0.0
+
+
+def with_port_cost(c: Candidate, board: Board) -> Candidate:
+    """An off-chip candidate with its weight port counted (the AXI4 master, its address register
+    and the interconnect's slave port: :func:`fpgagan.hw.system.weight_port_items` for one port,
+    what the first port costs, more than each further one), so that the selection weighs it."""
+    if not c.shape.offchip:
+        return c
+    port = weight_port_items(board, 1)
+    return dataclasses.replace(c, cost=dataclasses.replace(c.cost, items=c.cost.items + port))
 
 
 def fits(u: dict[str, float]) -> bool:
@@ -161,12 +193,15 @@ def _select(
     smallest largest share of a resource); None if no combination fits.
 
     Layer by layer, the partial designs that fit are kept as a Pareto set over the four resources
-    (a partial design that needs at least as much of everything as another is dropped), capped at
+    and the DDR bytes per image, which the interval bounds (the off-chip layers' weights cross the
+    DDR once per image; a partial design that needs at least as much of everything as another is
+    dropped), capped at
     :data:`STATES` by headroom.  ``reserved``: what the rest of the design (data-movement and
     merge processes) needs whatever the layers' choices.
     """
     avail = available(board)
-    budget = [UTILISATION[k] * avail[k] for k in RESOURCES]
+    # the four resources, then the DDR: the off-chip layers' bytes per image within the interval
+    budget = [UTILISATION[k] * avail[k] for k in RESOURCES] + [interval * ddr_rate(board)]
 
     def share(total: tuple[float, ...]) -> float:
         return max(
@@ -174,7 +209,7 @@ def _select(
             for t, b in zip(total, budget, strict=True)
         )
 
-    start = tuple(float(getattr(reserved or Res(), k)) for k in RESOURCES)
+    start = (*(float(getattr(reserved or Res(), k)) for k in RESOURCES), 0.0)
     states: list[tuple[tuple[float, ...], list[Candidate]]] = [(start, [])]
     for cands in per_layer:
         options = [c for c in cands if c.cycles <= interval]
@@ -184,7 +219,8 @@ def _select(
         for total, picks in states:
             for c in options:
                 t = c.cost.total
-                new = tuple(a + getattr(t, k) for a, k in zip(total, RESOURCES, strict=True))
+                need = (*(getattr(t, k) for k in RESOURCES), float(c.ddr_bytes))
+                new = tuple(a + b for a, b in zip(total, need, strict=True))
                 if all(x <= b for x, b in zip(new, budget, strict=True)):
                     grown.append((new, [*picks, c]))
         if not grown:
@@ -208,12 +244,41 @@ def make_plan(
     schedules: dict[str, tuple[bool, ...]] | None = None,
     flow: Dataflow | None = None,
     codebooks: dict[str, bool] | None = None,
+    offchip: bool | None = None,
 ) -> Plan:
     """Fastest design that fits ``board``.  ``fixed`` pins a layer's steps per pixel (its reuse
     factor: the longest schedule within it); ``schedules`` says which schedules (False: dense,
     True: sparse) each layer may take (default: dense, and sparse too where it has zeros);
     ``flow``: the processes and streams when they are not a chain of ``shapes``; ``codebooks``:
-    whether a layer may take the codebook kernel (default: where its conversion allowed it)."""
+    whether a layer may take the codebook kernel (default: where its conversion allowed it);
+    ``offchip``: whether a layer may read its weights from DDR (:mod:`fpgagan.hw.offchip`): True,
+    False, or None (default): where the board has DDR and the plan with every weight on chip does
+    not fit or is limited by block RAM, the faster of the two plans that fits."""
+    args = (shapes, raw_mats, board, fixed, schedules, flow, codebooks)
+    if board.ddr is None or offchip is False:
+        return _plan(*args, ddr=False)
+    if offchip:
+        return _plan(*args, ddr=True)
+    on_chip = _plan(*args, ddr=False)
+    if on_chip.fits and on_chip.limiting != "bram_18k":
+        return on_chip
+    off_chip = _plan(*args, ddr=True)
+    if off_chip.fits and (not on_chip.fits or off_chip.images_per_s > on_chip.images_per_s):
+        return off_chip
+    return on_chip
+
+
+def _plan(
+    shapes: list[EngineShape],
+    raw_mats: dict[str, np.ndarray],
+    board: Board,
+    fixed: dict[str, int] | None,
+    schedules: dict[str, tuple[bool, ...]] | None,
+    flow: Dataflow | None,
+    codebooks: dict[str, bool] | None,
+    ddr: bool,
+) -> Plan:
+    """The fastest design that fits from the layers' candidates (``ddr``: off-chip ones too)."""
     fixed = fixed or {}
     flow = flow or chain(shapes)
     reserved = sum(
@@ -231,9 +296,13 @@ def make_plan(
         raw = raw_mats[s.name]
         kinds = (schedules or {}).get(s.name) or plan_schedules(weight_sparsity(raw))
         book = (codebooks or {}).get(s.name, True)
-        per_layer.append(candidates(s, raw, kinds, fixed.get(s.name), book))
+        cands = candidates(s, raw, kinds, fixed.get(s.name), book, ddr=ddr)
+        per_layer.append([with_port_cost(c, board) for c in cands])
     lo = max([min(c.cycles for c in cands) for cands in per_layer] + [floor])
     hi = max([max(c.cycles for c in cands) for cands in per_layer] + [floor])
+    if ddr:  # an interval at which even the most DDR-hungry choices have their bytes
+        most = sum(max(c.ddr_bytes for c in cands) for cands in per_layer)
+        hi = max(hi, math.ceil(most / ddr_rate(board)))
     pick = _select(per_layer, hi, board, reserved)
     if pick is None:  # nothing fits even at the slowest: report the cheapest, marked as not fitting
         pick = [min(c, key=lambda x: x.cost.total.lut) for c in per_layer]
@@ -327,6 +396,9 @@ def evaluate(
     system = board_system(shapes, flow, board)
     total = total + system_total(system)
     u = usage(total, board)
+    ddr_bytes = sum(offchip.image_bytes(s) for s in shapes)
+    if ddr_bytes and board.ddr is None:
+        raise BoardError(f"board {board.name} has no DDR for the layers whose weights are off chip")
     return Plan(
         choices=choices or {s.name: choice_of(s) for s in shapes},
         layers=layers,
@@ -339,4 +411,6 @@ def evaluate(
         limiting=max(u, key=lambda k: u[k] / UTILISATION[k]),
         flow=flow,
         system=system,
+        ddr_bytes=ddr_bytes,
+        ddr_bytes_per_cycle=ddr_rate(board),
     )
