@@ -65,7 +65,12 @@ def _layer(c: LayerCost, schedule: str, n_par: int, k_par: int) -> LayerEstimate
 
 def cost_estimate(plan: Plan, board: Board) -> CostEstimate:
     layers = tuple(
-        _layer(c, s.schedule, s.parallelism.n_par, s.parallelism.k_par)
+        _layer(
+            c,
+            s.schedule + (", weights in DDR" if s.offchip else ""),
+            s.parallelism.n_par,
+            s.parallelism.k_par,
+        )
         for c, s in zip(plan.layers, plan.shapes, strict=True)
     )
     macs = sum(c.macs for c in plan.layers)
