@@ -207,6 +207,8 @@ def _cmd_hls(args: argparse.Namespace) -> int:
         for row in report.image_task.scores:
             patch = f", in the patch {row.patch_psnr_db:.2f} dB" if row.patch_psnr_db else ""
             print(f"{row.source}: PSNR {row.psnr_db:.2f} dB, SSIM {row.ssim:.4f}{patch}")
+    for skipped in report.skipped:
+        print(f"not scored: {skipped.name} ({skipped.reason})")
     usage = ", ".join(f"{k} {100 * u:.0f}%" for k, u in c.usage.items())
     print(
         f"estimate on {report.board.name}: {'fits' if c.fits else 'does NOT fit'} "
@@ -360,8 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--task",
         default=None,
-        help="image task of a QONNX model, sr2x or inpaint (default: from the checkpoint or the "
-        "model's shapes)",
+        help="what the model does: latent (a latent (N, nz) or (N, nz, 1, 1) to images), sr2x "
+        "or inpaint (image to image; default: from the checkpoint or the model's shapes)",
     )
     p.add_argument(
         "--out",

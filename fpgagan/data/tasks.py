@@ -1,7 +1,8 @@
 """Image-to-image tasks: what a conditional generator is given, and what it must give back.
 
-The targets are always the images themselves (N, 1, H, W) in [-1, 1]; a task only makes the
-generator's inputs from them:
+The targets are always the images themselves (N, C, H, W) in [-1, 1]; a task only makes the
+generator's inputs from them (:func:`fit_images` first brings Fashion-MNIST's 1x28x28 images to
+another model's size and channel count):
 
 - ``sr2x``: 2x super-resolution; the input is the image after 2x2 area downsampling (average
   pooling), e.g. 14x14 for a 28x28 target.  Any even image size works (the ``digits`` fixture
@@ -12,6 +13,11 @@ generator's inputs from them:
   :func:`patch_mask` gives the square, so metrics can score inside it.
 
 Also the classical baseline of super-resolution: bicubic upsampling.
+
+``fit_images`` resizes with bilinear interpolation and antialiasing (torch's ``antialias=True``,
+as Pillow's resize: when shrinking, the triangle filter widens with the scale, so every input
+pixel under an output pixel's footprint is weighted in and none is skipped; when enlarging, plain
+bilinear) and repeats a grey image to every channel.
 """
 
 from __future__ import annotations
@@ -60,8 +66,25 @@ class TaskPairs:
 
 
 def _check_images(images: torch.Tensor, what: str) -> None:
-    if images.ndim != 4 or images.shape[1] != 1:
-        raise DatasetError(f"{what}: expected images (N, 1, H, W), got {tuple(images.shape)}")
+    if images.ndim != 4 or min(images.shape[1:]) < 1:
+        raise DatasetError(f"{what}: expected images (N, C, H, W), got {tuple(images.shape)}")
+
+
+def fit_images(images: torch.Tensor, channels: int, size: tuple[int, int]) -> torch.Tensor:
+    """Grey images (N, 1, H, W) at ``size`` (height, width) and ``channels`` channels (the grey
+    value repeated): bilinear with antialiasing (see the module's note), unchanged when they fit."""
+    _check_images(images, "fit_images")
+    if images.shape[1] != 1:
+        raise DatasetError(
+            f"fit_images: expected grey images (N, 1, H, W), got {tuple(images.shape)}"
+        )
+    if channels < 1 or min(size) < 1:
+        raise DatasetError(f"fit_images: cannot make images of {channels} x {size[0]} x {size[1]}")
+    if tuple(images.shape[-2:]) != tuple(size):
+        images = F.interpolate(
+            images, size=tuple(size), mode="bilinear", align_corners=False, antialias=True
+        )
+    return images.repeat(1, channels, 1, 1) if channels > 1 else images
 
 
 def input_size(task: str, size: int) -> int:
@@ -90,10 +113,13 @@ def downsample2x(images: torch.Tensor) -> torch.Tensor:
     return F.avg_pool2d(images, 2)
 
 
-def bicubic_upsample(images: torch.Tensor, factor: int = 2) -> torch.Tensor:
-    """Bicubic upsampling (``align_corners=False``), clamped to [-1, 1]: the sr2x baseline."""
+def bicubic_upsample(
+    images: torch.Tensor, factor: int = 2, value_range: tuple[float, float] = (-1.0, 1.0)
+) -> torch.Tensor:
+    """Bicubic upsampling (``align_corners=False``), clamped to the images' range (by default
+    [-1, 1]): the sr2x baseline."""
     up = F.interpolate(images, scale_factor=factor, mode="bicubic", align_corners=False)
-    return up.clamp(-1.0, 1.0)
+    return up.clamp(*value_range)
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
@@ -132,10 +158,13 @@ def patch_mask(n: int, size: tuple[int, int], seed: int, start: int = 0) -> torc
 
 
 def make_pairs(task: str, images: torch.Tensor, seed: int = 0) -> TaskPairs:
-    """The generator's inputs for ``images`` (image ``i`` has index ``i``) under ``task``."""
+    """The generator's inputs for ``images`` (N, C, H, W; image ``i`` has index ``i``) under
+    ``task``; an inpainting mask covers the patch in every channel."""
     check_task(task)
     _check_images(images, task)
     if task == "sr2x":
         return TaskPairs(downsample2x(images), images)
     mask = patch_mask(len(images), tuple(images.shape[-2:]), seed)
+    if images.shape[1] > 1:
+        mask = mask.repeat(1, images.shape[1], 1, 1)
     return TaskPairs(images.masked_fill(mask, FILL), images, mask)

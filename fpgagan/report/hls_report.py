@@ -15,7 +15,7 @@ from typing import Any
 
 from fpgagan.errors import ConfigError
 
-REPORT_VERSION = 2
+REPORT_VERSION = 3  # 3: ``skipped`` (what was not scored, and why)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,6 +212,14 @@ class ImageTaskScores:
     scores: tuple[TaskScore, ...]
 
 
+@dataclasses.dataclass(frozen=True)
+class Skipped:
+    """A score or picture the flow did not make for this model, and why (one line)."""
+
+    name: str  # e.g. "FID-FMNIST", "float comparison", "per-layer error"
+    reason: str
+
+
 def huffman_bound(stored_bits: dict[str, dict[str, int]], huffman_bits: dict[str, int]) -> int:
     """All stored bits with every codebook layer's indices and codebook replaced by their
     Huffman-coded size: the storage bound of Deep Compression's third stage."""
@@ -237,7 +245,7 @@ class HlsReport:
     bit_exact_independent: BitExact
     vs_float: FloatComparison | None
     heat_map_scale: float
-    quality: Quality | None  # FID-FMNIST of a latent-to-image generator (None for image tasks)
+    quality: Quality | None  # FID-FMNIST of 1x28x28 latent-to-image images (else in skipped)
     per_layer_error: tuple[LayerError, ...]
     cost: CostEstimate
     stored_bits: dict[str, dict[str, int]]  # per layer: bits of each array the design declares
@@ -249,6 +257,7 @@ class HlsReport:
     image_task: ImageTaskScores | None = None  # an image-to-image generator's scores
     # per codebook layer: its indices Huffman-coded plus its codebook (fpgagan.hls.memory.coded_bits)
     huffman_bits: dict[str, int] = dataclasses.field(default_factory=dict)
+    skipped: tuple[Skipped, ...] = ()  # what does not apply to this model, each with its reason
 
     @property
     def stored_bits_total(self) -> int:

@@ -81,6 +81,8 @@ def render_markdown(r: HlsReport) -> str:
         lines += ["", *image_task_section(r)]
     if r.per_layer_error:
         lines += ["", *_per_layer_section(r)]
+    if r.skipped:
+        lines += ["", *_skipped_section(r)]
     lines += ["", *cost_section(r), "", *_synthesis_section(r), "", *_footer(r)]
     return "\n".join(lines)
 
@@ -117,8 +119,8 @@ def _overview(r: HlsReport) -> list[str]:
         "",
         "![float | FPGA csim | |difference|](float_vs_fpga.png)",
         "",
-        f"Columns: float teacher | FPGA C simulation | |difference| (heat map, white = "
-        f"{_f(r.heat_map_scale, 3)}).",
+        f"Columns: {'float teacher' if r.vs_float else 'quantized reference (qonnx)'} | FPGA C "
+        f"simulation | |difference| (heat map, white = {_f(r.heat_map_scale, 3)}).",
     ]
 
 
@@ -158,6 +160,15 @@ def _per_layer_section(r: HlsReport) -> list[str]:
         "## Per-layer error, float teacher vs FPGA",
         "",
         *_table(["layer", "elements", "RMSE", "max abs", "SQNR (dB)"], rows),
+    ]
+
+
+def _skipped_section(r: HlsReport) -> list[str]:
+    """What the flow did not score for this model, each with its reason."""
+    return [
+        "## Not scored",
+        "",
+        *[f"- {markdown_text(s.name)}: {markdown_text(s.reason)}" for s in r.skipped],
     ]
 
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from fpgagan.sim.compare import Comparison, LayerDivergence, compare, first_divergence, output_lsb
+from fpgagan.sim.compare import (
+    Comparison,
+    LayerDivergence,
+    compare,
+    first_divergence,
+    output_lsb,
+    output_range,
+)
 from fpgagan.sim.csim import CSim, build_csim
 
 __all__ = [
@@ -13,4 +20,5 @@ __all__ = [
     "compare",
     "first_divergence",
     "output_lsb",
+    "output_range",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from onnx import helper
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
 
@@ -38,16 +39,43 @@ class LayerDivergence:
     max_abs_diff: float
 
 
-def output_lsb(model: ModelWrapper) -> float | None:
-    """Scale of the Quant node that produces the graph output (through layout-only ops)."""
-    name = model.graph.output[0].name
-    node = model.find_producer(name)
+def _output_quant(model: ModelWrapper):
+    """The Quant node that produces the graph output (through layout-only ops), or None."""
+    node = model.find_producer(model.graph.output[0].name)
     while node is not None and node.op_type in ("Transpose", "Reshape", "Flatten", "Identity"):
         node = model.find_producer(node.input[0])
-    if node is None or node.op_type != "Quant":
+    return node if node is not None and node.op_type == "Quant" else None
+
+
+def _scalar(model: ModelWrapper, name: str) -> float | None:
+    value = model.get_initializer(name)
+    return None if value is None or value.size != 1 else float(value.reshape(-1)[0])
+
+
+def output_lsb(model: ModelWrapper) -> float | None:
+    """Scale of the Quant node that produces the graph output (through layout-only ops)."""
+    node = _output_quant(model)
+    return None if node is None else _scalar(model, node.input[1])
+
+
+def output_range(model: ModelWrapper) -> tuple[float, float] | None:
+    """``(lo, hi)``: the half-open range ``[lo, hi)`` the output quantizer's codes span, from
+    ``(q_min - zero point) * scale`` to ``(q_max + 1 - zero point) * scale`` (``[-1, 1)`` for 8
+    signed bits at scale 2^-7, ``[0, 1)`` for 8 unsigned bits at 2^-8); None without a per-tensor
+    output Quant."""
+    node = _output_quant(model)
+    if node is None:
         return None
-    scale = model.get_initializer(node.input[1])
-    return None if scale is None or scale.size != 1 else float(scale.reshape(-1)[0])
+    scale, zero, bits = (_scalar(model, name) for name in node.input[1:4])
+    if scale is None or zero is None or bits is None:
+        return None
+    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    narrow, b = int(attrs.get("narrow", 0)), int(bits)
+    if attrs.get("signed", 1):
+        q_min, q_max = -(2 ** (b - 1)) + narrow, 2 ** (b - 1) - 1
+    else:
+        q_min, q_max = 0, 2**b - 1 - narrow
+    return (q_min - zero) * scale, (q_max + 1 - zero) * scale
 
 
 def compare(got: np.ndarray, ref: np.ndarray, lsb: float | None = None) -> Comparison:

@@ -19,6 +19,8 @@ from fpgagan.report.image_metrics import max_abs_error, sqnr_db
 from fpgagan.sim import CSim
 from fpgagan.workflows.model_source import ModelSource
 
+LAYER_TRACE = "per-layer error"  # the report's name of the per-layer comparison
+NO_TEACHER = "no float teacher given (use --teacher)"
 # latents (and their C-simulated images) written to hls_project/tb_data for hls4ml's test bench
 TB_SAMPLES = 100
 TB_INPUT = "tb_input_features.dat"
@@ -29,28 +31,37 @@ TB_OUTPUT = "tb_output_predictions.dat"
 SYNTHESIS_TOOL = {"Vivado": "vivado_hls", "Vitis": "vitis-run"}
 
 
-def per_layer_errors(csim: CSim, src: ModelSource, z: np.ndarray) -> tuple[LayerError, ...]:
-    """Float teacher activations vs the FPGA's, layer by layer (fpgagan generators only): the
+def per_layer_errors(
+    csim: CSim, src: ModelSource, z: np.ndarray, image_task: bool = False
+) -> tuple[tuple[LayerError, ...], str | None]:
+    """Float teacher activations vs the FPGA's, layer by layer, for a latent generator: the
     teacher's ReLU outputs and image against the engine layers' outputs (their ReLU and output
-    quantizer are fused into them)."""
+    quantizer are fused into them).  ``z`` are latents in the model's input shape ((N, nz) or
+    (N, nz, 1, 1)), reshaped to the teacher's.  Returns the rows and, where no trace is made,
+    the reason instead."""
     if src.teacher is None:
-        return ()
+        return (), NO_TEACHER
+    if image_task:
+        return (), "traced for latent generators only (an image-to-image model is scored above)"
     teacher = fold_batch_norm(src.teacher).eval()
+    layers = [layer for layer in csim.hls_model.get_layers() if isinstance(layer, EngineLayer)]
+    if src.quantized is None and len(teacher.acts) + 1 != len(layers):
+        # a model given as QONNX need not share the teacher's structure (a checkpoint's does)
+        return (), (
+            f"the float teacher's {len(teacher.acts) + 1} activations do not pair with the "
+            f"model's {len(layers)} engine layers"
+        )
     acts: list[torch.Tensor] = []
     hooks = [
         m.register_forward_hook(lambda _m, _i, o: acts.append(o.detach())) for m in teacher.acts
     ]
     with torch.no_grad():
-        out = teacher(torch.from_numpy(z))
+        out = teacher(torch.from_numpy(z).reshape(len(z), *teacher.input_shape))
     for h in hooks:
         h.remove()
     acts.append(out)
     traces = csim.trace(z)
-    layers = [
-        layer
-        for layer in csim.hls_model.get_layers()
-        if layer.name in traces and isinstance(layer, EngineLayer)
-    ]
+    layers = [layer for layer in layers if layer.name in traces]
     rows = []
     # one engine layer per teacher activation (the Linear and each transposed convolution with
     # its ReLU fused, the last with the output): unequal lengths would pair the wrong layers
@@ -71,7 +82,7 @@ def per_layer_errors(csim: CSim, src: ModelSource, z: np.ndarray) -> tuple[Layer
                 sqnr_db=sqnr_db(ref, got),
             )
         )
-    return tuple(rows)
+    return tuple(rows), None
 
 
 def synthesis(hls_model, backend: str) -> dict[str, Any]:

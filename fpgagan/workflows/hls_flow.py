@@ -9,12 +9,15 @@ The flow is a list of named steps (:data:`STEPS`), each taking and returning the
 2. ``build``: the HLS project with the plan's settings and, for an ``axi_stream`` board,
    fpgagan's AXI4-Stream shell (:mod:`fpgagan.hls.shell`), compiled for C simulation; the cost
    model then counts the *built* project, which must be the planned one -> ``hls_project/``;
-3. ``verify``: C simulation of ``n`` latents (or, for an image-to-image generator, ``n``
-   test-split images degraded by its task) against qonnx's execution -> ``csim_images.npy``,
-   the vendor test benches' data (hls4ml's floats; the shell's raw integers);
-4. ``score``: FID-FMNIST (image tasks: PSNR/SSIM against ground truth and the task's baseline,
-   ``task_grid.png``), PSNR/SSIM against the float teacher, per-layer errors ->
-   ``float_vs_fpga.png``;
+3. ``verify``: C simulation of ``n`` latents drawn in the model's own input shape ((N, nz) or
+   (N, nz, 1, 1)), or, for an image-to-image generator, ``n`` test-split images at its size
+   degraded by its task, against qonnx's execution and the integer reference ->
+   ``csim_images.npy``, the vendor test benches' data (hls4ml's floats; the shell's raw integers);
+4. ``score``: what applies to the model, each skipped score recorded with its reason:
+   FID-FMNIST for 1x28x28 images of a latent generator (image tasks: PSNR/SSIM against ground
+   truth and the task's baseline, ``task_grid.png``), PSNR/SSIM against the float teacher,
+   per-layer errors -> ``float_vs_fpga.png`` (grey or colour, drawn in the output quantizer's
+   range);
 5. ``summarise``: the typed report -> ``report.json``, ``report.md``.
 
 Everything is built in a hidden sibling of the output folder and swapped in whole at the end.
@@ -49,8 +52,8 @@ from fpgagan.hls.memory import coded_bits, stored_bits
 from fpgagan.hls.pragmas import check_project
 from fpgagan.hw.plan import Plan, choice_of, evaluate, make_plan
 from fpgagan.hw.sparsity import plan_schedules
+from fpgagan.images import UNIT_RANGE, range_of
 from fpgagan.io import provenance, write_json_atomic, write_text_atomic
-from fpgagan.models.inference import generate
 from fpgagan.report.classifier import load_classifier
 from fpgagan.report.estimate import cost_estimate
 from fpgagan.report.grids import comparison_grid
@@ -64,25 +67,38 @@ from fpgagan.report.hls_report import (
     LayerError,
     Quality,
     Scores,
+    Skipped,
 )
 from fpgagan.report.image_metrics import max_abs_error, psnr, ssim
 from fpgagan.report.quality import METRIC_NAME, METRIC_NOTE, QualityScorer
 from fpgagan.report.render import render_markdown
-from fpgagan.sim import Comparison, CSim, build_csim, compare, output_lsb
-from fpgagan.workflows.hls_artefacts import per_layer_errors, synthesis, write_test_bench_data
-from fpgagan.workflows.hls_image_task import infer_task, score_task, task_pairs
+from fpgagan.sim import Comparison, CSim, build_csim, compare, output_lsb, output_range
+from fpgagan.workflows.hls_artefacts import (
+    LAYER_TRACE,
+    NO_TEACHER,
+    per_layer_errors,
+    synthesis,
+    write_test_bench_data,
+)
+from fpgagan.workflows.hls_image_task import LATENT, infer_task, score_task, task_pairs
 from fpgagan.workflows.model_source import (  # noqa: F401  (re-exported for callers)
     ModelSource,
+    check_teacher,
     default_model_dir,
-    latent_dim,
+    graph_dims,
+    latent_shape,
     resolve_model,
     stored_teacher,
+    teacher_outputs,
 )
 
 log = logging.getLogger(__name__)
 
 LATENT_SEED = 1234
 LAYER_TRACE_SAMPLES = 16
+FID_SHAPE = (1, 28, 28)  # the images FID-FMNIST's classifier reads
+CLASSIFIER_RANGE = (-1.0, 1.0)  # the range it was trained on
+FLOAT_COMPARISON = "float comparison"
 # everything a run writes into its output folder (built aside, swapped in whole at the end)
 ARTEFACTS = (
     "plan.json",
@@ -128,7 +144,7 @@ class FlowState:
     final_dir: Path
     n: int
     data_root: str | None
-    task: str | None = None  # image-to-image generators: sr2x or inpaint
+    task: str = LATENT  # latent, or an image-to-image generator's sr2x or inpaint
     step_s: dict[str, float] = dataclasses.field(default_factory=dict)
     plan: Plan | None = None
     csim: CSim | None = None
@@ -146,6 +162,10 @@ class FlowState:
     layer_errors: tuple[LayerError, ...] = ()
     pairs: TaskPairs | None = None
     image_task: ImageTaskScores | None = None
+    image_shape: tuple[int, ...] = ()  # the model's output (C, H, W)
+    value_range: tuple[float, float] = UNIT_RANGE  # [lo, hi) of its output quantizer
+    y_float: np.ndarray | None = None  # the float teacher's images, when there is one
+    skipped: list[Skipped] = dataclasses.field(default_factory=list)
     report: HlsReport | None = None
     pragmas: int = 0  # HLS pragmas of the project, each checked against the board's tool
 
@@ -234,16 +254,18 @@ def step_build(st: FlowState) -> FlowState:
 
 
 def step_verify(st: FlowState) -> FlowState:
-    """C simulation of ``n`` latents (or task inputs), compared element by element with qonnx's
-    execution and with the integer reference."""
+    """C simulation of ``n`` latents in the model's input shape (or task inputs), compared element
+    by element with qonnx's execution and with the integer reference."""
     assert st.csim is not None
-    if st.task is not None:
-        st.pairs = task_pairs(st.task, st.n, st.data_root)
+    st.image_shape = tuple(graph_dims(st.src.qonnx.graph.output[0])[1:])
+    rng = output_range(st.src.qonnx)
+    st.value_range = rng or UNIT_RANGE  # [lo, hi) of the output quantizer
+    if st.task != LATENT:  # test images, fed in the range the model's images come out in
+        st.pairs = task_pairs(st.task, st.n, st.data_root, st.image_shape, st.value_range)
         st.z = np.ascontiguousarray(st.pairs.inputs.numpy())
     else:
-        latent = latent_dim(st.src.qonnx)
         gen = torch.Generator().manual_seed(LATENT_SEED)
-        st.z = torch.randn(st.n, latent, generator=gen).numpy()
+        st.z = torch.randn(st.n, *latent_shape(st.src.qonnx), generator=gen).numpy()
     t0 = time.perf_counter()
     st.y_fpga = st.csim.predict(st.z)
     st.csim_s = time.perf_counter() - t0
@@ -258,6 +280,8 @@ def step_verify(st: FlowState) -> FlowState:
     saved = np.load(st.work / "csim_images.npy")
     if saved.shape != st.y_quant.shape or not np.isfinite(saved).all():
         raise RuntimeError(f"csim_images.npy holds {saved.shape}, expected {st.y_quant.shape}")
+    if rng is None and st.task == LATENT:  # no output quantizer: drawn in the images' own range
+        st.value_range = range_of(st.y_quant)
     return st
 
 
@@ -270,66 +294,107 @@ def _scores(s: dict[str, float]) -> Scores:
 
 
 def step_score(st: FlowState) -> FlowState:
-    """Image quality (FID-FMNIST), float-vs-FPGA PSNR/SSIM, the comparison grid, per-layer errors."""
+    """What applies to the model, and what does not with its reason: float-vs-FPGA PSNR/SSIM
+    (with a teacher), FID-FMNIST (1x28x28 images of a latent generator) or scores against ground
+    truth (image tasks), the comparison grid, per-layer errors."""
     assert st.y_fpga is not None and st.y_quant is not None and st.z is not None
-    if st.task is not None:
-        return _score_image_task(st)
-    test_x, _ = load_images("fashion-mnist", "test", st.data_root)
-    train_x, _ = load_images("fashion-mnist", "train", st.data_root)
-    scorer = QualityScorer(load_classifier(), test_x[: max(st.n, 2)])
-    teacher_scores = None
-    if st.src.teacher is not None:
-        y_float = generate(st.src.teacher, torch.from_numpy(st.z)).numpy()
-        teacher_scores = _scores(scorer.scores(torch.from_numpy(y_float)))
-        st.vs_float = FloatComparison(
-            psnr_db=psnr(y_float, st.y_fpga),
-            ssim=ssim(y_float, st.y_fpga),
-            max_abs_error=max_abs_error(y_float, st.y_fpga),
-        )
-        st.heat_scale = comparison_grid(st.work / "float_vs_fpga.png", y_float, st.y_fpga)
+    st.y_float = teacher_outputs(st.src, st.z)
+    _score_vs_float(st)
+    if st.task == LATENT:
+        _score_latent(st)
     else:
-        st.heat_scale = comparison_grid(st.work / "float_vs_fpga.png", st.y_quant, st.y_fpga)
-    st.quality = Quality(
-        metric=METRIC_NAME,
-        metric_note=METRIC_NOTE,
-        n_samples=st.n,
-        floor=_scores(scorer.scores(train_x[: max(st.n, 2)])),
-        fpga_csim=_scores(scorer.scores(torch.from_numpy(st.y_fpga))),
-        quantized_reference=_scores(scorer.scores(torch.from_numpy(st.y_quant))),
-        float_teacher=teacher_scores,
+        _score_image_task(st)
+    left = st.y_quant if st.y_float is None else st.y_float
+    st.heat_scale = comparison_grid(
+        st.work / "float_vs_fpga.png", left, st.y_fpga, value_range=st.value_range
     )
-    st.layer_errors = per_layer_errors(st.csim, st.src, st.z[:LAYER_TRACE_SAMPLES])
-    if not (st.work / "float_vs_fpga.png").is_file():
-        raise RuntimeError("float_vs_fpga.png was not written")
-    return st
-
-
-def _score_image_task(st: FlowState) -> FlowState:
-    """Scores against ground truth, the task grid, float-vs-FPGA for an image-to-image model."""
-    assert st.pairs is not None and st.task is not None
-    assert st.y_fpga is not None and st.y_quant is not None
-    st.image_task = score_task(st.task, st.pairs, st.y_quant, st.y_fpga, st.src.teacher, st.work)
-    if st.src.teacher is not None:
-        y_float = generate(st.src.teacher, st.pairs.inputs).numpy()
-        st.vs_float = FloatComparison(
-            psnr_db=psnr(y_float, st.y_fpga),
-            ssim=ssim(y_float, st.y_fpga),
-            max_abs_error=max_abs_error(y_float, st.y_fpga),
-        )
-    else:
-        y_float = st.y_quant
-    st.heat_scale = comparison_grid(st.work / "float_vs_fpga.png", y_float, st.y_fpga)
-    for name in ("task_grid.png", "float_vs_fpga.png"):
+    st.layer_errors, why = per_layer_errors(
+        st.csim, st.src, st.z[:LAYER_TRACE_SAMPLES], image_task=st.task != LATENT
+    )
+    if why is not None:
+        st.skipped.append(Skipped(LAYER_TRACE, why))
+    pictures = ["float_vs_fpga.png"] + (["task_grid.png"] if st.task != LATENT else [])
+    for name in pictures:
         if not (st.work / name).is_file():
             raise RuntimeError(f"{name} was not written")
     return st
 
 
+def _score_vs_float(st: FlowState) -> None:
+    """PSNR / SSIM of the FPGA's images against the float teacher's, over the output's range."""
+    assert st.y_fpga is not None
+    if st.y_float is None:
+        st.skipped.append(Skipped(FLOAT_COMPARISON, NO_TEACHER))
+        return
+    width = st.value_range[1] - st.value_range[0]
+    st.vs_float = FloatComparison(
+        psnr_db=psnr(st.y_float, st.y_fpga, width),
+        ssim=ssim(st.y_float, st.y_fpga, width),
+        max_abs_error=max_abs_error(st.y_float, st.y_fpga),
+    )
+
+
+def _score_latent(st: FlowState) -> None:
+    """FID-FMNIST where the classifier can read the images; otherwise the reason it cannot."""
+    if st.image_shape == FID_SHAPE:
+        st.quality = _quality(st)
+        return
+    shape = "x".join(map(str, st.image_shape))
+    st.skipped.append(
+        Skipped(METRIC_NAME, f"its classifier reads 1x28x28 images, the model makes {shape}")
+    )
+
+
+def _score_image_task(st: FlowState) -> None:
+    """Scores against ground truth and the task grid of an image-to-image model."""
+    assert st.pairs is not None and st.y_fpga is not None and st.y_quant is not None
+    st.image_task = score_task(
+        st.task, st.pairs, st.y_quant, st.y_fpga, st.y_float, st.work, st.value_range
+    )
+    st.skipped.append(
+        Skipped(METRIC_NAME, f"{st.task} is scored against ground truth (PSNR, SSIM) instead")
+    )
+
+
+def _for_classifier(images: np.ndarray, value_range: tuple[float, float]) -> torch.Tensor:
+    """Images in ``value_range`` mapped affinely onto the classifier's [-1, 1]."""
+    if tuple(value_range) == CLASSIFIER_RANGE:
+        return torch.from_numpy(images)
+    lo, hi = value_range
+    return torch.from_numpy((images - lo) * (2.0 / (hi - lo)) - 1.0)
+
+
+def _quality(st: FlowState) -> Quality:
+    """FID-FMNIST and the classifier IS of the FPGA's, the quantized model's and the float
+    teacher's images, with the floor of real training images."""
+    assert st.y_fpga is not None and st.y_quant is not None
+    test_x, _ = load_images("fashion-mnist", "test", st.data_root)
+    train_x, _ = load_images("fashion-mnist", "train", st.data_root)
+    scorer = QualityScorer(load_classifier(), test_x[: max(st.n, 2)])
+
+    def scores(images: np.ndarray) -> Scores:
+        return _scores(scorer.scores(_for_classifier(images, st.value_range)))
+
+    return Quality(
+        metric=METRIC_NAME,
+        metric_note=METRIC_NOTE,
+        n_samples=st.n,
+        floor=_scores(scorer.scores(train_x[: max(st.n, 2)])),
+        fpga_csim=scores(st.y_fpga),
+        quantized_reference=scores(st.y_quant),
+        float_teacher=None if st.y_float is None else scores(st.y_float),
+    )
+
+
 def step_summarise(st: FlowState) -> FlowState:
     """The typed report, written as report.json and report.md (and read back to check it)."""
     assert st.csim is not None and st.built is not None
-    assert st.exact is not None and st.exact_independent is not None
-    assert (st.quality is not None or st.image_task is not None) and st.plan is not None
+    assert st.exact is not None and st.exact_independent is not None and st.plan is not None
+    # every score the task has was made, or its reason for not being made was recorded
+    if st.task == LATENT:
+        assert st.quality is not None or any(s.name == METRIC_NAME for s in st.skipped)
+    else:
+        assert st.image_task is not None
     b = st.board
     opts = options(b, st.cfg, st.plan.layer_config())
     st.report = HlsReport(
@@ -376,6 +441,7 @@ def step_summarise(st: FlowState) -> FlowState:
         wall_s=sum(st.step_s.values()),
         provenance=provenance(),
         step_s=dict(st.step_s),
+        skipped=tuple(st.skipped),
     )
     write_json_atomic(st.work / "report.json", st.report.to_json())
     write_text_atomic(st.work / "report.md", render_markdown(st.report))
@@ -420,9 +486,9 @@ def run_hls_flow(
     with staged(out_dir, "board flow output") as work:
         t0 = time.perf_counter()
         src = resolve_model(model, teacher)
-        st = FlowState(
-            board, cfg, src, work, out_dir, n, data_root, infer_task(src.qonnx, task or src.task)
-        )
+        check_teacher(src)
+        found = infer_task(src.qonnx, task or src.task, src.path or src.description)
+        st = FlowState(board, cfg, src, work, out_dir, n, data_root, found)
         st.step_s["load"] = time.perf_counter() - t0
         for name, step in STEPS:
             t0 = time.perf_counter()

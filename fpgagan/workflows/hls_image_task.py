@@ -1,10 +1,16 @@
-"""The board flow for image-to-image generators (``sr2x``, ``inpaint``): which task a model does,
-the test-split images it is fed, and its scores against ground truth.
+"""The board flow's task: what a model does (a latent generator, or an image-to-image one),
+the test-split images an image-to-image model is fed, and its scores against ground truth.
 
-The task comes from the checkpoint's record, or ``--task``, or else from the QONNX graph's shapes
-(an image input half the output's side is 2x super-resolution; equal sides, inpainting).
-Inputs are the first ``n`` test images degraded by the task (2x2 area downsampling, or a
-``PATCH`` x ``PATCH`` square filled, placed from :data:`TASK_SEED` and the image's index).
+The task comes from ``--task``, or the checkpoint's record, or else from the QONNX graph's shapes:
+a latent input ((N, nz), or (N, nz, 1, 1): only the channel axis is not 1) is a latent
+generator; an image input whose output has twice its height and width is 2x super-resolution,
+one of equal size inpainting.  Any other pair of shapes is refused (one line naming them).
+
+Inputs are the first ``n`` test images, brought to the model's output size and channel count
+(:func:`fpgagan.data.tasks.fit_images`: bilinear with antialiasing, grey repeated to every
+channel) and to the range of its output quantizer (an affine map of [-1, 1]; inputs and targets
+share it), then degraded by the task (2x2 area downsampling, or a ``PATCH`` x ``PATCH`` square
+filled with mid grey, placed from :data:`TASK_SEED` and the image's index).
 """
 
 from __future__ import annotations
@@ -15,49 +21,78 @@ import numpy as np
 import torch
 
 from fpgagan.data import load_images
-from fpgagan.data.tasks import TASKS, TaskPairs, make_pairs
+from fpgagan.data.tasks import TASKS, TaskPairs, fit_images, make_pairs
 from fpgagan.errors import ExportError
-from fpgagan.models.inference import generate
+from fpgagan.images import UNIT_RANGE
 from fpgagan.report.hls_report import ImageTaskScores, TaskScore
 from fpgagan.workflows.image_tasks import BASELINE, baseline, save_comparison, scores
+from fpgagan.workflows.model_source import graph_dims, is_latent
 
 TASK_SEED = 0  # inpaint: patch positions of the test images
 SPLIT = "test"
 N_GRID = 8  # images (rows) in task_grid.png
+LATENT = "latent"  # the task of a latent-to-image generator
+FLOW_TASKS = (LATENT, *TASKS)
+UPSCALE = {"inpaint": 1, "sr2x": 2}  # output side / input side of each image task
+_WHAT = (
+    "--task latent takes an input (N, nz) or (N, nz, 1, 1) to images (N, C, H, W); --task "
+    "inpaint an image to one of the same shape; --task sr2x an image to one twice its height "
+    "and width"
+)
 
 
-def _dims(value_info) -> list[int]:
-    return [int(d.dim_value) for d in value_info.type.tensor_type.shape.dim]
-
-
-def infer_task(model, given: str | None = None) -> str | None:
-    """The image task of a QONNX generator: ``given`` if set (checked against the shapes), None for
-    a latent-to-image generator, else from the input and output sides."""
-    inp, out = _dims(model.graph.input[0]), _dims(model.graph.output[0])
-    if len(inp) == 2:
-        if given is not None:
-            raise ExportError(f"task {given!r} given, but the model's input is a latent {inp}")
-        return None
-    if len(inp) != 4 or len(out) != 4:
-        raise ExportError(f"expected an image input and output (N, C, H, W), got {inp} -> {out}")
-    by_shape = {1: "inpaint", 2: "sr2x"}.get(out[-1] // max(1, inp[-1]) if inp[-1] else 0)
-    if given is not None:
-        if given not in TASKS:
-            raise ExportError(f"unknown task {given!r} (known: {', '.join(TASKS)})")
-        if by_shape != given:
-            raise ExportError(f"task {given!r} does not fit the model's shapes {inp} -> {out}")
-        return given
-    if by_shape is None or out[-2] != inp[-2] * (2 if by_shape == "sr2x" else 1):
+def infer_task(model, given: str | None = None, name: str = "the model") -> str:
+    """The task of a QONNX generator (``latent``, ``sr2x`` or ``inpaint``): ``given`` if set
+    (checked against the shapes), else read from the input and output shapes; ``name`` (the
+    model's file) leads a refusal."""
+    if given is not None and given not in FLOW_TASKS:
+        raise ExportError(f"unknown task {given!r} (known: {', '.join(FLOW_TASKS)})")
+    inp, out = graph_dims(model.graph.input[0]), graph_dims(model.graph.output[0])
+    by_shape = _task_of_shapes(inp, out)
+    if given is not None and by_shape != given:
         raise ExportError(
-            f"cannot tell the image task of a model mapping {inp} -> {out}; give --task"
+            f"{name}: task {given!r} does not fit its shapes {inp} -> {out} ({_WHAT})"
+        )
+    if by_shape is None:
+        raise ExportError(
+            f"{name}: cannot tell the task of a model mapping {inp} -> {out}: {_WHAT}"
         )
     return by_shape
 
 
-def task_pairs(task: str, n: int, data_root: str | None) -> TaskPairs:
-    """The first ``n`` test images and the task's inputs made from them."""
+def _task_of_shapes(inp: list[int], out: list[int]) -> str | None:
+    if len(out) != 4 or min(out[1:]) < 1:
+        return None  # every task makes images (N, C, H, W)
+    if is_latent(inp):
+        return LATENT
+    if len(inp) != 4 or min(inp[1:]) < 1 or inp[1] != out[1]:
+        return None
+    for task, k in UPSCALE.items():
+        if out[2:] == [k * inp[2], k * inp[3]]:
+            return task
+    return None
+
+
+def task_pairs(
+    task: str,
+    n: int,
+    data_root: str | None,
+    shape: tuple[int, int, int] = (1, 28, 28),
+    value_range: tuple[float, float] = UNIT_RANGE,
+) -> TaskPairs:
+    """The first ``n`` test images as targets of ``shape`` (C, H, W) in ``value_range``, and the
+    task's inputs made from them."""
     images, _ = load_images("fashion-mnist", SPLIT, data_root)
-    return make_pairs(task, images[:n], seed=TASK_SEED)
+    targets = fit_images(images[:n], shape[0], shape[1:])
+    pairs = make_pairs(task, targets, seed=TASK_SEED)
+    if tuple(value_range) == UNIT_RANGE:
+        return pairs
+    lo, hi = value_range
+
+    def to_range(x: torch.Tensor) -> torch.Tensor:
+        return lo + (x + 1.0) * ((hi - lo) / 2.0)
+
+    return TaskPairs(to_range(pairs.inputs), to_range(pairs.targets), pairs.mask)
 
 
 def score_task(
@@ -65,27 +100,31 @@ def score_task(
     pairs: TaskPairs,
     y_quant: np.ndarray,
     y_fpga: np.ndarray,
-    teacher,
+    y_float: np.ndarray | None,
     work: Path,
+    value_range: tuple[float, float] = UNIT_RANGE,
 ) -> ImageTaskScores:
     """PSNR / SSIM (and PSNR inside the patch) of every output against ground truth, and the
     grid input | float | FPGA | ground truth written to ``work/task_grid.png``."""
+    width = value_range[1] - value_range[0]
     rows = []
     outputs: list[torch.Tensor] = []
-    if teacher is not None:
-        y_float = generate(teacher, pairs.inputs)
-        rows.append(_row("float teacher", y_float, pairs))
-        outputs.append(y_float)
+    if y_float is not None:
+        rows.append(_row("float teacher", torch.from_numpy(y_float), pairs, width))
+        outputs.append(torch.from_numpy(y_float))
     fpga = torch.from_numpy(y_fpga)
-    rows.append(_row("quantized (qonnx)", torch.from_numpy(y_quant), pairs))
-    rows.append(_row("FPGA (C simulation)", fpga, pairs))
-    rows.append(_row(f"baseline: {BASELINE[task]}", baseline(task, pairs), pairs))
+    rows.append(_row("quantized (qonnx)", torch.from_numpy(y_quant), pairs, width))
+    rows.append(_row("FPGA (C simulation)", fpga, pairs, width))
+    base = baseline(task, pairs, value_range)
+    rows.append(_row(f"baseline: {BASELINE[task]}", base, pairs, width))
     outputs.append(fpga)
     k = min(N_GRID, len(pairs))
-    save_comparison(work / "task_grid.png", pairs.subset(slice(0, k)), [o[:k] for o in outputs])
+    save_comparison(
+        work / "task_grid.png", pairs.subset(slice(0, k)), [o[:k] for o in outputs], value_range
+    )
     return ImageTaskScores(task, len(pairs), SPLIT, BASELINE[task], tuple(rows))
 
 
-def _row(source: str, out: torch.Tensor, pairs: TaskPairs) -> TaskScore:
-    s = scores(out, pairs)
+def _row(source: str, out: torch.Tensor, pairs: TaskPairs, width: float) -> TaskScore:
+    s = scores(out, pairs, width)
     return TaskScore(source, s["psnr"], s["ssim"], s.get("patch_psnr"))

@@ -20,10 +20,10 @@ from fpgagan.config import Precision, TrainQatConfig, to_dict
 from fpgagan.data import load_images
 from fpgagan.data.tasks import PATCH, TaskPairs, bicubic_upsample, make_pairs
 from fpgagan.errors import ConfigError
-from fpgagan.images import save_grid
+from fpgagan.images import UNIT_RANGE, save_grid
 from fpgagan.models import PATCHGANS, UNETS, PatchGAN, UNet, build_patchgan, build_unet
 from fpgagan.models.unet import INPUT_RANGE
-from fpgagan.report.image_metrics import psnr, ssim
+from fpgagan.report.image_metrics import DATA_RANGE, psnr, ssim
 from fpgagan.train.device import generate_cpu
 from fpgagan.train.pix2pix import Pix2PixEpoch
 
@@ -69,31 +69,48 @@ def _outputs(gen: UNet, inputs: torch.Tensor) -> torch.Tensor:
     return generate_cpu(gen, inputs)
 
 
-def scores(out: torch.Tensor, pairs: TaskPairs) -> dict[str, float]:
-    """PSNR and SSIM of ``out`` against the targets (and PSNR inside the inpainted patch)."""
+def scores(out: torch.Tensor, pairs: TaskPairs, data_range: float = DATA_RANGE) -> dict[str, float]:
+    """PSNR and SSIM of ``out`` against the targets (and PSNR inside the inpainted patch), for
+    images whose range is ``data_range`` wide ([-1, 1] by default)."""
     a, b = out.numpy(), pairs.targets.numpy()
-    result = {"psnr": psnr(a, b), "ssim": ssim(a, b)}
+    result = {"psnr": psnr(a, b, data_range), "ssim": ssim(a, b, data_range)}
     if pairs.mask is not None:
         m = pairs.mask.numpy()
-        result["patch_psnr"] = psnr(a[m], b[m])
+        result["patch_psnr"] = psnr(a[m], b[m], data_range)
     return result
 
 
-def baseline(task: str, pairs: TaskPairs) -> torch.Tensor:
-    """The classical answer to ``task``: bicubic upsampling, or the masked input unchanged."""
-    return bicubic_upsample(pairs.inputs) if task == "sr2x" else pairs.inputs
+def baseline(
+    task: str, pairs: TaskPairs, value_range: tuple[float, float] = UNIT_RANGE
+) -> torch.Tensor:
+    """The classical answer to ``task``: bicubic upsampling (clamped to ``value_range``), or the
+    masked input unchanged."""
+    if task == "sr2x":
+        return bicubic_upsample(pairs.inputs, value_range=value_range)
+    return pairs.inputs
 
 
-def _display_inputs(inputs: torch.Tensor, size: int) -> torch.Tensor:
-    factor = size // inputs.shape[-1]
-    return inputs.repeat_interleave(factor, -1).repeat_interleave(factor, -2)
+def _display_inputs(inputs: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    fh, fw = size[0] // inputs.shape[-2], size[1] // inputs.shape[-1]
+    return inputs.repeat_interleave(fw, -1).repeat_interleave(fh, -2)
 
 
-def save_comparison(path: Path, pairs: TaskPairs, outputs: list[torch.Tensor]) -> None:
-    """One row per image: input (nearest-upsampled to the target's size) | outputs | truth."""
-    size = pairs.targets.shape[-1]
+def save_comparison(
+    path: Path,
+    pairs: TaskPairs,
+    outputs: list[torch.Tensor],
+    value_range: tuple[float, float] = UNIT_RANGE,
+) -> None:
+    """One row per image: input (nearest-upsampled to the target's size) | outputs | truth,
+    grey or colour, drawn in ``value_range``."""
+    size = tuple(pairs.targets.shape[-2:])
     columns = [_display_inputs(pairs.inputs, size), *outputs, pairs.targets]
-    save_grid(path, torch.stack(columns, dim=1).flatten(0, 1), ncol=len(columns))
+    save_grid(
+        path,
+        torch.stack(columns, dim=1).flatten(0, 1),
+        ncol=len(columns),
+        value_range=value_range,
+    )
 
 
 class ImageTask:

@@ -9,6 +9,7 @@ from fpgagan.data.tasks import (
     PATCH,
     bicubic_upsample,
     downsample2x,
+    fit_images,
     input_size,
     make_pairs,
     patch_mask,
@@ -82,3 +83,25 @@ def test_tasks_on_the_digits_fixture():
         pairs = make_pairs(task, x[:16])
         assert pairs.inputs.shape == (16, 1, side, side)
         assert pairs.subset(slice(0, 4)).targets.shape == (4, 1, 28, 28)
+
+
+def test_fit_images_resizes_and_repeats_the_grey_value():
+    x = _images(n=3)
+    assert fit_images(x, 1, (28, 28)) is x  # already fits: unchanged
+    rgb = fit_images(x, 3, (16, 8))
+    assert rgb.shape == (3, 3, 16, 8)
+    assert torch.equal(rgb[:, 0], rgb[:, 1]) and torch.equal(rgb[:, 1], rgb[:, 2])
+    # bilinear with antialiasing: a constant image stays that constant at any size
+    flat = fit_images(torch.full((1, 1, 28, 28), 0.25), 1, (12, 40))
+    assert torch.allclose(flat, torch.full_like(flat, 0.25))
+    with pytest.raises(DatasetError, match=r"expected grey images \(N, 1, H, W\)"):
+        fit_images(rgb, 3, (8, 8))
+
+
+def test_an_rgb_inpaint_patch_covers_every_channel():
+    x = fit_images(_images(n=2), 3, (12, 12))
+    pairs = make_pairs("inpaint", x, seed=3)
+    assert pairs.mask.shape == x.shape
+    assert torch.equal(pairs.mask[:, 0], pairs.mask[:, 2])
+    assert pairs.mask.sum().item() == 2 * 3 * PATCH * PATCH
+    assert torch.all(pairs.inputs[pairs.mask] == FILL)

@@ -19,7 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from fpgagan.report.hls_report import HlsReport, ImageTaskScores, TaskScore
+from fpgagan.errors import ConfigError
+from fpgagan.report.hls_report import (
+    REPORT_VERSION,
+    HlsReport,
+    ImageTaskScores,
+    Skipped,
+    TaskScore,
+)
 from fpgagan.report.render import render_markdown
 
 DATA = Path(__file__).parent / "data"
@@ -88,10 +95,29 @@ def test_every_section_is_covered():
         "no resource figures fpgagan could read",
         "Not run:",
         "No float teacher given",
+        "## Not scored",
         "white = nan",
         " in inf s ",
     ):
         assert any(heading in t for t in texts), heading
+
+
+def test_what_was_not_scored_reads_back_and_is_escaped():
+    """``skipped`` survives report.json, and a reason is Markdown text on one line."""
+    r = dataclasses.replace(
+        _report("qonnx_zcu104"),
+        skipped=(Skipped("FID-FMNIST", "the model makes 3x8x8 | *not* 1x28x28\n# here"),),
+    )
+    assert HlsReport.from_json(json.loads(json.dumps(r.to_json()))) == r
+    (line,) = [ln for ln in render_markdown(r).splitlines() if ln.startswith("- FID-FMNIST:")]
+    assert line == "- FID-FMNIST: the model makes 3x8x8 \\| \\*not\\* 1x28x28\\\\n# here"
+
+
+def test_a_report_of_another_version_is_refused():
+    data = json.loads((DATA / LATENT).read_text())
+    data["version"] = REPORT_VERSION - 1
+    with pytest.raises(ConfigError, match="run the flow again"):
+        HlsReport.from_json(data)
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--update"]:

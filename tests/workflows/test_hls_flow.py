@@ -248,8 +248,9 @@ def test_board_flow_refuses_an_unsupported_op(tmp_path, capsys):
     graph = helper.make_graph(
         [helper.make_node("Sin", ["z"], ["y"], name="the_sine")],
         "g",
-        [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 8])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])],
+        # shapes of a latent generator (a latent to 8x1x1 images): only the op is at fault
+        [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 8, 1, 1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 1, 1])],
     )
     save(
         helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]),
@@ -330,6 +331,7 @@ def test_board_given_as_a_file_names_the_default_out_folder(tmp_path, monkeypatc
         return SimpleNamespace(
             board=SimpleNamespace(name="pynq-z2", clock_mhz=100.0), n_latents=1,
             bit_exact=exact, bit_exact_independent=exact, vs_float=None, cost=cost, image_task=None,
+            skipped=(),
         )  # fmt: skip
 
     monkeypatch.setattr(hls_flow, "run_hls_flow", fake_flow)

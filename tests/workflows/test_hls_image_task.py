@@ -29,22 +29,47 @@ def _graph(inp: list[int], out: list[int]):
 @pytest.mark.parametrize(
     "inp, out, task",
     [
-        ([1, 64], [1, 1, 28, 28], None),
+        ([1, 64], [1, 1, 28, 28], "latent"),
+        ([1, 100, 1, 1], [1, 3, 64, 64], "latent"),
+        ([1, 8, 1, 1], [1, 1, 16, 8], "latent"),
         ([1, 1, 14, 14], [1, 1, 28, 28], "sr2x"),
+        ([1, 3, 8, 12], [1, 3, 16, 24], "sr2x"),
         ([1, 1, 28, 28], [1, 1, 28, 28], "inpaint"),
+        ([1, 3, 32, 16], [1, 3, 32, 16], "inpaint"),
     ],
 )
 def test_task_from_shapes(inp, out, task):
     assert infer_task(_graph(inp, out)) == task
+    assert infer_task(_graph(inp, out), task) == task
+
+
+@pytest.mark.parametrize(
+    "inp, out",
+    [
+        ([1, 1, 10, 10], [1, 1, 28, 28]),  # neither the input's size nor twice it
+        ([1, 1, 14, 28], [1, 1, 28, 28]),  # twice in height only
+        ([1, 1, 28, 28], [1, 3, 28, 28]),  # grey in, colour out
+        ([1, 8, 2, 2], [1, 1, 28, 28]),  # a latent must be (N, nz) or (N, nz, 1, 1)
+        ([1, 64], [1, 784]),  # no image out
+    ],
+)
+def test_shapes_of_no_task_are_refused_naming_them(inp, out):
+    with pytest.raises(ExportError) as exc:
+        infer_task(_graph(inp, out))
+    message = str(exc.value)
+    assert f"{inp} -> {out}" in message and "\n" not in message
+    assert all(f"--task {t}" in message for t in ("latent", "sr2x", "inpaint"))
 
 
 def test_a_task_that_does_not_fit_is_refused():
     with pytest.raises(ExportError, match="does not fit"):
         infer_task(_graph([1, 1, 14, 14], [1, 1, 28, 28]), "inpaint")
+    with pytest.raises(ExportError, match="does not fit"):
+        infer_task(_graph([1, 8, 1, 1], [1, 3, 8, 8]), "sr2x")
+    with pytest.raises(ExportError, match="does not fit"):
+        infer_task(_graph([1, 1, 14, 14], [1, 1, 28, 28]), "latent")
     with pytest.raises(ExportError, match="unknown task"):
         infer_task(_graph([1, 1, 14, 14], [1, 1, 28, 28]), "denoise")
-    with pytest.raises(ExportError, match="give --task"):
-        infer_task(_graph([1, 1, 10, 10], [1, 1, 28, 28]))
 
 
 def _calibrated_student(name: str, seed: int):
