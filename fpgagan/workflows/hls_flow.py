@@ -121,9 +121,14 @@ class HlsFlowConfig:
     # which schedules the plan may give a layer: auto = the sparse one too where the weight
     # sparsity reaches the threshold (the plan takes the cheaper), true / false = only that one
     sparse: TriState = TriState.AUTO
+    # whether layers may read their weights from DDR (fpgagan.hw.offchip): auto = where the board
+    # has DDR and the on-chip plan does not fit or is short of block RAM; true = offered to every
+    # layer; false = every weight on chip
+    offchip: TriState = TriState.AUTO
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sparse", TriState.parse(self.sparse, "sparse"))
+        object.__setattr__(self, "offchip", TriState.parse(self.offchip, "offchip"))
         if self.clock_mhz is not None and not (
             math.isfinite(self.clock_mhz) and self.clock_mhz > 0
         ):
@@ -204,7 +209,10 @@ def plan_board(qonnx_model, board: Board, cfg: HlsFlowConfig, workdir: Path) -> 
         for layer in layers
     }
     shapes = [layer.shape() for layer in layers]
-    plan = make_plan(shapes, raw, board, dict(cfg.reuse), schedules, flow=extract(probe))
+    offchip = {TriState.AUTO: None, TriState.TRUE: True, TriState.FALSE: False}[cfg.offchip]
+    plan = make_plan(
+        shapes, raw, board, dict(cfg.reuse), schedules, flow=extract(probe), offchip=offchip
+    )
     if set(plan.choices) != {layer.name for layer in layers}:
         raise RuntimeError("the plan does not cover every engine layer")
     return plan
@@ -222,6 +230,9 @@ def step_plan(st: FlowState) -> FlowState:
             "interval_cycles": st.plan.interval_cycles,
             "usage": st.plan.usage,
             "fits": st.plan.fits,
+            # weights off chip: bytes read from DDR per image, and the bandwidth at the plan's rate
+            "ddr_bytes_per_image": st.plan.ddr_bytes,
+            "ddr_gb_s": st.plan.ddr_gb_s,
         },
     )
     return st
