@@ -38,9 +38,11 @@ from fpgagan.export.transforms import (
     FoldZeroPadIntoConv,
     GiveGemmZeroBias,
     MergeIdenticalTransposes,
+    MergeReshapes,
     NormaliseQuantAttributes,
     PerChannelScalesToTensor,
     SpatialOpsToChannelsLast,
+    UnitTransposeToReshape,
 )
 from fpgagan.export.validate import validate_model
 from fpgagan.io import atomic_path, provenance, read_limited
@@ -82,6 +84,9 @@ def clean_for_hls(model: ModelWrapper) -> ModelWrapper:
     # a merged Transpose may now move further upstream (past the input quantizer, say)
     model = model.transform(ConvertToChannelsLastAndClean())
     model = model.transform(AbsorbTransposeIntoMatMul())
+    # a transpose of unit axes only (a flat latent into a transposed convolution) is a reshape
+    model = model.transform(UnitTransposeToReshape())
+    model = model.transform(MergeReshapes())
     return cleanup_model(model)
 
 

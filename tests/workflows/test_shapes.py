@@ -133,6 +133,17 @@ def test_rgb_images_are_exact_and_drawn_in_colour(tmp_path):
 
 
 @pytest.mark.csim
+def test_a_flat_latent_viewed_as_4d_inside_the_model(tmp_path):
+    """``z.view(-1, nz, 1, 1)`` inside the model: no Repack, no Transpose process, exact."""
+    model = _onnx(tmp_path, "flat", Dcgan(DcganShape(nz=8, ngf=4, channels=3, side=8, flat=True)))
+    out = tmp_path / "out"
+    report = _flow(model, out)
+    _bit_exact(report, (3, 8, 8))
+    assert report.cost.stages == ()  # only the engine layers: the reshape costs nothing
+    assert report.cost.layers[0].kernel == "FgLinear"  # the 1x1 transposed conv, a Dense head
+
+
+@pytest.mark.csim
 def test_a_non_square_image(tmp_path):
     model = _onnx(tmp_path, "tall", Dcgan(DcganShape(nz=8, ngf=4, channels=1, side=8, height=16)))
     shape = (1, 16, 8)

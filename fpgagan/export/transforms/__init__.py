@@ -12,6 +12,7 @@ from fpgagan.export.transforms.merge_transposes import MergeIdenticalTransposes
 from fpgagan.export.transforms.normalise_quant import NormaliseQuantAttributes
 from fpgagan.export.transforms.per_channel_scales import PerChannelScalesToTensor
 from fpgagan.export.transforms.spatial_channels_last import SpatialOpsToChannelsLast
+from fpgagan.export.transforms.unit_transpose import MergeReshapes, UnitTransposeToReshape
 
 __all__ = [
     "AbsorbTransposeIntoMatMul",
@@ -21,7 +22,9 @@ __all__ = [
     "FoldZeroPadIntoConv",
     "GiveGemmZeroBias",
     "MergeIdenticalTransposes",
+    "MergeReshapes",
     "NormaliseQuantAttributes",
     "PerChannelScalesToTensor",
     "SpatialOpsToChannelsLast",
+    "UnitTransposeToReshape",
 ]
