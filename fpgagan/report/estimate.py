@@ -20,6 +20,9 @@ NOTES = (
     "over the whole dataflow graph (skip connections, clones and merges included); "
     "every layer reads one weight word per step, so the weight ports never exceed the compute "
     "schedule, and every stream element is one pixel.",
+    "Weights off chip (layers whose schedule says 'weights in DDR') cross the DDR once per image; "
+    "the interval is at least the DDR time per image at the board's sustained rate (an assumed "
+    "75% of the peak unless the board file says otherwise).",
     "Totals and usage are the whole design's: the accelerator plus the system around it (the "
     "AXI4-Stream shell and HLS control, counted from the unit costs; the block design's vendor "
     "IP from open equivalents synthesised with yosys, not AMD's netlists).",
@@ -105,6 +108,10 @@ def cost_estimate(plan: Plan, board: Board) -> CostEstimate:
         streams=tuple(
             f"{plan.flow.order[src]} -> {plan.flow.order[dst]}" for src, dst in plan.flow.edges
         ),
+        ddr_bytes_per_image=plan.ddr_bytes,
+        ddr_gb_s=plan.ddr_gb_s,
+        ddr_sustained_gb_s=board.ddr.sustained_gb_s if board.ddr is not None else 0.0,
+        ddr_cycles=plan.ddr_cycles,
     )
 
 

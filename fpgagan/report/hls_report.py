@@ -189,6 +189,12 @@ class CostEstimate:
     # ``usage`` are the whole design's, ``accelerator`` the HLS IP alone (what csynth reports)
     system: tuple[CostItem, ...] = ()
     accelerator: Totals | None = None
+    # weights off chip: bytes the off-chip layers read from DDR per image, the bandwidth that is
+    # at images_per_s, the board's sustained DDR rate, and the cycles per image the DDR needs
+    ddr_bytes_per_image: int = 0
+    ddr_gb_s: float = 0.0
+    ddr_sustained_gb_s: float = 0.0
+    ddr_cycles: int = 0
 
 
 @dataclasses.dataclass(frozen=True)

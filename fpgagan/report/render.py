@@ -203,11 +203,25 @@ def cost_section(r: HlsReport) -> list[str]:
         f"{_f(c.slowest_layer_cycles)}), latency {_f(c.latency_cycles)} cycles; FIFO depths "
         f"{', '.join(map(str, c.fifo_depths)) or 'none'} (sized by simulating the stream "
         "pipeline).",
+        *_ddr(c),
         "",
         *_whole_design_table(c, r.board),
         "",
         *_instances(c),
         *_unit_costs(c),
+    ]
+
+
+def _ddr(c: CostEstimate) -> list[str]:
+    """The off-chip layers' DDR traffic, when a layer's weights are in DDR."""
+    if not c.ddr_bytes_per_image:
+        return []
+    return [
+        "",
+        f"Weights off chip: {_f(c.ddr_bytes_per_image)} bytes read from DDR per image, "
+        f"{_f(c.ddr_gb_s, 2)} GB/s at {_f(c.images_per_s, 0)} images/s of the board's "
+        f"{_f(c.ddr_sustained_gb_s, 2)} GB/s sustained; the DDR needs {_f(c.ddr_cycles)} cycles "
+        "per image.",
     ]
 
 
