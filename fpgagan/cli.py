@@ -219,6 +219,48 @@ def _cmd_hls(args: argparse.Namespace) -> int:
     return EXIT_OK if ex.exact and report.bit_exact_independent.exact else EXIT_MISMATCH
 
 
+def _cmd_quantize(args: argparse.Namespace) -> int:
+    from fpgagan.config import Precision, load_yaml
+    from fpgagan.folders import check_outside, check_target
+    from fpgagan.workflows.quantize_float import (
+        QONNX,
+        RUN_FOLDER,
+        DistilConfig,
+        quantize_and_distil,
+        refuse_pickle,
+        summary,
+    )
+
+    float_path = Path(args.float)
+    refuse_pickle(float_path)  # before anything reads it
+    out = Path(args.out) if args.out else Path("runs") / f"quantize-{float_path.stem}"
+    inputs = {"--float": args.float, "--images": args.images, "--precision": args.precision}
+    check_outside(out, "output folder", inputs | {"--data-dir": args.data_dir})
+    check_target(out, "output folder", kind=RUN_FOLDER)  # a user folder is never touched
+    if args.precision:
+        precision = load_yaml(Precision, args.precision)
+    elif args.weight_bits or args.act_bits or args.input_range or args.output_bits:
+        fields = {"weight_bits": args.weight_bits, "act_bits": args.act_bits,
+                  "input_range": args.input_range, "output_bits": args.output_bits}  # fmt: skip
+        try:
+            precision = Precision(**{k: v for k, v in fields.items() if v is not None})
+        except ValueError as exc:
+            raise InputError(f"precision: {exc}") from None
+    else:
+        precision = None  # W4A8, the input range from the input's shape
+    cfg = DistilConfig(epochs=args.epochs, steps_per_epoch=args.steps, batch_size=args.batch_size,
+                       lr=args.lr, n_val=args.n_val)  # fmt: skip
+    result = quantize_and_distil(
+        float_path, out, precision, cfg, images=args.images, data_root=args.data_dir
+    )
+    for line in summary(result):
+        print(_shown(line))
+    print(
+        f"QONNX: {_shown(out / QONNX)} (next: fpgagan hls --model {_shown(out / QONNX)} --board ...)"
+    )
+    return EXIT_OK
+
+
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from fpgagan.boards import known_boards
     from fpgagan.folders import check_outside, check_target
@@ -398,6 +440,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_positive_int, default=1, help="> 1: a local Ray instance")
     p.add_argument("--data-dir", default=None, help="Fashion-MNIST folder (with -n)")
     p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser(
+        "quantize",
+        help="a float ONNX generator -> low-bit, distilled on random latents -> QONNX for hls",
+    )
+    p.add_argument(
+        "--float", required=True, help="the float generator as ONNX (torch.onnx.export); no .pt"
+    )
+    p.add_argument(
+        "--out", default=None, help="run folder (default runs/quantize-<name>); rerun to resume"
+    )
+    p.add_argument("--precision", default=None, help="YAML of the precision (per layer too)")
+    p.add_argument("--weight-bits", type=int, default=None, help="weight bits, 1-8 (default 4)")
+    p.add_argument("--act-bits", type=int, default=None, help="activation bits, 2-8 (default 8)")
+    p.add_argument("--output-bits", type=int, default=None, help="image bits, 2-8 (default 8)")
+    p.add_argument(
+        "--input-range", type=float, default=None,
+        help="the input quantizer's range [-r, r), a power of two (default 4 for latents, 1 for images)",
+    )  # fmt: skip
+    p.add_argument("--epochs", type=_positive_int, default=8)
+    p.add_argument("--steps", type=_positive_int, default=250, help="steps per epoch (default 250)")
+    p.add_argument("--batch-size", type=_positive_int, default=64)
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument(
+        "--n-val", type=_positive_int, default=2000, help="held-out inputs scored per epoch"
+    )
+    p.add_argument(
+        "--images", default=None,
+        help="optional training images (a folder of PNG/JPEG or an .npz): adds the adversarial term",
+    )  # fmt: skip
+    p.add_argument("--data-dir", default=None, help="Fashion-MNIST folder (for FID-FMNIST)")
+    p.set_defaults(func=_cmd_quantize)
 
     p = sub.add_parser("train-classifier", help="retrain the FID-FMNIST feature network")
     p.add_argument("--out", default=None, help="weights file (default: the shipped asset)")

@@ -22,6 +22,10 @@ MAX_MODEL_BYTES = 64 * MiB
 MAX_CHECKPOINT_BYTES = 512 * MiB
 # a .npy batch of inputs: 100,000 latents of 100 floats is 40 MB; 1 GiB is 25x that
 MAX_INPUT_BYTES = 1024 * MiB
+# one image file of a user's image set (a PNG/JPEG of a few megapixels is a few MB)
+MAX_IMAGE_BYTES = 32 * MiB
+# images of a user's image set read for training (Fashion-MNIST's training split is 60,000)
+MAX_IMAGE_FILES = 100_000
 # a file or folder name fpgagan writes: NAME_MAX (255) less the temporary prefix and suffix it
 # adds beside it (".NAME.partial-XXXXXXXX", ".NAME.XXXXXXXX.tmp", "NAME_hls")
 MAX_NAME_CHARS = 200

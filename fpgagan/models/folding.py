@@ -32,6 +32,23 @@ def _fold_conv(layer: nn.Conv2d, bn: nn.BatchNorm2d) -> None:
 
 
 @torch.no_grad()
+def fold_into(
+    layer: nn.Linear | nn.Conv2d | nn.ConvTranspose2d, bn: nn.BatchNorm1d | nn.BatchNorm2d
+) -> None:
+    """Fold ``bn`` (its eval-mode statistics) into the ``layer`` before it, in place; a layer
+    without a bias gets one."""
+    if layer.bias is None:
+        channels = layer.weight.shape[1 if isinstance(layer, nn.ConvTranspose2d) else 0]
+        layer.bias = nn.Parameter(torch.zeros(channels, dtype=layer.weight.dtype))
+    if isinstance(layer, nn.ConvTranspose2d):
+        _fold_deconv(layer, bn)
+    elif isinstance(layer, nn.Conv2d):
+        _fold_conv(layer, bn)
+    else:
+        _fold_linear(layer, bn)
+
+
+@torch.no_grad()
 def fold_batch_norm(gen: Generator | UNet) -> Generator | UNet:
     """Return a copy of float ``gen`` with every batch-norm folded away (eval-mode statistics).
 

@@ -13,6 +13,7 @@ import dataclasses
 
 import brevitas.nn as qnn
 import torch
+from brevitas.quant_tensor import QuantTensor
 from torch import nn
 
 from fpgagan.config import Precision
@@ -159,5 +160,6 @@ class Generator(nn.Module):
 
 
 def _value(x) -> torch.Tensor:
-    """The tensor of a Brevitas QuantTensor (or ``x`` itself)."""
-    return getattr(x, "value", x)
+    """The tensor of a Brevitas QuantTensor (or ``x`` itself).  A type test, not ``getattr``: a
+    ``torch.fx`` proxy has every attribute, and tracing a float generator must see no ``.value``."""
+    return x.value if isinstance(x, QuantTensor) else x

@@ -208,3 +208,109 @@ def export(model: nn.Module) -> ModelWrapper:
                 logging.getLogger(name).setLevel(logging.ERROR)
             export_qonnx(model, torch.zeros(1, *model.input_shape), export_path=str(raw))
         return ModelWrapper(onnx.load(str(raw), load_external_data=False))
+
+
+# --------------------------------------------------------------------------- float, as users train
+
+
+class FloatDcgan(nn.Module):
+    """The PyTorch-examples DCGAN generator as its users train it, in float: a 4-D latent
+    ``(N, nz, 1, 1)``, 4x4 transposed convolutions each followed by batch-norm and ReLU, and a
+    Tanh.  ``shape``'s bit widths, ``flat`` and ``signed`` do not apply."""
+
+    def __init__(self, shape: DcganShape = DcganShape()):
+        super().__init__()
+        self.shape = s = shape
+        h = s.height or s.side
+        first = h >> s.stages, s.side >> s.stages
+        chans = [s.ngf * 2 ** (s.stages - 1 - i) for i in range(s.stages)] + [s.channels]
+        layers: list[nn.Module] = [
+            nn.ConvTranspose2d(s.nz, chans[0], first, 1, 0, bias=False),
+            nn.BatchNorm2d(chans[0]),
+            nn.ReLU(True),
+        ]
+        for i in range(s.stages):
+            layers.append(nn.ConvTranspose2d(chans[i], chans[i + 1], 4, 2, 1, bias=False))
+            if i < s.stages - 1:
+                layers += [nn.BatchNorm2d(chans[i + 1]), nn.ReLU(True)]
+        layers.append(nn.Tanh())
+        self.main = nn.Sequential(*layers)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return (self.shape.nz, 1, 1)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.main(z)
+
+
+class FloatUNet(nn.Module):
+    """A float U-Net as a user may write one for 2x super-resolution: two levels of 3x3
+    convolutions with batch-norm and ReLU, stride-2 down, nearest upsampling and concatenation
+    with the encoder map of that size, a pixel-shuffle head and a Tanh."""
+
+    def __init__(self, channels: int = 1, side: int = 16, width: int = 8):
+        super().__init__()
+        self.channels, self.side = channels, side
+        w = width
+
+        def block(ci: int, co: int, stride: int = 1) -> nn.Sequential:
+            return nn.Sequential(
+                nn.Conv2d(ci, co, 3, stride, 1, bias=False), nn.BatchNorm2d(co), nn.ReLU()
+            )
+
+        self.enc0 = block(channels, w)
+        self.enc1 = block(w, 2 * w, 2)
+        self.mid = block(2 * w, 2 * w, 2)
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.dec1 = block(4 * w, 2 * w)
+        self.dec0 = block(3 * w, w)
+        self.head = nn.Conv2d(w, channels * 4, 3, 1, 1)
+        self.shuffle = nn.PixelShuffle(2)
+        self.out = nn.Tanh()
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return (self.channels, self.side, self.side)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        e0 = self.enc0(x)
+        e1 = self.enc1(e0)
+        m = self.mid(e1)
+        d1 = self.dec1(torch.cat([self.up(m), e1], dim=1))
+        d0 = self.dec0(torch.cat([self.up(d1), e0], dim=1))
+        return self.out(self.shuffle(self.head(d0)))
+
+
+@torch.no_grad()
+def randomise_float(model: nn.Module, seed: int = 0) -> nn.Module:
+    """DCGAN's initialisation (convolutions N(0, 0.02), batch-norm scales N(1, 0.02)) and
+    batch-norm statistics from a few training-mode batches, as a trained model would have:
+    the float model in eval mode, ready to export (no trained 64x64 RGB weights ship here)."""
+    gen = torch.Generator().manual_seed(seed)
+    for m in model.modules():
+        if isinstance(m, nn.ConvTranspose2d | nn.Conv2d | nn.Linear):
+            m.weight.copy_(torch.randn(m.weight.shape, generator=gen) * 0.02)
+            if m.bias is not None:
+                m.bias.zero_()
+        elif isinstance(m, nn.BatchNorm2d | nn.BatchNorm1d):
+            m.weight.copy_(1.0 + torch.randn(m.weight.shape, generator=gen) * 0.02)
+            m.bias.zero_()
+            m.momentum = None  # a cumulative average over the batches below
+    model.train()
+    for _ in range(4):
+        model(torch.randn(16, *model.input_shape, generator=gen))
+    return model.eval()
+
+
+def export_float_onnx(model: nn.Module, path: str | Path) -> None:
+    """``torch.onnx.export`` of a float model (eval mode), as its user would call it, with the
+    weights inside the file (``external_data=False``)."""
+    model = model.eval()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        for name in ("torch.onnx", "onnx_ir", "onnxscript"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        torch.onnx.export(
+            model, (torch.zeros(1, *model.input_shape),), str(path), external_data=False
+        )
