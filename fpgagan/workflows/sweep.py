@@ -94,7 +94,7 @@ def _record(cell: Cell, cost: CostEstimate, clock_mhz: float) -> dict[str, Any]:
             "images_per_s": cost.images_per_s, "interval_cycles": cost.interval_cycles,
             "lut": t.lut, "ff": t.ff, "dsp": t.dsp, "bram_18k": t.bram_18k,
             "max_usage": max(cost.usage.values()), "limiting": cost.limiting,
-            "fits": cost.fits}  # fmt: skip
+            "fits": cost.fits, "ddr_gb_s": cost.ddr_gb_s}  # fmt: skip
 
 
 def plan_cell(model: str | None, cell: Cell, base: HlsFlowConfig) -> dict[str, Any]:
@@ -156,6 +156,7 @@ COLUMNS: tuple[Column, ...] = (
     ("bram_18k", "BRAM_18K", "{:,.0f}"),
     ("max_usage", "max use", "{:.0%}"),
     ("limiting", "limit", "{}"),
+    ("ddr_gb_s", "DDR GB/s", "{:.2f}"),  # weights off chip: the bandwidth at the plan's rate
     ("fits", "fits", "{}"),
 )
 CSIM_COLUMNS: tuple[Column, ...] = (("csim_bit_exact", "csim exact", "{}"),)
