@@ -459,7 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--input-range", type=float, default=None,
         help="the input quantizer's range [-r, r), a power of two (default 4 for latents, 1 for images)",
     )  # fmt: skip
-    p.add_argument("--epochs", type=_positive_int, default=8)
+    p.add_argument("--epochs", type=_positive_int, default=6)
     p.add_argument("--steps", type=_positive_int, default=250, help="steps per epoch (default 250)")
     p.add_argument("--batch-size", type=_positive_int, default=64)
     p.add_argument("--lr", type=float, default=1e-4)

@@ -279,6 +279,7 @@ class _Quantizer:
         out_range = self._output_quantizer()
         self.g.graph.lint()
         self.g.recompile()
+        self.g.delete_all_unused_submodules()  # the quantizers a shared one replaced
         layers = tuple(
             LayerQuant(
                 str(n.target),

@@ -66,9 +66,10 @@ VERIFY_N = 256  # inputs on which qonnx execution must equal the Brevitas forwar
 
 @dataclasses.dataclass(frozen=True)
 class DistilConfig:
-    """The data-free training of ``fpgagan quantize`` (the CLI's options)."""
+    """The data-free training of ``fpgagan quantize`` (the CLI's options): 6 x 250 steps of 64
+    latents, about 3 minutes for the 28x28 DCGAN on 2 CPU cores."""
 
-    epochs: int = 8
+    epochs: int = 6
     steps_per_epoch: int = 250
     batch_size: int = 64
     lr: float = 1e-4

@@ -28,7 +28,9 @@ def _refused(capsys, argv, pattern):
 @pytest.fixture(scope="module")
 def dcgan_onnx(tmp_path_factory):
     path = tmp_path_factory.mktemp("float") / "dcgan.onnx"
-    export_float_onnx(randomise_float(FloatDcgan(DcganShape(nz=8, ngf=4, channels=3, side=8))), path)
+    export_float_onnx(
+        randomise_float(FloatDcgan(DcganShape(nz=8, ngf=4, channels=3, side=8))), path
+    )
     return path
 
 

@@ -3,6 +3,7 @@ weights of an unbroken run."""
 
 from __future__ import annotations
 
+import brevitas.nn as qnn
 import pytest
 import torch
 
@@ -81,3 +82,32 @@ def test_a_state_of_another_setting_is_refused(fg, tmp_path):
     student, distiller = _pair(fg)
     with pytest.raises(CheckpointError, match="s.pt"):
         run_data_free(other, tmp_path / "s.pt", student, distiller, _score)
+
+
+def test_a_student_with_shared_quantizers_saves_and_resumes(tmp_path):
+    """Concatenated maps share one quantizer: the replaced ones are gone from the state."""
+    from fpgagan.models.outside import FloatUNet, randomise_float
+
+    unet = float_graph(randomise_float(FloatUNet(channels=1, side=8, width=4)))
+    shape = (1, 8, 8)
+
+    def pair():
+        student = quantize_float_graph(unet, shape, Precision(input_range=1.0))
+        return student, DataFreeDistiller(teacher_of(unet, shape, 1.0))
+
+    student, distiller = pair()
+    net = student.net
+    relus = {name for name, m in net.named_modules() if isinstance(m, qnn.QuantReLU)}
+    used = {n.target for n in net.graph.nodes if n.op == "call_module"}
+    assert relus <= used and len(relus) == 3  # 5 ReLUs, two pairs share across concatenations
+    run_data_free(SPEC, tmp_path / "s.pt", student, distiller, _score_image)
+    again, distiller = pair()
+    run_data_free(SPEC, tmp_path / "s.pt", again, distiller, _score_image)  # loads, trains no more
+    a, b = student.state_dict(), again.state_dict()
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def _score_image(student) -> dict[str, float]:
+    x = torch.rand(4, 1, 8, 8, generator=torch.Generator().manual_seed(3)) * 2 - 1
+    with torch.no_grad():
+        return {"val_psnr": float(-student(x).abs().mean())}

@@ -56,7 +56,9 @@ def test_an_lstm_is_refused_naming_the_node():
     r = helper.make_tensor("R", TensorProto.FLOAT, [1, 32, 8], [0.0] * 256)
     lstm = helper.make_node("LSTM", ["z", "W", "R"], ["y"], name="decoder_lstm", hidden_size=8)
     model = _graph([lstm], [w, r], shape=(4, 1, 8), out_shape=(4, 1, 1, 8))
-    with pytest.raises(UnsupportedModelError, match=r"node 'decoder_lstm' \('LSTM'\).*not supported"):
+    with pytest.raises(
+        UnsupportedModelError, match=r"node 'decoder_lstm' \('LSTM'\).*not supported"
+    ):
         float_module(model, "m.onnx")
 
 

@@ -4,6 +4,7 @@ the hard tanh measured, the QONNX export valid and bit-exact in qonnx and in C s
 from __future__ import annotations
 
 import copy
+
 import brevitas.nn as qnn
 import numpy as np
 import pytest
@@ -34,7 +35,9 @@ def student(small):
 
 
 def _latents(n: int, seed: int = 1) -> torch.Tensor:
-    return torch.randn(n, *SmallGenerator.input_shape, generator=torch.Generator().manual_seed(seed))
+    return torch.randn(
+        n, *SmallGenerator.input_shape, generator=torch.Generator().manual_seed(seed)
+    )
 
 
 def test_every_layer_is_replaced_by_its_quantized_form(student):
@@ -80,7 +83,9 @@ def test_per_layer_precision_and_unknown_layers(small):
     s = quantize(small, SmallGenerator.input_shape, p, calibrate=False)
     assert [x.weight_bits for x in s.report.layers] == [4, 4, 8]
     with pytest.raises(ModelError, match="deconv9"):
-        quantize(small, SmallGenerator.input_shape, Precision(layers={"deconv9": LayerPrecision(4)}))
+        quantize(
+            small, SmallGenerator.input_shape, Precision(layers={"deconv9": LayerPrecision(4)})
+        )
 
 
 def test_the_caller_module_is_not_changed(small):
@@ -151,3 +156,32 @@ def test_a_sigmoid_becomes_the_hard_sigmoid_folded_into_the_layer_before():
         assert torch.allclose(fg.hard(z), want, atol=FLOAT_TOLERANCE)
     s = quantize(model, (4,), calibrate=False)
     assert s.report.output_range == (0.0, 1.0)
+
+
+class _Leaky(nn.Module):
+    def __init__(self, slope: float) -> None:
+        super().__init__()
+        self.fc = nn.Linear(8, 4 * 4 * 4)
+        self.leaky = nn.LeakyReLU(slope)
+        self.up = nn.ConvTranspose2d(4, 1, 4, 2, 1)
+
+    def forward(self, z):
+        return torch.tanh(self.up(self.leaky(self.fc(z)).reshape(-1, 4, 4, 4)))
+
+
+def test_a_leaky_relu_slope_that_is_no_power_of_two_is_refused_naming_it():
+    with pytest.raises(UnsupportedModelError, match=r"'leaky' \(LeakyReLU\).*0.2 is not a power"):
+        quantize(_Leaky(0.2).eval(), (8,))
+
+
+@pytest.mark.csim
+def test_a_leaky_relu_of_slope_one_quarter_is_bit_exact_in_c_simulation(tmp_path):
+    from fpgagan.hls.convert import HlsOptions
+    from fpgagan.sim import build_csim, compare, output_lsb
+
+    model = to_qonnx(quantize(_Leaky(0.25).eval(), (8,)))
+    assert "LeakyRelu" in [n.op_type for n in model.graph.node]
+    z = torch.randn(8, 8, generator=torch.Generator().manual_seed(2)).numpy()
+    csim = build_csim(model, tmp_path / "prj", HlsOptions())
+    result = compare(csim.predict(z), reference_outputs(model, z), output_lsb(model))
+    assert result.n_elements == 8 * 8 * 8 and result.mismatches == 0
