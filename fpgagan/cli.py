@@ -495,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except (KeyboardInterrupt, Terminated) as exc:
         code = EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
-        if args.command == "train-qat":
+        if args.command in ("train-qat", "quantize"):
             what = "rerun the same command to resume from the last finished epoch"
         else:
             what = "compilers stopped, nothing half-written left (a previous result is kept)"

@@ -123,6 +123,10 @@ def standardise(graph: fx.GraphModule) -> list[str]:
             graph.graph.erase_node(node)
             changed.append(name)
             continue
+        if _batch_sized_view(node):  # x.view(x.size(0), ...): the batch axis stays the batch axis
+            node.args = (node.args[0], -1, *node.args[2:])
+            changed.append(node.name)
+            continue
         module = module_of(graph, node)
         if isinstance(module, nn.Dropout | nn.Dropout2d):
             node.replace_all_uses_with(node.args[0])
@@ -135,10 +139,25 @@ def standardise(graph: fx.GraphModule) -> list[str]:
             changed.append(name)
         elif module is not None:
             seen.add(node.target)
+    graph.graph.eliminate_dead_code()
     graph.graph.lint()
     graph.recompile()
     graph.delete_all_unused_submodules()
     return changed
+
+
+def _batch_sized_view(node: fx.Node) -> bool:
+    """``x.view(x.size(0), ...)`` or ``reshape``: the size of the batch read from the data."""
+    if node.op != "call_method" or node.target not in ("view", "reshape") or len(node.args) < 2:
+        return False
+    size = node.args[1]
+    return (
+        isinstance(size, fx.Node)
+        and size.op == "call_method"
+        and size.target == "size"
+        and tuple(size.args[1:]) == (0,)
+        and size.args[0] is node.args[0]
+    )
 
 
 # --------------------------------------------------------------------------- check

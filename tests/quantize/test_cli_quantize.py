@@ -89,3 +89,14 @@ def test_bad_precision_and_missing_file(dcgan_onnx, tmp_path, capsys):
     _refused(capsys, [*args, "--input-range", "3"], "power of two")
     _refused(capsys, ["quantize", "--float", str(tmp_path / "none.onnx")], "none.onnx")
     assert not out.exists()
+
+
+def test_a_precision_file_naming_an_unknown_layer_is_refused_with_the_known_ones(
+    dcgan_onnx, tmp_path, capsys
+):
+    precision = tmp_path / "p.yaml"
+    precision.write_text("weight_bits: 4\nlayers:\n  deconv9: {weight_bits: 8}\n")
+    out = tmp_path / "o"
+    argv = ["quantize", "--float", str(dcgan_onnx), "--out", str(out), "--precision", str(precision)]
+    _refused(capsys, argv, "unknown layer(s) ['deconv9'] (layers: node_")
+    assert not out.exists()

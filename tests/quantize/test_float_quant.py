@@ -185,3 +185,23 @@ def test_a_leaky_relu_of_slope_one_quarter_is_bit_exact_in_c_simulation(tmp_path
     csim = build_csim(model, tmp_path / "prj", HlsOptions())
     result = compare(csim.predict(z), reference_outputs(model, z), output_lsb(model))
     assert result.n_elements == 8 * 8 * 8 and result.mismatches == 0
+
+
+def test_a_view_by_the_batch_size_is_read_as_the_batch_axis():
+    class Flat(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(8, 16)
+            self.up = nn.ConvTranspose2d(1, 1, 4, 2, 1)
+
+        def forward(self, z):
+            x = self.fc(z)
+            return torch.tanh(self.up(x.view(x.size(0), 1, 4, 4)))
+
+    model = Flat().eval()
+    fg = float_graph(model)
+    assert "size" not in [n.target for n in fg.exact.graph.nodes]
+    z = torch.randn(3, 8)
+    with torch.no_grad():
+        assert torch.allclose(fg.exact(z), model(z), atol=FLOAT_TOLERANCE)
+    assert quantize(model, (8,), calibrate=False).report.layers[0].name == "fc"
