@@ -97,6 +97,7 @@ def test_a_precision_file_naming_an_unknown_layer_is_refused_with_the_known_ones
     precision = tmp_path / "p.yaml"
     precision.write_text("weight_bits: 4\nlayers:\n  deconv9: {weight_bits: 8}\n")
     out = tmp_path / "o"
-    argv = ["quantize", "--float", str(dcgan_onnx), "--out", str(out), "--precision", str(precision)]
+    argv = ["quantize", "--float", str(dcgan_onnx), "--out", str(out)]
+    argv += ["--precision", str(precision)]
     _refused(capsys, argv, "unknown layer(s) ['deconv9'] (layers: node_")
     assert not out.exists()
