@@ -3,8 +3,10 @@
 
 hls4ml's top function takes the input and output streams; an off-chip layer also needs its DDR
 image.  Each such layer gets a ``const uint64_t *fg_ddr<index>`` argument, passed to its wrapper
-(``fg_layer<index>(in, out, fg_ddr<index>)``) and declared AXI4 master (``m_axi``, its base
-address in an AXI4-Lite register, ``offset=slave``).  In C simulation the argument defaults to the
+(``fg_layer<index>(in, out, fg_ddr<index>)``); the AXI4-Stream shell, the IP's top, declares it
+an AXI4 master (``m_axi``, its base address in an AXI4-Lite register, ``offset=slave``):
+INTERFACE pragmas in a function that is not the top are ignored, and would make hls4ml's own
+top one that C/RTL co-simulation refuses.  In C simulation the argument defaults to the
 host's copy of the image (``weights/fg_<index>_ddr.h``), so every caller (hls4ml's bridge, the
 test bench, fpgagan's batch driver) runs the project unchanged; the AXI4-Stream shell passes its
 own ``m_axi`` port.  Only numbers and fpgagan's identifiers are written.
@@ -48,18 +50,6 @@ def ddr_port(node) -> DdrPort:
     return DdrPort(int(node.index), layout(node.shape()).image_beats)
 
 
-def interface_pragmas(ports: list[DdrPort], indent: str = "    ") -> list[str]:
-    """``m_axi`` (read bursts, one bundle per port) with the base address in AXI4-Lite."""
-    out = []
-    for p in ports:
-        out.append(
-            f"{indent}#pragma HLS INTERFACE m_axi port={p.arg} offset=slave bundle={p.arg} "
-            f"depth={p.beats} max_read_burst_length={MAX_READ_BURST}"
-        )
-        out.append(f"{indent}#pragma HLS INTERFACE s_axilite port={p.arg}")
-    return out
-
-
 def _signature_end(text: str, name: str) -> int:
     start = text.find(f"void {name}(")
     end = text.find(")", start) if start >= 0 else -1
@@ -70,7 +60,7 @@ def _signature_end(text: str, name: str) -> int:
 
 def add_ddr_ports(text: str, name: str, ports: list[DdrPort], definition: bool) -> str:
     """``text`` (the top function's source, or its header) with the ports' arguments; in the
-    source also their INTERFACE pragmas, in the header the C-simulation defaults."""
+    header with their C-simulation defaults."""
     end = _signature_end(text, name)
     head, tail = text[:end].rstrip(), text[end:]
     args = []
@@ -80,15 +70,8 @@ def add_ddr_ports(text: str, name: str, ports: list[DdrPort], definition: bool) 
         else:
             args.append(f",\n    const uint64_t *{p.arg} FG_DDR_DEFAULT({p.array})")
     text = head + "".join(args) + "\n" + tail
-    if definition:
-        lines = text.split("\n")
-        at = next(
-            (i for i, line in enumerate(lines) if line.strip() == "#pragma HLS DATAFLOW"), None
-        )
-        if at is None:
-            raise RuntimeError(f"top function {name} has no DATAFLOW region")
-        indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
-        return "\n".join(lines[:at] + interface_pragmas(ports, indent) + lines[at:])
+    if definition:  # no INTERFACE pragmas here: the shell, the IP's top, declares the ports
+        return text
     decl = [
         DDR_MARK + " (C simulation: the host's copies of the DDR images)",
         "#include <stdint.h>",

@@ -44,7 +44,8 @@ from fpgagan.hls.shell_scripts import (
     driver_text,
     readme_text,
 )
-from fpgagan.hw.offchip import ddr_image
+from fpgagan.hw.offchip import BEAT_BITS, ddr_image
+from fpgagan.hw.system import READ_OUTSTANDING
 from fpgagan.io import atomic_path, write_text_atomic
 
 HEADER = "nnet_fg_axis.h"
@@ -235,14 +236,24 @@ void {spec.top}(hls::stream<fg_beat_t> &in_beats, hls::stream<fg_beat_t> &out_be
 
 
 def _port_pragmas(spec: ShellSpec) -> str:
-    """The weight ports: AXI4 masters reading bursts, their base addresses in AXI4-Lite."""
+    """The weight ports: AXI4 masters reading bursts (64-bit, read-only: the write side trimmed),
+    their base addresses in AXI4-Lite; and the block control.  Without weight ports the shell is
+    free-running (``ap_ctrl_none``); with them it starts from its ``control`` register block
+    (``ap_ctrl_hs``) once the driver has written the addresses: a free-running top would fetch
+    weights from address 0 between reset and the driver's writes (and C/RTL co-simulation does
+    not take ``ap_ctrl_none`` with m_axi ports, UG1399)."""
+    if not spec.ddr_ports:
+        return "    #pragma HLS INTERFACE mode=ap_ctrl_none port=return\n"
     lines = []
     for p in spec.ddr_ports:
         lines.append(
             f"    #pragma HLS INTERFACE mode=m_axi port={p.arg} offset=slave bundle={p.arg} "
-            f"depth={p.beats} max_read_burst_length={MAX_READ_BURST} num_read_outstanding=4"
+            f"depth={p.beats} max_read_burst_length={MAX_READ_BURST} "
+            f"num_read_outstanding={READ_OUTSTANDING} max_widen_bitwidth={BEAT_BITS} "
+            "num_write_outstanding=1 max_write_burst_length=2"
         )
         lines.append(f"    #pragma HLS INTERFACE mode=s_axilite port={p.arg} bundle=control")
+    lines.append("    #pragma HLS INTERFACE mode=s_axilite port=return bundle=control")
     return "".join(line + "\n" for line in lines)
 
 
@@ -250,7 +261,8 @@ def source_text(spec: ShellSpec) -> str:
     call_ports = "".join(f", {p.arg}" for p in spec.ddr_ports)
     ports_note = (
         f"// Weight ports: {len(spec.ddr_ports)} AXI4 master(s) reading the off-chip layers' DDR images\n"
-        "// (their base addresses in the AXI4-Lite bundle `control`; fpgagan_driver.py sets them).\n"
+        "// (their base addresses in the AXI4-Lite bundle `control`; fpgagan_driver.py sets them,\n"
+        "// then starts the block with auto-restart: CTRL = 0x81).\n"
         if spec.ddr_ports
         else ""
     )
@@ -265,8 +277,7 @@ def source_text(spec: ShellSpec) -> str:
 void {spec.top}(hls::stream<fg_beat_t> &in_beats, hls::stream<fg_beat_t> &out_beats{spec.port_args(False)}) {{
     #pragma HLS INTERFACE mode=axis port=in_beats
     #pragma HLS INTERFACE mode=axis port=out_beats
-{_port_pragmas(spec)}    #pragma HLS INTERFACE mode=ap_ctrl_none port=return
-    #pragma HLS DATAFLOW
+{_port_pragmas(spec)}    #pragma HLS DATAFLOW
 
     hls::stream<{spec.inp.type_name}> fg_axis_x("fg_axis_x");
     #pragma HLS STREAM variable=fg_axis_x depth={STREAM_DEPTH}

@@ -79,7 +79,7 @@ open_solution -reset solution1 -flow_target vivado
 set_part {@PART@}
 create_clock -period @PERIOD@ -name default
 config_compile -name_max_length 80
-csim_design
+@CONFIG_INTERFACE@csim_design
 csynth_design
 cosim_design
 export_design -format ip_catalog
@@ -97,6 +97,10 @@ def build_tcl(spec: ShellSpec) -> str:
         STD=CXX_STD,
         TB_IN=TB_INPUT_RAW,
         TB_OUT=TB_OUTPUT_RAW,
+        # the weight ports' addresses: 32 bits on a Zynq 7000 (its HP ports are 32-bit)
+        CONFIG_INTERFACE="config_interface -m_axi_addr64 false\n"
+        if spec.ddr_ports and processing_system(spec.part) == "ps7"
+        else "",
     )
 
 
@@ -190,7 +194,7 @@ set_property -dict [list CONFIG.c_include_sg {0} CONFIG.c_sg_length_width {26} \
 set ctrl [create_bd_cell -type ip -vlnv [fg_ip smartconnect] ctrl_interconnect]
 set_property -dict [list CONFIG.NUM_SI {1} CONFIG.NUM_MI {@CTRL_MI@}] $ctrl
 set mem [create_bd_cell -type ip -vlnv [fg_ip smartconnect] mem_interconnect]
-set_property -dict [list CONFIG.NUM_SI {@MEM_SI@} CONFIG.NUM_MI {1}] $mem
+set_property -dict [list CONFIG.NUM_SI {2} CONFIG.NUM_MI {1}] $mem
 set rst [create_bd_cell -type ip -vlnv [fg_ip proc_sys_reset] rst]
 
 # control: PS master -> DMA registers
@@ -203,7 +207,7 @@ connect_bd_intf_net [get_bd_intf_pins mem_interconnect/M00_AXI] [get_bd_intf_pin
 # streams: DMA -> shell -> DMA
 connect_bd_intf_net [get_bd_intf_pins @DMA@/M_AXIS_MM2S] [get_bd_intf_pins shell/in_beats]
 connect_bd_intf_net [get_bd_intf_pins shell/out_beats] [get_bd_intf_pins @DMA@/S_AXIS_S2MM]
-@WEIGHT_PORTS@
+
 # one clock, one reset
 set clk [get_bd_pins ps/@PS_CLK@]
 foreach pin {ps/@PS_CTRL_CLK@ ps/@PS_MEM_CLK@ @DMA@/s_axi_lite_aclk @DMA@/m_axi_mm2s_aclk \\
@@ -215,7 +219,7 @@ connect_bd_net [get_bd_pins ps/@PS_RESETN@] [get_bd_pins rst/ext_reset_in]
 foreach pin {@DMA@/axi_resetn shell/ap_rst_n ctrl_interconnect/aresetn mem_interconnect/aresetn} {
     connect_bd_net [get_bd_pins rst/peripheral_aresetn] [get_bd_pins $pin]
 }
-
+@WEIGHT_PORTS@
 assign_bd_address
 validate_bd_design
 save_bd_design
@@ -270,25 +274,54 @@ def design_tcl(spec: ShellSpec, board: Board) -> str | None:
         PS_RESETN=ps["RESETN"],
         ADDR_WIDTH=ps["ADDR_WIDTH"],
         CTRL_MI=2 if spec.ddr_ports else 1,
-        MEM_SI=2 + len(spec.ddr_ports),
-        WEIGHT_PORTS=_weight_port_nets(spec),
+        WEIGHT_PORTS=_weight_port_nets(spec, family),
     )
 
 
-def _weight_port_nets(spec: ShellSpec) -> str:
-    """The off-chip layers' weight ports: each AXI4 master into the DDR SmartConnect (after the
-    DMA's two), the shell's AXI4-Lite address registers behind the control SmartConnect."""
+# the PS's high-performance ports the weight ports use (the DMA has HP0): per family, the port,
+# the setting that enables it and its clock pin, for HP1..HP3
+_WEIGHT_HP = {
+    "ps7": ("S_AXI_HP{n}", "CONFIG.PCW_USE_S_AXI_HP{n} {{1}}", "S_AXI_HP{n}_ACLK"),
+    "psu": ("S_AXI_HP{n}_FPD", "CONFIG.PSU__USE__S_AXI_GP{g} {{1}}", "saxihp{n}_fpd_aclk"),
+}
+WEIGHT_HP_PORTS = 3  # HP1..HP3: more weight ports than this share them (round robin)
+
+
+def weight_hp_port(k: int) -> int:
+    """The HP port (1..3) weight port ``k`` (0-based) reads DDR through."""
+    return 1 + k % WEIGHT_HP_PORTS
+
+
+def _weight_port_nets(spec: ShellSpec, family: str) -> str:
+    """The off-chip layers' weight ports, each on its own PS high-performance port (HP1..HP3,
+    the DMA keeps HP0), through a SmartConnect (the AXI4 -> AXI3 / width conversion) so that no
+    weight fetch waits for another's bursts or the DMA's; the shell's AXI4-Lite base-address
+    registers behind the control SmartConnect."""
     if not spec.ddr_ports:
         return ""
+    port, setting, clock = _WEIGHT_HP[family]
     lines = [
-        "# weight ports: the shell's AXI4 masters -> PS DDR port; their base-address registers",
+        "# weight ports: each on its own PS high-performance port (the DMA has HP0); their",
+        "# base-address registers and the block control behind the control SmartConnect",
         "connect_bd_intf_net [get_bd_intf_pins ctrl_interconnect/M01_AXI] [get_bd_intf_pins shell/s_axi_control]",
     ]
-    for i, p in enumerate(spec.ddr_ports):
-        lines.append(
-            f"connect_bd_intf_net [get_bd_intf_pins shell/m_axi_{p.arg}] "
-            f"[get_bd_intf_pins mem_interconnect/S{i + 2:02d}_AXI]"
-        )
+    groups: dict[int, list[str]] = {}
+    for k, p in enumerate(spec.ddr_ports):
+        groups.setdefault(weight_hp_port(k), []).append(p.arg)
+    for n, args in sorted(groups.items()):
+        cell = f"weight_interconnect{n}"
+        lines += [
+            f"set_property -dict [list {setting.format(n=n, g=n + 2)}] $ps",
+            f"create_bd_cell -type ip -vlnv [fg_ip smartconnect] {cell}",
+            f"set_property -dict [list CONFIG.NUM_SI {{{len(args)}}} CONFIG.NUM_MI {{1}}] [get_bd_cells {cell}]",
+            *(
+                f"connect_bd_intf_net [get_bd_intf_pins shell/m_axi_{a}] [get_bd_intf_pins {cell}/S{i:02d}_AXI]"
+                for i, a in enumerate(args)
+            ),
+            f"connect_bd_intf_net [get_bd_intf_pins {cell}/M00_AXI] [get_bd_intf_pins ps/{port.format(n=n)}]",
+            f"connect_bd_net $clk [get_bd_pins ps/{clock.format(n=n)}] [get_bd_pins {cell}/aclk]",
+            f"connect_bd_net [get_bd_pins rst/peripheral_aresetn] [get_bd_pins {cell}/aresetn]",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -332,6 +365,7 @@ SHELL = "shell"  # the shell's cell in design.tcl
 # is placed in DDR once; each port's base-address register gets its image's address
 WEIGHT_PORTS = @WEIGHT_PORTS@
 WEIGHTS_FILE = "@WEIGHTS_FILE@"
+CTRL, AP_START, AUTO_RESTART = 0x00, 0x01, 0x80  # the block control register (s_axilite)
 
 
 def encode(x: np.ndarray) -> np.ndarray:
@@ -345,22 +379,22 @@ def decode(words: np.ndarray) -> np.ndarray:
 
 
 class Accelerator:
-    """The overlay: one DMA transfer each way per sample."""
+    """The overlay: the DMA streams inputs in and images out; with weights off chip, the weight
+    image placed in DDR and the block started once its addresses are set."""
 
     def __init__(self, bitfile: str) -> None:
         from pynq import Overlay, allocate
 
         self.overlay = Overlay(bitfile)
         self.dma = getattr(self.overlay, DMA)
-        self.in_buf = allocate(shape=(IN_BEATS,), dtype=np.uint64)
-        self.out_buf = allocate(shape=(OUT_BEATS,), dtype=np.uint64)
         self.weights = None
         if WEIGHT_PORTS:
             image = np.fromfile(Path(__file__).resolve().parent / WEIGHTS_FILE, dtype="<u8")
             self.weights = allocate(shape=image.shape, dtype=np.uint64)
             self.weights[:] = image
             self.weights.flush()
-            regs = getattr(self.overlay, SHELL).register_map
+            shell = getattr(self.overlay, SHELL)
+            regs = shell.register_map
             for port, offset in WEIGHT_PORTS:
                 address = int(self.weights.device_address) + 8 * offset
                 if hasattr(regs, port + "_1"):  # a 64-bit address: two 32-bit registers
@@ -368,19 +402,36 @@ class Accelerator:
                     setattr(regs, port + "_2", address >> 32)
                 else:
                     setattr(regs, port, address)
+            # only now, with every address in place, the block starts (and restarts itself)
+            shell.write(CTRL, AP_START | AUTO_RESTART)
 
-    def run(self, x: np.ndarray) -> np.ndarray:
+    def run(self, x: np.ndarray, chunk: int = 256) -> np.ndarray:
+        """The generator's outputs for ``x``: up to ``chunk`` samples' inputs in one MM2S transfer,
+        so that the pipeline holds several images at once (one sample at a time would run at
+        1 / latency); the shell ends each output image with TLAST, which ends a simple-mode S2MM
+        transfer, so one is armed per image."""
+        from pynq import allocate
+
         words = encode(np.asarray(x))
         out = np.empty((len(words), OUT_BEATS), dtype=np.uint64)
-        for i, sample in enumerate(words):
-            self.in_buf[:] = sample
-            self.in_buf.flush()
-            self.dma.recvchannel.transfer(self.out_buf)
-            self.dma.sendchannel.transfer(self.in_buf)
+        for start in range(0, len(words), chunk):
+            part = words[start : start + chunk]
+            n = len(part)
+            in_buf = allocate(shape=(n * IN_BEATS,), dtype=np.uint64)
+            out_buf = allocate(shape=(n, OUT_BEATS), dtype=np.uint64)
+            in_buf[:] = part.reshape(-1)
+            in_buf.flush()
+            self.dma.recvchannel.transfer(out_buf[0])
+            self.dma.sendchannel.transfer(in_buf)
+            for i in range(n):
+                self.dma.recvchannel.wait()
+                if i + 1 < n:
+                    self.dma.recvchannel.transfer(out_buf[i + 1])
             self.dma.sendchannel.wait()
-            self.dma.recvchannel.wait()
-            self.out_buf.invalidate()
-            out[i] = self.out_buf
+            out_buf.invalidate()
+            out[start : start + n] = out_buf
+            in_buf.freebuffer()
+            out_buf.freebuffer()
         return decode(out)
 '''
 
@@ -433,8 +484,15 @@ def readme_text(spec: ShellSpec, board: Board | None, has_design: bool) -> str:
         f"# The AXI4-Stream shell of {spec.project}",
         "",
         "Written by fpgagan (`fpgagan/hls/shell.py`). The Vitis HLS top is",
-        f"`{spec.top}(in_beats, out_beats)`: 64-bit AXI4-Stream beats of raw integers, no float in",
-        "the hardware, no control interface (`ap_ctrl_none`).",
+        f"`{spec.top}(in_beats, out_beats{''.join(', ' + p.arg for p in spec.ddr_ports)})`: 64-bit AXI4-Stream "
+        "beats of raw integers, no float in the hardware; "
+        + (
+            "the block control in the AXI4-Lite bundle `control` (`ap_ctrl_hs`): the driver "
+            "writes the weight ports' addresses, then CTRL = 0x81 (start, auto-restart), so no "
+            "weight is fetched before its address is set."
+            if spec.ddr_ports
+            else "no control interface (`ap_ctrl_none`): it runs whenever beats arrive."
+        ),
         "",
         f"- input: {i.n_values} values of `{kind[i.fixed.signed]}<{i.fixed.width},{i.fixed.integer}>`"
         f" ({i.fixed.rounding}, {i.fixed.saturation}), {i.per_beat} per beat, {i.beats} beats",
@@ -450,7 +508,8 @@ def readme_text(spec: ShellSpec, board: Board | None, has_design: bool) -> str:
     if spec.ddr_ports:
         lines += [
             f"Weights off chip: {len(spec.ddr_ports)} layer(s) read their weights from DDR through their",
-            "own AXI4 master port (`m_axi`, read bursts), base addresses in the AXI4-Lite bundle",
+            "own AXI4 master port (`m_axi`, 64-bit read bursts of 16 beats, 16 outstanding; each on",
+            "its own PS high-performance port in `design.tcl`), base addresses in the AXI4-Lite bundle",
             f"`control`. `{WEIGHTS_FILE}` holds their images (little-endian 64-bit beats, each at a 4 KiB",
             "boundary); `fpgagan_driver.py` places it in DDR once and writes each port's address:",
             "",

@@ -33,7 +33,7 @@
 // The tile is written in one half while the other is read: a step never reads a row that an
 // iteration still in the pipeline writes (the halves swap only at a block's end, after the
 // block's last prefetch, tile_words * pace <= the block's iterations), hence the DEPENDENCE
-// pragma of the wrapper.
+// pragma on the layer's loop.
 #ifndef NNET_FG_OFFCHIP_H_
 #define NNET_FG_OFFCHIP_H_
 
@@ -147,6 +147,8 @@ void offchip_compute(hls::stream<data_T> &data, hls::stream<res_T> &res,
 Layer:
     for (unsigned it = 0; it < CONFIG_T::n_iter; it++) {
         #pragma HLS PIPELINE II=1
+        // a step reads the tile half the prefetch does not write (see the top of this file)
+        #pragma HLS DEPENDENCE variable=tile type=inter dependent=false
         if (it < CONFIG_T::take_iters) {
             if (e < CONFIG_T::n_inputs) {
                 buf[e] = src.take(e);

@@ -67,7 +67,10 @@ def test_dcgan_all_layers_off_chip(tmp_path, flat):
     np.testing.assert_array_equal(y, on_chip.predict(z))
     firmware = tmp_path / "ddr" / "firmware"
     assert DDR_MARK in (firmware / "myproject.h").read_text()
-    assert "m_axi" in (firmware / "myproject.cpp").read_text()
+    top = (firmware / "myproject.cpp").read_text()
+    # the ports are arguments of the network's top; their INTERFACE pragmas are the shell's
+    assert all(f"const uint64_t *fg_ddr{x.index}" in top for x in layers)
+    assert "INTERFACE m_axi" not in top
     assert check_project(tmp_path / "ddr", "vitis_hls")
 
 
@@ -117,3 +120,10 @@ def test_shell_weight_ports_test_bench_and_weights_file(tmp_path):
         assert at % WEIGHTS_ALIGN_BEATS == 0
         assert f"shell/m_axi_{port.arg}]" in (prj / "design.tcl").read_text()
         assert f"('{port.arg}', {at})" in (prj / "fpgagan_driver.py").read_text()
+    shell_top = (prj / "firmware" / "myproject_axi.cpp").read_text()
+    assert "ap_ctrl_none" not in shell_top  # started by the driver once the addresses are set
+    assert "INTERFACE mode=s_axilite port=return bundle=control" in shell_top
+    assert shell_top.count("INTERFACE mode=m_axi") == 2
+    design = (prj / "design.tcl").read_text()
+    assert "ps/S_AXI_HP1]" in design and "ps/S_AXI_HP2]" in design  # a HP port per weight port
+    assert "config_interface -m_axi_addr64 false" in (prj / "build_shell.tcl").read_text()

@@ -198,8 +198,6 @@ def offchip_wrapper_source(node: EngineLayer) -> str:
         *buffer_pragmas("buf", mem["buffer"]),
         "    typename nnet::fg::offchip_types<CONFIG_T>::tile_row t[2 * CONFIG_T::tile_words];",
         *buffer_pragmas("t", mem["tile"]),
-        # a step reads the half the prefetch does not write (nnet_fg_offchip.h)
-        "    #pragma HLS DEPENDENCE variable=t type=inter dependent=false",
         "    nnet::fg::omap_row<typename res_T::value_type, CONFIG_T::n_par> m[CONFIG_T::n_pix * CONFIG_T::n_blocks];",
         *buffer_pragmas("m", mem["outmap"]),
         f"    nnet::fg::offchip_compute<data_T, res_T, CONFIG_T, {OFFCHIP_KINDS[node.kind]}>(data, res, words, buf, t, m, b);",
