@@ -156,7 +156,7 @@ class QuantizedGenerator(_Twin):
 
 def quantize(
     module: nn.Module,
-    input_shape: tuple[int, ...],
+    input_shape: tuple[int, ...] | None = None,
     precision: Precision | None = None,
     calibrate: bool = True,
     seed: int = 0,
@@ -164,10 +164,18 @@ def quantize(
     """``module`` (a float generator, not changed) as a Brevitas low-bit generator.
 
     ``input_shape`` is one input's shape without the batch axis (``(nz,)``, ``(nz, 1, 1)`` or an
-    image's ``(C, H, W)``); ``precision`` defaults to W4A8 (``Precision()``).  ``calibrate`` runs a few batches of random inputs through it so the
+    image's ``(C, H, W)``; default: the module's own ``input_shape`` attribute, as fpgagan's
+    generators have); ``precision`` defaults to W4A8 (``Precision()``).  ``calibrate`` runs a few batches of random inputs through it so the
     activation scales start from the float model's ranges.  The result's ``report`` lists every
     layer's bits, the folded batch-norms and how far the hard activations move the float output.
     """
+    if input_shape is None:
+        input_shape = getattr(module, "input_shape", None)
+        if input_shape is None:
+            raise ModelError(
+                f"{type(module).__name__}: give input_shape (one input's shape without the batch "
+                "axis, e.g. (100, 1, 1))"
+            )
     fg = float_graph(module)
     return quantize_float_graph(fg, input_shape, precision or Precision(), calibrate, seed)
 

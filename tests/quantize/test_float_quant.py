@@ -205,3 +205,37 @@ def test_a_view_by_the_batch_size_is_read_as_the_batch_axis():
     with torch.no_grad():
         assert torch.allclose(fg.exact(z), model(z), atol=FLOAT_TOLERANCE)
     assert quantize(model, (8,), calibrate=False).report.layers[0].name == "fc"
+
+
+@pytest.mark.csim
+def test_a_concatenation_of_the_input_and_a_relu_map_shares_a_requantizer(tmp_path):
+    """Maps of different quantizers (the signed input, an unsigned ReLU) are requantized by one
+    shared quantizer before they are joined: one scale, bit-exact in C simulation."""
+    from fpgagan.hls.convert import HlsOptions
+    from fpgagan.sim import build_csim, compare, output_lsb
+
+    class JoinsInput(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(1, 4, 3, 1, 1)
+            self.relu = nn.ReLU()
+            self.head = nn.Conv2d(5, 1, 3, 1, 1)
+
+        def forward(self, x):
+            return torch.tanh(self.head(torch.cat([self.relu(self.conv(x)), x], 1)))
+
+    student = quantize(JoinsInput().eval(), (1, 8, 8), Precision(input_range=1.0))
+    [cat] = [n for n in student.net.graph.nodes if n.target is torch.cat]
+    assert len({a.target for a in cat.args[0]}) == 1  # one quantizer module for both inputs
+    model = to_qonnx(student)
+    x = (torch.rand(8, 1, 8, 8, generator=torch.Generator().manual_seed(4)) * 2 - 1).numpy()
+    csim = build_csim(model, tmp_path / "prj", HlsOptions())
+    result = compare(csim.predict(x), reference_outputs(model, x), output_lsb(model))
+    assert result.n_elements == 8 * 64 and result.mismatches == 0
+
+
+def test_the_input_shape_defaults_to_the_modules_own(small):
+    s = quantize(small, precision=Precision(weight_bits=3), calibrate=False)
+    assert s.input_shape == SmallGenerator.input_shape and s.report.precision == "W3A8"
+    with pytest.raises(ModelError, match="give input_shape"):
+        quantize(nn.Sequential(nn.Linear(4, 4), nn.Tanh()))
