@@ -163,8 +163,13 @@ def board_system(shapes: list[EngineShape], flow: Dataflow, board: Board) -> tup
 
 
 def ddr_rate(board: Board) -> float:
-    """Bytes per cycle the board's DDR sustains for the off-chip layers (0: no DDR: on chip only)."""
-    return board.ddr_bytes_per_cycle if board.ddr is not None else 0.0
+    """Bytes per cycle the board's DDR sustains for the off-chip layers together (0: no DDR: on
+    chip only).  Each weight port has a PS high-performance port of its own (design.tcl), so the
+    DDR's sustained rate bounds them together, and each layer's own port its fetch
+    (:func:`fpgagan.hw.offchip.fetch_cycles`: a beat a cycle at the port's efficiency)."""
+    if board.ddr is None:
+        return 0.0
+    return board.ddr.sustained_gb_s * 1e9 / (board.clock_mhz * 1e6)
 
 
 def with_port_cost(c: Candidate, board: Board) -> Candidate:
