@@ -16,6 +16,7 @@ through ``fpgagan hls``: exit 0, or exit 2 with a one-line refusal; never 3.
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -78,11 +79,20 @@ def board_rows(model: Path, boards: list[str], n: int, out: Path) -> list[dict]:
     return rows
 
 
+def fpgagan_command() -> str:
+    """The ``fpgagan`` script of this interpreter's environment (the one a user runs)."""
+    beside = Path(sys.executable).with_name("fpgagan")
+    found = str(beside) if beside.is_file() else shutil.which("fpgagan")
+    if found is None:
+        raise SystemExit("the fpgagan command is not installed in this environment")
+    return found
+
+
 def shape_rows(tmp: Path) -> list[dict]:
     rows = []
     for i, (label, shape) in enumerate(SHAPES.items()):
         model = build(shape, tmp / f"shape{i}.onnx", seed=i)
-        cmd = [sys.executable, "-m", "fpgagan.cli", "hls", "--board", "pynq-z2"]
+        cmd = [fpgagan_command(), "hls", "--board", "pynq-z2"]
         cmd += ["--model", str(model), "-n", "4", "--out", str(tmp / f"shape{i}")]
         t0 = time.perf_counter()
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
