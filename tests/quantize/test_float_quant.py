@@ -239,3 +239,15 @@ def test_the_input_shape_defaults_to_the_modules_own(small):
     assert s.input_shape == SmallGenerator.input_shape and s.report.precision == "W3A8"
     with pytest.raises(ModelError, match="give input_shape"):
         quantize(nn.Sequential(nn.Linear(4, 4), nn.Tanh()))
+
+
+@pytest.mark.parametrize("weight_bits, act_bits", [(1, 2), (2, 4), (8, 8)])
+def test_every_width_exports_exactly_to_hardware_types(small, weight_bits, act_bits):
+    """1-bit (binary) to 8-bit weights, 2- to 8-bit activations: a graph the converter takes
+    (power-of-two scales), equal to the Brevitas forward in qonnx."""
+    s = quantize(small, precision=Precision(weight_bits=weight_bits, act_bits=act_bits))
+    model = to_qonnx(s)
+    hardware_graph(model)
+    z = _latents(8, seed=5)
+    with torch.no_grad():
+        assert np.array_equal(reference_outputs(model, z.numpy()), s(z).numpy())
