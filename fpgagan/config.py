@@ -551,3 +551,57 @@ class TrainQatConfig:
                 f"name must be one plain file name (letters, digits, '.', '_', '-', not starting "
                 f"with '.' or '-', at most 64), got {short_repr(self.name)}"
             )
+
+
+@dataclasses.dataclass(frozen=True)
+class PhotoPhaseConfig:
+    """One training phase of a photo super-resolution recipe: the float teacher
+    (``precision: null``) or a low-bit student trained from it (QAT), ``steps`` Adam steps at
+    ``lr`` (cosine decay to zero).  A student's loss is ``mean |G_q(x) - y| + distill_weight *
+    mean |G_q(x) - G_teacher(x)|`` (distillation from the float teacher)."""
+
+    steps: int = 2000
+    lr: float = 1e-3
+    precision: Precision | None = None
+    distill_weight: float = 0.0
+
+    def __post_init__(self) -> None:
+        _check_range("steps", self.steps, 1, 1_000_000)
+        if not 0.0 < self.lr < 1.0:
+            raise ValueError(f"lr must be in (0, 1), got {self.lr}")
+        if self.distill_weight < 0:
+            raise ValueError(f"distill_weight must be >= 0, got {self.distill_weight}")
+        if self.precision is None and self.distill_weight:
+            raise ValueError("distill_weight applies to a low-bit student (precision) only")
+
+
+@dataclasses.dataclass(frozen=True)
+class PhotoSrConfig:
+    """A photo super-resolution recipe (``fpgagan.workflows.photo_sr``): an ESPCN-class network
+    (hidden ``widths``; ``kernels``: (height, width) of every convolution, the head's last)
+    trained on random ``patch`` x ``patch`` crops of the training photographs
+    (:mod:`fpgagan.data.photos`), a float ``teacher`` and then each of ``students``."""
+
+    name: str = "photo-sr2x"
+    seed: int = 0
+    scale: int = 2
+    widths: tuple[int, ...] = (16, 16)
+    kernels: tuple[tuple[int, ...], ...] = ((3, 3), (3, 3), (3, 3))
+    patch: int = 64  # side of a high-resolution training patch
+    batch_size: int = 16
+    teacher: PhotoPhaseConfig = PhotoPhaseConfig()
+    students: tuple[PhotoPhaseConfig, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_range("batch_size", self.batch_size, 1, 4096)
+        _check_range("scale", self.scale, 2, 4)
+        _check_range("patch", self.patch, 8, 1024)
+        if self.patch % self.scale:
+            raise ValueError(f"patch ({self.patch}) must be divisible by scale ({self.scale})")
+        if self.teacher.precision is not None:
+            raise ValueError("teacher.precision must be null: the teacher is the float model")
+        for i, s in enumerate(self.students):
+            if s.precision is None:
+                raise ValueError(f"students[{i}].precision: a student is a low-bit model")
+        if not _NAME.match(self.name) or len(self.name) > 64:
+            raise ValueError(f"name must be one plain file name, got {short_repr(self.name)}")

@@ -31,6 +31,7 @@ import logging
 import math
 import shutil
 import time
+import typing
 from collections.abc import Callable
 from pathlib import Path
 
@@ -80,7 +81,13 @@ from fpgagan.workflows.hls_artefacts import (
     synthesis,
     write_test_bench_data,
 )
-from fpgagan.workflows.hls_image_task import LATENT, infer_task, score_task, task_pairs
+from fpgagan.workflows.hls_image_task import (
+    LATENT,
+    image_source,
+    infer_task,
+    score_task,
+    task_pairs,
+)
 from fpgagan.workflows.model_source import (  # noqa: F401  (re-exported for callers)
     ModelSource,
     check_teacher,
@@ -125,6 +132,9 @@ class HlsFlowConfig:
     # has DDR and the on-chip plan does not fit or is short of block RAM; true = offered to every
     # layer; false = every weight on chip
     offchip: TriState = TriState.AUTO
+    # what an image-to-image model is fed: auto = the held-out photographs (fpgagan.data.photos)
+    # for an RGB 2x super-resolution model, Fashion-MNIST's test images otherwise
+    images: typing.Literal["auto", "fashion-mnist", "photos"] = "auto"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sparse", TriState.parse(self.sparse, "sparse"))
@@ -272,7 +282,10 @@ def step_verify(st: FlowState) -> FlowState:
     rng = output_range(st.src.qonnx)
     st.value_range = rng or UNIT_RANGE  # [lo, hi) of the output quantizer
     if st.task != LATENT:  # test images, fed in the range the model's images come out in
-        st.pairs = task_pairs(st.task, st.n, st.data_root, st.image_shape, st.value_range)
+        source = image_source(st.cfg.images, st.task, st.image_shape)
+        st.pairs = task_pairs(
+            st.task, st.n, st.data_root, st.image_shape, st.value_range, images=source
+        )
         st.z = np.ascontiguousarray(st.pairs.inputs.numpy())
     else:
         gen = torch.Generator().manual_seed(LATENT_SEED)

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from fpgagan.data import load_images
+from fpgagan.data.photos import make_lr, photo_crops
 from fpgagan.data.tasks import TASKS, TaskPairs, fit_images, make_pairs
 from fpgagan.errors import ExportError
 from fpgagan.images import UNIT_RANGE
@@ -34,6 +35,7 @@ N_GRID = 8  # images (rows) in task_grid.png
 LATENT = "latent"  # the task of a latent-to-image generator
 FLOW_TASKS = (LATENT, *TASKS)
 UPSCALE = {"inpaint": 1, "sr2x": 2}  # output side / input side of each image task
+AUTO, FMNIST, PHOTOS = "auto", "fashion-mnist", "photos"  # the images an image model is fed
 _WHAT = (
     "--task latent takes an input (N, nz) or (N, nz, 1, 1) to images (N, C, H, W); --task "
     "inpaint an image to one of the same shape; --task sr2x an image to one twice its height "
@@ -73,18 +75,42 @@ def _task_of_shapes(inp: list[int], out: list[int]) -> str | None:
     return None
 
 
+def image_source(choice: str, task: str, shape: tuple[int, ...]) -> str:
+    """The images an image-to-image model of ``shape`` (C, H, W) is fed under ``choice``
+    (``auto``: the held-out photographs for an RGB 2x super-resolution model, Fashion-MNIST's test
+    split otherwise)."""
+    if choice not in (AUTO, FMNIST, PHOTOS):
+        raise ExportError(f"images must be {AUTO}, {FMNIST} or {PHOTOS}, got {choice!r}")
+    if choice != AUTO:
+        return choice
+    return PHOTOS if task == "sr2x" and shape[0] == 3 else FMNIST
+
+
 def task_pairs(
     task: str,
     n: int,
     data_root: str | None,
     shape: tuple[int, int, int] = (1, 28, 28),
     value_range: tuple[float, float] = UNIT_RANGE,
+    images: str = FMNIST,
 ) -> TaskPairs:
     """The first ``n`` test images as targets of ``shape`` (C, H, W) in ``value_range``, and the
-    task's inputs made from them."""
-    images, _ = load_images("fashion-mnist", SPLIT, data_root)
-    targets = fit_images(images[:n], shape[0], shape[1:])
-    pairs = make_pairs(task, targets, seed=TASK_SEED)
+    task's inputs made from them; ``images``: Fashion-MNIST's test split, or (``photos``, RGB
+    sr2x only) crops of the held-out photographs at the model's output size with their bicubic
+    downsampled twins as inputs (:func:`fpgagan.data.photos.photo_crops`)."""
+    if images == PHOTOS:
+        if task != "sr2x" or shape[0] != 3:
+            raise ExportError(
+                f"images {PHOTOS}: the photographs feed RGB 2x super-resolution models, not "
+                f"{task} of {shape}"
+            )
+        crops = photo_crops(n, shape[1], shape[2], SPLIT)
+        targets = torch.stack([c for _, c in crops])
+        pairs = TaskPairs(make_lr(targets, UPSCALE[task]), targets)
+    else:
+        loaded, _ = load_images("fashion-mnist", SPLIT, data_root)
+        targets = fit_images(loaded[:n], shape[0], shape[1:])
+        pairs = make_pairs(task, targets, seed=TASK_SEED)
     if tuple(value_range) == UNIT_RANGE:
         return pairs
     lo, hi = value_range
