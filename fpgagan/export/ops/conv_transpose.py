@@ -10,11 +10,11 @@ integer-valued fixed-point data sums exactly.
 from __future__ import annotations
 
 import numpy as np
-from onnx import TensorProto, helper
 from qonnx.custom_op.base import CustomOp
 
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.export.names import node_label
+from fpgagan.export.ops.shape_only import shape_only_constant
 from fpgagan.geometry import output_size
 
 DOMAIN = "qonnx.custom_op.channels_last"
@@ -122,14 +122,7 @@ class ConvTranspose(CustomOp):
                 f"ConvTranspose node {node_label(node)}: only 2-D (4-D tensor) inputs are supported"
             )
         shape = self.output_shape_nhwc(ishape, wshape)
-        return helper.make_node(
-            "Constant",
-            [],
-            [node.output[0]],
-            value=helper.make_tensor(
-                "c", TensorProto.FLOAT, shape, np.zeros(shape, np.float32).flatten()
-            ),
-        )
+        return shape_only_constant(node.output[0], shape)
 
     def infer_node_datatype(self, model):
         pass  # outputs are float tensors; the following Quant node sets the datatype

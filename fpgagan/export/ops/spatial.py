@@ -15,12 +15,12 @@ No arithmetic: outputs are copies of inputs, so a quantized tensor stays exactly
 from __future__ import annotations
 
 import numpy as np
-from onnx import TensorProto, helper
 from qonnx.custom_op.base import CustomOp
 
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.export.names import node_label
 from fpgagan.export.ops.conv_transpose import DOMAIN
+from fpgagan.export.ops.shape_only import shape_only_constant
 
 PAD_MODES = ("constant", "reflect", "edge")
 DEPTH_TO_SPACE_MODES = ("DCR", "CRD")
@@ -73,14 +73,7 @@ class _Spatial(CustomOp):
     def make_shape_compatible_op(self, model):
         node = self.onnx_node
         shape = self.output_shape(list(model.get_tensor_shape(node.input[0])))
-        return helper.make_node(
-            "Constant",
-            [],
-            [node.output[0]],
-            value=helper.make_tensor(
-                "c", TensorProto.FLOAT, shape, np.zeros(shape, np.float32).flatten()
-            ),
-        )
+        return shape_only_constant(node.output[0], shape)
 
     def infer_node_datatype(self, model):
         node = self.onnx_node
