@@ -121,6 +121,23 @@ def _cmd_train_qat(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train_photo_sr(args: argparse.Namespace) -> int:
+    from fpgagan.config import PhotoSrConfig, load_yaml
+    from fpgagan.folders import check_target
+    from fpgagan.io import check_not_input
+    from fpgagan.workflows.photo_sr import WHAT, per_photo_table, run_photo_sr, summary
+
+    cfg = load_yaml(PhotoSrConfig, args.config)
+    run_dir = Path(args.out) if args.out else Path("runs") / cfg.name
+    check_target(run_dir, WHAT)
+    check_not_input(run_dir / "metrics.json", "the run folder", {"--config": args.config})
+    metrics = run_photo_sr(cfg, run_dir, export_frame=(args.height, args.width))
+    print(summary(metrics))
+    print(per_photo_table(metrics))
+    print(f"run folder: {_shown(run_dir)}")
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     from fpgagan.io import check_not_input, check_output_file
     from fpgagan.workflows.export import export_checkpoint
@@ -340,6 +357,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to train (default: the recipe's device, auto = a GPU when torch sees one)",
     )
     p.set_defaults(func=_cmd_train_qat)
+
+    p = sub.add_parser(
+        "train-photo-sr", help="train a photo super-resolution network: float, then QAT students"
+    )
+    p.add_argument("--config", default="configs/photo_sr2x.yaml", help="YAML recipe")
+    p.add_argument("--out", default=None, help="run folder (default runs/<config name>)")
+    p.add_argument("--height", type=_positive_int, default=64, help="QONNX files' input height")
+    p.add_argument("--width", type=_positive_int, default=64, help="QONNX files' input width")
+    p.set_defaults(func=_cmd_train_photo_sr)
 
     p = sub.add_parser("export", help="export a low-bit generator checkpoint to QONNX")
     p.add_argument("--checkpoint", required=True, help="generator checkpoint (.pt) from train-qat")
