@@ -45,7 +45,7 @@ def test_a_failed_run_leaves_no_folder(tmp_path, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("stopped")
 
-    monkeypatch.setattr(photo_sr, "save_crops", fail)
+    monkeypatch.setattr(photo_sr, "bicubic_outputs", fail)  # after teacher.pt is written
     with pytest.raises(RuntimeError, match="stopped"):
         photo_sr.run_photo_sr(cfg, tmp_path / "run", export_frame=(8, 12))
     assert not (tmp_path / "run").exists()
