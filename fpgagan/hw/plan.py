@@ -7,8 +7,9 @@ their DSP and storage variants, the sparse schedule too where the layer has zero
 kernel where its weights take few distinct values) are costed once.  For an interval ``T``
 (cycles per image), each layer may take any candidate that meets ``T``; the combination that fits
 the budget with the most headroom is found layer by layer over Pareto sets of partial designs.
-``T`` is bisected down to the smallest that fits; then the FIFOs are sized by simulating the pipeline
-(:mod:`fpgagan.hw.fifo`) and the plan is re-checked with them.
+``T`` is bisected down to the smallest that fits; then the FIFOs are sized from the pipeline's
+steady state (:func:`fpgagan.hw.fifo.size_fifos`, whose cost grows with the rows, not the pixels)
+and the plan is re-checked with them.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ STATES = 400  # partial designs kept per layer by the selection (a Pareto set, c
 # after sizing the FIFOs, the interval is relaxed by this factor until the design fits again
 RELAX = 1.05
 RELAX_ROUNDS = 40
-IMPROVE_ROUNDS = 8  # rounds of the hill-climb on the simulated pipeline
+IMPROVE_ROUNDS = 8  # rounds of the hill-climb after the selection
 IMPROVE_TRIES = 4  # configurations tried per layer and round
 
 
@@ -186,13 +187,61 @@ def fits(u: dict[str, float]) -> bool:
     return all(u[k] <= UTILISATION[k] for k in RESOURCES)
 
 
-def _dominated(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
-    """``a`` needs at least as much of every resource as ``b``."""
-    return all(x >= y for x, y in zip(a, b, strict=True))
+def _needs(c: Candidate) -> tuple[float, ...]:
+    """What a candidate needs of each resource (:data:`RESOURCES`), then its DDR bytes per image."""
+    t = c.cost.total
+    return (*(getattr(t, k) for k in RESOURCES), float(c.ddr_bytes))
+
+
+def _shares(totals: np.ndarray, budget: np.ndarray) -> np.ndarray:
+    """Per row of ``totals`` (a design's needs): its largest share of a budget (of a budget of 0:
+    none if it needs none, else infinite)."""
+    safe = np.where(budget > 0, budget, 1.0)
+    share = np.where(budget > 0, totals / safe, np.where(totals == 0, 0.0, np.inf))
+    return share.max(axis=1)
+
+
+def _at_least(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``[i, j]``: row ``a[i]`` needs at least as much of everything as row ``b[j]`` (column by
+    column: no third axis to reduce)."""
+    out = a[:, None, 0] >= b[None, :, 0]
+    for k in range(1, a.shape[1]):
+        out &= a[:, None, k] >= b[None, :, k]
+    return out
+
+
+def _pareto(rows: np.ndarray, cap: int, block: int = 64) -> list[int]:
+    """Indices of the first ``cap`` rows, in order, that need less of something than every row
+    kept before them (a row that needs at least as much of everything as a kept one is dropped).
+    Rows are taken a block at a time: a row at least as large as an earlier row of its block is
+    dropped too, since that row is kept or was dropped for a kept one."""
+    kept: list[int] = []
+    for lo in range(0, len(rows), block):
+        blk = rows[lo : lo + block]
+        alive = ~np.tril(_at_least(blk, blk), -1).any(axis=1)
+        if kept:
+            alive &= ~_at_least(blk, rows[kept]).any(axis=1)
+        for j in np.flatnonzero(alive):
+            kept.append(lo + int(j))
+            if len(kept) >= cap:
+                return kept
+    return kept
+
+
+def _table(per_layer: list[list[Candidate]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per layer: its candidates' cycles and needs (:func:`_needs`), once for every selection."""
+    return [
+        (np.array([c.cycles for c in cands]), np.array([_needs(c) for c in cands]))
+        for cands in per_layer
+    ]
 
 
 def _select(
-    per_layer: list[list[Candidate]], interval: int, board: Board, reserved: Res | None = None
+    per_layer: list[list[Candidate]],
+    interval: int,
+    board: Board,
+    reserved: Res | None = None,
+    table: list[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> list[Candidate] | None:
     """Candidates meeting ``interval`` whose sum fits the budget, with the most headroom (the
     smallest largest share of a resource); None if no combination fits.
@@ -200,45 +249,31 @@ def _select(
     Layer by layer, the partial designs that fit are kept as a Pareto set over the four resources
     and the DDR bytes per image, which the interval bounds (the off-chip layers' weights cross the
     DDR once per image; a partial design that needs at least as much of everything as another is
-    dropped), capped at
-    :data:`STATES` by headroom.  ``reserved``: what the rest of the design (data-movement and
-    merge processes) needs whatever the layers' choices.
+    dropped), capped at :data:`STATES` by headroom.  ``reserved``: what the rest of the design
+    (data-movement and merge processes) needs whatever the layers' choices; ``table``:
+    :func:`_table` of ``per_layer``.  A partial design is a row of ``totals`` (what it needs of
+    each, :func:`_needs`) and its picks.
     """
     avail = available(board)
     # the four resources, then the DDR: the off-chip layers' bytes per image within the interval
-    budget = [UTILISATION[k] * avail[k] for k in RESOURCES] + [interval * ddr_rate(board)]
-
-    def share(total: tuple[float, ...]) -> float:
-        return max(
-            t / b if b else (0.0 if t == 0 else math.inf)
-            for t, b in zip(total, budget, strict=True)
-        )
-
-    start = (*(float(getattr(reserved or Res(), k)) for k in RESOURCES), 0.0)
-    states: list[tuple[tuple[float, ...], list[Candidate]]] = [(start, [])]
-    for cands in per_layer:
-        options = [c for c in cands if c.cycles <= interval]
-        if not options:
+    budget = np.array([UTILISATION[k] * avail[k] for k in RESOURCES] + [interval * ddr_rate(board)])
+    totals = np.array([[*(float(getattr(reserved or Res(), k)) for k in RESOURCES), 0.0]])
+    picks: list[list[Candidate]] = [[]]
+    for cands, (cycles, needs) in zip(per_layer, table or _table(per_layer), strict=True):
+        options = np.flatnonzero(cycles <= interval)
+        if not len(options):
             return None
-        grown = []
-        for total, picks in states:
-            for c in options:
-                t = c.cost.total
-                need = (*(getattr(t, k) for k in RESOURCES), float(c.ddr_bytes))
-                new = tuple(a + b for a, b in zip(total, need, strict=True))
-                if all(x <= b for x, b in zip(new, budget, strict=True)):
-                    grown.append((new, [*picks, c]))
-        if not grown:
+        # every partial design with every option (design-major order), those within the budget
+        grown = totals[:, None, :] + needs[options][None, :, :]
+        design, option = np.nonzero((grown <= budget).all(axis=2))
+        if not len(design):
             return None
-        grown.sort(key=lambda st: share(st[0]))
-        kept: list[tuple[tuple[float, ...], list[Candidate]]] = []
-        for st in grown:
-            if not any(_dominated(st[0], k[0]) for k in kept):
-                kept.append(st)
-                if len(kept) >= STATES:
-                    break
-        states = kept
-    return min(states, key=lambda st: share(st[0]))[1]
+        grown = grown[design, option]
+        order = np.argsort(_shares(grown, budget), kind="stable")  # most headroom first
+        keep = order[_pareto(grown[order], STATES)]
+        totals = grown[keep]
+        picks = [[*picks[design[j]], cands[options[option[j]]]] for j in keep]
+    return picks[int(np.argmin(_shares(totals, budget)))]
 
 
 def make_plan(
@@ -308,51 +343,49 @@ def _plan(
     if ddr:  # an interval at which even the most DDR-hungry choices have their bytes
         most = sum(max(c.ddr_bytes for c in cands) for cands in per_layer)
         hi = max(hi, math.ceil(most / ddr_rate(board)))
-    pick = _select(per_layer, hi, board, reserved)
+    table = _table(per_layer)
+    pick = _select(per_layer, hi, board, reserved, table)
     if pick is None:  # nothing fits even at the slowest: report the cheapest, marked as not fitting
         pick = [min(c, key=lambda x: x.cost.total.lut) for c in per_layer]
         return _finish(pick, board, flow)
     while lo < hi:
         mid = (lo + hi) // 2
-        if _select(per_layer, mid, board, reserved) is not None:
+        if _select(per_layer, mid, board, reserved, table) is not None:
             hi = mid
         else:
             lo = mid + 1
     interval = hi
     for _ in range(RELAX_ROUNDS):
-        pick = _select(per_layer, interval, board, reserved)
+        pick = _select(per_layer, interval, board, reserved, table)
         if pick is not None:
             plan = _finish(pick, board, flow)
             if plan.fits:
                 return _improve(plan, pick, per_layer, board)
         interval = math.ceil(interval * RELAX)
-    return _finish(_select(per_layer, hi, board, reserved) or pick, board, flow)
+    return _finish(_select(per_layer, hi, board, reserved, table) or pick, board, flow)
 
 
 def _improve(
     plan: Plan, pick: list[Candidate], per_layer: list[list[Candidate]], board: Board
 ) -> Plan:
-    """Hill-climb on the simulated pipeline: give a layer its next faster configuration (the
-    most cycles below its own) while the design still fits and runs faster.  The bisection
-    balances the layers' own cycles; their coupling through the FIFOs can still reward one more
-    step of a layer that is not the slowest."""
+    """Hill-climb: give a layer its next faster configuration (the most cycles below its own)
+    while the design, its FIFOs sized again, still fits and runs faster.  The selection counts
+    no FIFOs; where they made the interval relax, one more step of the slowest layer may still
+    fit.  The FIFOs keep the slowest process's interval (:func:`fpgagan.hw.fifo.size_fifos`), so
+    only a layer that alone sets the interval is tried."""
+    floor = max((st.cycles for st in plan.flow.stages), default=0)
     for _ in range(IMPROVE_ROUNDS):
         better = None
         for i, cands in enumerate(per_layer):
+            others = max([floor] + [c.cycles for j, c in enumerate(pick) if j != i])
             faster = [c for c in cands if c.cycles < pick[i].cycles]
-            if not faster:
+            if not faster or others >= plan.interval_cycles:
                 continue
             nxt = max(c.cycles for c in faster)
             tries = sorted((c for c in faster if c.cycles == nxt), key=lambda c: c.cost.total.lut)
             for c in tries[:IMPROVE_TRIES]:
                 trial = [*pick[:i], c, *pick[i + 1 :]]
-                # with the current FIFO depths (one simulation); resized once accepted
-                t = evaluate(
-                    [x.shape for x in trial],
-                    board,
-                    fifo_depths=list(plan.fifos.depths),
-                    flow=plan.flow,
-                )
+                t = _finish(trial, board, plan.flow)
                 if (
                     t.fits
                     and t.images_per_s > plan.images_per_s
@@ -362,8 +395,7 @@ def _improve(
                     break
         if better is None:
             return plan
-        resized = _finish(better[1], board, plan.flow)
-        plan, pick = (resized, better[1]) if resized.fits else better
+        plan, pick = better
     return plan
 
 
