@@ -174,15 +174,16 @@ def candidates(
 
 
 def pareto(cands: list[Candidate]) -> list[Candidate]:
-    """Drop candidates that another beats or ties on cycles and every resource."""
+    """Drop candidates that another beats or ties on cycles and every resource (each candidate's
+    key computed once: summing its cost items per comparison was most of a large plan's time)."""
 
     def key(c: Candidate) -> tuple[float, ...]:
         t = c.cost.total
         return (c.cycles, t.lut, t.ff, t.dsp, t.bram_18k, c.ddr_bytes)
 
-    keep = []
-    for c in sorted(cands, key=key):
-        kc = key(c)
-        if not any(all(a <= b for a, b in zip(key(k), kc, strict=True)) for k in keep):
-            keep.append(c)
-    return keep
+    keyed = sorted(((key(c), c) for c in cands), key=lambda kc: kc[0])
+    kept: list[tuple[tuple[float, ...], Candidate]] = []
+    for kc, c in keyed:
+        if not any(all(a <= b for a, b in zip(k, kc, strict=True)) for k, _ in kept):
+            kept.append((kc, c))
+    return [c for _, c in kept]

@@ -287,7 +287,51 @@ def test_weight_ports_count_their_masters_registers_and_interconnect(name):
     # the system grows by these items and by the ports' HLS control (two processes each)
     with_ports = system.system_items(board, 8, 8, 100, 784, 5, 100, 1, weight_ports=2)
     assert with_ports[-len(two) :] == two
-    control = system.total(system.control_items(5 + 2 + 4)) + system.total(
-        system.control_items(5 + 2)
-    ) * -1
+    control = (
+        system.total(system.control_items(5 + 2 + 4))
+        + system.total(system.control_items(5 + 2)) * -1
+    )
     assert system.total(with_ports) == system.total(_items(name)) + system.total(two) + control
+
+
+def test_the_alveo_weight_port_interconnect_is_the_platforms():
+    items = system.weight_port_items(get_board("alveo-u250"), 2)
+    (link,) = [it for it in items if "v++ link" in it.what]
+    assert link.total == Res() and link.source.startswith(system.NOT_COUNTED)
+    assert not any(it.what.startswith("SmartConnect") for it in items)
+    assert system.total(items).lut > 0
+
+
+def test_weight_ports_need_a_board_with_ddr():
+    board = dataclasses.replace(get_board("pynq-z2"), ddr=None)
+    assert system.weight_port_items(board, 0) == ()
+    with pytest.raises(BoardError, match="no ddr block.*2 off-chip weight ports"):
+        system.weight_port_items(board, 2)
+    with pytest.raises(BoardError, match="no ddr block"):
+        system.system_items(board, 8, 8, 100, 784, 5, weight_ports=1)
+    with pytest.raises(ValueError, match="n_ports"):
+        system.weight_port_items(get_board("pynq-z2"), -1)
+
+
+@pytest.mark.skipif(shutil.which("yosys") is None, reason="yosys not installed")
+def test_the_weight_port_registers_re_synthesise_to_their_table_figure():
+    """fpgagan's own s_axilite block needs no library: re-measure one (a second or so)."""
+    (ip,) = [ip for ip in csi.IPS if ip.key == "weight_port_regs_1_a32"]
+    assert not ip.library_files
+    got = csi.measure(ip, lib=None)
+    assert got["counts"] == system.ip_table()["ip"]["weight_port_regs_1_a32"]["counts"]
+
+
+def test_the_docs_show_the_measured_weight_port_figures():
+    page = (Path(__file__).resolve().parents[2] / "docs" / "hardware.md").read_text()
+    section = page[page.index("**Off-chip weight ports, measured.**") :]
+    table = system.ip_table()["ip"]
+    for key in ("axi_read_master_a32", "axi_read_master_a64", "ctrl_interconnect_2"):
+        c = table[key]["counts"]
+        assert f"| {c['lut']:,} | {c['ff']:,} | {c['carry4']} | {c['muxf']} |" in section, key
+    for keys in (
+        ("weight_port_regs_1_a32", "weight_port_regs_1_a64"),
+        ("mem_interconnect_3", "mem_interconnect_4"),
+    ):
+        a, b = (table[k]["counts"] for k in keys)
+        assert f"| {a['lut']:,} / {b['lut']:,} | {a['ff']:,} / {b['ff']:,} |" in section, keys
