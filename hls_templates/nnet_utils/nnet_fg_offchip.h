@@ -98,29 +98,22 @@ UnpackLanes:
 // Where output pixel (p, oh, ow) reads its window, and its weight matrix: a Dense reads its input
 // vector (a generator head: matrix p), a convolution its taps in the frame buffer (ROWS =
 // in_height: the whole input map, so a tap's row is its input row).
-template <class CONFIG_T, int KIND> struct offchip_geometry;
+// a convolution (KIND 1) or a transposed convolution (KIND 2)
+template <class CONFIG_T, int KIND> struct offchip_geometry {
+    typedef geometry<CONFIG_T, KIND == 2, CONFIG_T::in_height> G;
+    typedef typename G::locate_t locate_t;
+    static locate_t at(unsigned oh, unsigned ow) {
+        #pragma HLS INLINE
+        return G::at(oh, ow);
+    }
+    static unsigned mat(const locate_t &l, unsigned) { return l.mat(); }
+};
+
+// a Dense (KIND 0)
 template <class CONFIG_T> struct offchip_geometry<CONFIG_T, 0> {
     typedef vector_locate<CONFIG_T> locate_t;
     static locate_t at(unsigned, unsigned) { return locate_t(); }
     static unsigned mat(const locate_t &, unsigned p) { return dense_mat<CONFIG_T>(p); }
-};
-template <class CONFIG_T> struct offchip_geometry<CONFIG_T, 1> {
-    typedef geometry<CONFIG_T, false, CONFIG_T::in_height> G;
-    typedef typename G::locate_t locate_t;
-    static locate_t at(unsigned oh, unsigned ow) {
-        #pragma HLS INLINE
-        return G::at(oh, ow);
-    }
-    static unsigned mat(const locate_t &l, unsigned) { return l.mat(); }
-};
-template <class CONFIG_T> struct offchip_geometry<CONFIG_T, 2> {
-    typedef geometry<CONFIG_T, true, CONFIG_T::in_height> G;
-    typedef typename G::locate_t locate_t;
-    static locate_t at(unsigned oh, unsigned ow) {
-        #pragma HLS INLINE
-        return G::at(oh, ow);
-    }
-    static unsigned mat(const locate_t &l, unsigned) { return l.mat(); }
 };
 
 // The compute process (see the top of this file).  KIND: 0 Dense, 1 convolution, 2 transposed.
