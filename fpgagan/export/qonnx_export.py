@@ -9,17 +9,13 @@ before qonnx sees it (qonnx imports node domains as Python modules).
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 import onnx
-import torch
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.transformation.channels_last import ConvertToChannelsLastAndClean
 from qonnx.transformation.gemm_to_matmul import GemmToMatMul
@@ -48,6 +44,7 @@ from fpgagan.export.validate import validate_model
 from fpgagan.io import atomic_path, provenance, read_limited
 from fpgagan.limits import MAX_MODEL_BYTES
 from fpgagan.models import Generator, UNet
+from fpgagan.models.outside import export as brevitas_export
 
 log = logging.getLogger(__name__)
 
@@ -106,21 +103,9 @@ def to_qonnx(gen: Generator | UNet) -> ModelWrapper:
     The graph's input has the generator's own input shape: a latent vector (DCGAN) or an image
     (U-Net), with a batch axis in front.
     """
-    from brevitas.export import export_qonnx
-
     if not gen.quantized:
         raise ExportError("only low-bit (Brevitas) generators export to QONNX; got the float twin")
-    gen = gen.eval()
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / "raw.onnx"
-        # the dynamo exporter prints progress lines and warnings about torchvision ops
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")
-            for name in ("torch.onnx", "onnx_ir", "onnxscript"):
-                logging.getLogger(name).setLevel(logging.ERROR)
-            export_qonnx(gen, torch.zeros(1, *gen.input_shape), export_path=str(raw))
-        # fpgagan's own export, read without following external data like every file it reads
-        model = ModelWrapper(onnx.load(str(raw), load_external_data=False))
+    model = brevitas_export(gen)  # Brevitas's exporter, read without following external data
     model = interchange(model)
     meta = provenance()
     onnx.helper.set_model_props(

@@ -85,8 +85,8 @@ def process(s: EngineShape) -> Process:
     ops: list[tuple[str, int]] = []
     n_out = s.geometry.n_pix
     if s.offchip:  # take the whole input, compute every block, then emit the output map
-        n_in = offchip.layout(s).inputs
-        per_pixel = offchip.layout(s).n_blocks
+        lay = offchip.layout(s)
+        n_in, per_pixel = lay.inputs, lay.n_blocks
         ops += [("read", n_in), ("compute", cyc.stream_in - n_in + cyc.compute)]
         for _ in range(n_out):
             ops += [("compute", per_pixel), ("write", 1)]

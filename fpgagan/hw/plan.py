@@ -173,13 +173,13 @@ def ddr_rate(board: Board) -> float:
     return board.ddr.sustained_gb_s * 1e9 / (board.clock_mhz * 1e6)
 
 
-def with_port_cost(c: Candidate, board: Board) -> Candidate:
-    """An off-chip candidate with its weight port counted (the AXI4 master, its address register
-    and the interconnect's slave port: :func:`fpgagan.hw.system.weight_port_items` for one port,
-    what the first port costs, more than each further one), so that the selection weighs it."""
+def with_port_cost(c: Candidate, port: tuple[Item, ...]) -> Candidate:
+    """An off-chip candidate with its weight port counted (``port``: the AXI4 master, its address
+    register and the interconnect's slave port, :func:`fpgagan.hw.system.weight_port_items` for
+    one port, what the first port costs, more than each further one), so that the selection
+    weighs it."""
     if not c.shape.offchip:
         return c
-    port = weight_port_items(board, 1)
     return dataclasses.replace(c, cost=dataclasses.replace(c.cost, items=c.cost.items + port))
 
 
@@ -332,12 +332,13 @@ def _plan(
             f"(layers: {', '.join(s.name for s in shapes)})"
         )
     per_layer = []
+    port = weight_port_items(board, 1) if ddr else ()
     for s in shapes:
         raw = raw_mats[s.name]
         kinds = (schedules or {}).get(s.name) or plan_schedules(weight_sparsity(raw))
         book = (codebooks or {}).get(s.name, True)
         cands = candidates(s, raw, kinds, fixed.get(s.name), book, ddr=ddr)
-        per_layer.append([with_port_cost(c, board) for c in cands])
+        per_layer.append([with_port_cost(c, port) for c in cands])
     lo = max([min(c.cycles for c in cands) for cands in per_layer] + [floor])
     hi = max([max(c.cycles for c in cands) for cands in per_layer] + [floor])
     if ddr:  # an interval at which even the most DDR-hungry choices have their bytes

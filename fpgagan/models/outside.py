@@ -196,7 +196,10 @@ def randomise(model: nn.Module, seed: int = 0) -> nn.Module:
 
 
 def export(model: nn.Module) -> ModelWrapper:
-    """``brevitas.export.export_qonnx`` of ``model`` (eval mode), as a user would call it."""
+    """``brevitas.export.export_qonnx`` of ``model`` (eval mode; its ``input_shape`` with a batch
+    of one), as a user would call it, read back without following external data (the raw
+    export: :func:`fpgagan.export.to_qonnx` cleans fpgagan's own generators on from here).  The
+    dynamo exporter's progress lines and warnings about torchvision ops are silenced."""
     from brevitas.export import export_qonnx
 
     model = model.eval()

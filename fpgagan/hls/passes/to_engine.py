@@ -108,6 +108,23 @@ def is_dense_head(node) -> bool:
     )
 
 
+def _dense_head(matrix: np.ndarray, pixels: tuple[int, int, int], pixel_output: bool, attrs: dict):
+    """A Dense layer's weight matrices (one per output pixel of ``pixels`` = (height, width,
+    channels); ``matrix`` is (n_in, pixels x channels), pixel-major), each pixel's matrix and
+    valid taps, and its attributes added to ``attrs``."""
+    out_h, out_w, n_out = pixels
+    n_pix = out_h * out_w
+    attrs.update(
+        n_pix=n_pix,
+        n_out=n_out,
+        n_chan=matrix.shape[0],
+        out_height=out_h,
+        out_width=out_w,
+        pixel_output=pixel_output,
+    )
+    return E.dense_mats(matrix, n_pix), np.arange(n_pix), np.ones((n_pix, 1), bool)
+
+
 class ToEngine(OptimizerPass):
     def match(self, node):
         return is_engine_candidate(node)
@@ -129,18 +146,10 @@ class ToEngine(OptimizerPass):
             # only those products instead of every tap of every pixel (all but one outside)
             kind = "dense"
             n_in, n_out = g("n_chan"), g("n_filt")
-            out_h, out_w = g("out_height"), g("out_width")
             kernel = weights.reshape(g("filt_height"), g("filt_width"), n_in, n_out)
-            n_pix = out_h * out_w
-            mats = E.dense_mats(kernel.transpose(2, 0, 1, 3).reshape(n_in, n_pix * n_out), n_pix)
-            pixel_mats, valid = np.arange(n_pix), np.ones((n_pix, 1), bool)
-            attrs.update(
-                n_pix=n_pix,
-                n_out=n_out,
-                n_chan=n_in,
-                out_height=out_h,
-                out_width=out_w,
-                pixel_output=True,
+            matrix = kernel.transpose(2, 0, 1, 3).reshape(n_in, -1)  # (n_in, pixels x n_out)
+            mats, pixel_mats, valid = _dense_head(
+                matrix, (g("out_height"), g("out_width"), n_out), True, attrs
             )
         elif isinstance(node, Conv2DTranspose):
             kind = "conv_transpose"
@@ -173,17 +182,9 @@ class ToEngine(OptimizerPass):
         else:
             kind = "dense"
             n_in, n_total = g("n_in"), g("n_out")
-            out_h, out_w, n_out = g(PIXEL_OUTPUT) or (1, 1, n_total)
-            n_pix = out_h * out_w
-            mats = E.dense_mats(weights.reshape(n_in, n_total), n_pix)
-            pixel_mats, valid = np.arange(n_pix), np.ones((n_pix, 1), bool)
-            attrs.update(
-                n_pix=n_pix,
-                n_out=n_out,
-                n_chan=n_in,
-                out_height=out_h,
-                out_width=out_w,
-                pixel_output=g(PIXEL_OUTPUT) is not None,
+            pixels = g(PIXEL_OUTPUT) or (1, 1, n_total)
+            mats, pixel_mats, valid = _dense_head(
+                weights.reshape(n_in, n_total), pixels, g(PIXEL_OUTPUT) is not None, attrs
             )
         n_mats, n_taps, n_chan, n_out = mats.shape
         fan_in = n_taps * n_chan
