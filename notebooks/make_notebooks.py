@@ -383,9 +383,7 @@ NOTEBOOKS = {
             "save_grid('runs/nb-photo-sr/photo.png', torch.stack([bicubic, fpga, truth]), ncol=3)"
         ),
         new_markdown_cell("Bicubic | FPGA | ground truth:"),
-        new_code_cell(
-            "from IPython.display import Image\nImage('runs/nb-photo-sr/photo.png')"
-        ),
+        new_code_cell("from IPython.display import Image\nImage('runs/nb-photo-sr/photo.png')"),
         new_markdown_cell(
             "The same network planned at video sizes: frames/s = clock / interval; the "
             "on-chip memory follows the frame's width (line buffers), not its height."
