@@ -4,7 +4,7 @@
     .venv/bin/python tools/calibrate_system_ip.py /path/to/verilog-axi.git  # or a bare git dir
     .venv/bin/python tools/calibrate_system_ip.py --check /path/to/verilog-axi
 
-A board design's block design (``fpgagan/hls/shell_scripts.py``) has an AMD AXI DMA, two
+A board design's block design (``fpgagan/shell/scripts.py``) has an AMD AXI DMA, two
 SmartConnects and a ``proc_sys_reset`` whose resource tables are not available offline.  This
 script synthesises *open, functionally equivalent* designs the same way as every unit of
 ``tools/calibrate_costs.py`` (``synth_xilinx -family xc7 -flatten``, the last ``stat`` counted by

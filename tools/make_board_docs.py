@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 
 from fpgagan.boards import Board, load_board_file
-from fpgagan.hls.shell_scripts import BOARD_PARTS, processing_system
 from fpgagan.hw.plan import UTILISATION
 from fpgagan.hw.storage import BRAM18_PER_URAM
+from fpgagan.shell.scripts import BOARD_PARTS, processing_system
 from fpgagan.workflows.hls_flow import ARTEFACTS, HlsFlowConfig
 
 REPO = Path(__file__).resolve().parents[1]
@@ -114,7 +114,7 @@ def _builds(board: Board) -> list[str]:
     ]
     lines += [
         "- fpgagan wraps the network in its AXI4-Stream shell `myproject_axi`",
-        "  (`fpgagan/hls/shell.py`): the host sends the raw integers of the input type (its first",
+        "  (`fpgagan/shell/top.py`): the host sends the raw integers of the input type (its first",
         "  quantizer: same rounding, same saturation) and receives those of the output type,",
         "  `floor(64 / W)` per 64-bit beat; no float in the hardware, no control interface.",
     ]

@@ -33,12 +33,13 @@ STAGES = (
     "export",
     "hw",
     "hls",
+    "shell",
     "sim",
     "report",
     "workflows",
     "cli",
 )
-COLUMNS = STAGES[:9]  # the library's stages; workflows and cli compose them
+COLUMNS = STAGES[:10]  # the library's stages; workflows and cli compose them
 
 # Okabe-Ito colours (safe for colour-blind readers), one per column
 COLOUR = {
@@ -49,6 +50,7 @@ COLOUR = {
     "export": "#F0E442",
     "hw": "#882255",
     "hls": "#0072B2",
+    "shell": "#44AA99",
     "sim": "#D55E00",
     "report": "#CC79A7",
     "workflows": "#555555",
@@ -87,6 +89,7 @@ HELPERS = (
     ("models", 1, "Generator (float teacher /\nBrevitas student),\nDiscriminator", ("teacher",)),
     ("compress", 2, "pruning masks, Distiller\n(hooks into train)", ("student",)),
     ("hw", 4, "EngineShape -> cost, FIFOs,\nplan (no hls4ml, no qonnx)", ("hlsmodel",)),
+    ("shell", 6, "AXI top + test bench,\nbuild/design Tcl, driver,\npragma check", ("project",)),
 )  # fmt: skip
 
 # the board flow (workflows.hls_flow.STEPS): step, what it uses, what it writes
@@ -217,7 +220,7 @@ def draw_legend(ax) -> None:
 def draw() -> plt.Figure:
     """The whole figure (the caller closes it)."""
     plt.rcParams.update({"font.family": "DejaVu Sans"})
-    fig = plt.figure(figsize=(15.5, 9.6), dpi=90)
+    fig = plt.figure(figsize=(17.2, 9.6), dpi=90)
     ax = fig.add_axes((0.01, 0.01, 0.98, 0.93))
     ax.set_xlim(-BOX_W / 2 - 0.15, (len(COLUMNS) - 1) * COL_W + BOX_W / 2 + 0.15)
     ax.set_ylim(9.55, -1.45)

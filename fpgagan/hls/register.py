@@ -39,7 +39,7 @@ from fpgagan.hls.templates import EngineConfigTemplate, EngineFunctionTemplate
 # hls4ml backends whose flows render fpgagan's layers (boards.BACKENDS).  Vitis runs the Vivado
 # template flow ('vivado:apply_templates'), so templates are registered with Vivado; every
 # backend writes its own copy of the headers, so sources are registered with each.  The shell's
-# header (nnet_fg_axis.h) is written by fpgagan.hls.shell, into shell projects only.
+# header (nnet_fg_axis.h) is written by fpgagan.shell.top, into shell projects only.
 HEADERS = ("nnet_fg_engine.h", "nnet_fg_layers.h", "nnet_fg_spatial.h", "nnet_fg_offchip.h")
 
 # (pass name, class, flow, pass it must precede or None)

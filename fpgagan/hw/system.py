@@ -3,7 +3,7 @@
 A board design (hls4ml's ``VivadoAccelerator`` block design, ``interface: axi_stream``) is the
 accelerator inside an AXI4-Stream shell, fed by an AXI DMA through the processing system's ports:
 
-- the **shell** (``fpgagan/hls/shell.py``, ``nnet_fg_axis.h``): per direction one pipelined loop
+- the **shell** (``fpgagan/shell/top.py``, ``nnet_fg_axis.h``): per direction one pipelined loop
   moving ``step = gcd(elem_values, floor(64 / W))`` values a cycle through two shift registers
   (the beat's and the element's), its counters, the ``hls::stream`` of elements between it and the
   network, and the register slice Vitis HLS puts on every AXI4-Stream port.  Counted from the
@@ -340,7 +340,7 @@ def vendor_items(fam: Family) -> list[Item]:
 
 # Vitis HLS's m_axi read buffer: a FIFO of num_read_outstanding x max_read_burst_length words
 # (UG1399, "Controlling AXI4 Burst Behavior"); the shell's weight-port pragma
-# (fpgagan/hls/shell.py, which reads these) asks for 16 outstanding reads of 16-beat bursts
+# (fpgagan/shell/top.py, which reads these) asks for 16 outstanding reads of 16-beat bursts
 # (UG1399's default burst): 256 beats of run-ahead, so that a weight fetch rides out the DDR's
 # latency and the other masters' bursts (the independent review's finding: 4 left no slack)
 READ_OUTSTANDING = 16

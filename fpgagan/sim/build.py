@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import IO
 
 from fpgagan.errors import SimulationError
-from fpgagan.hls.shell import NATIVE_AXIS
 from fpgagan.interrupts import signals_deferred
+from fpgagan.shell.top import NATIVE_AXIS
 
 BUILD_SCRIPT = "build_lib.sh"  # hls4ml's name; fpgagan writes its own in place of hls4ml's
 RUNTIME_HEADER = "fpgagan_runtime.h"

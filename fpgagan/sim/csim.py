@@ -29,9 +29,9 @@ from fpgagan.errors import SimulationError, UnsupportedModelError, short_repr
 from fpgagan.folders import staged
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
 from fpgagan.hls.layout import HostLayout
-from fpgagan.hls.shell import write_shell
 from fpgagan.interrupts import signals_deferred
 from fpgagan.io import provenance, write_json_atomic
+from fpgagan.shell.top import write_shell
 from fpgagan.sim.build import (
     BATCH_BAD_SIZE,
     BATCH_FUNCTION,
@@ -279,7 +279,7 @@ def build_csim(
 ) -> CSim:
     """Convert ``model`` with fpgagan's extensions, write the project to ``project_dir``, compile
     it (``form``: ``native`` or ``synthesis``, see :data:`FORMS`).  ``shell``: the board whose
-    AXI4-Stream shell (:mod:`fpgagan.hls.shell`, an io_stream project) is written into the
+    AXI4-Stream shell (:mod:`fpgagan.shell.top`, an io_stream project) is written into the
     project and compiled with it, so g++ checks it on every build.
 
     The model must have one graph input and one graph output; their buffers are sized from the

@@ -11,11 +11,11 @@ import torch
 
 from fpgagan.geometry import TO_NHWC
 from fpgagan.hls.engine_layers import EngineLayer
-from fpgagan.hls.shell import has_shell, shell_spec, write_shell_data
 from fpgagan.io import write_text_atomic
 from fpgagan.models import fold_batch_norm
 from fpgagan.report.hls_report import LayerError
 from fpgagan.report.image_metrics import max_abs_error, sqnr_db
+from fpgagan.shell.top import has_shell, shell_spec, write_shell_data
 from fpgagan.sim import CSim
 from fpgagan.workflows.model_source import ModelSource
 

@@ -7,7 +7,7 @@ The flow is a list of named steps (:data:`STEPS`), each taking and returning the
 1. ``plan``: the model's engine layers (a probe conversion) and the board plan that fits
    (:mod:`fpgagan.hw.plan`) -> ``plan.json``;
 2. ``build``: the HLS project with the plan's settings and, for an ``axi_stream`` board,
-   fpgagan's AXI4-Stream shell (:mod:`fpgagan.hls.shell`), compiled for C simulation; the cost
+   fpgagan's AXI4-Stream shell (:mod:`fpgagan.shell.top`), compiled for C simulation; the cost
    model then counts the *built* project, which must be the planned one -> ``hls_project/``;
 3. ``verify``: C simulation of ``n`` latents drawn in the model's own input shape ((N, nz) or
    (N, nz, 1, 1)), or, for an image-to-image generator, ``n`` test-split images at its size
@@ -50,7 +50,6 @@ from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
 from fpgagan.hls.dataflow_graph import extract
 from fpgagan.hls.engine_layers import engine_layers
 from fpgagan.hls.memory import coded_bits, stored_bits
-from fpgagan.hls.pragmas import check_project
 from fpgagan.hw.plan import Plan, choice_of, evaluate, make_plan
 from fpgagan.hw.sparsity import plan_schedules
 from fpgagan.images import UNIT_RANGE, range_of
@@ -73,6 +72,7 @@ from fpgagan.report.hls_report import (
 from fpgagan.report.image_metrics import max_abs_error, psnr, ssim
 from fpgagan.report.quality import METRIC_NAME, METRIC_NOTE, QualityScorer
 from fpgagan.report.render import render_markdown
+from fpgagan.shell.pragmas import check_project
 from fpgagan.sim import Comparison, CSim, build_csim, compare, output_lsb, output_range
 from fpgagan.workflows.hls_artefacts import (
     LAYER_TRACE,

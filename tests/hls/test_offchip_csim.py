@@ -17,10 +17,10 @@ from fpgagan.export import interchange, reference_outputs
 from fpgagan.hls.convert import HlsOptions
 from fpgagan.hls.engine_layers import engine_layers
 from fpgagan.hls.offchip_ports import DDR_MARK
-from fpgagan.hls.pragmas import check_project
-from fpgagan.hls.shell import NATIVE_AXIS, WEIGHTS_ALIGN_BEATS, WEIGHTS_FILE, shell_spec
 from fpgagan.hw.offchip import ddr_image
 from fpgagan.models.outside import Dcgan, DcganShape, export, randomise
+from fpgagan.shell.pragmas import check_project
+from fpgagan.shell.top import NATIVE_AXIS, WEIGHTS_ALIGN_BEATS, WEIGHTS_FILE, shell_spec
 from fpgagan.sim import build_csim, compare, output_lsb
 from fpgagan.sim.build import compile_flags, compiler
 from fpgagan.workflows.hls_artefacts import write_test_bench_data

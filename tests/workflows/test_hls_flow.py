@@ -14,11 +14,11 @@ from fpgagan.cli import main
 from fpgagan.config import Precision
 from fpgagan.export import load_qonnx, save_qonnx, to_qonnx
 from fpgagan.hls.layout import NHWC_TO_NCHW, HostLayout
-from fpgagan.hls.shell import NATIVE_AXIS
-from fpgagan.hls.shell_scripts import TB_OUTPUT_RAW
 from fpgagan.models import build_generator
 from fpgagan.models.checkpoint import save_generator
 from fpgagan.report.hls_report import HlsReport
+from fpgagan.shell.scripts import TB_OUTPUT_RAW
+from fpgagan.shell.top import NATIVE_AXIS
 from fpgagan.sim import output_lsb
 from fpgagan.sim.csim import CSim
 from fpgagan.workflows import hls_artefacts, hls_flow

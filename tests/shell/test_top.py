@@ -21,18 +21,18 @@ from fpgagan.boards import get_board
 from fpgagan.config import Precision
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.export import reference_outputs, to_qonnx
-from fpgagan.hls import host_codec as codec
 from fpgagan.hls.convert import HlsOptions
-from fpgagan.hls.pragmas import check_project
 from fpgagan.hls.register import header_dir
-from fpgagan.hls.shell import HEADER, NATIVE_AXIS, shell_spec, write_shell
-from fpgagan.hls.shell_scripts import (
+from fpgagan.models import build_generator
+from fpgagan.shell import host_codec as codec
+from fpgagan.shell.pragmas import check_project
+from fpgagan.shell.scripts import (
     TB_INPUT_RAW,
     TB_OUTPUT_RAW,
     design_tcl,
     processing_system,
 )
-from fpgagan.models import build_generator
+from fpgagan.shell.top import HEADER, NATIVE_AXIS, shell_spec, write_shell
 from fpgagan.sim import build_csim
 from fpgagan.sim.build import compile_flags, compiler
 from fpgagan.workflows.hls_artefacts import write_test_bench_data

@@ -1,5 +1,5 @@
 """The scripts around fpgagan's AXI4-Stream shell: the Vitis HLS build, the Vivado block design
-and the PYNQ driver (:mod:`fpgagan.hls.shell` writes them).
+and the PYNQ driver (:mod:`fpgagan.shell.top` writes them).
 
 Every value pasted into them is a number, a part number that passed ``PART_PATTERN``, a name
 from this module's own tables, or an identifier fpgagan checked; the templates fill ``@NAME@``
@@ -9,17 +9,14 @@ fields, so no user string and no Tcl or Python syntax comes from outside.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from fpgagan.boards import Board, check_part
 from fpgagan.hls.layout import HostLayout
-
-if TYPE_CHECKING:  # shell imports this module; the type only
-    from fpgagan.hls.shell import ShellSpec
+from fpgagan.shell.spec import ShellSpec
 
 CXX_STD = "-std=c++14"
 TB_INPUT_RAW = (
-    "tb_input_raw.dat"  # the shell test bench's data (fpgagan.hls.shell.write_shell_data)
+    "tb_input_raw.dat"  # the shell test bench's data (fpgagan.shell.top.write_shell_data)
 )
 TB_OUTPUT_RAW = "tb_output_raw.dat"
 DMA = "dma"  # the AXI DMA's cell name, the driver's overlay attribute
@@ -60,7 +57,7 @@ def _period(spec: ShellSpec) -> str:
 # --------------------------------------------------------------------------- Vitis HLS
 
 _BUILD_TCL = """\
-# Written by fpgagan (fpgagan/hls/shell.py): the Vitis HLS project of the AXI4-Stream shell
+# Written by fpgagan (fpgagan/shell/top.py): the Vitis HLS project of the AXI4-Stream shell
 # @TOP@ around hls4ml's @PROJECT@.
 #   Vitis 2023.2 or later:         vitis-run --mode hls --tcl build_shell.tcl
 #   Vitis HLS 2022.2 to 2023.1:    vitis_hls -f build_shell.tcl
@@ -144,7 +141,7 @@ _PS = {
 }
 
 _DESIGN_TCL = """\
-# Written by fpgagan (fpgagan/hls/shell.py): the Vivado block design around the shell IP @TOP@,
+# Written by fpgagan (fpgagan/shell/top.py): the Vivado block design around the shell IP @TOP@,
 # after build_shell.tcl exported it:
 #   vivado -mode batch -source design.tcl
 # Processing system (@PS_IP@) -> SmartConnect -> AXI DMA registers (control); AXI DMA (simple
@@ -328,7 +325,7 @@ def _weight_port_nets(spec: ShellSpec, family: str) -> str:
 # --------------------------------------------------------------------------- PYNQ driver
 
 _DRIVER = '''\
-"""Written by fpgagan (fpgagan/hls/shell.py): the PYNQ driver of @TOP@, the AXI4-Stream shell
+"""Written by fpgagan (fpgagan/shell/top.py): the PYNQ driver of @TOP@, the AXI4-Stream shell
 around the generator.  It runs on the board (pynq and numpy); fpgagan does not import it.
 
     from fpgagan_driver import Accelerator
@@ -336,7 +333,7 @@ around the generator.  It runs on the board (pynq and numpy); fpgagan does not i
     images = acc.run(z)                   # z: float latents (N, @HOST_IN@)
 
 The host quantizes the inputs exactly as the model's first quantizer does and the FPGA moves
-raw integers only (fpgagan_codec.py, a verbatim copy of fpgagan.hls.host_codec: the same code
+raw integers only (fpgagan_codec.py, a verbatim copy of fpgagan.shell.host_codec: the same code
 fpgagan tests); outputs come back as raw * 2^-@OUT_FRAC@, in the model's own layout.
 """
 
@@ -483,7 +480,7 @@ def readme_text(spec: ShellSpec, board: Board | None, has_design: bool) -> str:
     lines = [
         f"# The AXI4-Stream shell of {spec.project}",
         "",
-        "Written by fpgagan (`fpgagan/hls/shell.py`). The Vitis HLS top is",
+        "Written by fpgagan (`fpgagan/shell/top.py`). The Vitis HLS top is",
         f"`{spec.top}(in_beats, out_beats{''.join(', ' + p.arg for p in spec.ddr_ports)})`: 64-bit AXI4-Stream "
         "beats of raw integers, no float in the hardware; "
         + (

@@ -1,6 +1,6 @@
 """The host's half of fpgagan's AXI4-Stream shell: floats <-> raw ap_fixed integers <-> 64-bit beats.
 
-The shell (:mod:`fpgagan.hls.shell`) moves the raw integers of the network's input and output
+The shell (:mod:`fpgagan.shell.top`) moves the raw integers of the network's input and output
 types, several to a 64-bit beat, so no float ever reaches the hardware.  The host does the
 conversions here:
 

@@ -4,7 +4,7 @@ hls4ml's top ``myproject(hls::stream<input_t>&, hls::stream<result_t>&)`` stream
 channels per element.  The shell ``myproject_axi`` puts a 64-bit AXI4-Stream on each side: the
 host (an AXI DMA) sends the *raw integers* of the input type, ``floor(64 / W)`` to a beat, and
 receives the raw integers of the output type the same way (``hls_templates/nnet_utils/
-nnet_fg_axis.h``; the host's half is :mod:`fpgagan.hls.host_codec`).  No float reaches the
+nnet_fg_axis.h``; the host's half is :mod:`fpgagan.shell.host_codec`).  No float reaches the
 hardware: the host quantizes exactly as the model's first quantizer does.
 
 Files (:func:`write_shell`), beside hls4ml's:
@@ -14,14 +14,13 @@ Files (:func:`write_shell`), beside hls4ml's:
 - ``myproject_axi_test.cpp``: its test bench, on ``tb_data/tb_{input,output}_raw.dat``
   (:func:`write_shell_data`), exact comparison of every output integer;
 - ``build_shell.tcl``, ``design.tcl`` (Zynq boards), ``fpgagan_driver.py`` + ``fpgagan_codec.py``
-  (PYNQ) and ``SHELL.md``, from :mod:`fpgagan.hls.shell_scripts`.
+  (PYNQ) and ``SHELL.md``, from :mod:`fpgagan.shell.scripts`.
 
 Only numbers and fpgagan's own identifiers go into the generated C++ and Tcl.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from pathlib import Path
@@ -31,11 +30,14 @@ import numpy as np
 from fpgagan.boards import Board, check_part
 from fpgagan.errors import SimulationError, UnsupportedModelError
 from fpgagan.hls.engine_layers import engine_layers
-from fpgagan.hls.host_codec import MAX_WIDTH, ROUNDINGS, SATURATIONS, FixedType, beats, to_raw
 from fpgagan.hls.layout import HostLayout
-from fpgagan.hls.offchip_ports import MAX_READ_BURST, DdrPort, ddr_port
+from fpgagan.hls.offchip_ports import MAX_READ_BURST, ddr_port
 from fpgagan.hls.register import header_dir
-from fpgagan.hls.shell_scripts import (
+from fpgagan.hw.offchip import BEAT_BITS, ddr_image
+from fpgagan.hw.system import READ_OUTSTANDING
+from fpgagan.io import atomic_path, write_text_atomic
+from fpgagan.shell.host_codec import MAX_WIDTH, ROUNDINGS, SATURATIONS, FixedType, to_raw
+from fpgagan.shell.scripts import (
     TB_INPUT_RAW,
     TB_OUTPUT_RAW,
     WEIGHTS_FILE,
@@ -44,9 +46,7 @@ from fpgagan.hls.shell_scripts import (
     driver_text,
     readme_text,
 )
-from fpgagan.hw.offchip import BEAT_BITS, ddr_image
-from fpgagan.hw.system import READ_OUTSTANDING
-from fpgagan.io import atomic_path, write_text_atomic
+from fpgagan.shell.spec import Port, ShellSpec
 
 HEADER = "nnet_fg_axis.h"
 NATIVE_AXIS = "FPGAGAN_NATIVE_AXIS"  # g++ builds: a stand-in for ap_axi_sdata.h's hls::axis
@@ -54,66 +54,6 @@ STREAM_DEPTH = (
     2  # between the shell's loops and the network: each side moves at most an element a cycle
 )
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-WEIGHTS_ALIGN_BEATS = 512  # each image starts on a 4 KiB boundary (512 beats of 8 bytes)
-
-
-@dataclasses.dataclass(frozen=True)
-class Port:
-    """One side of the network as the shell sees it."""
-
-    type_name: str  # hls4ml's stream element type (input_t, result_t)
-    fixed: FixedType  # its values' type
-    shape: tuple[int, ...]  # per sample, device layout
-    elem_values: int  # values per stream element
-
-    @property
-    def n_values(self) -> int:
-        return math.prod(self.shape)
-
-    @property
-    def per_beat(self) -> int:
-        return self.fixed.per_beat
-
-    @property
-    def step(self) -> int:
-        """Values per loop iteration: at most one element and one beat per cycle."""
-        return math.gcd(self.elem_values, self.per_beat)
-
-    @property
-    def beats(self) -> int:
-        return beats(self.n_values, self.fixed.width)
-
-
-@dataclasses.dataclass(frozen=True)
-class ShellSpec:
-    """What the shell files are written from (all of it checked numbers and identifiers)."""
-
-    project: str  # hls4ml project name; the shell's top is <project>_axi
-    inp: Port
-    out: Port
-    part: str
-    clock_period_ns: float
-    # the off-chip layers' weight ports (m_axi), in the order of their images in WEIGHTS_FILE
-    ddr_ports: tuple[DdrPort, ...] = ()
-
-    @property
-    def top(self) -> str:
-        return f"{self.project}_axi"
-
-    def port_args(self, default: bool) -> str:
-        """The weight ports as arguments (``default``: with their C-simulation defaults)."""
-        return "".join(
-            f", const uint64_t *{p.arg}" + (f" FG_DDR_DEFAULT({p.array})" if default else "")
-            for p in self.ddr_ports
-        )
-
-    def port_offsets(self) -> list[int]:
-        """Each port's image offset in WEIGHTS_FILE, in beats (images aligned to 4 KiB)."""
-        out, at = [], 0
-        for p in self.ddr_ports:
-            out.append(at)
-            at += -(-p.beats // WEIGHTS_ALIGN_BEATS) * WEIGHTS_ALIGN_BEATS
-        return out
 
 
 def _fixed(var, where: str, exact_mode: bool) -> FixedType:
@@ -217,7 +157,7 @@ struct {name} {{
 def header_text(spec: ShellSpec) -> str:
     guard = f"{spec.top.upper()}_H_"
     return f"""\
-// Written by fpgagan (fpgagan/hls/shell.py): the AXI4-Stream shell of {spec.project}.
+// Written by fpgagan (fpgagan/shell/top.py): the AXI4-Stream shell of {spec.project}.
 // Raw integers of the network's input and output types on 64-bit beats; see nnet_fg_axis.h.
 #ifndef {guard}
 #define {guard}
@@ -267,7 +207,7 @@ def source_text(spec: ShellSpec) -> str:
         else ""
     )
     return f"""\
-// Written by fpgagan (fpgagan/hls/shell.py): the top of the Vitis HLS IP.  Ports in_beats and
+// Written by fpgagan (fpgagan/shell/top.py): the top of the Vitis HLS IP.  Ports in_beats and
 // out_beats (not `in`/`out`: reserved words in VHDL, renamed by the tool) are AXI4-Stream; no
 // control interface: the dataflow runs whenever beats arrive.  Three processes: unpack (one beat
 // per cycle at most), the network, pack.  The streams between them hold {STREAM_DEPTH} elements: pack takes
@@ -293,7 +233,7 @@ void {spec.top}(hls::stream<fg_beat_t> &in_beats, hls::stream<fg_beat_t> &out_be
 
 def test_bench_text(spec: ShellSpec) -> str:
     return f"""\
-// Written by fpgagan (fpgagan/hls/shell.py): test bench of {spec.top} for Vitis HLS C simulation
+// Written by fpgagan (fpgagan/shell/top.py): test bench of {spec.top} for Vitis HLS C simulation
 // and C/RTL co-simulation (and fpgagan's g++ check).  Each line of tb_data/{TB_INPUT_RAW} is one
 // sample's input integers, the same line of tb_data/{TB_OUTPUT_RAW} the integers the C
 // simulation computed; the beats are packed and unpacked here with plain 64-bit arithmetic, apart

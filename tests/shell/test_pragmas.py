@@ -1,5 +1,5 @@
 """Every pragma of a generated project is one its target tool (Vitis HLS) documents, with options
-the tool documents (fpgagan.hls.pragmas): projects for all six boards (the board flow's options)
+the tool documents (fpgagan.shell.pragmas): projects for all six boards (the board flow's options)
 and for every layer kind fpgagan generates (dense head, transposed and plain convolution; dense,
 sparse and codebook schedules; upsample, depth-to-space, reflect padding; concat and add skips)
 are written, not compiled, and each of their pragmas is checked; a Vivado-HLS pragma planted in
@@ -20,8 +20,8 @@ import torch
 
 from fpgagan.boards import get_board, known_boards
 from fpgagan.errors import PragmaError
-from fpgagan.hls import pragmas as P
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
+from fpgagan.shell import pragmas as P
 from tests.hls.test_spatial_csim import probe_graph
 
 # layer kind -> (graph, options, hls4ml layer classes the project must hold)
@@ -206,7 +206,7 @@ def test_hls4ml_code_kept_from_vitis_is_not_reported(vitis_project):
 def test_a_function_allocation_naming_a_template_instance_is_accepted():
     """hls4ml's softmax_multidim limits the instances of ``softmax<CONFIG_T>`` (UG1399: ALLOCATION
     function instances=<list> limit=): a template-id is a function name."""
-    from fpgagan.hls.pragmas import Pragma, _normalised, problems
+    from fpgagan.shell.pragmas import Pragma, _normalised, problems
 
     text = (
         "allocation instances = softmax<CONFIG_T> limit = CONFIG_T::parallelization_factor function"
