@@ -15,6 +15,7 @@ from hls4ml.model.attributes import Attribute, TypeAttribute
 from hls4ml.model.layers import Layer
 
 from fpgagan.hw.engine import Geometry, Kind, Parallelism
+from fpgagan.hw.schedules.base import ctl_bits
 from fpgagan.hw.spec import (
     KERNELS,
     NO_CODEBOOK,
@@ -32,7 +33,7 @@ ACTIVATIONS = ("none", "relu")
 class EngineLayer(Layer):
     """Common attributes of the engine layers (see :mod:`fpgagan.hw.engine`)."""
 
-    kind: Kind = "dense"
+    kind: Kind = Kind.DENSE
     sparse: bool = False
     codebook: bool = False
 
@@ -81,7 +82,6 @@ class EngineLayer(Layer):
     def shape(self) -> EngineShape:
         weights = self.get_attr("rom_weights")
         g = self.get_attr
-        n_taps, n_blocks = g("n_taps"), max(1, g("n_out") // g("n_par"))
         return EngineShape(
             name=self.name,
             kernel=self.class_name,
@@ -97,9 +97,7 @@ class EngineLayer(Layer):
             activation=g("activation"),
             io_type=self.model.config.get_config_value("IOType"),
             bias_values=int(g("rom_bias").size),
-            ctl_bits=(max(1, (n_taps - 1).bit_length()) + max(1, (n_blocks - 1).bit_length()) + 2)
-            if self.sparse
-            else 0,
+            ctl_bits=ctl_bits(self.geometry(), self.parallelism()) if self.sparse else 0,
             in_height=g("in_height", 1),
             in_width=g("in_width", 1),
             out_height=g("out_height", 1),

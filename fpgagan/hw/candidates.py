@@ -14,7 +14,8 @@ from fpgagan.hw import codebook as C
 from fpgagan.hw import engine as E
 from fpgagan.hw import offchip
 from fpgagan.hw.cost import LayerCost, layer_cost
-from fpgagan.hw.spec import EngineShape, kernel_name
+from fpgagan.hw.schedules import SCHEDULES, schedule_of
+from fpgagan.hw.spec import EngineShape, Storage
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Choice:
     k_par: int
     dsp_cols: int
     dsp_pack: int
-    rom_storage: str
+    rom_storage: Storage
     sparse: bool
     codebook: bool = False
 
@@ -35,7 +36,7 @@ class Choice:
             "ParallelInputs": self.k_par,
             "DspColumns": self.dsp_cols,
             "DspPacking": self.dsp_pack,
-            "RomStorage": self.rom_storage,
+            "RomStorage": str(self.rom_storage),
             "Sparse": "true" if self.sparse else "false",
             "Codebook": "true" if self.codebook else "false",
         }
@@ -68,15 +69,9 @@ def with_choice(s: EngineShape, raw: np.ndarray, choice: Choice) -> EngineShape:
     geom = s.geometry
     widths = s.widths
     book_size, book_zero, macs = 0, False, s.macs_options.of(choice.sparse)
-    if choice.sparse:
-        steps = E.sparse_steps(raw, par)
-        offset_bits = max(1, (geom.n_chan // choice.k_par - 1).bit_length())
-        n_blocks = geom.n_out // choice.n_par
-        ctl_bits = max(1, (geom.n_taps - 1).bit_length()) + max(1, (n_blocks - 1).bit_length()) + 2
-        n_nonzero = int(np.count_nonzero(raw))
-    else:
-        steps = E.dense_steps(geom, choice.n_par, choice.k_par)
-        offset_bits, ctl_bits, n_nonzero = 0, 0, int(raw.size)
+    rules = SCHEDULES[schedule_of(choice.sparse, choice.codebook)]
+    steps = rules.steps(raw, geom, par)
+    fields = rules.shape_fields(raw, geom, par)
     if choice.codebook:
         book_size, book_zero, macs = s.codebook_options
         if not book_size:
@@ -93,11 +88,11 @@ def with_choice(s: EngineShape, raw: np.ndarray, choice: Choice) -> EngineShape:
         n_steps=steps,
         rom_words=geom.n_mats * steps,
         sparse=choice.sparse,
-        kernel=kernel_name(geom.kind, choice.sparse, choice.codebook),
-        n_nonzero=n_nonzero,
-        ctl_bits=ctl_bits,
+        kernel=rules.kernel(geom.kind),
+        n_nonzero=fields["n_nonzero"],
+        ctl_bits=fields["ctl_bits"],
         rom_storage=choice.rom_storage,
-        widths=dataclasses.replace(widths, tree_bits=tree, offset_bits=offset_bits),
+        widths=dataclasses.replace(widths, tree_bits=tree, offset_bits=fields["offset_bits"]),
         macs=macs,
         codebook_size=book_size,
         codebook_zero=book_zero,
@@ -133,10 +128,12 @@ def schedules_of(
 def storages(s: EngineShape, sparse: bool, book: bool, ddr: bool) -> tuple[str, ...]:
     """Where the weights of a configuration may live: LUT-ROM or BRAM (``auto``), BRAM, and with
     ``ddr`` DDR (the dense schedule of an io_stream layer, :mod:`fpgagan.hw.offchip`)."""
-    on_chip = ("auto", "bram")
-    if not ddr or sparse or book or s.io_type != "io_stream":
+    on_chip = (Storage.AUTO, Storage.BRAM)
+    if not ddr or not SCHEDULES[schedule_of(sparse, book)].streams_from_ddr:
         return on_chip
-    return (*on_chip, offchip.DDR)
+    if s.io_type != "io_stream":
+        return on_chip
+    return (*on_chip, Storage.DDR)
 
 
 def candidates(
@@ -159,7 +156,8 @@ def candidates(
         for sparse, book in kinds:
             # a sparse lane has its own input and a codebook product is a constant multiplier:
             # only dense lanes share DSP pairs
-            dsps = dsp_options(s, n_par) if not (sparse or book) else [(0, 1)]
+            shares = SCHEDULES[schedule_of(sparse, book)].shares_dsp
+            dsps = dsp_options(s, n_par) if shares else [(0, 1)]
             for cols, pack in dsps:
                 for storage in storages(s, sparse, book, ddr):
                     choice = Choice(n_par, k_par, cols, pack, storage, sparse, book)

@@ -20,6 +20,7 @@ the C++ computes, used by the tests to check layouts without a compiler.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import math
 from typing import Literal
 
@@ -27,7 +28,16 @@ import numpy as np
 
 from fpgagan.errors import UnsupportedModelError
 
-Kind = Literal["dense", "conv", "conv_transpose"]
+
+class Kind(enum.StrEnum):
+    """What an engine layer computes: a Dense (one window of n_chan values), a convolution or a
+    transposed convolution; as a ``str`` it is its word."""
+
+    DENSE = "dense"
+    CONV = "conv"
+    CONV_TRANSPOSE = "conv_transpose"
+
+
 MultImpl = Literal["fabric", "dsp", "dsp_packed"]
 # a DSP48E1 multiplies 25 x 18 bits; two products a*w0 + a*w1*2^18 share it when the low product
 # fits 17 bits and the packed operand w1*2^18 + w0 fits 25 bits
@@ -52,6 +62,7 @@ class Geometry:
     in_width: int = 1
 
     def __post_init__(self) -> None:  # plain ints, whatever array shapes they came from
+        object.__setattr__(self, "kind", Kind(self.kind))
         for f in dataclasses.fields(self):
             if f.name != "kind":
                 object.__setattr__(self, f.name, int(getattr(self, f.name)))

@@ -6,7 +6,8 @@ generated wrapper declares (:mod:`fpgagan.hls.passes.write_roms`) and what the c
 - ``weights``: n_mats * n_steps words of k_par * n_par weights (one word per step: the word read
   each cycle carries exactly the products of the cycle), or of a codebook layer's indices (its
   codebook's values are constants of the layer's multipliers, not a memory);
-- ``offsets`` and ``ctl`` (sparse schedule): each lane's channel offset in its bank, and each
+- ``offsets`` and ``ctl`` (sparse schedule; each schedule's weight arrays are its
+  :meth:`~fpgagan.hw.schedules.base.ScheduleRules.weight_memories`): each lane's channel offset in its bank, and each
   step's tap, block and first/last flags;
 - ``biases``: words of n_par biases, one word per output block (per pixel for a Dense head);
 - an off-chip layer (:mod:`fpgagan.hw.offchip`) has no weight ROM: ``tile``, the double-buffered
@@ -18,22 +19,16 @@ generated wrapper declares (:mod:`fpgagan.hls.passes.write_roms`) and what the c
 from __future__ import annotations
 
 from fpgagan.hw import offchip, storage
-from fpgagan.hw.spec import EngineShape
+from fpgagan.hw.spec import EngineShape, Storage
 
 
 def memories(shape: EngineShape) -> list[storage.Memory]:
     """Every array of ``shape``'s layer, in wrapper order (each a two-dimensional array of
     ``depth`` words of ``width`` bits)."""
     p, wd = shape.parallelism, shape.widths
-    prefer_bram = shape.rom_storage == "bram"
-    word_bits = wd.idx_bits if shape.codebook else wd.w_bits
     if shape.offchip:
         return _offchip_memories(shape)
-    out = [storage.choose("weights", shape.rom_words, p.lanes * word_bits, True, prefer_bram)]
-    if shape.sparse:
-        offset_bits = p.lanes * max(1, wd.offset_bits)
-        out.append(storage.choose("offsets", shape.rom_words, offset_bits, True, prefer_bram))
-        out.append(storage.choose("ctl", shape.rom_words, shape.ctl_bits, True, False))
+    out = shape.rules.weight_memories(shape, prefer_bram=shape.rom_storage == Storage.BRAM)
     out.append(storage.choose("biases", shape.bias_values // p.n_par, p.n_par * wd.b_bits, True))
     out.append(storage.choose("buffer", shape.buffer_words, shape.buffer_word_bits, False))
     return out

@@ -7,25 +7,30 @@ hls4ml layer by :meth:`fpgagan.hls.engine_layers.EngineLayer.shape`; everything 
 from __future__ import annotations
 
 import dataclasses
+import enum
 from typing import NamedTuple
 
 from fpgagan.hw.engine import Geometry, Kind, Parallelism
+from fpgagan.hw.schedules import SCHEDULES, Schedule, ScheduleRules, schedule_of
+
+
+class Storage(enum.StrEnum):
+    """Where a layer's weights live (``RomStorage``): LUT-ROM or BRAM as the storage rules choose
+    (``auto``), BRAM, or DDR, streamed by the layer's own port (:mod:`fpgagan.hw.offchip`)."""
+
+    AUTO = "auto"
+    BRAM = "bram"
+    DDR = "ddr"
+
+
+DDR = Storage.DDR
 
 # the kernel (hls4ml layer class, nnet_fg_layers.h function) of each (kind, sparse, codebook)
 KERNELS: dict[tuple[str, bool, bool], str] = {
-    ("dense", False, False): "FgLinear",
-    ("dense", True, False): "FgSparseLinear",
-    ("dense", False, True): "FgCodebookLinear",
-    ("conv", False, False): "FgConv",
-    ("conv", True, False): "FgSparseConv",
-    ("conv", False, True): "FgCodebookConv",
-    ("conv_transpose", False, False): "FgConvTranspose",
-    ("conv_transpose", True, False): "FgSparseConvTranspose",
-    ("conv_transpose", False, True): "FgCodebookConvTranspose",
+    (kind, sched is Schedule.SPARSE, sched is Schedule.CODEBOOK): SCHEDULES[sched].kernel(kind)
+    for sched in Schedule
+    for kind in Kind
 }
-
-
-DDR = "ddr"  # the RomStorage of a layer whose weights are streamed from DDR (fpgagan.hw.offchip)
 
 
 class MacsOptions(NamedTuple):
@@ -52,9 +57,7 @@ NO_CODEBOOK = CodebookOption()
 
 def kernel_name(kind: Kind, sparse: bool, codebook: bool = False) -> str:
     """The kernel of a layer of ``kind`` with the sparse or the codebook schedule (not both)."""
-    if sparse and codebook:
-        raise ValueError("a layer takes the sparse or the codebook schedule, not both")
-    return KERNELS[(kind, bool(sparse), bool(codebook))]
+    return SCHEDULES[schedule_of(sparse, codebook)].kernel(kind)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,9 +107,7 @@ class EngineShape:
     filt_height: int = 1
     stride_height: int = 1
     pad_top: int = 0
-    # "auto", "bram" (the board plan may ask for BRAM) or "ddr" (weights streamed from DDR:
-    # fpgagan.hw.offchip)
-    rom_storage: str = "auto"
+    rom_storage: Storage = Storage.AUTO  # where the weights live (the board plan may ask for BRAM)
     codebook_size: int = 0  # codebook kernel: entries K (0: weights are stored, not indices)
     codebook_zero: bool = False  # entry 0 is the pruned weights' zero (no partial sum)
     codebook_options: CodebookOption = NO_CODEBOOK  # the codebook kernel where eligible
@@ -114,6 +115,7 @@ class EngineShape:
     def __post_init__(self) -> None:  # named records, whatever sequence they were given as
         object.__setattr__(self, "macs_options", MacsOptions(*self.macs_options))
         object.__setattr__(self, "codebook_options", CodebookOption(*self.codebook_options))
+        object.__setattr__(self, "rom_storage", Storage(str(self.rom_storage).lower()))
 
     @property
     def codebook(self) -> bool:
@@ -130,8 +132,13 @@ class EngineShape:
         return self.rom_storage == DDR
 
     @property
-    def schedule(self) -> str:
-        return "codebook" if self.codebook else "sparse" if self.sparse else "dense"
+    def schedule(self) -> Schedule:
+        return schedule_of(self.sparse, self.codebook)
+
+    @property
+    def rules(self) -> ScheduleRules:
+        """The layer's schedule's rules (:mod:`fpgagan.hw.schedules`)."""
+        return SCHEDULES[self.schedule]
 
     @property
     def buffer_words(self) -> int:

@@ -28,6 +28,7 @@ from fpgagan.hls.memory import bit_width
 from fpgagan.hls.passes.pixel_output import PIXEL_OUTPUT
 from fpgagan.hw import codebook as C
 from fpgagan.hw import engine as E
+from fpgagan.hw.schedules import SCHEDULES, schedule_of
 from fpgagan.hw.sparsity import layer_mode, sparse_requested, weight_sparsity
 from fpgagan.hw.spec import NO_CODEBOOK, CodebookOption, MacsOptions
 
@@ -86,6 +87,10 @@ def _schedule(node, raw_w: np.ndarray, w_bits: int, what: str) -> tuple[bool, C.
     if codebook:
         return False, C.codebook_of(raw_w)
     return sparse, None
+
+
+def _or_placeholder(rom: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+    return rom if rom is not None else np.zeros(shape, np.int64)
 
 
 def _raw_bias(values: np.ndarray, acc: Fixed, what: str) -> tuple[np.ndarray, int]:
@@ -208,27 +213,7 @@ class ToEngine(OptimizerPass):
         par = self._parallelism(node, geom, x, _signed_bits(w_type), what)
         prod_bits = x.as_signed().width + _signed_bits(w_type)
         ps_bits = C.partial_sum_bits(x.width, x.signed, fan_in)
-        rom_cb = np.zeros(1, np.int64)
-        if book is not None:
-            n_steps = E.dense_steps(geom, par.n_par, par.k_par)
-            rom_w = E.dense_rom(book.indices, par)
-            rom_off = np.zeros((1, 1, 1), np.int64)
-            rom_ctl = np.zeros((1, 4), np.int64)
-            offset_bits = 0
-            rom_cb = book.values
-        elif sparse:
-            sched = E.sparse_schedule(raw_w, par)
-            n_steps = sched.n_steps
-            rom_w = sched.weights
-            rom_off = sched.offsets
-            rom_ctl = np.stack([sched.tap, sched.block, sched.first, sched.last], 1)
-            offset_bits = sched.offset_bits
-        else:
-            n_steps = E.dense_steps(geom, par.n_par, par.k_par)
-            rom_w = E.dense_rom(raw_w, par)
-            rom_off = np.zeros((1, 1, 1), np.int64)
-            rom_ctl = np.zeros((1, 4), np.int64)
-            offset_bits = 0
+        roms = SCHEDULES[schedule_of(sparse, book is not None)].roms(raw_w, geom, par, book)
         widths = Widths(
             x_bits=x.width,
             x_signed=x.signed,
@@ -240,7 +225,7 @@ class ToEngine(OptimizerPass):
             out_bits=bit_width(node.get_output_variable().type.precision)
             if not isinstance(node.get_output_variable().type.precision, UnspecifiedPrecisionType)
             else acc.width,
-            offset_bits=offset_bits,
+            offset_bits=roms.offset_bits,
             idx_bits=book.idx_bits if book is not None else 0,
             ps_bits=ps_bits if book is not None else 0,
         )
@@ -252,7 +237,7 @@ class ToEngine(OptimizerPass):
             k_par=par.k_par,
             dsp_cols=par.dsp_cols,
             dsp_pack=par.dsp_pack,
-            n_steps=n_steps,
+            n_steps=roms.n_steps,
             activation="none",
             macs=options.macs if book else E.useful_products(raw_w, pixel_mats, valid, sparse),
             macs_options=MacsOptions(
@@ -263,11 +248,12 @@ class ToEngine(OptimizerPass):
             weight_sparsity=float(weight_sparsity(raw_w)),
             widths=widths,
             prod_shift=acc.frac - (x.frac + w_type.frac),
-            rom_weights=rom_w,
-            rom_offsets=rom_off,
-            rom_ctl=rom_ctl,
+            # the ROMs a schedule does not have are one-word placeholders of the kernel's arguments
+            rom_weights=roms.weights,
+            rom_offsets=_or_placeholder(roms.offsets, (1, 1, 1)),
+            rom_ctl=_or_placeholder(roms.ctl, (1, 4)),
             rom_bias=raw_b,
-            rom_codebook=rom_cb,
+            rom_codebook=_or_placeholder(roms.codebook, (1,)),
             codebook_zero=book.zero_entry if book is not None else False,
             codebook_options=options,
             ps_bits=ps_bits,
