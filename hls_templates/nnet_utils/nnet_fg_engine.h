@@ -1,5 +1,5 @@
 // fpgagan: the MAC engine every fpgagan compute layer is built from (Dense, Conv2D, transposed
-// convolution; dense and sparse weights; io_parallel and io_stream).
+// convolution; dense, sparse and codebook weights; io_parallel and io_stream).
 //
 // One output pixel is n_out dot products over a window of n_win = n_taps * n_chan input values
 // (a Dense: one tap, the input vector; a convolution: the kernel taps of the pixel; a transposed
@@ -16,10 +16,18 @@
 //   window read     = k_par values a step, from one input pixel (k_par <= n_chan) or from whole
 //                     pixels of k_par / n_chan taps (k_par > n_chan)
 //
-// A codebook layer (weights taking at most 16 distinct values, fpgagan/hls/codebook.py) keeps the
-// dense schedule but its ROM word holds k_par * n_par indices of code_bits bits: each output keeps
-// one partial sum per codebook entry (adders only) and multiplies the entries' values once per
-// output, cb_size - cb_first multiplications whatever the fan-in (codebook_step below).
+// Three schedules, each a set of ROMs (the ROMs it has, no others: dense_roms, sparse_roms,
+// codebook_roms below, the arrays fpgagan/hw/layer_memories.py counts) and one step function:
+//   dense     the steps are output blocks x taps x channel blocks (dense_roms: weights, biases);
+//   sparse    a constant schedule of the non-zero weights generated at conversion time
+//             (sparse_roms: weights, lane offsets, step control, biases);
+//   codebook  the dense schedule on weights taking at most 16 distinct values
+//             (fpgagan/hls/codebook.py; codebook_roms: indices, biases, the codebook's values): each
+//             output keeps one partial sum per codebook entry (adders only) and multiplies the
+//             entries' values once per output, cb_size - cb_first multiplications whatever the
+//             fan-in.
+// The layer's wrapper declares its schedule's set and the kernel takes exactly that type
+// (rom_set<CONFIG_T>), so a layer cannot be given a ROM its schedule does not have.
 //
 // Every loop bound inside the pipelined region is a compile-time constant (tests/hls check it).
 //
@@ -29,11 +37,12 @@
 // The only rounding is the cast of the accumulator to the layer's output type, done with the
 // ap_fixed types of the model, so results equal the quantized model bit for bit.
 //
-// Two forms of the same loops:
-//   synthesis form (FPGAGAN_SYNTH_FORM; always under __SYNTHESIS__): ap_int<W> of the exact widths,
-//     BIND_OP pragmas choosing fabric or DSP multipliers, two products packed into one DSP48E1
-//     where the layer asks for it;
-//   native form (C simulation): the same loops on int8/16/32/64, which g++ vectorises.
+// Two forms of the same loops, each a small policy type (native_form, synth_form) chosen once
+// below; the schedules call the form for what differs and nothing else tests a macro:
+//   synthesis form (always under __SYNTHESIS__; g++ with FPGAGAN_SYNTH_FORM): ap_int<W> of the
+//     exact widths, BIND_OP pragmas choosing fabric or DSP multipliers, two products packed into
+//     one DSP48E1 where the layer asks for it, a codebook's partial sums as masked adder trees;
+//   native form (C simulation): the same sums on int8/16/32/64, which g++ vectorises.
 // Both compute the same integers: CI compiles the synthesis form with g++ and requires the golden
 // outputs of the native form (tests/golden).
 #ifndef NNET_FG_ENGINE_H_
@@ -45,12 +54,29 @@
 #include "nnet_common.h"
 #include <stdint.h>
 
-#if defined(__SYNTHESIS__) && !defined(FPGAGAN_SYNTH_FORM)
-#define FPGAGAN_SYNTH_FORM
-#endif
-
 namespace nnet {
 namespace fg {
+
+struct native_form;
+struct synth_form;
+struct native_rom_ints;
+struct exact_rom_ints;
+
+// The form of the arithmetic and the element type of the ROMs, chosen here once:
+//   Vitis HLS: the synthesis form, each ROM exactly W bits wide (ap_int<W>);
+//   g++ with FPGAGAN_SYNTH_FORM: the synthesis form's arithmetic on ROMs of native integers (a C
+//     simulation compiles 400,000 constants in a second; the same integers either way);
+//   g++: the native form.
+#if defined(__SYNTHESIS__)
+typedef synth_form form;
+typedef exact_rom_ints rom_ints;
+#elif defined(FPGAGAN_SYNTH_FORM)
+typedef synth_form form;
+typedef native_rom_ints rom_ints;
+#else
+typedef native_form form;
+typedef native_rom_ints rom_ints;
+#endif
 
 enum activation_kind { act_none = 0, act_relu = 1 };
 
@@ -64,50 +90,22 @@ template <int W> struct native_int {
         type;
 };
 
-// The element type of a ROM of W-bit values: ap_(u)int<W> for synthesis (a ROM exactly W bits
-// wide), a native integer otherwise (a C simulation compiles 400,000 constants in a second; the
-// same integers either way).
-#ifdef __SYNTHESIS__
-template <int W, bool S> struct rom_int { typedef ap_int<W> type; };
-template <int W> struct rom_int<W, false> { typedef ap_uint<W> type; };
-#else
-template <int W, bool S> struct rom_int { typedef typename native_int<W + (S ? 0 : 1)>::type type; };
-#endif
+// a value of W bits (signed or not) as a native integer (an unsigned one takes a bit more)
+template <int W, bool S> struct native_value { typedef typename native_int<W + (S ? 0 : 1)>::type type; };
+// a value of W bits (signed or not) as an ap_(u)int<W>
+template <int W, bool S> struct exact_value { typedef typename pick<S, ap_int<W>, ap_uint<W> >::type type; };
 
-#ifdef FPGAGAN_SYNTH_FORM
-// a value of W bits (signed or not), and a sum of W bits
-template <int W, bool S> struct value_int { typedef ap_int<W> type; };
-template <int W> struct value_int<W, false> { typedef ap_uint<W> type; };
-template <int W> struct sum_int { typedef ap_int<W> type; };
-#else
-template <int W, bool S> struct value_int { typedef typename native_int<W + (S ? 0 : 1)>::type type; };
-template <int W> struct sum_int { typedef typename pick<(W <= 32), int32_t, int64_t>::type type; };
-#endif
+struct native_rom_ints {
+    template <int W, bool S> struct value : native_value<W, S> {};
+};
+struct exact_rom_ints {
+    template <int W, bool S> struct value : exact_value<W, S> {};
+};
 
-// The integer an ap_fixed / ap_int value stands for (its W bits, sign-extended when signed).
-template <int W, bool S, class T> inline typename value_int<W, S>::type raw_of(const T &v) {
-    #pragma HLS INLINE
-#ifdef FPGAGAN_SYNTH_FORM
-    typename value_int<W, S>::type r;
-    r.range(W - 1, 0) = v.range(W - 1, 0);
-    return r;
-#else
-    return (typename value_int<W, S>::type)v.V.VAL;
-#endif
-}
+// The element type of a ROM of W-bit values (what a layer's wrapper declares).
+template <int W, bool S> struct rom_int { typedef typename rom_ints::template value<W, S>::type type; };
 
-// The ap_fixed value of type T whose integer is r (r fits T's width: T is the exact accumulator).
-template <class T, class R> inline T from_raw(const R &r) {
-    #pragma HLS INLINE
-    T t;
-#ifdef FPGAGAN_SYNTH_FORM
-    t.range(T::width - 1, 0) = r.range(T::width - 1, 0);
-#else
-    t.V = (long long)r;
-#endif
-    return t;
-}
-
+template <class CONFIG_T> struct types;
 // Defaults of a layer's engine configuration; fpgagan writes one struct per layer deriving from it.
 struct engine_config {
     static const unsigned n_out = 1;      // output channels per pixel
@@ -122,8 +120,9 @@ struct engine_config {
     static const unsigned taps_height = 1; // the window's taps: taps_height x taps_width = n_taps
     static const unsigned taps_width = 1;
     static const unsigned out_width = 1;  // output pixels per row (a Dense head's map; convolutions set it)
-    static const unsigned w_words = 1;    // weight ROM rows (n_mats * n_steps)
-    static const unsigned off_words = 1;  // sparse offset ROM rows
+    static const unsigned w_words = 1;    // weight (or codebook index) ROM rows (n_mats * n_steps)
+    static const unsigned off_words = 1;  // sparse: offset ROM rows
+    static const unsigned ctl_size = 1;   // sparse: control ROM entries
     static const unsigned b_words = 1;    // bias ROM rows (bias_mats * n_blocks)
     static const unsigned buf_words = 1;  // input buffer rows (pixels, or Dense input elements)
     static const unsigned word_values = 1; // values per input buffer row (n_chan, or a Dense input element's)
@@ -152,116 +151,304 @@ struct engine_config {
     typedef ap_fixed<16, 8> result_t;     // the layer's own output type (before the fused activation)
 };
 
-// The integer types of a configuration.
+// ---------------------------------------------------------------- the two forms
+// Each form gives the engine's integer types and the few pieces of a step that the two forms
+// compute differently: an ap_fixed value's integer and back (raw_of, from_raw), the k_par x n_par
+// products of a dense step summed per output (dot), one product of a sparse lane (fabric_mul), and
+// a codebook step's partial sums (code_sums).  The steps themselves (window, accumulate, emit) are
+// written once, below the forms.
+
+// The native form (C simulation).
+struct native_form {
+    template <int W, bool S> struct value_int : native_value<W, S> {};
+    template <int W> struct sum_int { typedef typename pick<(W <= 32), int32_t, int64_t>::type type; };
+
+    template <int W, bool S, class T> static typename value_int<W, S>::type raw_of(const T &v) {
+        return (typename value_int<W, S>::type)v.V.VAL;
+    }
+    template <class T, class R> static T from_raw(const R &r) {
+        T t;
+        t.V = (long long)r;
+        return t;
+    }
+
+    // s[j] += sum_i x[i] * word[i * n_par + j]
+    template <class CONFIG_T>
+    static void dot(const typename types<CONFIG_T>::x_t x[CONFIG_T::k_par],
+                    const typename types<CONFIG_T>::w_rom_t word[CONFIG_T::lanes],
+                    typename types<CONFIG_T>::tree_t s[CONFIG_T::n_par]) {
+        typedef types<CONFIG_T> T;
+        for (unsigned i = 0; i < CONFIG_T::k_par; i++) {
+            const typename T::tree_t xi = x[i];
+            for (unsigned j = 0; j < CONFIG_T::n_par; j++)
+                s[j] += xi * word[i * CONFIG_T::n_par + j];
+        }
+    }
+
+    template <class CONFIG_T>
+    static typename types<CONFIG_T>::prod_t fabric_mul(typename types<CONFIG_T>::x_t x, typename types<CONFIG_T>::w_t w) {
+        return (typename types<CONFIG_T>::prod_t)x * w;
+    }
+
+    // psum[j][e] (+)= the window values whose index for output j is e: each value scattered into
+    // the entry its index names (the zero entry's sum, when cb_first is 1, is kept but never
+    // multiplied)
+    template <class CONFIG_T>
+    static void code_sums(const typename types<CONFIG_T>::x_t x[CONFIG_T::k_par],
+                          const typename types<CONFIG_T>::code_rom_t idx[CONFIG_T::lanes], bool first,
+                          typename types<CONFIG_T>::psum_t psum[CONFIG_T::n_par][CONFIG_T::cb_size]) {
+        typedef types<CONFIG_T> T;
+        if (first) {
+            for (unsigned j = 0; j < CONFIG_T::n_par; j++)
+                for (unsigned e = 0; e < CONFIG_T::cb_size; e++)
+                    psum[j][e] = 0;
+        }
+        for (unsigned i = 0; i < CONFIG_T::k_par; i++) {
+            const typename T::psum_t xi = x[i];
+            for (unsigned j = 0; j < CONFIG_T::n_par; j++)
+                psum[j][(unsigned)idx[i * CONFIG_T::n_par + j]] += xi;
+        }
+    }
+};
+
+// The synthesis form (what Vitis HLS builds).
+struct synth_form {
+    template <int W, bool S> struct value_int : exact_value<W, S> {};
+    template <int W> struct sum_int { typedef ap_int<W> type; };
+
+    template <int W, bool S, class T> static typename value_int<W, S>::type raw_of(const T &v) {
+        #pragma HLS INLINE
+        typename value_int<W, S>::type r;
+        r.range(W - 1, 0) = v.range(W - 1, 0);
+        return r;
+    }
+    template <class T, class R> static T from_raw(const R &r) {
+        #pragma HLS INLINE
+        T t;
+        t.range(T::width - 1, 0) = r.range(T::width - 1, 0);
+        return t;
+    }
+
+    template <class CONFIG_T>
+    static typename types<CONFIG_T>::prod_t fabric_mul(typename types<CONFIG_T>::x_t x, typename types<CONFIG_T>::w_t w) {
+        #pragma HLS INLINE
+        const typename types<CONFIG_T>::prod_t p = x * w;
+        #pragma HLS BIND_OP variable=p op=mul impl=fabric
+        return p;
+    }
+
+    template <class CONFIG_T>
+    static typename types<CONFIG_T>::prod_t dsp_mul(typename types<CONFIG_T>::x_t x, typename types<CONFIG_T>::w_t w) {
+        #pragma HLS INLINE
+        const typename types<CONFIG_T>::prod_t p = x * w;
+        #pragma HLS BIND_OP variable=p op=mul impl=dsp
+        return p;
+    }
+
+    // Two products sharing the input a in one DSP48E1: a (B port) x (w1 * 2^18 + w0) (A port, 25
+    // bits) = a*w0 + a*w1*2^18.  |a*w0| < 2^17 (fpgagan packs only when x_bits + w_bits <= 17), so
+    // the low 18 bits, sign-extended, are a*w0 exactly and the rest is a*w1: (p - lo) >> 18, which
+    // is (p >> 18) + p[17] (the borrow of a negative low product), an incrementer, not a subtractor.
+    template <class CONFIG_T>
+    static void packed_pair(typename types<CONFIG_T>::x_t a, typename types<CONFIG_T>::w_t w0,
+                            typename types<CONFIG_T>::w_t w1, typename types<CONFIG_T>::prod_t &p0,
+                            typename types<CONFIG_T>::prod_t &p1) {
+        #pragma HLS INLINE
+        const ap_int<25> packed = ((ap_int<25>)w1 << 18) + (ap_int<25>)w0;
+        const ap_int<48> p = packed * a;
+        #pragma HLS BIND_OP variable=p op=mul impl=dsp
+        const ap_int<18> lo = p.range(17, 0);
+        p0 = lo;
+        p1 = (p >> 18) + (typename types<CONFIG_T>::prod_t)(p[17] ? 1 : 0);
+    }
+
+    // s[j] += sum_i x[i] * word[i * n_par + j]: output lanes 0 .. dsp_cols - 1 on DSPs (two
+    // products per DSP where dsp_pack is 2), the others on fabric multipliers
+    template <class CONFIG_T>
+    static void dot(const typename types<CONFIG_T>::x_t x[CONFIG_T::k_par],
+                    const typename types<CONFIG_T>::w_rom_t word[CONFIG_T::lanes],
+                    typename types<CONFIG_T>::tree_t s[CONFIG_T::n_par]) {
+        #pragma HLS INLINE
+        typedef types<CONFIG_T> T;
+    Inputs:
+        for (unsigned i = 0; i < CONFIG_T::k_par; i++) {
+            #pragma HLS UNROLL
+        DspLanes:
+            for (unsigned j = 0; j < CONFIG_T::dsp_cols; j += CONFIG_T::dsp_pack) {
+                #pragma HLS UNROLL
+                if (CONFIG_T::dsp_pack == 2) {
+                    typename T::prod_t p0, p1;
+                    packed_pair<CONFIG_T>(x[i], (typename T::w_t)word[i * CONFIG_T::n_par + j],
+                                          (typename T::w_t)word[i * CONFIG_T::n_par + j + 1], p0, p1);
+                    s[j] += p0;
+                    s[j + 1] += p1;
+                } else {
+                    s[j] += dsp_mul<CONFIG_T>(x[i], (typename T::w_t)word[i * CONFIG_T::n_par + j]);
+                }
+            }
+        FabricLanes:
+            for (unsigned j = CONFIG_T::dsp_cols; j < CONFIG_T::n_par; j++) {
+                #pragma HLS UNROLL
+                s[j] += fabric_mul<CONFIG_T>(x[i], (typename T::w_t)word[i * CONFIG_T::n_par + j]);
+            }
+        }
+    }
+
+    // psum[j][e] (+)= the window values whose index for output j is e: per output and entry a
+    // tree of k_par masked values (adders only)
+    template <class CONFIG_T>
+    static void code_sums(const typename types<CONFIG_T>::x_t x[CONFIG_T::k_par],
+                          const typename types<CONFIG_T>::code_rom_t idx[CONFIG_T::lanes], bool first,
+                          typename types<CONFIG_T>::psum_t psum[CONFIG_T::n_par][CONFIG_T::cb_size]) {
+        #pragma HLS INLINE
+        typedef types<CONFIG_T> T;
+    CodeLanes:
+        for (unsigned j = 0; j < CONFIG_T::n_par; j++) {
+            #pragma HLS UNROLL
+        CodeEntries:
+            for (unsigned e = CONFIG_T::cb_first; e < CONFIG_T::cb_size; e++) {
+                #pragma HLS UNROLL
+                typename T::psum_t s = 0;
+            CodeInputs:
+                for (unsigned i = 0; i < CONFIG_T::k_par; i++) {
+                    #pragma HLS UNROLL
+                    if ((unsigned)idx[i * CONFIG_T::n_par + j] == e)
+                        s += x[i];
+                }
+                psum[j][e] = (first ? (typename T::psum_t)0 : psum[j][e]) + s;
+            }
+        }
+    }
+};
+
+// The integer types of a configuration, in the form chosen above.
 template <class CONFIG_T> struct types {
-    typedef typename value_int<CONFIG_T::x_bits, CONFIG_T::x_signed>::type x_t;
-    typedef typename value_int<CONFIG_T::w_bits, true>::type w_t;
-    typedef typename value_int<CONFIG_T::b_bits, true>::type b_t;
-    typedef typename value_int<CONFIG_T::index_bits, false>::type off_t;
+    typedef typename form::value_int<CONFIG_T::x_bits, CONFIG_T::x_signed>::type x_t;
+    typedef typename form::value_int<CONFIG_T::w_bits, true>::type w_t;
+    typedef typename form::value_int<CONFIG_T::b_bits, true>::type b_t;
     // the ROMs' element types (what the layer's wrapper declares)
     typedef typename rom_int<CONFIG_T::w_bits, true>::type w_rom_t;
     typedef typename rom_int<CONFIG_T::b_bits, true>::type b_rom_t;
     typedef typename rom_int<CONFIG_T::index_bits, false>::type off_rom_t;
     typedef typename rom_int<CONFIG_T::code_bits, false>::type code_rom_t;
-    // the weight ROM's element: a weight, or a codebook layer's index
-    typedef typename pick<CONFIG_T::codebook, code_rom_t, w_rom_t>::type word_t;
-    typedef typename sum_int<CONFIG_T::ps_bits>::type psum_t;
-    typedef typename sum_int<CONFIG_T::w_bits + CONFIG_T::ps_bits>::type code_prod_t;
-    typedef typename sum_int<CONFIG_T::prod_bits>::type prod_t;
-    typedef typename sum_int<CONFIG_T::tree_bits>::type tree_t;
-    typedef typename sum_int<CONFIG_T::acc_bits>::type acc_t;
+    typedef typename form::sum_int<CONFIG_T::ps_bits>::type psum_t;
+    typedef typename form::sum_int<CONFIG_T::w_bits + CONFIG_T::ps_bits>::type code_prod_t;
+    typedef typename form::sum_int<CONFIG_T::prod_bits>::type prod_t;
+    typedef typename form::sum_int<CONFIG_T::tree_bits>::type tree_t;
+    typedef typename form::sum_int<CONFIG_T::acc_bits>::type acc_t;
 };
 
-#ifdef FPGAGAN_SYNTH_FORM
-// Two products sharing the input a in one DSP48E1: a (B port) x (w1 * 2^18 + w0) (A port, 25 bits)
-// = a*w0 + a*w1*2^18.  |a*w0| < 2^17 (fpgagan packs only when x_bits + w_bits <= 17), so the low
-// 18 bits, sign-extended, are a*w0 exactly and the rest is a*w1: (p - lo) >> 18, which is
-// (p >> 18) + p[17] (the borrow of a negative low product), an incrementer, not a subtractor.
-template <class CONFIG_T>
-inline void packed_pair(typename types<CONFIG_T>::x_t a, typename types<CONFIG_T>::w_t w0,
-                        typename types<CONFIG_T>::w_t w1, typename types<CONFIG_T>::prod_t &p0,
-                        typename types<CONFIG_T>::prod_t &p1) {
+// The integer an ap_fixed / ap_int value stands for (its W bits, sign-extended when signed).
+template <int W, bool S, class T> inline typename form::value_int<W, S>::type raw_of(const T &v) {
     #pragma HLS INLINE
-    const ap_int<25> packed = ((ap_int<25>)w1 << 18) + (ap_int<25>)w0;
-    const ap_int<48> p = packed * a;
-    #pragma HLS BIND_OP variable=p op=mul impl=dsp
-    const ap_int<18> lo = p.range(17, 0);
-    p0 = lo;
-    p1 = (p >> 18) + (typename types<CONFIG_T>::prod_t)(p[17] ? 1 : 0);
+    return form::raw_of<W, S>(v);
 }
-#endif
 
-// The ROMs of a layer, as its wrapper (firmware/weights/fg_<index>.h) declares them: two-dimensional,
-// one row per memory word, the second dimension reshaped completely (ARRAY_RESHAPE dim=2 complete),
-// so every access below names a row and reads exactly one word.
-//   weights  [w_words][lanes]    one word per step: k_par x n_par weights (or codebook indices)
-//   offsets  [off_words][lanes]  sparse: each lane's channel offset in its bank, one word per step
-//   ctl      [ctl_size]          sparse: each step's tap, block and first/last flags
-//   biases   [b_words][n_par]    one word per output block (per pixel for a Dense head)
-//   codebook [cb_size]           codebook: the entries' values (constants of the multipliers)
-template <class CONFIG_T> struct roms {
-    typedef types<CONFIG_T> T;
-    typedef const typename T::word_t weights_t[CONFIG_T::w_words][CONFIG_T::lanes];
-    typedef const typename T::off_rom_t offsets_t[CONFIG_T::off_words][CONFIG_T::sparse ? CONFIG_T::lanes : 1];
-    typedef const typename T::b_rom_t biases_t[CONFIG_T::b_words][CONFIG_T::n_par];
-    typedef const typename T::w_rom_t codebook_t[CONFIG_T::cb_size];
+// The ap_fixed value of type T whose integer is r (r fits T's width: T is the exact accumulator).
+template <class T, class R> inline T from_raw(const R &r) {
+    #pragma HLS INLINE
+    return form::from_raw<T>(r);
+}
+
+// ---------------------------------------------------------------- the ROMs of each schedule
+// As the layer's wrapper (firmware/weights/fg_<index>.h) declares them: two-dimensional, one row
+// per memory word, the second dimension reshaped completely (ARRAY_RESHAPE dim=2 complete), so
+// every access below names a row and reads exactly one word.  A set holds references to the
+// wrapper's arrays; `state_t` is what its steps keep between steps (registers).
+
+// Control word of a sparse step: the tap it reads, the output block it accumulates, and whether
+// it starts (bias) or ends (output) the block.
+struct sparse_step_ctl {
+    unsigned short tap;
+    unsigned short block;
+    bool first;
+    bool last;
 };
 
-// One step: s[j] = sum_i x[i] * word[i * n_par + j]; acc[j] = (first ? bias[j] : acc[j]) + (s[j] << prod_shift).
-template <class CONFIG_T>
-inline void mac(const typename types<CONFIG_T>::x_t x[CONFIG_T::k_par],
-                const typename types<CONFIG_T>::word_t word[CONFIG_T::lanes],
-                const typename types<CONFIG_T>::b_rom_t bias[CONFIG_T::n_par], bool first,
-                typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par]) {
+// biases [b_words][n_par]: one word per output block (per pixel for a Dense head); every schedule
+// has it, the off-chip stream too (nnet_fg_offchip.h)
+template <class CONFIG_T> struct bias_rom {
+    typedef const typename types<CONFIG_T>::b_rom_t type[CONFIG_T::b_words][CONFIG_T::n_par];
+};
+// weights [w_words][lanes]: one word per step, the step's k_par x n_par weights
+template <class CONFIG_T> struct weight_rom {
+    typedef const typename types<CONFIG_T>::w_rom_t type[CONFIG_T::w_words][CONFIG_T::lanes];
+};
+
+template <class CONFIG_T> struct dense_roms {
+    typedef typename types<CONFIG_T>::acc_t state_t[CONFIG_T::n_par]; // the accumulators
+    typename weight_rom<CONFIG_T>::type &weights;
+    typename bias_rom<CONFIG_T>::type &biases;
+};
+
+template <class CONFIG_T> struct sparse_roms {
+    typedef typename types<CONFIG_T>::acc_t state_t[CONFIG_T::n_par]; // the accumulators
+    // offsets [off_words][lanes]: each lane's channel offset in its bank, one word per step
+    typedef const typename types<CONFIG_T>::off_rom_t offsets_t[CONFIG_T::off_words][CONFIG_T::lanes];
+    // ctl [ctl_size]: each step's tap, block and first/last flags
+    typedef const sparse_step_ctl ctl_t[CONFIG_T::ctl_size];
+    typename weight_rom<CONFIG_T>::type &weights;
+    offsets_t &offsets;
+    ctl_t &ctl;
+    typename bias_rom<CONFIG_T>::type &biases;
+};
+
+template <class CONFIG_T> struct codebook_roms {
+    // one partial sum per output and codebook entry
+    typedef typename types<CONFIG_T>::psum_t state_t[CONFIG_T::n_par][CONFIG_T::cb_size];
+    // indices [w_words][lanes]: one word per step, the codebook entry of each of its k_par x n_par weights
+    typedef const typename types<CONFIG_T>::code_rom_t indices_t[CONFIG_T::w_words][CONFIG_T::lanes];
+    // codebook [cb_size]: the entries' values (constants of the multipliers; registers)
+    typedef const typename types<CONFIG_T>::w_rom_t codebook_t[CONFIG_T::cb_size];
+    indices_t &indices;
+    typename bias_rom<CONFIG_T>::type &biases;
+    codebook_t &codebook;
+};
+
+// The set of ROMs of CONFIG_T's schedule: the type every kernel takes.
+template <class CONFIG_T> struct rom_set {
+    typedef typename pick<CONFIG_T::codebook, codebook_roms<CONFIG_T>,
+                          typename pick<CONFIG_T::sparse, sparse_roms<CONFIG_T>, dense_roms<CONFIG_T> >::type>::type
+        type;
+};
+
+// ---------------------------------------------------------------- parts every schedule shares
+template <class CONFIG_T, class S> inline void clear(S s[CONFIG_T::n_par]) {
     #pragma HLS INLINE
-    typedef types<CONFIG_T> T;
-    typename T::tree_t s[CONFIG_T::n_par];
-    #pragma HLS ARRAY_PARTITION variable=s complete
 Clear:
     for (unsigned j = 0; j < CONFIG_T::n_par; j++) {
         #pragma HLS UNROLL
         s[j] = 0;
     }
-Inputs:
-    for (unsigned i = 0; i < CONFIG_T::k_par; i++) {
-        #pragma HLS UNROLL
-#ifdef FPGAGAN_SYNTH_FORM
-    DspLanes:
-        for (unsigned j = 0; j < CONFIG_T::dsp_cols; j += CONFIG_T::dsp_pack) {
-            #pragma HLS UNROLL
-            if (CONFIG_T::dsp_pack == 2) {
-                typename T::prod_t p0, p1;
-                packed_pair<CONFIG_T>(x[i], (typename T::w_t)word[i * CONFIG_T::n_par + j],
-                                      (typename T::w_t)word[i * CONFIG_T::n_par + j + 1], p0, p1);
-                s[j] += p0;
-                s[j + 1] += p1;
-            } else {
-                const typename T::prod_t p = x[i] * (typename T::w_t)word[i * CONFIG_T::n_par + j];
-                #pragma HLS BIND_OP variable=p op=mul impl=dsp
-                s[j] += p;
-            }
-        }
-    FabricLanes:
-        for (unsigned j = CONFIG_T::dsp_cols; j < CONFIG_T::n_par; j++) {
-            #pragma HLS UNROLL
-            const typename T::prod_t p = x[i] * (typename T::w_t)word[i * CONFIG_T::n_par + j];
-            #pragma HLS BIND_OP variable=p op=mul impl=fabric
-            s[j] += p;
-        }
-#else
-        const typename T::tree_t xi = x[i];
-    Lanes:
-        for (unsigned j = 0; j < CONFIG_T::n_par; j++) {
-            s[j] += xi * word[i * CONFIG_T::n_par + j];
-        }
-#endif
-    }
+}
+
+// acc[j] = (first ? bias[j] : acc[j]) + (s[j] << prod_shift)
+template <class CONFIG_T, class S>
+inline void accumulate(const S s[CONFIG_T::n_par], const typename types<CONFIG_T>::b_rom_t bias[CONFIG_T::n_par],
+                       bool first, typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par]) {
+    #pragma HLS INLINE
+    typedef typename types<CONFIG_T>::acc_t acc_t;
 Accumulate:
     for (unsigned j = 0; j < CONFIG_T::n_par; j++) {
         #pragma HLS UNROLL
-        const typename T::acc_t base = first ? (typename T::acc_t)bias[j] : acc[j];
-        acc[j] = base + ((typename T::acc_t)s[j] << CONFIG_T::prod_shift);
+        const acc_t base = first ? (acc_t)bias[j] : acc[j];
+        acc[j] = base + ((acc_t)s[j] << CONFIG_T::prod_shift);
     }
+}
+
+// One dense step: s[j] = sum_i x[i] * word[i * n_par + j]; acc[j] = (first ? bias[j] : acc[j]) + (s[j] << prod_shift).
+// (The off-chip stream's steps too, nnet_fg_offchip.h.)
+template <class CONFIG_T>
+inline void mac(const typename types<CONFIG_T>::x_t x[CONFIG_T::k_par],
+                const typename types<CONFIG_T>::w_rom_t word[CONFIG_T::lanes],
+                const typename types<CONFIG_T>::b_rom_t bias[CONFIG_T::n_par], bool first,
+                typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par]) {
+    #pragma HLS INLINE
+    typename types<CONFIG_T>::tree_t s[CONFIG_T::n_par];
+    #pragma HLS ARRAY_PARTITION variable=s complete
+    clear<CONFIG_T>(s);
+    form::dot<CONFIG_T>(x, word, s);
+    accumulate<CONFIG_T>(s, bias, first, acc);
 }
 
 // The accumulator cast to the layer's output type, then the fused activation (hls4ml's ReLU:
@@ -329,58 +516,47 @@ template <class CONFIG_T> struct step_counter {
     }
 };
 
-// One step of the dense schedule of one output pixel (weight matrix mat): output block sc.nb
-// (n_par outputs), window values sc.c * k_par .. of tap (sc.th, sc.tw); the step's ROM word is row
-// mat * n_steps + sc.r.  `win.read(th, tw, c, x)` gives the values (0 for taps outside the input).
+// ---------------------------------------------------------------- one step of each schedule
+// schedule_step(roms, win, mat, sc, state, out): step sc of an output pixel through weight matrix
+// mat; the ROM set's type picks the schedule (overload resolution: a layer instantiates its own
+// step only).  `win` is the pixel's window (nnet_fg_layers.h): win.read(th, tw, c, x) gives k_par
+// values of a tap, win.read_pixel(th, tw, px) all n_chan values of one (0 for taps outside the
+// input).  The finished block's outputs go to `out`.
+
+// Dense: output block sc.nb (n_par outputs), window values sc.c * k_par .. of tap (sc.th, sc.tw);
+// the step's ROM word is row mat * n_steps + sc.r.
 template <class CONFIG_T, class Window, class OUT_T>
-inline void dense_step(const Window &win, unsigned mat, const step_counter<CONFIG_T> &sc,
-                       typename roms<CONFIG_T>::weights_t weights, typename roms<CONFIG_T>::biases_t biases,
-                       typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par], OUT_T *out) {
+inline void schedule_step(const dense_roms<CONFIG_T> &roms, const Window &win, unsigned mat,
+                          const step_counter<CONFIG_T> &sc, typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par],
+                          OUT_T *out) {
     #pragma HLS INLINE
-    typedef types<CONFIG_T> T;
-    typename T::x_t x[CONFIG_T::k_par];
+    typename types<CONFIG_T>::x_t x[CONFIG_T::k_par];
     #pragma HLS ARRAY_PARTITION variable=x complete
     win.read(sc.th, sc.tw, sc.c, x);
-    mac<CONFIG_T>(x, weights[mat * CONFIG_T::n_steps + sc.r], biases[bias_word<CONFIG_T>(mat, sc.nb)],
+    mac<CONFIG_T>(x, roms.weights[mat * CONFIG_T::n_steps + sc.r], roms.biases[bias_word<CONFIG_T>(mat, sc.nb)],
                   sc.first_of_block(), acc);
     if (sc.last_of_block())
         emit<CONFIG_T, OUT_T>(acc, sc.nb, out);
 }
 
-// Control word of a sparse step: the tap it reads, the output block it accumulates, and whether
-// it starts (bias) or ends (output) the block.
-struct sparse_step_ctl {
-    unsigned short tap;
-    unsigned short block;
-    bool first;
-    bool last;
-};
-
-// Step r of a sparse schedule (generated by fpgagan at conversion time, fpgagan/hls/engine.py):
+// Sparse: step r of the schedule generated by fpgagan at conversion time (fpgagan/hw/engine.py):
 // lane (i, j) multiplies the channel i + k_par * offset[i][j] of the step's tap (bank i of the
 // pixel, so a lane's input multiplexer spans n_chan / k_par values) by its stored weight.  Lanes
 // with nothing left to do hold weight 0.  Requires k_par <= n_chan and k_par | n_chan.
 template <class CONFIG_T, class Window, class OUT_T>
-inline void sparse_step(const Window &win, unsigned mat, unsigned r, const sparse_step_ctl *ctl,
-                        typename roms<CONFIG_T>::weights_t weights,
-                        typename roms<CONFIG_T>::offsets_t offsets,
-                        typename roms<CONFIG_T>::biases_t biases, typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par],
-                        OUT_T *out) {
+inline void schedule_step(const sparse_roms<CONFIG_T> &roms, const Window &win, unsigned mat,
+                          const step_counter<CONFIG_T> &sc, typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par],
+                          OUT_T *out) {
     #pragma HLS INLINE
     typedef types<CONFIG_T> T;
-    const unsigned step = mat * CONFIG_T::n_steps + r;
-    const sparse_step_ctl c = ctl[step];
+    const unsigned r = mat * CONFIG_T::n_steps + sc.r;
+    const sparse_step_ctl c = roms.ctl[r];
     typename T::x_t px[CONFIG_T::n_chan];
     #pragma HLS ARRAY_PARTITION variable=px complete
     win.read_pixel(c.tap / CONFIG_T::taps_width, c.tap % CONFIG_T::taps_width, px);
-    typedef typename T::tree_t tree_t;
-    tree_t s[CONFIG_T::n_par];
+    typename T::tree_t s[CONFIG_T::n_par];
     #pragma HLS ARRAY_PARTITION variable=s complete
-SparseClear:
-    for (unsigned j = 0; j < CONFIG_T::n_par; j++) {
-        #pragma HLS UNROLL
-        s[j] = 0;
-    }
+    clear<CONFIG_T>(s);
 SparseInputs:
     for (unsigned i = 0; i < CONFIG_T::k_par; i++) {
         #pragma HLS UNROLL
@@ -388,145 +564,61 @@ SparseInputs:
         for (unsigned j = 0; j < CONFIG_T::n_par; j++) {
             #pragma HLS UNROLL
             const unsigned lane = i * CONFIG_T::n_par + j;
-            const typename T::x_t xv = px[i + CONFIG_T::k_par * (unsigned)offsets[step][lane]];
-#ifdef FPGAGAN_SYNTH_FORM
-            const typename T::prod_t p = xv * (typename T::w_t)weights[step][lane];
-            #pragma HLS BIND_OP variable=p op=mul impl=fabric
-            s[j] += p;
-#else
-            s[j] += (tree_t)xv * weights[step][lane];
-#endif
+            const typename T::x_t xv = px[i + CONFIG_T::k_par * (unsigned)roms.offsets[r][lane]];
+            s[j] += form::fabric_mul<CONFIG_T>(xv, (typename T::w_t)roms.weights[r][lane]);
         }
     }
-SparseAccumulate:
-    for (unsigned j = 0; j < CONFIG_T::n_par; j++) {
-        #pragma HLS UNROLL
-        const typename T::acc_t base =
-            c.first ? (typename T::acc_t)biases[bias_word<CONFIG_T>(mat, c.block)][j] : acc[j];
-        acc[j] = base + ((typename T::acc_t)s[j] << CONFIG_T::prod_shift);
-    }
+    accumulate<CONFIG_T>(s, roms.biases[bias_word<CONFIG_T>(mat, c.block)], c.first, acc);
     if (c.last)
         emit<CONFIG_T, OUT_T>(acc, c.block, out);
 }
 
-// One step of the codebook schedule (the dense schedule's order).  Lane (i, j) of the step's ROM
-// word is the index of the weight that window value i has for output j.  Output j keeps one
-// partial sum per codebook entry: entry e adds the window values whose index is e (a tree of k_par
-// masked values, adders only).  At the block's last step,
+// Codebook (the dense schedule's order): lane (i, j) of the step's ROM word is the index of the
+// weight that window value i has for output j.  Output j keeps one partial sum per codebook
+// entry: entry e adds the window values whose index is e.  At the block's last step,
 //   acc[j] = bias[j] + (sum_e codebook[e] * psum[j][e]) << prod_shift,
 // cb_size - cb_first multiplications per output whatever the fan-in (UCNN's factorisation; the
 // values are constants of the layer, so the multipliers are constant multipliers).  The sum is the
 // dense accumulator's exactly: the same products, grouped by their weight.
 template <class CONFIG_T, class Window, class OUT_T>
-inline void codebook_step(const Window &win, unsigned mat, const step_counter<CONFIG_T> &sc,
-                          typename roms<CONFIG_T>::weights_t weights,
-                          typename roms<CONFIG_T>::codebook_t codebook,
-                          typename roms<CONFIG_T>::biases_t biases,
+inline void schedule_step(const codebook_roms<CONFIG_T> &roms, const Window &win, unsigned mat,
+                          const step_counter<CONFIG_T> &sc,
                           typename types<CONFIG_T>::psum_t psum[CONFIG_T::n_par][CONFIG_T::cb_size], OUT_T *out) {
     #pragma HLS INLINE
     typedef types<CONFIG_T> T;
     typename T::x_t x[CONFIG_T::k_par];
     #pragma HLS ARRAY_PARTITION variable=x complete
     win.read(sc.th, sc.tw, sc.c, x);
-    const typename T::word_t *word = weights[mat * CONFIG_T::n_steps + sc.r];
-    const bool first = sc.first_of_block();
-#ifdef FPGAGAN_SYNTH_FORM
-CodeLanes:
-    for (unsigned j = 0; j < CONFIG_T::n_par; j++) {
-        #pragma HLS UNROLL
-    CodeEntries:
-        for (unsigned e = CONFIG_T::cb_first; e < CONFIG_T::cb_size; e++) {
-            #pragma HLS UNROLL
-            typename T::psum_t s = 0;
-        CodeInputs:
-            for (unsigned i = 0; i < CONFIG_T::k_par; i++) {
-                #pragma HLS UNROLL
-                if ((unsigned)word[i * CONFIG_T::n_par + j] == e)
-                    s += x[i];
-            }
-            psum[j][e] = (first ? (typename T::psum_t)0 : psum[j][e]) + s;
-        }
-    }
-#else
-    // the same sums, scattered: each window value into the entry its index names (the zero
-    // entry's sum, when cb_first is 1, is kept but never multiplied)
-    if (first) {
-        for (unsigned j = 0; j < CONFIG_T::n_par; j++)
-            for (unsigned e = 0; e < CONFIG_T::cb_size; e++)
-                psum[j][e] = 0;
-    }
-    for (unsigned i = 0; i < CONFIG_T::k_par; i++) {
-        const typename T::psum_t xi = x[i];
-        const typename T::word_t *w = word + i * CONFIG_T::n_par;
-        for (unsigned j = 0; j < CONFIG_T::n_par; j++)
-            psum[j][(unsigned)w[j]] += xi;
-    }
-#endif
+    form::code_sums<CONFIG_T>(x, roms.indices[mat * CONFIG_T::n_steps + sc.r], sc.first_of_block(), psum);
     if (!sc.last_of_block())
         return;
-    typename T::acc_t acc[CONFIG_T::n_par];
-    #pragma HLS ARRAY_PARTITION variable=acc complete
-    const typename T::b_rom_t *bias = biases[bias_word<CONFIG_T>(mat, sc.nb)];
+    typename T::acc_t sum[CONFIG_T::n_par];
+    #pragma HLS ARRAY_PARTITION variable=sum complete
 CodeCombine:
     for (unsigned j = 0; j < CONFIG_T::n_par; j++) {
         #pragma HLS UNROLL
-        typename T::acc_t sum = 0;
+        sum[j] = 0;
     CodeProducts:
         for (unsigned e = CONFIG_T::cb_first; e < CONFIG_T::cb_size; e++) {
             #pragma HLS UNROLL
-            const typename T::code_prod_t p = (typename T::code_prod_t)(typename T::w_t)codebook[e] * psum[j][e];
-            sum += p;
+            const typename T::code_prod_t p = (typename T::code_prod_t)(typename T::w_t)roms.codebook[e] * psum[j][e];
+            sum[j] += p;
         }
-        acc[j] = (typename T::acc_t)bias[j] + (sum << CONFIG_T::prod_shift);
     }
+    typename T::acc_t acc[CONFIG_T::n_par];
+    #pragma HLS ARRAY_PARTITION variable=acc complete
+    accumulate<CONFIG_T>(sum, roms.biases[bias_word<CONFIG_T>(mat, sc.nb)], true, acc);
     emit<CONFIG_T, OUT_T>(acc, sc.nb, out);
-}
-
-// The layer's schedule as a type, so that each layer instantiates its own step only (overload
-// resolution picks one of the three; the others are never compiled for it).
-struct dense_schedule {};
-struct sparse_schedule {};
-struct codebook_schedule {};
-template <class CONFIG_T> struct schedule_of {
-    typedef typename pick<CONFIG_T::codebook, codebook_schedule,
-                          typename pick<CONFIG_T::sparse, sparse_schedule, dense_schedule>::type>::type type;
-};
-
-#define FG_STEP_ARGS(CONFIG_T)                                                                     \
-    const Window &win, unsigned mat, const step_counter<CONFIG_T> &sc,                             \
-        typename roms<CONFIG_T>::weights_t weights, typename roms<CONFIG_T>::offsets_t offsets,    \
-        const sparse_step_ctl *ctl, typename roms<CONFIG_T>::biases_t biases,                      \
-        typename roms<CONFIG_T>::codebook_t codebook, typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par], \
-        typename types<CONFIG_T>::psum_t psum[CONFIG_T::n_par][CONFIG_T::cb_size], OUT_T *out
-
-template <class CONFIG_T, class Window, class OUT_T> inline void step_of(dense_schedule, FG_STEP_ARGS(CONFIG_T)) {
-    #pragma HLS INLINE
-    dense_step<CONFIG_T>(win, mat, sc, weights, biases, acc, out);
-}
-template <class CONFIG_T, class Window, class OUT_T> inline void step_of(sparse_schedule, FG_STEP_ARGS(CONFIG_T)) {
-    #pragma HLS INLINE
-    sparse_step<CONFIG_T>(win, mat, sc.r, ctl, weights, offsets, biases, acc, out);
-}
-template <class CONFIG_T, class Window, class OUT_T>
-inline void step_of(codebook_schedule, FG_STEP_ARGS(CONFIG_T)) {
-    #pragma HLS INLINE
-    codebook_step<CONFIG_T>(win, mat, sc, weights, codebook, biases, psum, out);
 }
 
 // One step of an output pixel, with the layer's schedule; true at the pixel's last step (its
 // outputs are then in `out`).
-template <class CONFIG_T, class Window, class OUT_T>
-inline bool pixel_step(const Window &win, unsigned mat, step_counter<CONFIG_T> &sc,
-                       typename roms<CONFIG_T>::weights_t weights,
-                       typename roms<CONFIG_T>::offsets_t offsets, const sparse_step_ctl *ctl,
-                       typename roms<CONFIG_T>::biases_t biases,
-                       typename roms<CONFIG_T>::codebook_t codebook,
-                       typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par],
-                       typename types<CONFIG_T>::psum_t psum[CONFIG_T::n_par][CONFIG_T::cb_size], OUT_T *out) {
+template <class CONFIG_T, class ROMS, class Window, class OUT_T>
+inline bool pixel_step(const ROMS &roms, const Window &win, unsigned mat, step_counter<CONFIG_T> &sc,
+                       typename ROMS::state_t state, OUT_T *out) {
     #pragma HLS INLINE
     const bool last = sc.last();
-    step_of<CONFIG_T, Window, OUT_T>(typename schedule_of<CONFIG_T>::type(), win, mat, sc, weights, offsets, ctl,
-                                     biases, codebook, acc, psum, out);
+    schedule_step<CONFIG_T, Window, OUT_T>(roms, win, mat, sc, state, out);
     sc.advance();
     return last;
 }

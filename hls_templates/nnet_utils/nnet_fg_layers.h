@@ -28,7 +28,8 @@
 //                 convolution's rows are pixels (n_chan values; one written per input element,
 //                 one read per step); a Dense's rows are its input elements (word_values = n_chan
 //                 / input elements; a step reads k_par values of one row, k_par | word_values)
-//   ROMs          see `roms` in nnet_fg_engine.h
+//   ROMs          those of the layer's schedule: `dense_roms`, `sparse_roms`, `codebook_roms` in
+//                 nnet_fg_engine.h
 // The ROMs hold raw integers compiled into the library: nothing is read from files.
 //
 // The buffer is written (input iterations) and read (step iterations) by different iterations
@@ -48,12 +49,11 @@
 namespace nnet {
 namespace fg {
 
-// The arguments every layer takes: its ROMs (see `roms` in nnet_fg_engine.h), defined, reshaped
-// and bound to LUT-ROM or BRAM in the layer's generated wrapper (weights/fg_<index>.h).
-#define FG_ROMS(CONFIG_T)                                                                          \
-    typename roms<CONFIG_T>::weights_t weights, typename roms<CONFIG_T>::offsets_t offsets, \
-        const sparse_step_ctl ctl[CONFIG_T::ctl_size], typename roms<CONFIG_T>::biases_t biases,  \
-        typename roms<CONFIG_T>::codebook_t codebook
+// Every layer takes the ROMs of its schedule, and only those: a `rom_set<CONFIG_T>::type`
+// (dense_roms, sparse_roms or codebook_roms in nnet_fg_engine.h) holding references to the arrays
+// its generated wrapper (weights/fg_<index>.h) defines, reshapes and binds to LUT-ROM or BRAM.
+// The kernels are inlined into the wrapper, so the wrapper is the layer's one function (its
+// process in the dataflow pipeline), as the off-chip layer's compute wrapper is.
 
 // A row of the input buffer: word_values raw input values, one memory word.  The wrapper
 // aggregates the struct (#pragma HLS AGGREGATE compact=bit), so a row is read and written whole:
@@ -164,16 +164,11 @@ template <class CONFIG_T> struct vector_locate {
 template <class CONFIG_T> inline unsigned dense_mat(unsigned pixel) { return CONFIG_T::n_mats == 1 ? 0 : pixel; }
 
 // The layer's one loop: buf_words input iterations, then n_pix x n_steps step iterations.
-template <class CONFIG_T, class Source, class Sink>
-void dense_layer(Source &src, Sink &sink, typename buffer<CONFIG_T>::row_t *buf,
-                 typename roms<CONFIG_T>::weights_t weights, typename roms<CONFIG_T>::offsets_t offsets,
-                 const sparse_step_ctl *ctl, typename roms<CONFIG_T>::biases_t biases,
-                 typename roms<CONFIG_T>::codebook_t codebook) {
+template <class CONFIG_T, class Source, class Sink, class Roms>
+void dense_layer(Source &src, Sink &sink, typename buffer<CONFIG_T>::row_t *buf, const Roms &roms) {
     #pragma HLS INLINE
-    typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par];
-    #pragma HLS ARRAY_PARTITION variable=acc complete
-    typename types<CONFIG_T>::psum_t psum[CONFIG_T::n_par][CONFIG_T::cb_size];
-    #pragma HLS ARRAY_PARTITION variable=psum complete dim=0
+    typename Roms::state_t state; // the schedule's accumulators (registers)
+    #pragma HLS ARRAY_PARTITION variable=state complete dim=0
     const window<CONFIG_T, vector_locate<CONFIG_T> > win = {buf, vector_locate<CONFIG_T>()};
     step_counter<CONFIG_T> sc;
     sc.reset();
@@ -185,8 +180,7 @@ Layer:
         if (e < CONFIG_T::buf_words) {
             buf[e] = src.take(e);
             e++;
-        } else if (pixel_step<CONFIG_T>(win, dense_mat<CONFIG_T>(p), sc, weights, offsets, ctl, biases, codebook, acc,
-                                         psum, sink.out(p))) {
+        } else if (pixel_step<CONFIG_T>(roms, win, dense_mat<CONFIG_T>(p), sc, state, sink.out(p))) {
             sink.done();
             p++;
         }
@@ -196,22 +190,26 @@ Layer:
 // io_parallel
 template <class data_T, class res_T, class CONFIG_T>
 void dense_engine(data_T data[CONFIG_T::n_chan], res_T res[CONFIG_T::n_pix * CONFIG_T::n_out],
-                  typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words], FG_ROMS(CONFIG_T)) {
+                  typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words],
+                  const typename rom_set<CONFIG_T>::type &roms) {
+    #pragma HLS INLINE
     array_source<data_T, CONFIG_T> src = {data};
     frame_sink<res_T, CONFIG_T::n_out> sink = {res};
-    dense_layer<CONFIG_T>(src, sink, buf, weights, offsets, ctl, biases, codebook);
+    dense_layer<CONFIG_T>(src, sink, buf, roms);
 }
 
 // io_stream: the input vector arrives in buf_words elements of word_values values; the output
 // leaves as n_pix elements of n_out values (one pixel each).
 template <class data_T, class res_T, class CONFIG_T>
 void dense_engine(hls::stream<data_T> &data, hls::stream<res_T> &res,
-                  typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words], FG_ROMS(CONFIG_T)) {
+                  typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words],
+                  const typename rom_set<CONFIG_T>::type &roms) {
+    #pragma HLS INLINE
     stream_source<data_T, CONFIG_T> src = {data};
     typename res_T::value_type pixel[res_T::size];
     #pragma HLS ARRAY_PARTITION variable=pixel complete
     stream_sink<res_T> sink = {res, pixel};
-    dense_layer<CONFIG_T>(src, sink, buf, weights, offsets, ctl, biases, codebook);
+    dense_layer<CONFIG_T>(src, sink, buf, roms);
 }
 
 // ---------------------------------------------------------------- geometry of convolutions
@@ -289,17 +287,12 @@ template <class CONFIG_T, unsigned ROWS> struct geometry<CONFIG_T, false, ROWS> 
 // ---------------------------------------------------------------- convolutions
 // The layer's one loop: an iteration steps the current output pixel when its row is ready
 // (oh < row_end), else takes the next input pixel into row slot ih % ROWS of the buffer.
-template <class CONFIG_T, bool TRANSPOSE, unsigned ROWS, class Source, class Sink>
-void conv_layer(Source &src, Sink &sink, typename buffer<CONFIG_T>::row_t *buf,
-                typename roms<CONFIG_T>::weights_t weights, typename roms<CONFIG_T>::offsets_t offsets,
-                const sparse_step_ctl *ctl, typename roms<CONFIG_T>::biases_t biases,
-                typename roms<CONFIG_T>::codebook_t codebook) {
+template <class CONFIG_T, bool TRANSPOSE, unsigned ROWS, class Source, class Sink, class Roms>
+void conv_layer(Source &src, Sink &sink, typename buffer<CONFIG_T>::row_t *buf, const Roms &roms) {
     #pragma HLS INLINE
     typedef geometry<CONFIG_T, TRANSPOSE, ROWS> G;
-    typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par];
-    #pragma HLS ARRAY_PARTITION variable=acc complete
-    typename types<CONFIG_T>::psum_t psum[CONFIG_T::n_par][CONFIG_T::cb_size];
-    #pragma HLS ARRAY_PARTITION variable=psum complete dim=0
+    typename Roms::state_t state; // the schedule's accumulators (registers)
+    #pragma HLS ARRAY_PARTITION variable=state complete dim=0
     step_counter<CONFIG_T> sc;
     sc.reset();
     unsigned ih = 0, iw = 0, slot = 0; // next input pixel; slot = ih % ROWS
@@ -311,8 +304,7 @@ Layer:
         if (oh < row_end) {
             const typename G::locate_t loc = G::at(oh, ow);
             const window<CONFIG_T, typename G::locate_t> win = {buf, loc};
-            if (pixel_step<CONFIG_T>(win, loc.mat(), sc, weights, offsets, ctl, biases, codebook, acc, psum,
-                                     sink.out(oh * CONFIG_T::out_width + ow))) {
+            if (pixel_step<CONFIG_T>(roms, win, loc.mat(), sc, state, sink.out(oh * CONFIG_T::out_width + ow))) {
                 sink.done();
                 const bool row_done = ow == CONFIG_T::out_width - 1;
                 ow = row_done ? 0 : ow + 1;
@@ -334,54 +326,58 @@ Layer:
 
 template <class data_T, class res_T, class CONFIG_T, bool TRANSPOSE>
 void conv_frame(const data_T *data, res_T *res, typename buffer<CONFIG_T>::row_t *buf,
-                typename roms<CONFIG_T>::weights_t weights, typename roms<CONFIG_T>::offsets_t offsets,
-                const sparse_step_ctl *ctl, typename roms<CONFIG_T>::biases_t biases,
-                typename roms<CONFIG_T>::codebook_t codebook) {
+                const typename rom_set<CONFIG_T>::type &roms) {
     #pragma HLS INLINE
     array_source<data_T, CONFIG_T> src = {data};
     frame_sink<res_T, CONFIG_T::n_out> sink = {res};
     // io_parallel: the buffer holds the whole frame (buf_words = in_height * in_width)
-    conv_layer<CONFIG_T, TRANSPOSE, CONFIG_T::in_height>(src, sink, buf, weights, offsets, ctl, biases, codebook);
+    conv_layer<CONFIG_T, TRANSPOSE, CONFIG_T::in_height>(src, sink, buf, roms);
 }
 
 template <class data_T, class res_T, class CONFIG_T, bool TRANSPOSE>
 void conv_stream(hls::stream<data_T> &data, hls::stream<res_T> &res, typename buffer<CONFIG_T>::row_t *buf,
-                 typename roms<CONFIG_T>::weights_t weights, typename roms<CONFIG_T>::offsets_t offsets,
-                 const sparse_step_ctl *ctl, typename roms<CONFIG_T>::biases_t biases,
-                 typename roms<CONFIG_T>::codebook_t codebook) {
+                 const typename rom_set<CONFIG_T>::type &roms) {
     #pragma HLS INLINE
     stream_source<data_T, CONFIG_T> src = {data};
     typename res_T::value_type pixel[res_T::size];
     #pragma HLS ARRAY_PARTITION variable=pixel complete
     stream_sink<res_T> sink = {res, pixel};
     // io_stream: the line buffer holds line_rows input rows (buf_words = line_rows * in_width)
-    conv_layer<CONFIG_T, TRANSPOSE, CONFIG_T::line_rows>(src, sink, buf, weights, offsets, ctl, biases, codebook);
+    conv_layer<CONFIG_T, TRANSPOSE, CONFIG_T::line_rows>(src, sink, buf, roms);
 }
 
 template <class data_T, class res_T, class CONFIG_T>
 void conv2d_engine(data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
                    res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_out],
-                   typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words], FG_ROMS(CONFIG_T)) {
-    conv_frame<data_T, res_T, CONFIG_T, false>(data, res, buf, weights, offsets, ctl, biases, codebook);
+                   typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words],
+                   const typename rom_set<CONFIG_T>::type &roms) {
+    #pragma HLS INLINE
+    conv_frame<data_T, res_T, CONFIG_T, false>(data, res, buf, roms);
 }
 
 template <class data_T, class res_T, class CONFIG_T>
 void conv2d_engine(hls::stream<data_T> &data, hls::stream<res_T> &res,
-                   typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words], FG_ROMS(CONFIG_T)) {
-    conv_stream<data_T, res_T, CONFIG_T, false>(data, res, buf, weights, offsets, ctl, biases, codebook);
+                   typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words],
+                   const typename rom_set<CONFIG_T>::type &roms) {
+    #pragma HLS INLINE
+    conv_stream<data_T, res_T, CONFIG_T, false>(data, res, buf, roms);
 }
 
 template <class data_T, class res_T, class CONFIG_T>
 void conv2d_transpose_engine(data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
                              res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_out],
-                             typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words], FG_ROMS(CONFIG_T)) {
-    conv_frame<data_T, res_T, CONFIG_T, true>(data, res, buf, weights, offsets, ctl, biases, codebook);
+                             typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words],
+                             const typename rom_set<CONFIG_T>::type &roms) {
+    #pragma HLS INLINE
+    conv_frame<data_T, res_T, CONFIG_T, true>(data, res, buf, roms);
 }
 
 template <class data_T, class res_T, class CONFIG_T>
 void conv2d_transpose_engine(hls::stream<data_T> &data, hls::stream<res_T> &res,
-                             typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words], FG_ROMS(CONFIG_T)) {
-    conv_stream<data_T, res_T, CONFIG_T, true>(data, res, buf, weights, offsets, ctl, biases, codebook);
+                             typename buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words],
+                             const typename rom_set<CONFIG_T>::type &roms) {
+    #pragma HLS INLINE
+    conv_stream<data_T, res_T, CONFIG_T, true>(data, res, buf, roms);
 }
 
 } // namespace fg

@@ -23,7 +23,8 @@
 // (nnet_fg_engine.h `mac`, `cast_out`): the same products in the same order for each output, so
 // the outputs equal the on-chip layer's bit for bit.
 //
-// Memories, declared in the compute wrapper with their storage (fpgagan/hw/layer_memories.py):
+// Memories, declared in the compute wrapper with their storage (fpgagan/hw/layer_memories.py); its
+// one ROM is the bias ROM (`bias_rom` in nnet_fg_engine.h), the weights being the stream's:
 //   buf    [buf_words]        input map, a row struct of n_chan values per pixel (one write per
 //                             take iteration, one read per step)
 //   tile   [2 * tile_words]   row structs of `lanes` weights: written by the take / prefetch
@@ -122,7 +123,7 @@ void offchip_compute(hls::stream<data_T> &data, hls::stream<res_T> &res,
                      hls::stream<typename offchip_types<CONFIG_T>::word_t> &words,
                      typename buffer<CONFIG_T>::row_t *buf, typename offchip_types<CONFIG_T>::tile_row *tile,
                      omap_row<typename res_T::value_type, CONFIG_T::n_par> *omap,
-                     typename roms<CONFIG_T>::biases_t biases) {
+                     typename bias_rom<CONFIG_T>::type &biases) {
     #pragma HLS INLINE
     typedef offchip_geometry<CONFIG_T, KIND> Geo;
     typedef typename res_T::value_type out_t;

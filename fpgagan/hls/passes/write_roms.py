@@ -2,10 +2,12 @@
 write flow, after hls4ml has written the project).
 
 The wrapper is a function ``fg_layer<index>`` that defines the layer's memories and calls its
-kernel: the ROMs (raw integers: an ap_fixed weight is an integer times a power of two, declared
-with the engine's integer types, ``ap_int<W>`` in the synthesis form, native integers in C
-simulation; a codebook layer's weight ROM holds its indices and ``k`` its values) and the input
-buffer, each with the reshape factor its schedule needs and the storage
+kernel: the ROMs of its schedule and no others (raw integers: an ap_fixed weight is an integer
+times a power of two, declared with the engine's integer types, ``ap_int<W>`` in synthesis,
+native integers in C simulation): dense ``w`` and ``b``; sparse ``w``, ``o`` (lane offsets),
+``c`` (step control) and ``b``; codebook ``w`` (indices), ``b`` and ``k`` (the values), passed
+to the kernel as the schedule's ROM set (``nnet_fg_engine.h``); and the input buffer, each with
+the reshape factor its schedule needs and the storage
 fpgagan chose for it (:mod:`fpgagan.hw.layer_memories`, the same list the cost model counts).
 The weights are compiled into the library: nothing is read from files at run time.  Only numbers
 and fpgagan's own identifiers appear in the file.
@@ -94,21 +96,86 @@ def _rom(ctype: str, var: str, rows: int, values: np.ndarray, memory: Memory | N
     ]
 
 
-def wrapper_source(node: EngineLayer) -> str:
-    """The C++ of ``node``'s wrapper: memories, their pragmas, the kernel call."""
+def _ctl_rom(ctl: np.ndarray, memory: Memory | None) -> list[str]:
+    """The sparse schedule's control ROM: each step's tap, block and first/last flags."""
+    entries = ",\n        ".join(
+        f"{{{t}, {b}, {'true' if f else 'false'}, {'true' if la else 'false'}}}"
+        for t, b, f, la in ctl.tolist()
+    )
+    if memory is None or memory.impl == "registers":
+        pragma = "    #pragma HLS ARRAY_PARTITION variable=c complete dim=0"
+    else:
+        pragma = (
+            f"    #pragma HLS BIND_STORAGE variable=c type={ROM_TYPE} impl={memory.impl}"
+            f" latency={memory.latency}"
+        )
+    return [
+        f"    static const nnet::fg::sparse_step_ctl c[{len(ctl)}] = {{",
+        f"        {entries}}};",
+        pragma,
+    ]
+
+
+def schedule_roms(node: EngineLayer) -> tuple[str, list[str], list[str]]:
+    """The ROMs of ``node``'s schedule, and only those: the name of its ROM set in
+    ``nnet_fg_engine.h`` (``dense_roms``, ``sparse_roms``, ``codebook_roms``), the arrays in the
+    order the set takes them, and their declarations with their pragmas.  The memories are those
+    :func:`fpgagan.hw.layer_memories.memories` lists for the cost model (a codebook's values are
+    constants of its multipliers, registers, not a memory)."""
     wd = node.widths()
+    mem = {m.name: m for m in memories(node.shape())}
+    g = node.get_attr
+    weights = np.asarray(g("rom_weights"))
+    biases = np.asarray(g("rom_bias")).reshape(-1)
+    bias_rom = _rom(
+        f"nnet::fg::rom_int<{wd.b_bits}, true>::type",
+        "b",
+        biases.size // g("n_par"),
+        biases,
+        mem["biases"],
+    )
+    if node.codebook:
+        # the weight ROM holds unsigned indices, the codebook the values
+        book = np.asarray(g("rom_codebook"))
+        indices = f"nnet::fg::rom_int<{max(1, wd.idx_bits)}, false>::type"
+        lines = [
+            *_rom(indices, "w", weights.shape[0], weights, mem["weights"]),
+            *bias_rom,
+            f"    static const nnet::fg::rom_int<{wd.w_bits}, true>::type k[{book.size}] = {{",
+            f"        {_values(book)}}};",
+            "    #pragma HLS ARRAY_PARTITION variable=k complete dim=0",
+        ]
+        return "codebook_roms", ["w", "b", "k"], lines
+    weight_rom = _rom(
+        f"nnet::fg::rom_int<{wd.w_bits}, true>::type", "w", weights.shape[0], weights, mem["weights"]
+    )
+    if node.sparse:
+        offsets = np.asarray(g("rom_offsets"))
+        lines = [
+            *weight_rom,
+            *_rom(
+                f"nnet::fg::rom_int<{max(1, wd.offset_bits)}, false>::type",
+                "o",
+                offsets.shape[0],
+                offsets,
+                mem["offsets"],
+            ),
+            *_ctl_rom(np.asarray(g("rom_ctl"), np.int64), mem["ctl"]),
+            *bias_rom,
+        ]
+        return "sparse_roms", ["w", "o", "c", "b"], lines
+    return "dense_roms", ["w", "b"], [*weight_rom, *bias_rom]
+
+
+def wrapper_source(node: EngineLayer) -> str:
+    """The C++ of ``node``'s wrapper: its schedule's ROMs and its input buffer, their pragmas,
+    the kernel call."""
     shape = node.shape()
     if shape.offchip:
         return offchip_wrapper_source(node)
     mem = {m.name: m for m in memories(shape)}
-    g = node.get_attr
-    ctl = np.asarray(g("rom_ctl"), np.int64)
-    weights = np.asarray(g("rom_weights"))
-    offsets = np.asarray(g("rom_offsets"))
-    biases = np.asarray(g("rom_bias")).reshape(-1)
+    rom_set, names, rom_lines = schedule_roms(node)
     guard = f"FG_LAYER_{node.index}_H_"
-    # a codebook layer's weight ROM holds unsigned indices, its codebook the values
-    word = f"{wd.idx_bits}, false" if node.codebook else f"{wd.w_bits}, true"
     body = [
         f"// fpgagan layer {node.index} ({node.class_name}): its memories and the call of its kernel.",
         "// Every array has one row per memory word; the row is reshaped into one word, so each",
@@ -118,42 +185,11 @@ def wrapper_source(node: EngineLayer) -> str:
         "",
         "template <class data_T, class res_T, class CONFIG_T>",
         f"void {wrapper_name(node)}({_io_args(node)}) {{",
-        *_rom(f"nnet::fg::rom_int<{word}>::type", "w", weights.shape[0], weights, mem["weights"]),
-        *_rom(
-            f"nnet::fg::rom_int<{max(1, wd.offset_bits)}, false>::type",
-            "o",
-            offsets.shape[0],
-            offsets,
-            mem.get("offsets"),
-        ),
-        f"    static const nnet::fg::sparse_step_ctl c[{len(ctl)}] = {{",
-        "        "
-        + ",\n        ".join(
-            f"{{{t}, {b}, {'true' if f else 'false'}, {'true' if la else 'false'}}}"
-            for t, b, f, la in ctl.tolist()
-        )
-        + "};",
-        *(
-            ["    #pragma HLS ARRAY_PARTITION variable=c complete dim=0"]
-            if mem.get("ctl") is None or mem["ctl"].impl == "registers"
-            else [
-                f"    #pragma HLS BIND_STORAGE variable=c type={ROM_TYPE} impl={mem['ctl'].impl} latency={mem['ctl'].latency}"
-            ]
-        ),
-        *_rom(
-            f"nnet::fg::rom_int<{wd.b_bits}, true>::type",
-            "b",
-            biases.size // g("n_par"),
-            biases,
-            mem["biases"],
-        ),
-        # the codebook's values: constants of the layer (registers; its multipliers are constant)
-        f"    static const nnet::fg::rom_int<{wd.w_bits}, true>::type k[{g('rom_codebook').size}] = {{",
-        f"        {_values(g('rom_codebook'))}}};",
-        "    #pragma HLS ARRAY_PARTITION variable=k complete dim=0",
+        *rom_lines,
+        f"    const nnet::fg::{rom_set}<CONFIG_T> roms = {{{', '.join(names)}}};",
         "    typename nnet::fg::buffer<CONFIG_T>::row_t buf[CONFIG_T::buf_words];",
         *buffer_pragmas("buf", mem["buffer"]),
-        f"    nnet::fg::{FUNCTIONS[node.kind]}<data_T, res_T, CONFIG_T>(data, res, buf, w, o, c, b, k);",
+        f"    nnet::fg::{FUNCTIONS[node.kind]}<data_T, res_T, CONFIG_T>(data, res, buf, roms);",
         "}",
         "",
         "#endif",
