@@ -418,7 +418,7 @@ def test_the_documented_base_modules_are_base():
         ("fpgagan.models.generator", "from brevitas.quant import Int8WeightPerTensorFloat\n", "injection"),
         ("fpgagan.models.generator", "from brevitas import inject\n", "injection"),
         ("fpgagan.shell.host_codec", "import torch\n", "numpy"),
-        ("fpgagan.shell.host_codec", "from fpgagan.hls import layout\n", "numpy"),
+        ("fpgagan.shell.host_codec", "from fpgagan.export import host_layout\n", "numpy"),
         ("fpgagan.cli", "from fpgagan.workflows import sweep\n", "inside the command"),
         ("fpgagan.report.render", "from fpgagan.workflows import sweep\n", "neither"),
     ],

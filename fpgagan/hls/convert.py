@@ -39,10 +39,10 @@ from fpgagan.boards import (
 from fpgagan.config import TriState
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.export import clean_for_hls
+from fpgagan.export.host_layout import HostLayout, host_layout
 from fpgagan.export.names import node_label
 from fpgagan.export.transforms.fold_batch_norm import fold_obstacle
 from fpgagan.export.validate import MAX_HARDWARE_BITS, QUANT_OPS, is_power_of_two
-from fpgagan.hls.layout import HostLayout, host_layout
 from fpgagan.hls.register import register
 from fpgagan.hw.sparsity import DEFAULT_SPARSITY_THRESHOLD
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from fpgagan.boards import Board, check_part
-from fpgagan.hls.layout import HostLayout
+from fpgagan.export.host_layout import HostLayout
 from fpgagan.shell.spec import ShellSpec
 
 CXX_STD = "-std=c++14"

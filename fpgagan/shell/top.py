@@ -29,8 +29,8 @@ import numpy as np
 
 from fpgagan.boards import Board, check_part
 from fpgagan.errors import SimulationError, UnsupportedModelError
+from fpgagan.export.host_layout import HostLayout
 from fpgagan.hls.engine_layers import engine_layers
-from fpgagan.hls.layout import HostLayout
 from fpgagan.hls.offchip_ports import MAX_READ_BURST, ddr_port
 from fpgagan.hls.register import header_dir
 from fpgagan.hw.offchip import BEAT_BITS, ddr_image

@@ -26,9 +26,9 @@ from qonnx.core.modelwrapper import ModelWrapper
 
 from fpgagan.boards import Board
 from fpgagan.errors import SimulationError, UnsupportedModelError, short_repr
+from fpgagan.export.host_layout import HostLayout
 from fpgagan.folders import staged
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
-from fpgagan.hls.layout import HostLayout
 from fpgagan.interrupts import signals_deferred
 from fpgagan.io import provenance, write_json_atomic
 from fpgagan.shell.top import write_shell

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from fpgagan.hls.fixed_point import Fixed, accumulator_type, product_type
+from fpgagan.hw.fixed_point import Fixed, accumulator_type, product_type
 
 
 def _range(t: Fixed) -> tuple[float, float]:
@@ -60,32 +60,3 @@ def test_unsigned_times_signed_is_signed_and_tight():
 def test_fan_in_must_be_positive():
     with pytest.raises(ValueError):
         accumulator_type(Fixed(8, 3, True), Fixed(4, 0, True), 0, None)
-
-
-def test_tight_bias_type_holds_the_values_and_no_more():
-    import numpy as np
-
-    from fpgagan.hls.passes.tighten_bias import tight_type
-
-    values = np.array([-3.25, 0.5, 7.75])  # LSB 2^-2: integers -13, 2, 31 -> 6 bits signed
-    t = tight_type(values, 2)
-    assert (t.width, t.integer, t.signed) == (6, 4, True)
-    with pytest.raises(ValueError, match="grid"):
-        tight_type(np.array([0.1]), 2)
-
-
-def test_default_generator_accumulators_are_narrow():
-    from fpgagan.export import load_qonnx
-    from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
-    from fpgagan.workflows.hls_flow import default_model_dir
-
-    hw, _ = hardware_graph(load_qonnx(default_model_dir() / "generator.onnx"))
-    model = convert(hw, "/tmp/unused-fpgagan-probe", HlsOptions())
-    widths = {
-        layer.name: layer.types["accum_t"].precision.width
-        for layer in model.get_layers()
-        if "accum_t" in layer.types
-    }
-    assert widths and max(widths.values()) <= 24, (
-        widths
-    )  # 33 bits with the 32-bit Brevitas bias type

@@ -13,7 +13,7 @@ import torch
 from fpgagan.cli import main
 from fpgagan.config import Precision
 from fpgagan.export import load_qonnx, save_qonnx, to_qonnx
-from fpgagan.hls.layout import NHWC_TO_NCHW, HostLayout
+from fpgagan.export.host_layout import NHWC_TO_NCHW, HostLayout
 from fpgagan.models import build_generator
 from fpgagan.models.checkpoint import save_generator
 from fpgagan.report.hls_report import HlsReport

@@ -26,7 +26,7 @@ class UnitTransposeToReshape(Transformation):
         graph = model.graph
         boundary = {i.name for i in graph.input} | {o.name for o in graph.output}
         for node in list(graph.node):
-            # a transpose at the graph's boundary is the host's (fpgagan.hls.layout moves it there)
+            # a transpose at the graph's boundary is the host's (fpgagan.export.host_layout moves it there)
             if node.op_type != "Transpose" or node.domain != "":
                 continue
             if node.input[0] in boundary or node.output[0] in boundary:

@@ -8,8 +8,9 @@ from hls4ml.model.optimizer import OptimizerPass
 from hls4ml.model.types import UnspecifiedPrecisionType
 
 from fpgagan.errors import UnsupportedModelError
-from fpgagan.hls.fixed_point import Fixed, accumulator_type, to_hls
+from fpgagan.hls.fixed_point import fixed_of, to_hls
 from fpgagan.hls.layers import Conv2DTranspose
+from fpgagan.hw.fixed_point import Fixed, accumulator_type
 
 
 def _unspecified(node, type_name: str) -> bool:
@@ -44,10 +45,10 @@ class InferConvTransposePrecision(OptimizerPass):
                     "fixed-point type; quantize it (Brevitas weight_quant / bias_quant)"
                 )
         where = f"ConvTranspose node {node.name!r}"
-        data = Fixed.of(node.get_input_variable().type.precision, f"{where} input")
-        weight = Fixed.of(node.types["weight_t"].precision, f"{where} weight")
+        data = fixed_of(node.get_input_variable().type.precision, f"{where} input")
+        weight = fixed_of(node.types["weight_t"].precision, f"{where} weight")
         bias = (
-            Fixed.of(node.types["bias_t"].precision, f"{where} bias")
+            fixed_of(node.types["bias_t"].precision, f"{where} bias")
             if node.get_attr("use_bias")
             else None
         )

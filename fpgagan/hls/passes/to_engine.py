@@ -2,7 +2,7 @@
 ``Conv2DTranspose`` become ``Fg*`` layers computed by ``nnet_fg_engine.h``.
 
 The pass runs once all types are known.  It turns the weights into raw integers on the weight
-type's grid, sizes the accumulator exactly (:func:`fpgagan.hls.fixed_point.accumulator_type`),
+type's grid, sizes the accumulator exactly (:func:`fpgagan.hw.fixed_point.accumulator_type`),
 puts the bias into accumulator units, chooses the dense, sparse or codebook schedule (per-layer
 config ``Sparse: auto|true|false`` and ``SparsityThreshold``, ``Codebook: auto|true|false``;
 :mod:`fpgagan.hw.codebook`) and the parallelism (per-layer config
@@ -22,12 +22,13 @@ from hls4ml.model.types import NamedType, UnspecifiedPrecisionType
 from fpgagan.config import TriState
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.hls.engine_layers import Widths, engine_class
-from fpgagan.hls.fixed_point import Fixed, accumulator_type, to_hls
+from fpgagan.hls.fixed_point import fixed_of, to_hls
 from fpgagan.hls.layers import Conv2DTranspose
 from fpgagan.hls.memory import bit_width
 from fpgagan.hls.passes.pixel_output import PIXEL_OUTPUT
 from fpgagan.hw import codebook as C
 from fpgagan.hw import engine as E
+from fpgagan.hw.fixed_point import Fixed, accumulator_type
 from fpgagan.hw.schedules import SCHEDULES, schedule_of
 from fpgagan.hw.sparsity import layer_mode, sparse_requested, weight_sparsity
 from fpgagan.hw.spec import NO_CODEBOOK, CodebookOption, MacsOptions
@@ -137,8 +138,8 @@ class ToEngine(OptimizerPass):
     def transform(self, model, node):
         what = f"{node.class_name} {node.name!r}"
         g = node.get_attr
-        x = Fixed.of(node.get_input_variable().type.precision, f"{what} input")
-        w_type = Fixed.of(node.types["weight_t"].precision, f"{what} weight")
+        x = fixed_of(node.get_input_variable().type.precision, f"{what} input")
+        w_type = fixed_of(node.types["weight_t"].precision, f"{what} weight")
         weights = np.asarray(node.get_weights("weight").data, np.float64)
         has_bias = "bias" in node.weights and node.get_weights("bias").data is not None
         bias = (
@@ -193,7 +194,7 @@ class ToEngine(OptimizerPass):
             )
         n_mats, n_taps, n_chan, n_out = mats.shape
         fan_in = n_taps * n_chan
-        b_type = Fixed.of(node.types["bias_t"].precision, f"{what} bias") if has_bias else None
+        b_type = fixed_of(node.types["bias_t"].precision, f"{what} bias") if has_bias else None
         acc = accumulator_type(x, w_type, fan_in, b_type)
         raw_w = E.to_raw(mats, w_type.frac, _signed_bits(w_type), f"{what} weight")
         raw_b, b_bits = (
