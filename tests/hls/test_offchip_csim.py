@@ -20,7 +20,9 @@ from fpgagan.hls.offchip_ports import DDR_MARK
 from fpgagan.hw.offchip import ddr_image
 from fpgagan.models.outside import Dcgan, DcganShape, export, randomise
 from fpgagan.shell.pragmas import check_project
-from fpgagan.shell.top import NATIVE_AXIS, WEIGHTS_ALIGN_BEATS, WEIGHTS_FILE, shell_spec
+from fpgagan.shell.scripts import WEIGHTS_FILE
+from fpgagan.shell.spec import WEIGHTS_ALIGN_BEATS
+from fpgagan.shell.top import NATIVE_AXIS, shell_spec
 from fpgagan.sim import build_csim, compare, output_lsb
 from fpgagan.sim.build import compile_flags, compiler
 from fpgagan.workflows.hls_artefacts import write_test_bench_data

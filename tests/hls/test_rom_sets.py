@@ -2,13 +2,15 @@
 its schedule and no others: dense ``w`` and ``b``; sparse ``w``, ``o``, ``c`` and ``b``; codebook
 ``w`` (indices), ``b`` and ``k`` (the values, registers), and hands exactly those to the kernel
 as the schedule's ROM set; every pragma names an array the wrapper declares; the ROMs are the
-memories the cost model counts (:func:`fpgagan.hw.layer_memories.memories`)."""
+memories the cost model counts (:func:`fpgagan.hw.layer_memories.memories`); the kernel takes no
+other schedule's set (g++ refuses it)."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,7 @@ from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
 from fpgagan.hls.engine_layers import EngineLayer
 from fpgagan.hls.templates import rom_header
 from fpgagan.hw.layer_memories import memories
+from fpgagan.sim.build import compile_flags, compiler
 from tests.graphs import conv_transpose_graph
 
 # the wrapper's name of each memory layer_memories lists (the input buffer is no ROM)
@@ -44,9 +47,11 @@ def _half_zero_layer():
     return model
 
 
-def _written_layer(tmp_path: Path, options: dict[str, str]) -> tuple[EngineLayer, str]:
+def _written_layer(
+    tmp_path: Path, options: dict[str, str], io_type: str = "io_parallel"
+) -> tuple[EngineLayer, str]:
     hw, _ = hardware_graph(_half_zero_layer())
-    hls_model = convert(hw, tmp_path / "prj", HlsOptions(**options))
+    hls_model = convert(hw, tmp_path / "prj", HlsOptions(io_type=io_type, **options))
     with contextlib.redirect_stdout(io.StringIO()):
         hls_model.write()
     (layer,) = [x for x in hls_model.get_layers() if isinstance(x, EngineLayer)]
@@ -79,3 +84,29 @@ def test_wrapper_roms_are_the_memories_the_cost_model_counts(tmp_path, schedule)
     # a codebook's values are constants of its multipliers: registers, not a memory
     for name in constants:
         assert f"#pragma HLS ARRAY_PARTITION variable={name} complete dim=0" in source
+
+
+def _syntax_check(project: Path) -> subprocess.CompletedProcess:
+    """g++ on the project's top function, templates instantiated, nothing generated."""
+    flags = [f for f in compile_flags() if f not in ("-fPIC", "-O3")]
+    cmd = [compiler(), *flags, "-fsyntax-only", "-Ifirmware/ap_types/", "-Ifirmware"]
+    return subprocess.run(
+        [*cmd, "firmware/myproject.cpp"], cwd=project, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.mark.csim
+def test_kernel_refuses_another_schedules_rom_set(tmp_path):
+    layer, source = _written_layer(tmp_path, SCHEDULES["sparse"][0], io_type="io_stream")
+    header = tmp_path / "prj" / "firmware" / rom_header(layer)
+    assert _syntax_check(tmp_path / "prj").returncode == 0
+    # the dense schedule's set (weights and biases only) for the sparse layer
+    wrong = source.replace(
+        "nnet::fg::sparse_roms<CONFIG_T> roms = {w, o, c, b};",
+        "nnet::fg::dense_roms<CONFIG_T> roms = {w, b};",
+    )
+    assert wrong != source
+    header.write_text(wrong)
+    refused = _syntax_check(tmp_path / "prj")
+    assert refused.returncode != 0
+    assert "conv2d_transpose_engine" in refused.stderr and "dense_roms" in refused.stderr

@@ -96,8 +96,24 @@ def _rom(ctype: str, var: str, rows: int, values: np.ndarray, memory: Memory | N
     ]
 
 
-def _ctl_rom(ctl: np.ndarray, memory: Memory | None) -> list[str]:
-    """The sparse schedule's control ROM: each step's tap, block and first/last flags."""
+def _weights(node: EngineLayer, memory: Memory | None) -> list[str]:
+    """One word per step: the step's weights, or a codebook layer's indices (unsigned)."""
+    wd = node.widths()
+    weights = np.asarray(node.get_attr("rom_weights"))
+    word = f"{max(1, wd.idx_bits)}, false" if node.codebook else f"{wd.w_bits}, true"
+    return _rom(f"nnet::fg::rom_int<{word}>::type", "w", weights.shape[0], weights, memory)
+
+
+def _offsets(node: EngineLayer, memory: Memory | None) -> list[str]:
+    """Sparse: one word per step, each lane's channel offset in its bank."""
+    offsets = np.asarray(node.get_attr("rom_offsets"))
+    ctype = f"nnet::fg::rom_int<{max(1, node.widths().offset_bits)}, false>::type"
+    return _rom(ctype, "o", offsets.shape[0], offsets, memory)
+
+
+def _ctl(node: EngineLayer, memory: Memory | None) -> list[str]:
+    """Sparse: each step's tap, block and first/last flags."""
+    ctl = np.asarray(node.get_attr("rom_ctl"), np.int64)
     entries = ",\n        ".join(
         f"{{{t}, {b}, {'true' if f else 'false'}, {'true' if la else 'false'}}}"
         for t, b, f, la in ctl.tolist()
@@ -116,55 +132,50 @@ def _ctl_rom(ctl: np.ndarray, memory: Memory | None) -> list[str]:
     ]
 
 
+def _biases(node: EngineLayer, memory: Memory | None) -> list[str]:
+    """One word of n_par biases per output block (per pixel for a Dense head)."""
+    biases = np.asarray(node.get_attr("rom_bias")).reshape(-1)
+    ctype = f"nnet::fg::rom_int<{node.widths().b_bits}, true>::type"
+    return _rom(ctype, "b", biases.size // node.get_attr("n_par"), biases, memory)
+
+
+def _codebook(node: EngineLayer, memory: Memory | None) -> list[str]:
+    """Codebook: the entries' values, constants of the layer's multipliers (registers, no
+    memory the cost model counts)."""
+    book = np.asarray(node.get_attr("rom_codebook"))
+    return [
+        f"    static const nnet::fg::rom_int<{node.widths().w_bits}, true>::type k[{book.size}] = {{",
+        f"        {_values(book)}}};",
+        "    #pragma HLS ARRAY_PARTITION variable=k complete dim=0",
+    ]
+
+
+# each ROM a schedule's kernel may take (fpgagan.hw.schedules: ScheduleRules.rom_names): its
+# array in the wrapper, the declaration of that array with its pragmas, and whether it is one of
+# the memories the cost model counts (a codebook's values are registers)
+ROMS = {
+    "weights": ("w", _weights, True),
+    "offsets": ("o", _offsets, True),
+    "ctl": ("c", _ctl, True),
+    "biases": ("b", _biases, True),
+    "codebook": ("k", _codebook, False),
+}
+
+
 def schedule_roms(node: EngineLayer) -> tuple[str, list[str], list[str]]:
-    """The ROMs of ``node``'s schedule, and only those: the name of its ROM set in
-    ``nnet_fg_engine.h`` (``dense_roms``, ``sparse_roms``, ``codebook_roms``), the arrays in the
-    order the set takes them, and their declarations with their pragmas.  The memories are those
-    :func:`fpgagan.hw.layer_memories.memories` lists for the cost model (a codebook's values are
-    constants of its multipliers, registers, not a memory)."""
-    wd = node.widths()
-    mem = {m.name: m for m in memories(node.shape())}
-    g = node.get_attr
-    weights = np.asarray(g("rom_weights"))
-    biases = np.asarray(g("rom_bias")).reshape(-1)
-    bias_rom = _rom(
-        f"nnet::fg::rom_int<{wd.b_bits}, true>::type",
-        "b",
-        biases.size // g("n_par"),
-        biases,
-        mem["biases"],
-    )
-    if node.codebook:
-        # the weight ROM holds unsigned indices, the codebook the values
-        book = np.asarray(g("rom_codebook"))
-        indices = f"nnet::fg::rom_int<{max(1, wd.idx_bits)}, false>::type"
-        lines = [
-            *_rom(indices, "w", weights.shape[0], weights, mem["weights"]),
-            *bias_rom,
-            f"    static const nnet::fg::rom_int<{wd.w_bits}, true>::type k[{book.size}] = {{",
-            f"        {_values(book)}}};",
-            "    #pragma HLS ARRAY_PARTITION variable=k complete dim=0",
-        ]
-        return "codebook_roms", ["w", "b", "k"], lines
-    weight_rom = _rom(
-        f"nnet::fg::rom_int<{wd.w_bits}, true>::type", "w", weights.shape[0], weights, mem["weights"]
-    )
-    if node.sparse:
-        offsets = np.asarray(g("rom_offsets"))
-        lines = [
-            *weight_rom,
-            *_rom(
-                f"nnet::fg::rom_int<{max(1, wd.offset_bits)}, false>::type",
-                "o",
-                offsets.shape[0],
-                offsets,
-                mem["offsets"],
-            ),
-            *_ctl_rom(np.asarray(g("rom_ctl"), np.int64), mem["ctl"]),
-            *bias_rom,
-        ]
-        return "sparse_roms", ["w", "o", "c", "b"], lines
-    return "dense_roms", ["w", "b"], [*weight_rom, *bias_rom]
+    """The ROMs of ``node``'s schedule and only those (its ``rom_names``,
+    :mod:`fpgagan.hw.schedules`): the name of its ROM set in ``nnet_fg_engine.h``
+    (``<schedule>_roms``), the arrays in the order the set takes them, and their declarations with
+    their pragmas, each with the storage :func:`fpgagan.hw.layer_memories.memories` chose for it
+    (the list the cost model counts)."""
+    shape = node.shape()
+    mem = {m.name: m for m in memories(shape)}
+    names, lines = [], []
+    for rom in shape.rules.rom_names:
+        var, declare, counted = ROMS[rom]
+        names.append(var)
+        lines += declare(node, mem[rom] if counted else None)
+    return f"{shape.schedule.value}_roms", names, lines
 
 
 def wrapper_source(node: EngineLayer) -> str:
