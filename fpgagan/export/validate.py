@@ -16,7 +16,7 @@ line naming the file and the node:
 - graphs without nodes, inputs or outputs, and inputs whose shape is not fixed and positive.
 
 Power-of-two scales are checked after cleanup, when scales computed by constant subgraphs are
-known too (:func:`fpgagan.hls.convert.check_supported`).
+known too (:func:`fpgagan.export.hardware_checks.check_supported`).
 """
 
 from __future__ import annotations
