@@ -22,7 +22,7 @@ from pathlib import Path
 from fpgagan.boards import get_board, known_boards
 from fpgagan.export import load_qonnx
 from fpgagan.hw import fifo as F
-from fpgagan.workflows import hls_flow
+from fpgagan.workflows import board_plan
 from fpgagan.workflows.hls_flow import HlsFlowConfig, default_model_dir
 
 
@@ -47,7 +47,7 @@ def sized_by_simulation(procs, edges) -> tuple[int, ...]:
 
 def row(model, name: str, bisect: bool) -> dict:
     made: dict[str, float] = {}
-    make_plan = hls_flow.make_plan
+    make_plan = board_plan.make_plan
 
     def timed(*args, **kwargs):  # make_plan alone, without the probe conversion before it
         t0 = time.perf_counter()
@@ -55,14 +55,14 @@ def row(model, name: str, bisect: bool) -> dict:
         made["s"] = time.perf_counter() - t0
         return plan
 
-    hls_flow.make_plan = timed
+    board_plan.make_plan = timed
     try:
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
-            plan = hls_flow.plan_board(model, get_board(name), HlsFlowConfig(), Path(tmp))
+            plan = board_plan.plan_board(model, get_board(name), HlsFlowConfig(), Path(tmp))
         board_s = time.perf_counter() - t0
     finally:
-        hls_flow.make_plan = make_plan
+        board_plan.make_plan = make_plan
     procs, edges = plan.flow.processes(list(plan.shapes)), plan.flow.edges
     t0 = time.perf_counter()
     state = F.steady_state(procs, edges, plan.flow.widths)

@@ -587,13 +587,19 @@ class PhotoSrConfig:
     scale: int = 2
     widths: tuple[int, ...] = (16, 16)
     kernels: tuple[tuple[int, ...], ...] = ((3, 3), (3, 3), (3, 3))
+    # what is added to the head's output: nothing, or the input upsampled nearest-neighbour (a
+    # global residual: the convolutions learn only the detail, on small weights)
+    residual: typing.Literal["none", "nearest"] = "none"
     patch: int = 64  # side of a high-resolution training patch
     batch_size: int = 16
     teacher: PhotoPhaseConfig = PhotoPhaseConfig()
     students: tuple[PhotoPhaseConfig, ...] = ()
+    # torch's CPU threads while training (0: torch's own choice); not part of what is trained
+    threads: int = 0
 
     def __post_init__(self) -> None:
         _check_range("batch_size", self.batch_size, 1, 4096)
+        _check_range("threads", self.threads, 0, 1024)
         _check_range("scale", self.scale, 2, 4)
         _check_range("patch", self.patch, 8, 1024)
         if self.patch % self.scale:

@@ -3,7 +3,12 @@
 ``widths = (w0, w1)`` and ``kernels = (k0, k1, k2)``: a k0 x k0 convolution from the image's
 channels to w0, ReLU, a k1 x k1 convolution to w1, ReLU, and a k2 x k2 ``head`` to
 ``channels * scale^2`` channels that a pixel shuffle (ONNX DepthToSpace) rearranges into the image
-at ``scale`` times the height and width, through a hard tanh onto [-1, 1].  Every convolution keeps
+at ``scale`` times the height and width, through a hard tanh onto [-1, 1].  With ``residual =
+"nearest"`` the output is a global residual, as in :mod:`fpgagan.models.unet`: the shuffled head
+plus the input upsampled ``scale`` times (nearest, ONNX Resize) through an Add, then the hard tanh;
+the convolutions then learn only the detail nearest-neighbour upsampling misses, so their weights
+stay small and a 4-bit per-tensor grid holds them (without it the network must carry the image
+through every layer on weights near 1, beside the small ones of the detail).  Every convolution keeps
 its input's size ('same' zero padding, stride 1), so the network is fully convolutional: one set of
 weights serves any frame, and the hardware's on-chip memory depends on the frame's width only
 (line buffers of k rows). All the work happens at the low resolution, as in ESPCN (Shi et al.,
@@ -34,13 +39,16 @@ from fpgagan.models.generator import _value
 INPUT_RANGE = 1.0  # images live in [-1, 1]
 FORMAT = "fpgagan.espcn"
 HEAD = "head"
+RESIDUALS = ("none", "nearest")  # what is added to the shuffled head's output
 
 
 @dataclasses.dataclass(frozen=True)
 class EspcnSpec:
     """Shape of an ESPCN: the hidden widths, the (height, width) of every convolution's kernel
     (one more than the widths: the last is the head's), the image's channels, the upscale factor
-    and the input frame (height, width) it is exported at (any size trains and runs)."""
+    and the input frame (height, width) it is exported at (any size trains and runs);
+    ``residual``: ``none``, or ``nearest`` (the input upsampled nearest-neighbour is added to the
+    head's output before the hard tanh)."""
 
     widths: tuple[int, ...] = (16, 16)
     kernels: tuple[tuple[int, int], ...] = ((3, 3), (3, 3), (3, 3))
@@ -48,8 +56,13 @@ class EspcnSpec:
     scale: int = 2
     in_height: int = 32
     in_width: int = 32
+    residual: str = "none"
 
     def __post_init__(self) -> None:
+        if self.residual not in RESIDUALS:
+            raise ModelError(
+                f"ESPCN residual must be one of {', '.join(RESIDUALS)}, got {self.residual!r}"
+            )
         if not self.widths or min(self.widths) < 1:
             raise ModelError(f"ESPCN widths must be positive counts, got {self.widths}")
         if len(self.kernels) != len(self.widths) + 1:
@@ -139,6 +152,7 @@ class Espcn(nn.Module):
                 act_quant=q.signed_range_quant(p.output_bits, 1.0), min_val=-1.0, max_val=1.0
             )
         self.shuffle = nn.PixelShuffle(spec.scale)
+        self.up = nn.Upsample(scale_factor=spec.scale, mode="nearest")
 
     @property
     def quantized(self) -> bool:
@@ -148,23 +162,33 @@ class Espcn(nn.Module):
     def input_shape(self) -> tuple[int, int, int]:
         return self.spec.input_shape
 
+    @property
+    def residual(self) -> bool:
+        """Whether the upsampled input is added to the head's output."""
+        return self.spec.residual != "none"
+
     def weight_layers(self) -> dict[str, nn.Module]:
         """Name -> module of every weight layer (the names of ``Precision.layers``)."""
         return dict(zip(self.spec.layer_names(), self.convs, strict=True))
 
     @torch.no_grad()
     def init_nearest(self) -> Espcn:
-        """Start from nearest-neighbour upsampling: the first ``2 * channels`` hidden channels of
-        both convolutions carry ``relu(x)`` and ``relu(-x)`` of each colour (centre taps), and the
-        head adds them back, ``relu(x) - relu(-x) = x``, into every sub-pixel; the other hidden
-        channels keep their random start and the head's weights from them start at zero.
-        Training then learns the correction to an image that is already there."""
+        """Start from nearest-neighbour upsampling, so training learns the correction to an image
+        that is already there.  With the global residual the head starts at zero (the residual
+        is the upsampled image).  Without it, the first ``2 * channels`` hidden channels of every
+        convolution carry ``relu(x)`` and ``relu(-x)`` of each colour (centre taps), and the head
+        adds them back, ``relu(x) - relu(-x) = x``, into every sub-pixel; the other hidden
+        channels keep their random start and the head's weights from them start at zero."""
         c, r2 = self.spec.channels, self.spec.scale**2
+        *hidden, head = self.convs
+        head.weight.zero_()
+        head.bias.zero_()
+        if self.residual:
+            return self
         if min(self.spec.widths) < 2 * c:
             raise ModelError(
                 f"init_nearest needs widths of at least {2 * c} (2 per colour), got {self.spec.widths}"
             )
-        *hidden, head = self.convs
         for i, conv in enumerate(hidden):
             kh, kw = conv.kernel_size[0] // 2, conv.kernel_size[1] // 2
             conv.weight[: 2 * c].zero_()
@@ -176,8 +200,6 @@ class Espcn(nn.Module):
                     else:
                         conv.weight[out, out, kh, kw] = 1.0
         kh, kw = head.kernel_size[0] // 2, head.kernel_size[1] // 2
-        head.weight.zero_()
-        head.bias.zero_()
         for ch in range(c):
             for s in range(r2):  # PixelShuffle: output channel ch * r^2 + s is sub-pixel s of ch
                 head.weight[ch * r2 + s, 2 * ch, kh, kw] = 1.0
@@ -189,12 +211,15 @@ class Espcn(nn.Module):
 
     def forward_features(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """The image and the hidden maps after their activations, as tensors."""
-        h = self.inp(x)
+        x = self.inp(x)
+        h = x
         features = []
         for conv, act in zip(self.convs[:-1], self.acts, strict=True):
             h = act(conv(h))
             features.append(_value(h))
         out = self.shuffle(_value(self.convs[-1](h)))
+        if self.residual:  # exact in fixed point: the head's accumulator plus the input's grid
+            out = out + _value(self.up(x))
         return _value(self.out_act(out)), features
 
 

@@ -14,8 +14,9 @@ import typing
 from typing import Any
 
 from fpgagan.errors import ConfigError
+from fpgagan.report.sr_metrics import SrScore, mean_score
 
-REPORT_VERSION = 3  # 3: ``skipped`` (what was not scored, and why)
+REPORT_VERSION = 4  # 3: ``skipped`` (what was not scored, and why); 4: ``photo_sr``
 
 
 @dataclasses.dataclass(frozen=True)
@@ -219,6 +220,74 @@ class ImageTaskScores:
 
 
 @dataclasses.dataclass(frozen=True)
+class FrameRate:
+    """One plan of a fully convolutional model at one frame size: its rate, resources and
+    on-chip memory (:mod:`fpgagan.workflows.frame_rates`)."""
+
+    board: str
+    out_height: int
+    out_width: int
+    in_height: int
+    in_width: int
+    clock_mhz: float
+    interval_cycles: int
+    frames_per_s: float
+    fits: bool
+    limiting: str
+    usage: dict[str, float]
+    memory_bits: int  # every array of every engine layer (weights, biases, line buffers, ...)
+    buffer_bits: int  # of which line buffers
+    bram_18k: int  # block RAMs of those arrays
+    plan_s: float  # seconds the planning took
+    fifo_bits: int = 0  # the streams' FIFOs between processes (depth x element bits, summed)
+    # whether every engine layer has the parallelism and schedule of the plan it is compared
+    # with (the board flow's own, at the model's frame); None when not compared
+    same_layers: bool | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.out_width}x{self.out_height}"
+
+
+@dataclasses.dataclass(frozen=True)
+class SrPhoto:
+    """One held-out photograph's crop upscaled: bicubic, the FPGA (C simulation) and, with a
+    teacher, the float model, each scored against the crop (:mod:`fpgagan.report.sr_metrics`)."""
+
+    photo: str
+    bicubic: SrScore
+    fpga: SrScore
+    float_teacher: SrScore | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class PhotoSr:
+    """Super-resolution of photographs by an RGB image-to-image model: per-photograph scores as
+    the literature reports them, the crop picture, and frames/s at the model's own frame and,
+    planned on the same board with the same settings, at video frame sizes."""
+
+    scale: int  # also the border cropped before scoring
+    height: int  # of the crops (the model's output)
+    width: int
+    photos: tuple[SrPhoto, ...]
+    picture: str  # file name: bicubic | FPGA | ground truth, one row per photograph
+    frames: tuple[FrameRate, ...] = ()  # the model's own frame first
+
+    @property
+    def mean_bicubic(self) -> SrScore:
+        return mean_score([p.bicubic for p in self.photos])
+
+    @property
+    def mean_fpga(self) -> SrScore:
+        return mean_score([p.fpga for p in self.photos])
+
+    @property
+    def mean_float(self) -> SrScore | None:
+        scores = [p.float_teacher for p in self.photos]
+        return None if any(s is None for s in scores) else mean_score(scores)  # type: ignore[arg-type]
+
+
+@dataclasses.dataclass(frozen=True)
 class Skipped:
     """A score or picture the flow did not make for this model, and why (one line)."""
 
@@ -264,6 +333,8 @@ class HlsReport:
     # per codebook layer: its indices Huffman-coded plus its codebook (fpgagan.hls.memory.coded_bits)
     huffman_bits: dict[str, int] = dataclasses.field(default_factory=dict)
     skipped: tuple[Skipped, ...] = ()  # what does not apply to this model, each with its reason
+    # an RGB super-resolution model fed the held-out photographs: Y-PSNR per photograph, frames/s
+    photo_sr: PhotoSr | None = None
 
     @property
     def stored_bits_total(self) -> int:

@@ -6,7 +6,14 @@ import re
 from typing import Any
 
 from fpgagan.errors import one_line
-from fpgagan.report.hls_report import BitExact, BoardSummary, CostEstimate, HlsReport, Quality
+from fpgagan.report.hls_report import (
+    BitExact,
+    BoardSummary,
+    CostEstimate,
+    HlsReport,
+    PhotoSr,
+    Quality,
+)
 
 
 def _f(x: Any, digits: int = 2) -> str:
@@ -72,6 +79,68 @@ def image_task_section(r: HlsReport) -> list[str]:
     ]
 
 
+def photo_sr_section(p: PhotoSr) -> list[str]:
+    """Per photograph: bicubic and the FPGA's Y-PSNR, the FPGA's Y-SSIM and RGB-PSNR (and the
+    float teacher's Y-PSNR when there is one), their means, and the crop picture."""
+    teacher = p.mean_float is not None
+    header = ["photo", "bicubic Y-PSNR (dB)", "FPGA Y-PSNR (dB)", "FPGA Y-SSIM",
+              "FPGA RGB-PSNR (dB)"] + (["float Y-PSNR (dB)"] if teacher else [])  # fmt: skip
+
+    def row(name: str, bicubic, fpga, float_teacher) -> list[str]:
+        cells = [name, f"{bicubic.y_psnr:.2f}", f"{fpga.y_psnr:.2f}", f"{fpga.y_ssim:.4f}",
+                 f"{fpga.rgb_psnr:.2f}"]  # fmt: skip
+        return cells + ([f"{float_teacher.y_psnr:.2f}"] if teacher else [])
+
+    rows = [row(markdown_text(s.photo), s.bicubic, s.fpga, s.float_teacher) for s in p.photos]
+    rows.append(row("**mean**", p.mean_bicubic, p.mean_fpga, p.mean_float))
+    gain = p.mean_fpga.y_psnr - p.mean_bicubic.y_psnr
+    return [
+        f"## Photographs: x{p.scale} super-resolution ({len(p.photos)} crops of "
+        f"{p.width}x{p.height}, held-out photographs)",
+        "",
+        f"Y-PSNR and Y-SSIM on BT.601 luma, RGB-PSNR on all three channels, 8-bit levels, a "
+        f"border of {p.scale} pixels cropped. Mean Y-PSNR, FPGA - bicubic: {gain:+.2f} dB.",
+        "",
+        *_table(header, rows),
+        "",
+        f"![bicubic | FPGA | ground truth]({p.picture})",
+        "",
+        "Columns: bicubic | FPGA C simulation | ground truth (centre crops).",
+    ]
+
+
+def frame_rate_section(p: PhotoSr) -> list[str]:
+    """frames/s at the model's own frame (the flow's plan) and at video frame sizes (plans of
+    the same model on the same board with the same settings)."""
+    rows = [
+        [
+            f.label + (" (this plan)" if i == 0 else ""), f"{f.in_width}x{f.in_height}",
+            f.interval_cycles, f"{f.frames_per_s:,.1f}", "yes" if f.fits else "**no**", f.limiting,
+            f"{f.memory_bits / 1e3:,.1f}", f"{f.buffer_bits / 1e3:,.1f}",
+            f"{f.fifo_bits / 1e3:,.1f}",
+            {None: "", True: "yes", False: "no"}[f.same_layers], f"{f.plan_s:.1f}",
+        ]
+        for i, f in enumerate(p.frames)
+    ]  # fmt: skip
+    clock = p.frames[0].clock_mhz
+    return [
+        f"## Frames per second ({p.frames[0].board}, {_f(clock, 0)} MHz)",
+        "",
+        "frames/s = clock / interval. The first row is this project's plan; the others plan the "
+        "same model at the input frame that makes each output, on this board with the same "
+        "settings (\"same layers\": every engine layer has this plan's parallelism and "
+        "schedule). Layer memory (weights, biases, line buffers) and the FIFOs grow with the "
+        "frame's width, not its height.",
+        "",
+        *_table(
+            ["output frame", "input frame", "interval (cycles)", "frames/s", "fits", "limit",
+             "layer memory (kbit)", "line buffers (kbit)", "FIFOs (kbit)", "same layers",
+             "plan s"],
+            rows,
+        ),
+    ]  # fmt: skip
+
+
 def render_markdown(r: HlsReport) -> str:
     """report.md: the outcome first, then each section the report has."""
     lines = [*_overview(r), "", *_vs_float_section(r)]
@@ -79,6 +148,10 @@ def render_markdown(r: HlsReport) -> str:
         lines += ["", *_quality_section(r.quality)]
     if r.image_task is not None:
         lines += ["", *image_task_section(r)]
+    if r.photo_sr is not None:
+        lines += ["", *photo_sr_section(r.photo_sr)]
+        if r.photo_sr.frames:
+            lines += ["", *frame_rate_section(r.photo_sr)]
     if r.per_layer_error:
         lines += ["", *_per_layer_section(r)]
     if r.skipped:

@@ -6,7 +6,9 @@ input for a 2x model's 1280x720 output); its rate is the board's clock over the 
 The plan also gives the on-chip memory: the weights and biases do not depend on the frame, and
 an io_stream convolution's line buffer holds ``line_rows`` rows of the frame's width, so the memory
 depends on the width and not the height (``buffer_bits``; what grows with the frame is the
-interval, not the memory).
+interval, not the memory).  So do the FIFOs between its processes: a stream's depth follows from
+how many rows its producer runs ahead (``fifo_bits``; a global residual's skip stream holds the
+rows the convolutions lag behind the input).
 """
 
 from __future__ import annotations
@@ -18,35 +20,18 @@ from pathlib import Path
 
 from qonnx.core.modelwrapper import ModelWrapper
 
-from fpgagan.boards import get_board
+from fpgagan.boards import Board, get_board
 from fpgagan.errors import ExportError
 from fpgagan.export.frame_size import at_frame_size
-from fpgagan.workflows.hls_flow import HlsFlowConfig, plan_board
+from fpgagan.hw.plan import Plan
+from fpgagan.report.hls_report import FrameRate
+from fpgagan.workflows.board_plan import HlsFlowConfig, plan_board
 from fpgagan.workflows.model_source import graph_dims
+
+__all__ = ["VIDEO_FRAMES", "FrameRate", "frame_rate", "frame_rate_table", "plan_frame", "scale_of"]
 
 VIDEO_FRAMES: dict[str, tuple[int, int]] = {"720p": (720, 1280), "1080p": (1080, 1920)}
 BUFFER = "buffer"  # the layer memory that holds an io_stream convolution's line buffer
-
-
-@dataclasses.dataclass(frozen=True)
-class FrameRate:
-    """One plan of a model at one frame size: its rate, resources and on-chip memory."""
-
-    board: str
-    out_height: int
-    out_width: int
-    in_height: int
-    in_width: int
-    clock_mhz: float
-    interval_cycles: int
-    frames_per_s: float
-    fits: bool
-    limiting: str
-    usage: dict[str, float]
-    memory_bits: int  # every array of every engine layer (weights, biases, line buffers, ...)
-    buffer_bits: int  # of which line buffers
-    bram_18k: int  # block RAMs of those arrays
-    plan_s: float  # seconds the planning took
 
 
 def scale_of(model: ModelWrapper, name: str = "the model") -> int:
@@ -59,16 +44,18 @@ def scale_of(model: ModelWrapper, name: str = "the model") -> int:
 
 def plan_frame(
     model: ModelWrapper,
-    board_name: str,
+    board_name: str | Board,
     out_height: int,
     out_width: int,
     cfg: HlsFlowConfig | None = None,
     name: str = "the model",
+    like: Plan | None = None,
 ) -> FrameRate:
-    """Plan ``model`` on ``board_name`` at the input frame that makes ``out_height`` x
-    ``out_width`` outputs; ``name`` (its file) leads a refusal."""
+    """Plan ``model`` on ``board_name`` (a name, or the board itself) at the input frame that
+    makes ``out_height`` x ``out_width`` outputs; ``name`` (its file) leads a refusal; ``like``: a
+    plan whose layer choices the new plan's are compared with (``same_layers``)."""
     cfg = cfg or HlsFlowConfig()
-    board = get_board(board_name)
+    board = board_name if isinstance(board_name, Board) else get_board(board_name)
     if cfg.clock_mhz:
         board = dataclasses.replace(board, clock_mhz=cfg.clock_mhz)
     k = scale_of(model, name)
@@ -79,15 +66,29 @@ def plan_frame(
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="fpgagan-frame-") as tmp:
         plan = plan_board(sized, board, cfg, Path(tmp))
-    seconds = time.perf_counter() - t0
+    return frame_rate(plan, board.name, (in_h, in_w), k, time.perf_counter() - t0, like)
+
+
+def frame_rate(
+    plan: Plan,
+    board_name: str,
+    in_frame: tuple[int, int],
+    scale: int,
+    plan_s: float,
+    like: Plan | None = None,
+) -> FrameRate:
+    """``plan`` (of a model at the input frame ``in_frame``, (height, width)) as a frame rate."""
     memories = [m for layer in plan.layers for m in layer.memories]
+    fifo_bits = sum(d * w for d, w in zip(plan.fifos.depths, plan.fifos.widths, strict=True))
+    (in_h, in_w) = in_frame
     return FrameRate(
-        board=board.name, out_height=out_height, out_width=out_width, in_height=in_h,
+        board=board_name, out_height=in_h * scale, out_width=in_w * scale, in_height=in_h,
         in_width=in_w, clock_mhz=plan.clock_mhz, interval_cycles=plan.interval_cycles,
         frames_per_s=plan.images_per_s, fits=plan.fits, limiting=plan.limiting,
         usage=dict(plan.usage), memory_bits=sum(m.bits for m in memories),
         buffer_bits=sum(m.bits for m in memories if m.name == BUFFER),
-        bram_18k=sum(m.bram_18k for m in memories), plan_s=seconds,
+        bram_18k=sum(m.bram_18k for m in memories), plan_s=plan_s, fifo_bits=fifo_bits,
+        same_layers=None if like is None else plan.choices == like.choices,
     )  # fmt: skip
 
 
@@ -95,14 +96,15 @@ def frame_rate_table(rates: list[FrameRate]) -> str:
     """Markdown: one row per plan."""
     lines = [
         "| board | output frame | input frame | interval (cycles) | frames/s | fits | limit | "
-        "on-chip memory (kbit) | line buffers (kbit) | plan s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "layer memory (kbit) | line buffers (kbit) | FIFOs (kbit) | plan s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rates:
         lines.append(
             f"| {r.board} | {r.out_width}x{r.out_height} | {r.in_width}x{r.in_height} | "
             f"{r.interval_cycles:,} | {r.frames_per_s:.1f} | {'yes' if r.fits else 'no'} | "
             f"{r.limiting} | {r.memory_bits / 1e3:,.1f} | {r.buffer_bits / 1e3:,.1f} | "
+            f"{r.fifo_bits / 1e3:,.1f} | "
             f"{r.plan_s:.1f} |"
         )
     return "\n".join(lines)

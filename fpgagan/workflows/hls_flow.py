@@ -15,7 +15,9 @@ The flow is a list of named steps (:data:`STEPS`), each taking and returning the
    ``csim_images.npy``, the vendor test benches' data (hls4ml's floats; the shell's raw integers);
 4. ``score``: what applies to the model, each skipped score recorded with its reason:
    FID-FMNIST for 1x28x28 images of a latent generator (image tasks: PSNR/SSIM against ground
-   truth and the task's baseline, ``task_grid.png``), PSNR/SSIM against the float teacher,
+   truth and the task's baseline, ``task_grid.png``; an RGB 2x model fed photographs also Y-PSNR
+   per photograph, ``sr_crops.png`` and frames/s at its frame, 1280x720 and 1920x1080 outputs:
+   :mod:`fpgagan.workflows.hls_photo_sr`), PSNR/SSIM against the float teacher,
    per-layer errors -> ``float_vs_fpga.png`` (grey or colour, drawn in the output quantizer's
    range);
 5. ``summarise``: the typed report -> ``report.json``, ``report.md``.
@@ -28,30 +30,25 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import math
-import shutil
 import time
-import typing
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from fpgagan.boards import Board, IoType, Strategy, get_board
-from fpgagan.config import TriState, load_yaml
+from fpgagan.boards import Board, get_board
+from fpgagan.config import load_yaml
 from fpgagan.data import load_images
 from fpgagan.data.tasks import TaskPairs
-from fpgagan.errors import ConfigError, PragmaError
+from fpgagan.errors import ConfigError, ExportError, PragmaError
 from fpgagan.export import reference_outputs
 from fpgagan.export.integer_reference import integer_reference
 from fpgagan.folders import staged
-from fpgagan.hls.convert import HlsOptions, convert, hardware_graph
 from fpgagan.hls.dataflow_graph import extract
 from fpgagan.hls.engine_layers import engine_layers
 from fpgagan.hls.memory import coded_bits, stored_bits
-from fpgagan.hw.plan import Plan, choice_of, evaluate, make_plan
-from fpgagan.hw.sparsity import plan_schedules
+from fpgagan.hw.plan import Plan, choice_of, evaluate
 from fpgagan.images import UNIT_RANGE, range_of
 from fpgagan.io import provenance, write_json_atomic, write_text_atomic
 from fpgagan.report.classifier import load_classifier
@@ -65,6 +62,7 @@ from fpgagan.report.hls_report import (
     HlsReport,
     ImageTaskScores,
     LayerError,
+    PhotoSr,
     Quality,
     Scores,
     Skipped,
@@ -74,6 +72,11 @@ from fpgagan.report.quality import METRIC_NAME, METRIC_NOTE, QualityScorer
 from fpgagan.report.render import render_markdown
 from fpgagan.shell.pragmas import check_project
 from fpgagan.sim import Comparison, CSim, build_csim, compare, output_lsb, output_range
+from fpgagan.workflows.board_plan import (  # noqa: F401  (re-exported for callers)
+    HlsFlowConfig,
+    options,
+    plan_board,
+)
 from fpgagan.workflows.hls_artefacts import (
     LAYER_TRACE,
     NO_TEACHER,
@@ -83,11 +86,14 @@ from fpgagan.workflows.hls_artefacts import (
 )
 from fpgagan.workflows.hls_image_task import (
     LATENT,
+    PHOTOS,
+    UPSCALE,
     image_source,
     infer_task,
     score_task,
     task_pairs,
 )
+from fpgagan.workflows.hls_photo_sr import FRAMES, flow_frame_rates, photo_scores
 from fpgagan.workflows.model_source import (  # noqa: F401  (re-exported for callers)
     ModelSource,
     check_teacher,
@@ -115,37 +121,6 @@ ARTEFACTS = (
     "report.md",
     "report.json",
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class HlsFlowConfig:
-    """Overrides of the planner (``fpgagan hls --config X.yaml``)."""
-
-    io_type: IoType = "io_stream"
-    strategy: Strategy = "resource"
-    reuse: dict[str, int] = dataclasses.field(default_factory=dict)  # layer -> steps per pixel
-    clock_mhz: float | None = None
-    # which schedules the plan may give a layer: auto = the sparse one too where the weight
-    # sparsity reaches the threshold (the plan takes the cheaper), true / false = only that one
-    sparse: TriState = TriState.AUTO
-    # whether layers may read their weights from DDR (fpgagan.hw.offchip): auto = where the board
-    # has DDR and the on-chip plan does not fit or is short of block RAM; true = offered to every
-    # layer; false = every weight on chip
-    offchip: TriState = TriState.AUTO
-    # what an image-to-image model is fed: auto = the held-out photographs (fpgagan.data.photos)
-    # for an RGB 2x super-resolution model, Fashion-MNIST's test images otherwise
-    images: typing.Literal["auto", "fashion-mnist", "photos"] = "auto"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "sparse", TriState.parse(self.sparse, "sparse"))
-        object.__setattr__(self, "offchip", TriState.parse(self.offchip, "offchip"))
-        if self.clock_mhz is not None and not (
-            math.isfinite(self.clock_mhz) and self.clock_mhz > 0
-        ):
-            raise ValueError(f"clock_mhz must be finite and positive, got {self.clock_mhz}")
-        for name, rf in self.reuse.items():
-            if rf < 1:
-                raise ValueError(f"reuse factor of {name!r} must be >= 1, got {rf}")
 
 
 @dataclasses.dataclass
@@ -177,6 +152,7 @@ class FlowState:
     layer_errors: tuple[LayerError, ...] = ()
     pairs: TaskPairs | None = None
     image_task: ImageTaskScores | None = None
+    photo_sr: PhotoSr | None = None  # an RGB super-resolution model fed photographs
     image_shape: tuple[int, ...] = ()  # the model's output (C, H, W)
     value_range: tuple[float, float] = UNIT_RANGE  # [lo, hi) of its output quantizer
     y_float: np.ndarray | None = None  # the float teacher's images, when there is one
@@ -190,42 +166,7 @@ def default_out_dir(board: str) -> Path:
     return Path("runs") / f"hls-{get_board(board).name}"
 
 
-def options(board: Board, cfg: HlsFlowConfig, layer_config: dict | None = None) -> HlsOptions:
-    """The hls4ml options for ``board`` (HlsOptions refuses a part or clock it cannot use)."""
-    return HlsOptions(
-        io_type=cfg.io_type,
-        strategy=cfg.strategy,
-        backend=board.backend,
-        part=board.part,
-        clock_period=board.clock_period_ns,
-        layer_config=layer_config or {},
-    )
-
-
 # --------------------------------------------------------------------------- steps
-
-
-def plan_board(qonnx_model, board: Board, cfg: HlsFlowConfig, workdir: Path) -> Plan:
-    """The engine layers of ``qonnx_model`` (a probe conversion in ``workdir``) and the fastest
-    plan that fits ``board``."""
-    hw_model, _ = hardware_graph(qonnx_model)
-    probe_dir = workdir / ".probe"
-    probe = convert(hw_model, probe_dir, HlsOptions(io_type=cfg.io_type, backend="Vitis"))
-    shutil.rmtree(probe_dir, ignore_errors=True)
-    layers = engine_layers(probe)
-    raw = {layer.name: layer.get_attr("raw_mats") for layer in layers}
-    schedules = {
-        layer.name: plan_schedules(layer.get_attr("weight_sparsity"), cfg.sparse)
-        for layer in layers
-    }
-    shapes = [layer.shape() for layer in layers]
-    offchip = {TriState.AUTO: None, TriState.TRUE: True, TriState.FALSE: False}[cfg.offchip]
-    plan = make_plan(
-        shapes, raw, board, dict(cfg.reuse), schedules, flow=extract(probe), offchip=offchip
-    )
-    if set(plan.choices) != {layer.name for layer in layers}:
-        raise RuntimeError("the plan does not cover every engine layer")
-    return plan
 
 
 def step_plan(st: FlowState) -> FlowState:
@@ -338,6 +279,7 @@ def step_score(st: FlowState) -> FlowState:
     if why is not None:
         st.skipped.append(Skipped(LAYER_TRACE, why))
     pictures = ["float_vs_fpga.png"] + (["task_grid.png"] if st.task != LATENT else [])
+    pictures += [st.photo_sr.picture] if st.photo_sr is not None else []
     for name in pictures:
         if not (st.work / name).is_file():
             raise RuntimeError(f"{name} was not written")
@@ -375,9 +317,28 @@ def _score_image_task(st: FlowState) -> None:
     st.image_task = score_task(
         st.task, st.pairs, st.y_quant, st.y_fpga, st.y_float, st.work, st.value_range
     )
+    if image_source(st.cfg.images, st.task, st.image_shape) == PHOTOS:
+        _score_photos(st)
     st.skipped.append(
         Skipped(METRIC_NAME, f"{st.task} is scored against ground truth (PSNR, SSIM) instead")
     )
+
+
+def _score_photos(st: FlowState) -> None:
+    """An RGB super-resolution model fed photographs: scores per photograph, the crop picture,
+    frames/s at its own frame and at video frame sizes (skipped, with the reason, for a model
+    that cannot be resized)."""
+    assert st.pairs is not None and st.y_fpga is not None and st.plan is not None
+    scale = UPSCALE[st.task]
+    section = photo_scores(st.pairs, st.y_fpga, st.y_float, scale, st.value_range, st.work)
+    try:
+        frames = flow_frame_rates(
+            st.src.qonnx, st.board, st.cfg, st.plan, st.step_s["plan"], scale, st.src.description
+        )
+    except ExportError as exc:
+        st.skipped.append(Skipped(FRAMES, str(exc)))
+        frames = ()
+    st.photo_sr = dataclasses.replace(section, frames=frames)
 
 
 def _for_classifier(images: np.ndarray, value_range: tuple[float, float]) -> torch.Tensor:
@@ -466,6 +427,7 @@ def step_summarise(st: FlowState) -> FlowState:
         provenance=provenance(),
         step_s=dict(st.step_s),
         skipped=tuple(st.skipped),
+        photo_sr=st.photo_sr,
     )
     write_json_atomic(st.work / "report.json", st.report.to_json())
     write_text_atomic(st.work / "report.md", render_markdown(st.report))

@@ -41,7 +41,7 @@ def spec_of(cfg: PhotoSrConfig, height: int = 32, width: int = 32) -> EspcnSpec:
     """The ESPCN of ``cfg`` exported at an input frame of ``height`` x ``width``."""
     return EspcnSpec(
         widths=tuple(cfg.widths), kernels=tuple(tuple(k) for k in cfg.kernels), scale=cfg.scale,
-        in_height=height, in_width=width,
+        in_height=height, in_width=width, residual=cfg.residual,
     )  # fmt: skip
 
 
@@ -85,7 +85,18 @@ def save_crops(
 def run_photo_sr(
     cfg: PhotoSrConfig, out_dir: Path, export_frame: tuple[int, int] = (64, 64)
 ) -> dict:
-    """Train the teacher and the students of ``cfg`` into ``out_dir``; returns metrics.json."""
+    """Train the teacher and the students of ``cfg`` into ``out_dir`` on ``cfg.threads`` CPU
+    threads (restored afterwards); returns metrics.json."""
+    threads = torch.get_num_threads()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    try:
+        return _run(cfg, out_dir, export_frame)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run(cfg: PhotoSrConfig, out_dir: Path, export_frame: tuple[int, int]) -> dict:
     train, test = load_photos("train"), load_photos("test")
     with staged(out_dir, WHAT) as work:
         t0 = time.perf_counter()

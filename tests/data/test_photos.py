@@ -75,3 +75,6 @@ def test_photo_crops_cycle_the_photographs_and_move_after_the_first_round():
     ]
     assert all(c.shape == (3, 64, 96) for _, c in crops)
     assert not torch.equal(crops[0][1], crops[5][1])  # astronaut again, another place
+    assert P.crop_names(7) == [n for n, _ in crops]  # the same names, without reading a file
+    with pytest.raises(DatasetError, match="unknown photo split 'val'"):
+        P.crop_names(2, "val")

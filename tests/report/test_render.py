@@ -22,12 +22,16 @@ import pytest
 from fpgagan.errors import ConfigError
 from fpgagan.report.hls_report import (
     REPORT_VERSION,
+    FrameRate,
     HlsReport,
     ImageTaskScores,
+    PhotoSr,
     Skipped,
+    SrPhoto,
     TaskScore,
 )
 from fpgagan.report.render import render_markdown
+from fpgagan.report.sr_metrics import SrScore
 
 DATA = Path(__file__).parent / "data"
 LATENT = "report_latent_pynq-z2.json"
@@ -64,11 +68,36 @@ def _no_figures(r: HlsReport) -> HlsReport:
     )
 
 
+def _frame(out_h: int, out_w: int, interval: int, same: bool | None) -> FrameRate:
+    usage = {"lut": 0.71, "ff": 0.3, "dsp": 0.2, "bram_18k": 0.25}
+    return FrameRate("zcu102", out_h, out_w, out_h // 2, out_w // 2, 200.0, interval,
+                     200e6 / interval, True, "lut", usage, 12_000 + 4 * out_w, 4 * out_w, 9,
+                     1.25, 24 * out_w, same)  # fmt: skip
+
+
+def _photo_sr(r: HlsReport, teacher: bool) -> HlsReport:
+    names = ("astronaut", "chelsea", "a | *name*")
+    photos = tuple(
+        SrPhoto(name, SrScore(30.0 + i, 0.9, 29.5), SrScore(31.25 + i, 0.925, 30.5),
+                SrScore(31.5 + i, 0.93, 30.75) if teacher else None)
+        for i, name in enumerate(names)
+    )  # fmt: skip
+    frames = (
+        (_frame(96, 128, 15_362, None), _frame(720, 1280, 1_152_002, True),
+         _frame(1080, 1920, 2_592_002, False))
+        if teacher else ()
+    )  # fmt: skip
+    section = PhotoSr(2, 96, 128, photos, "sr_crops.png", frames)
+    return dataclasses.replace(r, image_task=_image_task(r, patch=False), photo_sr=section)
+
+
 CASES: dict[str, tuple[str, Callable[[HlsReport], HlsReport]]] = {
     "latent_pynq-z2": (LATENT, lambda r: r),
     "qonnx_zcu104": (QONNX, lambda r: r),
     "image_task_synthesised": (LATENT, _image_task_synthesised),
     "image_task_no_figures": (QONNX, _no_figures),
+    "photo_sr_zcu104": (QONNX, lambda r: _photo_sr(r, teacher=True)),
+    "photo_sr_no_teacher": (QONNX, lambda r: _photo_sr(r, teacher=False)),
 }
 
 
@@ -98,6 +127,13 @@ def test_every_section_is_covered():
         "## Not scored",
         "white = nan",
         " in inf s ",
+        "## Photographs: x2 super-resolution (3 crops of 128x96",
+        "| **mean** | 31.00 | 32.25 | 0.9250 | 30.50 | 32.50 |",
+        "| **mean** | 31.00 | 32.25 | 0.9250 | 30.50 |\n",
+        "![bicubic | FPGA | ground truth](sr_crops.png)",
+        "## Frames per second (zcu102, 200 MHz)",
+        "| 1280x720 | 640x360 | 1,152,002 | 173.6 | yes | lut |",
+        "| 128x96 (this plan) |",
     ):
         assert any(heading in t for t in texts), heading
 
@@ -111,6 +147,20 @@ def test_what_was_not_scored_reads_back_and_is_escaped():
     assert HlsReport.from_json(json.loads(json.dumps(r.to_json()))) == r
     (line,) = [ln for ln in render_markdown(r).splitlines() if ln.startswith("- FID-FMNIST:")]
     assert line == "- FID-FMNIST: the model makes 3x8x8 \\| \\*not\\* 1x28x28\\\\n# here"
+
+
+def test_the_photo_section_reads_back_and_its_means_are_the_photos():
+    r = _report("photo_sr_zcu104")
+    assert HlsReport.from_json(json.loads(json.dumps(r.to_json()))) == r
+    p = r.photo_sr
+    assert p is not None
+    assert dataclasses.astuple(p.mean_fpga) == pytest.approx((32.25, 0.925, 30.5), abs=1e-12)
+    assert p.mean_float is not None and p.mean_float.y_psnr == 32.5
+    assert _report("photo_sr_no_teacher").photo_sr.mean_float is None
+    text = render_markdown(r)
+    assert "a \\| \\*name\\*" in text  # a photograph's name is Markdown text
+    rows = [ln for ln in text.splitlines() if ln.startswith("| 1920x1080 |")]
+    assert len(rows) == 1 and "| no |" in rows[0]  # other layers than this plan's
 
 
 def test_a_report_of_another_version_is_refused():

@@ -1,24 +1,31 @@
 """An RGB 2x super-resolution model through the board flow is fed the held-out photographs
-(crops at its output size, their bicubic-downsampled twins as inputs) and is bit-exact."""
+(crops at its output size, their bicubic-downsampled twins as inputs), is bit-exact, and its
+report scores every photograph as the literature does and gives frames/s at video sizes."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
 import torch
 
 from fpgagan.config import Precision
-from fpgagan.data.photos import make_lr, photo_crops
+from fpgagan.data.photos import crop_names, make_lr, photo_crops
 from fpgagan.data.tasks import bicubic_upsample
 from fpgagan.errors import ExportError
 from fpgagan.export import save_qonnx, to_qonnx
 from fpgagan.models.espcn import Espcn, EspcnSpec
+from fpgagan.report.hls_report import HlsReport
 from fpgagan.report.image_metrics import psnr
+from fpgagan.report.sr_metrics import sr_score
 from fpgagan.workflows.hls_flow import run_hls_flow
 from fpgagan.workflows.hls_image_task import image_source, task_pairs
 
 pytest.importorskip("skimage")
-SPEC = EspcnSpec(widths=(6, 6), kernels=((3, 1), (1, 3), (3, 3)), in_height=8, in_width=12)
+SPEC = EspcnSpec(
+    widths=(6, 6), kernels=((3, 1), (1, 3), (3, 3)), in_height=8, in_width=12, residual="nearest"
+)
 N = 6  # one more than the held-out photographs: the sixth is another crop of the first
 
 
@@ -35,6 +42,8 @@ def test_rgb_sr2x_models_are_fed_photographs_unless_told_otherwise():
 def test_photographs_through_the_board_flow_are_bit_exact(tmp_path):
     torch.manual_seed(0)
     model = Espcn(SPEC, Precision(weight_bits=4, act_bits=8, input_range=1.0)).init_nearest()
+    for conv in model.convs:  # detail on top of the residual's nearest-neighbour image
+        torch.nn.init.normal_(conv.weight, 0.0, 0.2)
     model.train()
     for _ in range(3):
         model(torch.rand(2, 3, 8, 12) * 2 - 1)
@@ -52,3 +61,22 @@ def test_photographs_through_the_board_flow_are_bit_exact(tmp_path):
     assert by["baseline: bicubic"] == pytest.approx(expected, abs=1e-9)
     y = np.load(tmp_path / "out" / "csim_images.npy")
     assert y.shape == (N, 3, 16, 24)
+    # the photographs' section: every crop scored from the C simulation's images
+    p = report.photo_sr
+    assert p is not None and (p.scale, p.height, p.width) == (2, 16, 24)
+    assert [s.photo for s in p.photos] == crop_names(N)
+    for i, s in enumerate(p.photos):
+        assert s.fpga == sr_score(y[i], targets[i].numpy(), 2)
+        assert s.float_teacher is None  # no teacher given
+    assert (tmp_path / "out" / "sr_crops.png").is_file()
+    # frames/s: this plan at 24x16, then plans of the same model at 1280x720 and 1920x1080
+    own, hd, full_hd = p.frames
+    assert [f.label for f in p.frames] == ["24x16", "1280x720", "1920x1080"]
+    assert own.interval_cycles == report.cost.interval_cycles and own.same_layers is None
+    assert hd.same_layers is not None and full_hd.frames_per_s < hd.frames_per_s
+    assert own.frames_per_s == pytest.approx(own.clock_mhz * 1e6 / own.interval_cycles)
+    text = (tmp_path / "out" / "report.md").read_text()
+    assert "## Photographs: x2 super-resolution (6 crops of 24x16" in text
+    assert "## Frames per second (pynq-z2, 100 MHz)" in text and "| 1920x1080 | 960x540 |" in text
+    back = HlsReport.from_json(json.loads((tmp_path / "out" / "report.json").read_text()))
+    assert back.photo_sr == p

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
 from fpgagan.config import PhotoSrConfig, load_yaml
 from fpgagan.errors import ConfigError
@@ -19,7 +20,10 @@ TINY = REPO / "configs" / "tiny_photo_sr2x.yaml"
 
 def test_a_tiny_run_writes_every_artefact_and_scores_every_photo(tmp_path):
     cfg = load_yaml(PhotoSrConfig, TINY)
+    assert cfg.residual == "nearest" and cfg.threads == 1
+    threads = torch.get_num_threads()
     metrics = photo_sr.run_photo_sr(cfg, tmp_path / "run", export_frame=(8, 12))
+    assert torch.get_num_threads() == threads  # the recipe's thread count was for its run only
     run = tmp_path / "run"
     for name in ("teacher.pt", "student_W4A8.pt", "student_W4A8.onnx", "metrics.json", "crops.png"):
         assert (run / name).is_file(), name
@@ -33,7 +37,7 @@ def test_a_tiny_run_writes_every_artefact_and_scores_every_photo(tmp_path):
     ]
     assert dims == [1, 3, 8, 12]
     student, _ = load_espcn(run / "student_W4A8.pt")
-    assert student.precision.tag == "W4A8"
+    assert student.precision.tag == "W4A8" and student.spec.residual == "nearest"
     text = photo_sr.summary(metrics)
     assert "bicubic" in text and "W4A8" in text
     assert photo_sr.per_photo_table(metrics).count("\n") == 1 + len(metrics["test_photos"])
@@ -59,6 +63,8 @@ def test_a_failed_run_leaves_no_folder(tmp_path, monkeypatch):
         ("teacher: {precision: {weight_bits: 4}}\n", "teacher.precision"),
         ("students: [{steps: 3}]\n", r"students\[0\].precision"),
         ("widths: [8, 8]\nkernels: [[3, 3]]\nextra: 1\n", "unknown key 'extra'"),
+        ("residual: bicubic\n", "residual"),
+        ("threads: -1\n", "threads"),
     ],
 )
 def test_a_bad_recipe_is_refused_naming_the_key(tmp_path, text, match):
