@@ -15,6 +15,7 @@ from hls4ml.model.attributes import Attribute, TypeAttribute
 from hls4ml.model.layers import Layer
 
 from fpgagan.hw.engine import Geometry, Kind, Parallelism
+from fpgagan.hw.schedules import SCHEDULES, Schedule
 from fpgagan.hw.schedules.base import ctl_bits
 from fpgagan.hw.spec import (
     KERNELS,
@@ -160,7 +161,7 @@ class FgLinear(EngineLayer):
     """Dense layer; with ``out_height x out_width > 1`` it streams its output as a map of pixels
     of ``n_out`` channels (a generator head: Dense + Reshape), one weight matrix per pixel."""
 
-    kind = "dense"
+    kind = Kind.DENSE
     _expected_attributes = [Attribute("out_height", default=1), Attribute("out_width", default=1)]
 
     def output_shape(self) -> list[int]:
@@ -182,49 +183,38 @@ class FgLinear(EngineLayer):
         )
 
 
-class FgSparseLinear(FgLinear):
-    sparse = True
-
-
-class FgCodebookLinear(FgLinear):
-    codebook = True
-
-
 class FgConv(_ConvGeometry, EngineLayer):
-    kind = "conv"
+    kind = Kind.CONV
     _expected_attributes = _ConvGeometry._geometry_attributes
-
-
-class FgSparseConv(FgConv):
-    sparse = True
-
-
-class FgCodebookConv(FgConv):
-    codebook = True
 
 
 class FgConvTranspose(_ConvGeometry, EngineLayer):
-    kind = "conv_transpose"
+    kind = Kind.CONV_TRANSPOSE
     _expected_attributes = _ConvGeometry._geometry_attributes
 
 
-class FgSparseConvTranspose(FgConvTranspose):
-    sparse = True
+def _variant(base: type[EngineLayer], schedule: Schedule) -> type[EngineLayer]:
+    """The layer class of ``base``'s kind under another schedule (a subclass: it computes the
+    same geometry), named by the schedule table (:mod:`fpgagan.hw.schedules`)."""
+    flags = {"sparse": schedule is Schedule.SPARSE, "codebook": schedule is Schedule.CODEBOOK}
+    name = SCHEDULES[schedule].kernel(base.kind)
+    return type(name, (base,), {**flags, "__module__": __name__, "__qualname__": name})
 
 
-class FgCodebookConvTranspose(FgConvTranspose):
-    codebook = True
-
-
+DENSE_SCHEDULE = (FgLinear, FgConv, FgConvTranspose)
+FgSparseLinear, FgSparseConv, FgSparseConvTranspose = (
+    _variant(c, Schedule.SPARSE) for c in DENSE_SCHEDULE
+)
+FgCodebookLinear, FgCodebookConv, FgCodebookConvTranspose = (
+    _variant(c, Schedule.CODEBOOK) for c in DENSE_SCHEDULE
+)
 ENGINE_LAYERS = (
-    FgLinear,
+    *DENSE_SCHEDULE,
     FgSparseLinear,
-    FgCodebookLinear,
-    FgConv,
     FgSparseConv,
-    FgCodebookConv,
-    FgConvTranspose,
     FgSparseConvTranspose,
+    FgCodebookLinear,
+    FgCodebookConv,
     FgCodebookConvTranspose,
 )
 

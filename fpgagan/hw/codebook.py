@@ -25,6 +25,7 @@ import numpy as np
 
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.hw.sparsity import layer_mode
+from fpgagan.hw.spec import NO_CODEBOOK, CodebookOption
 
 MAX_CODES = 16  # at most 4-bit indices
 
@@ -161,3 +162,19 @@ def run_codebook(
             sums = psum[:, first:] @ book.values[first:]
             out[nb * n_par : (nb + 1) * n_par] = bias[nb * n_par : (nb + 1) * n_par] + sums
     return out
+
+
+def option(choice: str, raw: np.ndarray, w_bits: int, pixels: int, n_out: int) -> CodebookOption:
+    """(K, zero entry, multiplications per image) of the codebook kernel where the layer's
+    ``Codebook`` setting ``choice`` (auto/true/false) allows it (``auto``: where it is
+    :func:`eligible`; ``true``: any layer of at most :data:`MAX_CODES` values), else the empty
+    option.  Every one of the ``pixels`` output pixels multiplies its partial sums."""
+    if choice == "false" or not (
+        eligible(raw, w_bits) or (choice == "true" and distinct_values(raw) <= MAX_CODES)
+    ):
+        return NO_CODEBOOK
+    values = np.unique(raw)
+    zero = bool(np.any(values == 0))
+    return CodebookOption(
+        len(values), zero, codebook_products(len(values) - int(zero), n_out, pixels)
+    )

@@ -135,6 +135,41 @@ def default_parallelism(geom: Geometry, reuse_factor: int) -> Parallelism:
     return Parallelism(n_par, k_par)
 
 
+def configured_parallelism(
+    geom: Geometry,
+    setting: tuple,
+    reuse_factor: int,
+    x_bits: int,
+    x_signed: bool,
+    w_bits: int,
+    what: str,
+) -> Parallelism:
+    """A layer's parallelism from its config ``setting`` = (ParallelOutputs, ParallelInputs,
+    DspColumns, DspPacking) (the first two ``None``: the longest schedule within
+    ``reuse_factor`` steps), each checked against ``geom`` and the widths; errors name ``what``."""
+    n_par, k_par, cols, pack = setting
+    if n_par is None or k_par is None:
+        par = default_parallelism(geom, reuse_factor)
+    else:
+        if geom.n_out % int(n_par) or geom.n_chan % int(k_par):
+            raise UnsupportedModelError(
+                f"{what}: ParallelOutputs={n_par} must divide {geom.n_out} outputs and "
+                f"ParallelInputs={k_par} the {geom.n_chan} channels of a tap"
+            )
+        par = Parallelism(int(n_par), int(k_par))
+    cols, pack = int(cols or 0), int(pack or 1)
+    if pack not in (1, 2) or not 0 <= cols <= par.n_par or cols % pack:
+        raise UnsupportedModelError(
+            f"{what}: DspColumns={cols} / DspPacking={pack} (need 0 <= columns <= "
+            f"{par.n_par}, packing 1 or 2, columns a multiple of the packing)"
+        )
+    if pack == 2 and cols:
+        why = check_packing(x_bits, x_signed, w_bits)
+        if why:
+            raise UnsupportedModelError(f"{what}: cannot pack two products per DSP: {why}")
+    return Parallelism(par.n_par, par.k_par, cols, pack)
+
+
 def check_packing(x_bits: int, x_signed: bool, w_bits: int) -> str | None:
     """Why two products of these widths cannot share one DSP48E1 (None if they can)."""
     x_width = x_bits + (0 if x_signed else 1)

@@ -19,7 +19,6 @@ from hls4ml.model.layers import Conv2D, Conv2DBatchnorm, Dense, DepthwiseConv2D
 from hls4ml.model.optimizer import OptimizerPass
 from hls4ml.model.types import NamedType, UnspecifiedPrecisionType
 
-from fpgagan.config import TriState
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.hls.engine_layers import Widths, engine_class
 from fpgagan.hls.fixed_point import fixed_of, to_hls
@@ -31,7 +30,7 @@ from fpgagan.hw import engine as E
 from fpgagan.hw.fixed_point import Fixed, accumulator_type
 from fpgagan.hw.schedules import SCHEDULES, schedule_of
 from fpgagan.hw.sparsity import layer_mode, sparse_requested, weight_sparsity
-from fpgagan.hw.spec import NO_CODEBOOK, CodebookOption, MacsOptions
+from fpgagan.hw.spec import MacsOptions
 
 CONV_GEOMETRY = (
     "in_height",
@@ -230,7 +229,7 @@ class ToEngine(OptimizerPass):
             idx_bits=book.idx_bits if book is not None else 0,
             ps_bits=ps_bits if book is not None else 0,
         )
-        options = self._codebook_options(node, raw_w, w_bits, valid, n_out)
+        options = C.option(layer_mode(node, "Codebook"), raw_w, w_bits, len(valid), n_out)
         attrs.update(
             n_taps=n_taps,
             n_mats=n_mats,
@@ -267,23 +266,6 @@ class ToEngine(OptimizerPass):
         return True
 
     @staticmethod
-    def _codebook_options(node, raw_w, w_bits, valid, n_out) -> CodebookOption:
-        """(K, zero entry, multiplications per image) of the codebook kernel where the layer's
-        ``Codebook`` setting allows it (``auto``: where it is eligible), else (0, False, 0)."""
-        choice = layer_mode(node, "Codebook")
-        if choice is TriState.FALSE or not (
-            C.eligible(raw_w, w_bits)
-            or (choice == "true" and C.distinct_values(raw_w) <= C.MAX_CODES)
-        ):
-            return NO_CODEBOOK
-        values = np.unique(raw_w)
-        zero = bool(np.any(values == 0))
-        # every output pixel multiplies its partial sums, whichever of its taps meet inputs
-        return CodebookOption(
-            len(values), zero, C.codebook_products(len(values) - int(zero), n_out, len(valid))
-        )
-
-    @staticmethod
     def _conv_axes(node):
         g = node.get_attr
         return (
@@ -297,27 +279,11 @@ class ToEngine(OptimizerPass):
     @staticmethod
     def _parallelism(node, geom: E.Geometry, x: Fixed, w_bits: int, what: str) -> E.Parallelism:
         g = node.get_attr
-        n_par, k_par = g("parallel_outputs"), g("parallel_inputs")
-        if n_par is None or k_par is None:
-            par = E.default_parallelism(geom, int(g("reuse_factor", 1) or 1))
-        else:
-            if geom.n_out % int(n_par) or geom.n_chan % int(k_par):
-                raise UnsupportedModelError(
-                    f"{what}: ParallelOutputs={n_par} must divide {geom.n_out} outputs and "
-                    f"ParallelInputs={k_par} the {geom.n_chan} channels of a tap"
-                )
-            par = E.Parallelism(int(n_par), int(k_par))
-        cols, pack = int(g("dsp_columns") or 0), int(g("dsp_packing") or 1)
-        if pack not in (1, 2) or not 0 <= cols <= par.n_par or cols % pack:
-            raise UnsupportedModelError(
-                f"{what}: DspColumns={cols} / DspPacking={pack} (need 0 <= columns <= "
-                f"{par.n_par}, packing 1 or 2, columns a multiple of the packing)"
-            )
-        if pack == 2 and cols:
-            why = E.check_packing(x.width, x.signed, w_bits)
-            if why:
-                raise UnsupportedModelError(f"{what}: cannot pack two products per DSP: {why}")
-        return E.Parallelism(par.n_par, par.k_par, cols, pack)
+        setting = tuple(g(k) for k in ("parallel_outputs", "parallel_inputs", "dsp_columns"))
+        return E.configured_parallelism(
+            geom, (*setting, g("dsp_packing")), int(g("reuse_factor", 1) or 1),
+            x.width, x.signed, w_bits, what,
+        )  # fmt: skip
 
     @staticmethod
     def _replace(model, node, cls, attrs: dict, acc: Fixed) -> None:
