@@ -20,6 +20,8 @@ from fpgagan.export.validate import MAX_HARDWARE_BITS, QUANT_OPS, is_power_of_tw
 
 # the Quant rounding modes that have an exact ap_fixed quantization mode
 ROUNDING = {"ROUND": "RND_CONV", "FLOOR": "TRN"}
+# hls4ml pastes node and tensor names into C++ as identifiers; qonnx's cleanup renames every node
+# and tensor (OpType_N, OpType_N_outK, global_in), and this holds whatever a model file said
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 _SKIPPED = {"Dropout", "Identity"}  # ops the converter drops
 

@@ -7,7 +7,7 @@ import pytest
 from onnx import TensorProto, helper
 from qonnx.core.modelwrapper import ModelWrapper
 
-import fpgagan.hls.convert as convert_mod
+from fpgagan.boards import BACKENDS
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.hls import register
 from fpgagan.hls.convert import HlsOptions, convert, hardware_graph, input_precision
@@ -92,7 +92,7 @@ def test_register_is_idempotent_and_orders_the_precision_pass():
 
 
 @pytest.mark.csim
-@pytest.mark.parametrize("backend", convert_mod.BACKENDS)
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_every_backend_renders_and_compiles_the_layer(tmp_path, backend):
     model, _, _ = conv_transpose_graph()
     hw, _ = hardware_graph(model)
