@@ -3,7 +3,10 @@
 One config struct per layer (``nnet::fg::engine_config`` with the layer's numbers), and the call
 of the layer's wrapper ``fg_layer<index>``, defined in ``weights/fg_<index>.h`` (written by
 :mod:`fpgagan.hls.passes.write_roms`: the layer's memories and the call of ``dense_engine`` /
-``conv2d_engine`` / ``conv2d_transpose_engine``).
+``conv2d_engine`` / ``conv2d_transpose_engine`` with the ROM set of its schedule).  The struct's
+``sparse`` and ``codebook`` flags choose that set (``rom_set`` in ``nnet_fg_engine.h``), and its
+ROM sizes (``w_words``, ``off_words``, ``ctl_size``, ``b_words``, ``cb_size``) are the wrapper's
+array sizes; those of ROMs a schedule does not have keep their values but name no array.
 Every value in the generated C++ is a number or a type fpgagan computed; no model string
 (node or file name) is pasted into it.
 """

@@ -17,12 +17,13 @@
 //                     pixels of k_par / n_chan taps (k_par > n_chan)
 //
 // Three schedules, each a set of ROMs (the ROMs it has, no others: dense_roms, sparse_roms,
-// codebook_roms below, the arrays fpgagan/hw/layer_memories.py counts) and one step function:
+// codebook_roms below; the `rom_names` of fpgagan/hw/schedules/, the arrays the cost model counts)
+// and one step function:
 //   dense     the steps are output blocks x taps x channel blocks (dense_roms: weights, biases);
 //   sparse    a constant schedule of the non-zero weights generated at conversion time
 //             (sparse_roms: weights, lane offsets, step control, biases);
 //   codebook  the dense schedule on weights taking at most 16 distinct values
-//             (fpgagan/hls/codebook.py; codebook_roms: indices, biases, the codebook's values): each
+//             (fpgagan/hw/codebook.py; codebook_roms: indices, biases, the codebook's values): each
 //             output keeps one partial sum per codebook entry (adders only) and multiplies the
 //             entries' values once per output, cb_size - cb_first multiplications whatever the
 //             fan-in.
@@ -437,7 +438,6 @@ Accumulate:
 }
 
 // One dense step: s[j] = sum_i x[i] * word[i * n_par + j]; acc[j] = (first ? bias[j] : acc[j]) + (s[j] << prod_shift).
-// (The off-chip stream's steps too, nnet_fg_offchip.h.)
 template <class CONFIG_T>
 inline void mac(const typename types<CONFIG_T>::x_t x[CONFIG_T::k_par],
                 const typename types<CONFIG_T>::w_rom_t word[CONFIG_T::lanes],
@@ -449,6 +449,20 @@ inline void mac(const typename types<CONFIG_T>::x_t x[CONFIG_T::k_par],
     clear<CONFIG_T>(s);
     form::dot<CONFIG_T>(x, word, s);
     accumulate<CONFIG_T>(s, bias, first, acc);
+}
+
+// mac on window values c * k_par .. of tap (th, tw): the dense step's arithmetic (the off-chip
+// stream's too, nnet_fg_offchip.h), whatever memory the ROM word comes from.
+template <class CONFIG_T, class Window>
+inline void window_mac(const Window &win, unsigned th, unsigned tw, unsigned c,
+                       const typename types<CONFIG_T>::w_rom_t word[CONFIG_T::lanes],
+                       const typename types<CONFIG_T>::b_rom_t bias[CONFIG_T::n_par], bool first,
+                       typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par]) {
+    #pragma HLS INLINE
+    typename types<CONFIG_T>::x_t x[CONFIG_T::k_par];
+    #pragma HLS ARRAY_PARTITION variable=x complete
+    win.read(th, tw, c, x);
+    mac<CONFIG_T>(x, word, bias, first, acc);
 }
 
 // The accumulator cast to the layer's output type, then the fused activation (hls4ml's ReLU:
@@ -530,11 +544,8 @@ inline void schedule_step(const dense_roms<CONFIG_T> &roms, const Window &win, u
                           const step_counter<CONFIG_T> &sc, typename types<CONFIG_T>::acc_t acc[CONFIG_T::n_par],
                           OUT_T *out) {
     #pragma HLS INLINE
-    typename types<CONFIG_T>::x_t x[CONFIG_T::k_par];
-    #pragma HLS ARRAY_PARTITION variable=x complete
-    win.read(sc.th, sc.tw, sc.c, x);
-    mac<CONFIG_T>(x, roms.weights[mat * CONFIG_T::n_steps + sc.r], roms.biases[bias_word<CONFIG_T>(mat, sc.nb)],
-                  sc.first_of_block(), acc);
+    window_mac<CONFIG_T>(win, sc.th, sc.tw, sc.c, roms.weights[mat * CONFIG_T::n_steps + sc.r],
+                         roms.biases[bias_word<CONFIG_T>(mat, sc.nb)], sc.first_of_block(), acc);
     if (sc.last_of_block())
         emit<CONFIG_T, OUT_T>(acc, sc.nb, out);
 }

@@ -20,7 +20,7 @@
 //                        is written to the stream after its last block.
 //
 // Every weight word leaves DDR once per image.  The arithmetic is the dense schedule's
-// (nnet_fg_engine.h `mac`, `cast_out`): the same products in the same order for each output, so
+// (nnet_fg_engine.h `window_mac`, `emit`): the same products in the same order for each output, so
 // the outputs equal the on-chip layer's bit for bit.
 //
 // Memories, declared in the compute wrapper with their storage (fpgagan/hw/layer_memories.py); its
@@ -161,12 +161,9 @@ Layer:
             const typename Geo::locate_t loc = Geo::at(oh, ow);
             const window<CONFIG_T, typename Geo::locate_t> win = {buf, loc};
             const unsigned mat = Geo::mat(loc, p);
-            typename types<CONFIG_T>::x_t x[CONFIG_T::k_par];
-            #pragma HLS ARRAY_PARTITION variable=x complete
-            win.read(th, tw, c, x);
             const bool last = r == CONFIG_T::steps_per_block - 1;
-            mac<CONFIG_T>(x, tile[half * CONFIG_T::tile_words + mat * CONFIG_T::steps_per_block + r].v,
-                          biases[bias_word<CONFIG_T>(mat, nb)], r == 0, acc);
+            window_mac<CONFIG_T>(win, th, tw, c, tile[half * CONFIG_T::tile_words + mat * CONFIG_T::steps_per_block + r].v,
+                                 biases[bias_word<CONFIG_T>(mat, nb)], r == 0, acc);
             // the step's counters: channel block, tap column, tap row, step of the block
             const bool c_wrap = c == C_BLOCKS - 1;
             const bool tw_wrap = c_wrap && tw == CONFIG_T::taps_width - 1;
@@ -178,11 +175,7 @@ Layer:
             r = last ? 0 : r + 1;
             if (last) {
                 omap_row<out_t, CONFIG_T::n_par> o;
-            Outputs:
-                for (unsigned j = 0; j < CONFIG_T::n_par; j++) {
-                    #pragma HLS UNROLL
-                    o.v[j] = cast_out<CONFIG_T, out_t>(acc[j]);
-                }
+                emit<CONFIG_T, out_t>(acc, 0, o.v);
                 omap[p * CONFIG_T::n_blocks + nb] = o;
                 const bool row_done = ow == CONFIG_T::out_width - 1;
                 const bool image_done = p == CONFIG_T::n_pix - 1;
