@@ -33,11 +33,11 @@ import numpy as np
 import torch
 
 from fpgagan.boards import get_board
-from fpgagan.data.photos import crop_to, load_photos, make_lr
+from fpgagan.data.photos import crop_to, load_photos, make_lr, photo_crops
 from fpgagan.export import load_qonnx, reference_outputs, save_qonnx
 from fpgagan.export.frame_size import at_frame_size
 from fpgagan.models.espcn import load_espcn
-from fpgagan.report.sr_metrics import mean_score, sr_score
+from fpgagan.report.sr_metrics import mean_score
 from fpgagan.sim import build_csim, compare, output_lsb
 from fpgagan.workflows.frame_rates import VIDEO_FRAMES, frame_rate_table, plan_frame
 from fpgagan.workflows.hls_flow import HlsFlowConfig, options, run_hls_flow
@@ -59,6 +59,21 @@ SCALE = 2
 W4A8 = "W4A8"
 
 
+def spec_label(spec) -> str:
+    kernels = ", ".join(f"{kh}x{kw}" for kh, kw in spec.kernels)
+    return (f"ESPCN widths {list(spec.widths)}, kernels {kernels}, residual {spec.residual}, "
+            f"{spec.macs_per_pixel:,} multiplications per input pixel")  # fmt: skip
+
+
+def precision_label(p) -> str:
+    """What a student's bits are: the same in every layer, or MIXED (first/last or per layer)."""
+    mixed = p.first_last is not None or bool(p.layers)
+    return (f"{p.weight_bits}-bit weights ({p.weight_scaling}, power-of-two scales), "
+            f"{p.act_bits}-bit activations, {p.input_bits}-bit input, {p.output_bits}-bit output; "
+            + ("MIXED precision (first/last or per-layer bits differ)" if mixed
+               else "the same bits in every layer"))  # fmt: skip
+
+
 def quality(run: Path) -> dict:
     test = load_photos("test")
     teacher, _ = load_espcn(run / "teacher.pt")
@@ -66,12 +81,16 @@ def quality(run: Path) -> dict:
         BICUBIC: score_photos(bicubic_outputs(test, SCALE), test, SCALE),
         TEACHER: score_photos(model_outputs(teacher, test, SCALE), test, SCALE),
     }
+    labels = []
     for path in sorted(run.glob("student_*.pt")):
         student, _ = load_espcn(path)
         results[student.precision.tag] = score_photos(
             model_outputs(student, test, SCALE), test, SCALE
         )
+        labels.append(f"{student.precision.tag}: {precision_label(student.precision)}")
     print("\n## 1. Quality on the held-out photographs (whole), x2")
+    print(f"network: {spec_label(teacher.spec)}")
+    print("students: " + "; ".join(labels))
     models = list(results)
     print("| photo | " + " | ".join(f"{m} Y-PSNR" for m in models) + " |")
     print("|---|" + "---|" * len(models))
@@ -100,30 +119,38 @@ def quality(run: Path) -> dict:
 
 def board_flow(model: Path, out: Path) -> tuple[dict, dict]:
     small = out / "w4a8_small.onnx"
-    save_qonnx(at_frame_size(load_qonnx(model), *SMALL_FRAME, str(model)), small)
+    sized = at_frame_size(load_qonnx(model), *SMALL_FRAME, str(model))
+    save_qonnx(sized, small)
     n = len(load_photos("test"))
     t0 = time.perf_counter()
     report = run_hls_flow("pynq-z2", out / "hls-pynq-z2", model=str(small), n=n)
     wall = time.perf_counter() - t0
     plan = json.loads((out / "hls-pynq-z2" / "plan.json").read_text())
     y = np.load(out / "hls-pynq-z2" / "csim_images.npy")
-    names = [p.name for p in load_photos("test")]
     h, w = SMALL_FRAME[0] * SCALE, SMALL_FRAME[1] * SCALE
-    truth = torch.stack([crop_to(p.image, h, w) for p in load_photos("test")])
-    bic = torch.nn.functional.interpolate(
-        make_lr(truth), scale_factor=SCALE, mode="bicubic", align_corners=False
-    ).clamp(-1, 1)
+    # the flow's inputs again (its crops' bicubic-downsampled twins), for a per-crop comparison
+    x = make_lr(torch.stack([c for _, c in photo_crops(n, h, w)])).numpy()
+    ref = reference_outputs(sized, np.ascontiguousarray(x))
+    lsb = output_lsb(sized)
+    p = report.photo_sr
+    assert p is not None, "the board flow wrote no photographs' section"
     print(f"\n## 2. Board flow (PYNQ-Z2) on {n} held-out photographs, {w}x{h} crops")
     print(
         f"C simulation vs qonnx: {report.bit_exact.mismatching_elements} mismatching of "
         f"{report.bit_exact.elements:,} elements; vs the integer reference: "
         f"{report.bit_exact_independent.mismatching_elements}"
     )
-    print("| crop | bicubic Y-PSNR | FPGA Y-PSNR |\n|---|---|---|")
-    for i, name in enumerate(names):
-        b = sr_score(bic[i].numpy(), truth[i].numpy(), SCALE).y_psnr
-        f = sr_score(y[i], truth[i].numpy(), SCALE).y_psnr
-        print(f"| {name} | {b:.2f} | {f:.2f} |")
+    print("| crop | bicubic Y-PSNR | FPGA Y-PSNR | FPGA Y-SSIM | FPGA RGB-PSNR | mismatching "
+          "elements vs qonnx |\n|---|---|---|---|---|---|")  # fmt: skip
+    for i, s in enumerate(p.photos):
+        c = compare(y[i : i + 1], ref[i : i + 1], lsb)
+        print(
+            f"| {s.photo} | {s.bicubic.y_psnr:.2f} | {s.fpga.y_psnr:.2f} | {s.fpga.y_ssim:.4f} | "
+            f"{s.fpga.rgb_psnr:.2f} | {c.mismatches} of {c.n_elements:,} |"
+        )
+    print(f"| **mean** | {p.mean_bicubic.y_psnr:.2f} | {p.mean_fpga.y_psnr:.2f} | "
+          f"{p.mean_fpga.y_ssim:.4f} | {p.mean_fpga.rgb_psnr:.2f} | |")  # fmt: skip
+    print("\nframes/s in the flow's report (report.md):\n" + frame_rate_table(list(p.frames)))
     steps = ", ".join(f"{k} {v:.1f} s" for k, v in report.step_s.items())
     print(f"steps: {steps}; whole flow {wall:.1f} s")
     return plan, {"mismatches": report.bit_exact.mismatching_elements,
@@ -179,8 +206,8 @@ def frame_rates(model: Path) -> list:
         a, b = by[(board, 720)], by[(board, 1080)]
         print(
             f"{board}: line buffers 1080p / 720p = {b.buffer_bits / a.buffer_bits:.3f} "
-            f"(width ratio {1920 / 1280:.3f}); weights and biases "
-            f"{a.memory_bits - a.buffer_bits:,} vs {b.memory_bits - b.buffer_bits:,} bits"
+            f"(width ratio {1920 / 1280:.3f}); FIFOs {b.fifo_bits / a.fifo_bits:.3f}; weights and "
+            f"biases {a.memory_bits - a.buffer_bits:,} vs {b.memory_bits - b.buffer_bits:,} bits"
         )
     return rates
 

@@ -93,18 +93,19 @@ def frame_rate(
 
 
 def frame_rate_table(rates: list[FrameRate]) -> str:
-    """Markdown: one row per plan."""
+    """Markdown: one row per plan (``same layers``: whether its layers are those of the plan it
+    was compared with, where it was)."""
     lines = [
         "| board | output frame | input frame | interval (cycles) | frames/s | fits | limit | "
-        "layer memory (kbit) | line buffers (kbit) | FIFOs (kbit) | plan s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "layer memory (kbit) | line buffers (kbit) | FIFOs (kbit) | same layers | plan s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rates:
+        same = {None: "", True: "yes", False: "no"}[r.same_layers]
         lines.append(
             f"| {r.board} | {r.out_width}x{r.out_height} | {r.in_width}x{r.in_height} | "
             f"{r.interval_cycles:,} | {r.frames_per_s:.1f} | {'yes' if r.fits else 'no'} | "
             f"{r.limiting} | {r.memory_bits / 1e3:,.1f} | {r.buffer_bits / 1e3:,.1f} | "
-            f"{r.fifo_bits / 1e3:,.1f} | "
-            f"{r.plan_s:.1f} |"
+            f"{r.fifo_bits / 1e3:,.1f} | {same} | {r.plan_s:.1f} |"
         )
     return "\n".join(lines)

@@ -41,7 +41,7 @@ from fpgagan.boards import Board, get_board
 from fpgagan.config import load_yaml
 from fpgagan.data import load_images
 from fpgagan.data.tasks import TaskPairs
-from fpgagan.errors import ConfigError, ExportError, PragmaError
+from fpgagan.errors import ConfigError, FpgaganError, PragmaError
 from fpgagan.export import reference_outputs
 from fpgagan.export.integer_reference import integer_reference
 from fpgagan.folders import staged
@@ -335,7 +335,7 @@ def _score_photos(st: FlowState) -> None:
         frames = flow_frame_rates(
             st.src.qonnx, st.board, st.cfg, st.plan, st.step_s["plan"], scale, st.src.description
         )
-    except ExportError as exc:
+    except FpgaganError as exc:  # e.g. a node that depends on the frame's size
         st.skipped.append(Skipped(FRAMES, str(exc)))
         frames = ()
     st.photo_sr = dataclasses.replace(section, frames=frames)

@@ -5,22 +5,26 @@ report scores every photograph as the literature does and gives frames/s at vide
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 
+from fpgagan.boards import get_board
 from fpgagan.config import Precision
 from fpgagan.data.photos import crop_names, make_lr, photo_crops
-from fpgagan.data.tasks import bicubic_upsample
+from fpgagan.data.tasks import TaskPairs, bicubic_upsample
 from fpgagan.errors import ExportError
 from fpgagan.export import save_qonnx, to_qonnx
 from fpgagan.models.espcn import Espcn, EspcnSpec
-from fpgagan.report.hls_report import HlsReport
+from fpgagan.report.hls_report import HlsReport, Skipped
 from fpgagan.report.image_metrics import psnr
 from fpgagan.report.sr_metrics import sr_score
-from fpgagan.workflows.hls_flow import run_hls_flow
+from fpgagan.workflows import hls_flow
+from fpgagan.workflows.hls_flow import HlsFlowConfig, run_hls_flow
 from fpgagan.workflows.hls_image_task import image_source, task_pairs
+from fpgagan.workflows.hls_photo_sr import FRAMES
 
 pytest.importorskip("skimage")
 SPEC = EspcnSpec(
@@ -80,3 +84,26 @@ def test_photographs_through_the_board_flow_are_bit_exact(tmp_path):
     assert "## Frames per second (pynq-z2, 100 MHz)" in text and "| 1920x1080 | 960x540 |" in text
     back = HlsReport.from_json(json.loads((tmp_path / "out" / "report.json").read_text()))
     assert back.photo_sr == p
+
+
+def test_a_model_that_cannot_be_resized_is_scored_and_its_frame_rates_skipped(
+    tmp_path, monkeypatch
+):
+    def refuse(*args, **kwargs):
+        raise ExportError("m.onnx: node Reshape_0 depends on the frame's size")
+
+    monkeypatch.setattr(hls_flow, "flow_frame_rates", refuse)
+    targets = torch.stack([c for _, c in photo_crops(2, 16, 24)])
+    pairs = TaskPairs(make_lr(targets), targets)
+    src = SimpleNamespace(qonnx=None, description="m.onnx")
+    st = hls_flow.FlowState(
+        get_board("pynq-z2"), HlsFlowConfig(), src, tmp_path, tmp_path, 2, None, "sr2x"
+    )
+    st.pairs, st.plan, st.step_s = pairs, object(), {"plan": 1.0}
+    st.y_fpga = bicubic_upsample(pairs.inputs).numpy()
+    hls_flow._score_photos(st)
+    p = st.photo_sr
+    assert p is not None and p.frames == () and len(p.photos) == 2
+    assert p.photos[0].fpga == p.photos[0].bicubic  # the "FPGA" here was bicubic
+    assert st.skipped == [Skipped(FRAMES, "m.onnx: node Reshape_0 depends on the frame's size")]
+    assert (tmp_path / "sr_crops.png").is_file()
