@@ -116,7 +116,8 @@ def _builds(board: Board) -> list[str]:
         "- fpgagan wraps the network in its AXI4-Stream shell `myproject_axi`",
         "  (`fpgagan/shell/top.py`): the host sends the raw integers of the input type (its first",
         "  quantizer: same rounding, same saturation) and receives those of the output type,",
-        "  `floor(64 / W)` per 64-bit beat; no float in the hardware, no control interface.",
+        "  whole pixels per 64-bit beat where one fits (else `floor(64 / W)` values); no float in",
+        "  the hardware, no control interface.",
     ]
     ps = processor(board)
     if ps is not None:

@@ -11,7 +11,7 @@ import numpy as np
 from fpgagan.errors import UnsupportedModelError
 from fpgagan.hls.engine_layers import EngineLayer
 from fpgagan.hls.spatial_layers import FgDepthToSpace, FgPad, FgUpsample, SpatialLayer
-from fpgagan.hw.dataflow import MERGES, NOT_PROCESSES, Dataflow, Stage
+from fpgagan.hw.dataflow import MERGES, NOT_PROCESSES, Dataflow, HostStream, Stage
 from fpgagan.hw.stages import (
     FixedWidth,
     SpatialShape,
@@ -41,8 +41,20 @@ def extract(model) -> Dataflow:
             widths.append(_element_bits(var))
             outputs.append(k)
     return Dataflow(
-        tuple(x.name for x in layers), tuple(stages), tuple(edges), tuple(widths), tuple(outputs)
+        tuple(x.name for x in layers),
+        tuple(stages),
+        tuple(edges),
+        tuple(widths),
+        tuple(outputs),
+        host_in=_host_stream(model.get_input_variables()[0]),
+        host_out=_host_stream(model.get_output_variables()[0]),
     )
+
+
+def _host_stream(var) -> HostStream:
+    """The graph's input or output as the shell moves it (a stream element: the last axis)."""
+    shape = [int(d) for d in var.shape]
+    return HostStream(int(np.prod(shape)), int(var.type.precision.width), shape[-1])
 
 
 def _variable(model, tensor: str):

@@ -135,6 +135,16 @@ class Stage:
 
 
 @dataclasses.dataclass(frozen=True)
+class HostStream:
+    """The network's input or output as the host (the AXI4-Stream shell) moves it: raw values an
+    image, bits of a value, values in one stream element (a pixel's channels)."""
+
+    values: int
+    bits: int
+    elem_values: int
+
+
+@dataclasses.dataclass(frozen=True)
 class Dataflow:
     """Processes in topological order (engine layers by name, stages), and the streams."""
 
@@ -143,6 +153,10 @@ class Dataflow:
     edges: tuple[tuple[int, int], ...]  # (producer, consumer) indices into ``order``
     widths: tuple[int, ...]  # bits of one element of each stream
     outputs: tuple[int, ...]  # each edge's output index at its producer (clones have two)
+    # the graph's input and output streams (None: read from the first and last engine layers,
+    # which is what they are for a chain of engine layers)
+    host_in: HostStream | None = None
+    host_out: HostStream | None = None
 
     @property
     def is_chain(self) -> bool:

@@ -24,12 +24,12 @@ from fpgagan.errors import BoardError
 from fpgagan.hw import offchip
 from fpgagan.hw.candidates import Candidate, Choice, candidates, choice_of, with_choice
 from fpgagan.hw.cost import RESOURCES, Item, LayerCost, Res, layer_cost
-from fpgagan.hw.dataflow import Dataflow, Stage, chain
+from fpgagan.hw.dataflow import Dataflow, HostStream, Stage, chain
 from fpgagan.hw.fifo import Fifos, fixed_fifos, size_fifos
 from fpgagan.hw.sparsity import plan_schedules, weight_sparsity
 from fpgagan.hw.spec import EngineShape
 from fpgagan.hw.storage import BRAM18_PER_URAM
-from fpgagan.hw.system import system_items, weight_port_items
+from fpgagan.hw.system import shell_iterations, system_items, weight_port_items
 from fpgagan.hw.system import total as system_total
 
 __all__ = [
@@ -70,6 +70,7 @@ class Plan:
     system: tuple[Item, ...] = ()  # the board design around the accelerator (hls/system.py)
     ddr_bytes: int = 0  # weight bytes the off-chip layers read from DDR per image
     ddr_bytes_per_cycle: float = 0.0  # what the board's DDR sustains per cycle of the clock
+    shell_cycles: int = 0  # cycles per image of the AXI4-Stream shell's slower side
 
     @property
     def ddr_cycles(self) -> int:
@@ -100,8 +101,9 @@ class Plan:
     @property
     def interval_cycles(self) -> int:
         slowest = max([c.cycles.total for c in self.layers] + [s.cycles for s in self.stages])
-        # the off-chip layers' weights cross the board's DDR once per image
-        return max(self.fifos.timeline.interval, slowest, self.ddr_cycles)
+        # the off-chip layers' weights cross the board's DDR once per image; the shell moves
+        # the image in and out at its own pace
+        return max(self.fifos.timeline.interval, slowest, self.ddr_cycles, self.shell_cycles)
 
     @property
     def images_per_s(self) -> float:
@@ -144,21 +146,38 @@ def usage(total: Res, board: Board) -> dict[str, float]:
     }
 
 
-def board_system(shapes: list[EngineShape], flow: Dataflow, board: Board) -> tuple[Item, ...]:
-    """The system items of ``board``'s design around these layers: the shell carries the first
-    layer's input and the last layer's output."""
+def host_streams(shapes: list[EngineShape], flow: Dataflow) -> tuple[HostStream, HostStream]:
+    """What the shell moves: the graph's input and output (``flow``'s, else the first layer's
+    input and the last layer's output, which they are for a chain of engine layers)."""
     first, last = shapes[0], shapes[-1]
     g0, g1 = first.geometry, last.geometry
     in_values = g0.n_chan if g0.kind == "dense" else first.in_height * first.in_width * g0.n_chan
+    # a stream element: a pixel (a Dense: its input element)
+    inp = flow.host_in or HostStream(in_values, first.widths.x_bits, first.word_values)
+    out = flow.host_out or HostStream(g1.n_pix * g1.n_out, last.widths.out_bits, g1.n_out)
+    return inp, out
+
+
+def shell_cycles(shapes: list[EngineShape], flow: Dataflow) -> int:
+    """Cycles per image of the shell's slower side (:func:`fpgagan.hw.system.shell_iterations`)."""
+    return max(
+        shell_iterations(s.values, s.elem_values, s.bits) for s in host_streams(shapes, flow)
+    )
+
+
+def board_system(shapes: list[EngineShape], flow: Dataflow, board: Board) -> tuple[Item, ...]:
+    """The system items of ``board``'s design around these layers: the shell carries the graph's
+    input and output (:func:`host_streams`)."""
+    inp, out = host_streams(shapes, flow)
     return system_items(
         board,
-        in_bits=first.widths.x_bits,
-        out_bits=last.widths.out_bits,
-        in_values=in_values,
-        out_values=g1.n_pix * g1.n_out,
+        in_bits=inp.bits,
+        out_bits=out.bits,
+        in_values=inp.values,
+        out_values=out.values,
         processes=len(shapes) + len(flow.stages),
-        in_elem_values=first.word_values,  # a stream element: a pixel (a Dense: its input element)
-        out_elem_values=g1.n_out,
+        in_elem_values=inp.elem_values,
+        out_elem_values=out.elem_values,
         weight_ports=sum(s.offchip for s in shapes),
     )
 
@@ -451,4 +470,5 @@ def evaluate(
         system=system,
         ddr_bytes=ddr_bytes,
         ddr_bytes_per_cycle=ddr_rate(board),
+        shell_cycles=shell_cycles(shapes, flow),  # every board design has the shell (system.py)
     )

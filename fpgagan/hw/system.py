@@ -103,12 +103,30 @@ def _ff(what: str, bits: int) -> Item:
     return Item(what, 1, Res(ff=float(bits)), "formula: 1 FF per register bit")
 
 
+def values_per_beat(elem_values: int, width: int) -> int:
+    """Values the shell puts in one 64-bit beat: whole stream elements where one fits a beat (two
+    RGB pixels of 8 bits, six values, rather than eight values that split a pixel), so that it
+    moves one element a cycle; else as many values as fit.  The rule the shell's C++ config, the
+    host codec's packing and this cost model share."""
+    elem_bits = elem_values * width
+    if elem_bits <= STREAM_BITS:
+        return (STREAM_BITS // elem_bits) * elem_values
+    return STREAM_BITS // width
+
+
+def shell_iterations(values: int, elem_values: int, width: int) -> int:
+    """Cycles per image of one side of the shell: its loop moves ``gcd(E, values per beat)``
+    values an iteration, an iteration a cycle."""
+    return math.ceil(values / math.gcd(elem_values, values_per_beat(elem_values, width)))
+
+
 def shell_side_items(side: str, width: int, values: int, elem_values: int | None) -> list[Item]:
     """One direction of the shell as ``nnet_fg_axis.h`` builds it (``side``: input = unpack,
     output = pack), for ``values`` raw integers of ``width`` bits an image, ``elem_values`` to a
     stream element (None: one, the smallest shell).
 
-    Each cycle moves ``S = gcd(E, P)`` values (``P = floor(64 / W)`` a beat).  Unpack: the beat
+    Each cycle moves ``S = gcd(E, P)`` values (``P`` a beat, :func:`values_per_beat`: whole
+    elements where one fits, so ``S = E``).  Unpack: the beat
     register (``P*W`` bits) is loaded from TDATA or shifted by ``S*W`` bits, a 2:1 select per bit;
     the element register (``E*W`` bits, completely partitioned) shifts by ``S`` values every
     cycle, no select.  Pack: the element register is loaded from the stream or shifted, a 2:1
@@ -122,7 +140,7 @@ def shell_side_items(side: str, width: int, values: int, elem_values: int | None
     if width > STREAM_BITS:
         raise BoardError(f"the shell packs values of at most {STREAM_BITS} bits, not {width}")
     elem = 1 if elem_values is None else int(elem_values)
-    per_beat = STREAM_BITS // width
+    per_beat = values_per_beat(elem, width)
     step = math.gcd(elem, per_beat)
     word_bits, elem_bits = per_beat * width, elem * width
     steps_per_beat, steps_per_elem = per_beat // step, elem // step

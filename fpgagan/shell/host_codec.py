@@ -8,8 +8,9 @@ conversions here:
   ``RND_CONV`` or ``TRN`` and ``SAT``/``SAT_SYM``): scale by ``2^F``, round half to even (or
   floor), saturate.  Exact: a float32 times a power of two is exact in float64.
 - :func:`from_raw` is ``raw * 2^-F``, exact for every width up to 32 bits.
-- :func:`pack` / :func:`unpack`: ``floor(64 / W)`` values per beat, value ``j`` of a beat in bits
-  ``[j*W, j*W + W)``, no value straddling two beats, unused high bits zero.
+- :func:`pack` / :func:`unpack`: ``per_beat`` values a beat (the shell's: whole stream elements
+  where one fits, e.g. two RGB pixels of 8 bits; else ``floor(64 / W)``), value ``j`` of a beat
+  in bits ``[j*W, j*W + W)``, no value straddling two beats, unused high bits zero.
 
 numpy only, on purpose: this file is copied verbatim beside the board driver (as
 ``fpgagan_codec.py``), which runs on the board where fpgagan is not installed.  So its errors are
@@ -68,9 +69,11 @@ class FixedType:
         return BEAT_BITS // self.width
 
 
-def beats(n_values: int, width: int) -> int:
-    """Beats that carry ``n_values`` values of ``width`` bits."""
-    per_beat = BEAT_BITS // width
+def beats(n_values: int, width: int, per_beat: int | None = None) -> int:
+    """Beats that carry ``n_values`` values of ``width`` bits, ``per_beat`` a beat (default: as
+    many as fit; the shell puts whole stream elements in a beat where one fits, see the
+    driver's ``IN_PER_BEAT``)."""
+    per_beat = per_beat or BEAT_BITS // width
     return -(-n_values // per_beat)
 
 
@@ -94,12 +97,15 @@ def from_raw(raw: np.ndarray, t: FixedType) -> np.ndarray:
     return np.ldexp(np.asarray(raw, dtype=np.int64).astype(np.float64), -t.frac)
 
 
-def pack(raw: np.ndarray, width: int) -> np.ndarray:
-    """Raw integers ``(..., n)`` -> 64-bit beats ``(..., beats(n, width))`` (uint64)."""
+def pack(raw: np.ndarray, width: int, per_beat: int | None = None) -> np.ndarray:
+    """Raw integers ``(..., n)`` -> 64-bit beats ``(..., beats(n, width, per_beat))`` (uint64),
+    ``per_beat`` values from bit 0 up in each (default: as many as fit)."""
     raw = np.asarray(raw, dtype=np.int64)
-    per_beat = BEAT_BITS // width
+    per_beat = per_beat or BEAT_BITS // width
+    if per_beat * width > BEAT_BITS:
+        raise ValueError(f"{per_beat} values of {width} bits do not fit a {BEAT_BITS}-bit beat")
     n = raw.shape[-1]
-    padded = np.zeros((*raw.shape[:-1], beats(n, width) * per_beat), dtype=np.uint64)
+    padded = np.zeros((*raw.shape[:-1], beats(n, width, per_beat) * per_beat), dtype=np.uint64)
     mask = np.uint64((1 << width) - 1)
     padded[..., :n] = raw.view(np.uint64) & mask  # two's complement bits of each value
     fields = padded.reshape(*raw.shape[:-1], -1, per_beat)
@@ -107,10 +113,13 @@ def pack(raw: np.ndarray, width: int) -> np.ndarray:
     return np.bitwise_or.reduce(fields << shifts, axis=-1)
 
 
-def unpack(words: np.ndarray, width: int, n_values: int, signed: bool) -> np.ndarray:
-    """64-bit beats ``(..., beats)`` -> the first ``n_values`` raw integers ``(..., n_values)``."""
+def unpack(
+    words: np.ndarray, width: int, n_values: int, signed: bool, per_beat: int | None = None
+) -> np.ndarray:
+    """64-bit beats ``(..., beats)`` -> the first ``n_values`` raw integers ``(..., n_values)``
+    (``per_beat`` values a beat, as :func:`pack` put them)."""
     words = np.asarray(words, dtype=np.uint64)
-    per_beat = BEAT_BITS // width
+    per_beat = per_beat or BEAT_BITS // width
     if words.shape[-1] * per_beat < n_values:
         raise ValueError(f"{words.shape[-1]} beats hold fewer than {n_values} values")
     shifts = (np.arange(per_beat, dtype=np.uint64) * np.uint64(width)).astype(np.uint64)
@@ -121,12 +130,17 @@ def unpack(words: np.ndarray, width: int, n_values: int, signed: bool) -> np.nda
     return fields
 
 
-def encode(x: np.ndarray, t: FixedType, perm: tuple[int, ...] | None = None) -> np.ndarray:
+def encode(
+    x: np.ndarray,
+    t: FixedType,
+    perm: tuple[int, ...] | None = None,
+    per_beat: int | None = None,
+) -> np.ndarray:
     """Host inputs ``(N, ...)`` -> beats ``(N, beats)``: put into the device layout (``perm``,
-    fpgagan's ``HostLayout.input_perm``), quantized to ``t``, packed."""
+    fpgagan's ``HostLayout.input_perm``), quantized to ``t``, packed ``per_beat`` a beat."""
     x = np.asarray(x)
     device = x if perm is None else np.transpose(x, perm)
-    return pack(to_raw(device.reshape(len(x), -1), t), t.width)
+    return pack(to_raw(device.reshape(len(x), -1), t), t.width, per_beat)
 
 
 def decode(
@@ -134,11 +148,13 @@ def decode(
     t: FixedType,
     device_shape: tuple[int, ...],
     perm: tuple[int, ...] | None = None,
+    per_beat: int | None = None,
 ) -> np.ndarray:
-    """Beats ``(N, beats)`` -> outputs ``(N, ...)`` (float64, exact) in the host layout: unpacked,
-    scaled by ``2^-frac``, reshaped to ``device_shape`` per sample, permuted by ``perm``
-    (``HostLayout.output_perm``)."""
+    """Beats ``(N, beats)`` -> outputs ``(N, ...)`` (float64, exact) in the host layout: unpacked
+    (``per_beat`` values a beat), scaled by ``2^-frac``, reshaped to ``device_shape`` per sample,
+    permuted by ``perm`` (``HostLayout.output_perm``)."""
     words = np.asarray(words, dtype=np.uint64)
     n_values = int(np.prod(device_shape))
-    y = from_raw(unpack(words, t.width, n_values, t.signed), t).reshape(len(words), *device_shape)
+    raw = unpack(words, t.width, n_values, t.signed, per_beat)
+    y = from_raw(raw, t).reshape(len(words), *device_shape)
     return y if perm is None else np.ascontiguousarray(np.transpose(y, perm))

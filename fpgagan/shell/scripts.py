@@ -356,6 +356,8 @@ INPUT_PERM = @IN_PERM@  # host layout -> FPGA layout (None: the same)
 OUTPUT_PERM = @OUT_PERM@  # FPGA layout -> host layout
 IN_BEATS = @IN_BEATS@  # 64-bit beats per sample
 OUT_BEATS = @OUT_BEATS@
+IN_PER_BEAT = @IN_PER_BEAT@  # values in a beat: whole pixels where one fits
+OUT_PER_BEAT = @OUT_PER_BEAT@
 DMA = "@DMA@"
 SHELL = "shell"  # the shell's cell in design.tcl
 # weights off chip: (port, offset in beats) of each off-chip layer's image in WEIGHTS_FILE, which
@@ -367,12 +369,14 @@ CTRL, AP_START, AUTO_RESTART = 0x00, 0x01, 0x80  # the block control register (s
 
 def encode(x: np.ndarray) -> np.ndarray:
     """Host inputs (N, ...) -> the beats the FPGA reads (N, IN_BEATS)."""
-    return codec.encode(x, INPUT_TYPE, INPUT_PERM)
+    return codec.encode(x, INPUT_TYPE, INPUT_PERM, IN_PER_BEAT)
 
 
 def decode(words: np.ndarray) -> np.ndarray:
     """The beats the FPGA wrote (N, OUT_BEATS) -> host outputs (float32, the model's layout)."""
-    return codec.decode(words, OUTPUT_TYPE, OUTPUT_SHAPE, OUTPUT_PERM).astype(np.float32)
+    return codec.decode(words, OUTPUT_TYPE, OUTPUT_SHAPE, OUTPUT_PERM, OUT_PER_BEAT).astype(
+        np.float32
+    )
 
 
 class Accelerator:
@@ -464,6 +468,8 @@ def driver_text(spec: ShellSpec, layout: HostLayout) -> str:
         OUT_PERM=_ints(layout.output_perm),
         IN_BEATS=spec.inp.beats,
         OUT_BEATS=spec.out.beats,
+        IN_PER_BEAT=spec.inp.per_beat,
+        OUT_PER_BEAT=spec.out.per_beat,
         WEIGHT_PORTS=repr(
             [(p.arg, at) for p, at in zip(spec.ddr_ports, spec.port_offsets(), strict=True)]
         ),

@@ -9,6 +9,7 @@ import dataclasses
 import math
 
 from fpgagan.hls.offchip_ports import DdrPort
+from fpgagan.hw.system import values_per_beat
 from fpgagan.shell.host_codec import FixedType, beats
 
 WEIGHTS_ALIGN_BEATS = 512  # each image starts on a 4 KiB boundary (512 beats of 8 bytes)
@@ -29,7 +30,8 @@ class Port:
 
     @property
     def per_beat(self) -> int:
-        return self.fixed.per_beat
+        """Values in a beat: whole elements where one fits (:func:`values_per_beat`)."""
+        return values_per_beat(self.elem_values, self.fixed.width)
 
     @property
     def step(self) -> int:
@@ -38,7 +40,7 @@ class Port:
 
     @property
     def beats(self) -> int:
-        return beats(self.n_values, self.fixed.width)
+        return beats(self.n_values, self.fixed.width, self.per_beat)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 hls4ml's top ``myproject(hls::stream<input_t>&, hls::stream<result_t>&)`` streams one pixel's
 channels per element.  The shell ``myproject_axi`` puts a 64-bit AXI4-Stream on each side: the
-host (an AXI DMA) sends the *raw integers* of the input type, ``floor(64 / W)`` to a beat, and
+host (an AXI DMA) sends the *raw integers* of the input type, whole pixels to a beat where one
+fits (:func:`fpgagan.hw.system.values_per_beat`; else ``floor(64 / W)`` values), and
 receives the raw integers of the output type the same way (``hls_templates/nnet_utils/
 nnet_fg_axis.h``; the host's half is :mod:`fpgagan.shell.host_codec`).  No float reaches the
 hardware: the host quantizes exactly as the model's first quantizer does.

@@ -20,6 +20,7 @@ from fpgagan.hw import system
 from fpgagan.hw import unit_costs as U
 from fpgagan.hw.cost import RESOURCES, Res
 from fpgagan.hw.plan import UTILISATION, available, evaluate, make_plan
+from fpgagan.hw.system import shell_iterations, values_per_beat
 from tools import calibrate_system_ip as csi
 
 FAMILIES = {
@@ -138,17 +139,29 @@ def test_the_shell_counts_the_shift_registers_of_nnet_fg_axis():
 
 
 def test_the_shell_output_loads_its_element_and_shifts_its_beat():
-    """Output, 3 values an element of 8 bits: one value a step; the element register loads or
-    shifts (a select per bit), the beat register only shifts; 100 values leave a last beat of 4
-    that is moved down (a select per bit)."""
-    out = _shell("output", 8, 100, 3)
-    assert out["shell output element shift register (3 x 8 bits)"].total == Res(ff=24.0)
-    assert "shell output element load/shift select (24 bits, 2:1)" in out
+    """Output, 12 values an element of 8 bits (wider than a beat): four values a step; the
+    element register loads or shifts (a select per bit), the beat register only shifts; 100
+    values leave a last beat of 4 that is moved down (a select per bit)."""
+    out = _shell("output", 8, 100, 12)
+    assert out["shell output element shift register (12 x 8 bits)"].total == Res(ff=96.0)
+    assert "shell output element load/shift select (96 bits, 2:1)" in out
     assert out["shell output beat shift register (64 bits)"].total == Res(ff=64.0)
     assert "shell output last-beat shift select (64 bits, 2:1)" in out
-    assert "shell output last-beat shift select (64 bits, 2:1)" not in _shell("output", 8, 96, 3)
+    assert "shell output last-beat shift select (64 bits, 2:1)" not in _shell("output", 8, 96, 12)
     # 64-bit values: one a beat, no beat register, no select
     assert not any("beat" in w for w in _shell("output", 64, 100, 1) if "slice" not in w)
+
+
+def test_rgb_pixels_travel_whole_a_pixel_a_cycle():
+    """Three 8-bit values an element: two whole pixels a beat (48 of its 64 bits), so a step is
+    a pixel and no element register is built; the shell's loop takes a cycle per pixel."""
+    out = _shell("output", 8, 96, 3)
+    assert not any("element shift register" in w for w in out)
+    assert out["shell output beat shift register (48 bits)"].total == Res(ff=48.0)
+    assert values_per_beat(3, 8) == 6 and values_per_beat(1, 8) == 8
+    assert values_per_beat(12, 8) == 8  # wider than a beat: as many values as fit
+    assert shell_iterations(1280 * 720 * 3, 3, 8) == 1280 * 720
+    assert shell_iterations(100, 100, 8) == 25  # a latent of 100 values: 4 a step
 
 
 def test_every_shell_port_has_its_axis_register_slice():

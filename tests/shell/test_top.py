@@ -23,6 +23,7 @@ from fpgagan.errors import UnsupportedModelError
 from fpgagan.export import reference_outputs, to_qonnx
 from fpgagan.hls.convert import HlsOptions
 from fpgagan.hls.register import header_dir
+from fpgagan.hw.system import values_per_beat
 from fpgagan.models import build_generator
 from fpgagan.shell import host_codec as codec
 from fpgagan.shell.pragmas import check_project
@@ -133,8 +134,8 @@ def test_the_driver_encodes_and_decodes_like_the_c_simulation(project):
     y_raw = np.loadtxt(prj / "tb_data" / TB_OUTPUT_RAW, dtype=np.int64, ndmin=2)
     words = driver.encode(z)
     assert words.shape == (N_SAMPLES, driver.IN_BEATS) and words.dtype == np.uint64
-    assert np.array_equal(codec.unpack(words, 8, 8, True), x_raw)
-    images = driver.decode(codec.pack(y_raw, driver.OUTPUT_TYPE.width))
+    assert np.array_equal(codec.unpack(words, 8, 8, True, driver.IN_PER_BEAT), x_raw)
+    images = driver.decode(codec.pack(y_raw, driver.OUTPUT_TYPE.width, driver.OUT_PER_BEAT))
     assert images.dtype == np.float32 and np.array_equal(images, y)  # NCHW, as predict() gives
     assert (driver.IN_BEATS, driver.OUT_BEATS, driver.OUTPUT_PERM) == (1, 98, (0, 3, 1, 2))
 
@@ -214,7 +215,8 @@ def test_io_parallel_projects_have_no_shell(project, tmp_path):
 # --------------------------------------------------------------------------- packing in C++
 
 # (width, integer, signed, values per element, values per sample): full and partial last beats,
-# unused high bits, step = gcd(element, beat) of 1, 2, 3, 4 and 8, 1-bit and 32-bit values
+# unused high bits, 1-bit and 32-bit values; whole elements a beat where one fits (a step of one
+# element), and elements wider than a beat (steps of gcd(element, beat) = 4 and 1 values)
 PACKINGS = [
     (8, 3, True, 8, 8),
     (5, 2, True, 3, 21),
@@ -224,6 +226,10 @@ PACKINGS = [
     (32, 10, True, 2, 6),
     (1, 1, False, 64, 128),
     (7, 7, False, 9, 45),
+    (8, 1, True, 3, 48),  # RGB pixels of 8 bits: two a beat (six values), a pixel a cycle
+    (4, 2, False, 3, 30),  # five 12-bit pixels a beat
+    (8, 3, True, 12, 36),  # 96-bit elements: eight values a beat, four a step
+    (5, 2, True, 13, 39),  # 65-bit elements: twelve values a beat, one a step
 ]
 
 
@@ -239,11 +245,12 @@ def _harness(project_dir: Path) -> list[tuple[int, np.ndarray, np.ndarray]]:
     for k, (w, i, signed, e, n) in enumerate(PACKINGS):
         t = codec.FixedType(w, i, signed)
         raw = rng.integers(t.raw_min, t.raw_max + 1, n)
-        words = codec.pack(raw, w)
+        per_beat = values_per_beat(e, w)
+        words = codec.pack(raw, w, per_beat)
         kind = "ap_fixed" if signed else "ap_ufixed"
         parts += [
             f"struct cfg{k} {{ static const unsigned width = {w}, n_values = {n}, "
-            f"elem_values = {e}, per_beat = {64 // w}, step = {np.gcd(e, 64 // w)}, "
+            f"elem_values = {e}, per_beat = {per_beat}, step = {np.gcd(e, per_beat)}, "
             f"beats = {len(words)}; }};",
             f"typedef nnet::array<{kind}<{w},{i}>, {e}> elem{k};",
             f"static const unsigned long long words{k}[] = {{"
