@@ -557,16 +557,22 @@ class TrainQatConfig:
 class PhotoPhaseConfig:
     """One training phase of a photo super-resolution recipe: the float teacher
     (``precision: null``) or a low-bit student trained from it (QAT), ``steps`` Adam steps at
-    ``lr`` (cosine decay to zero).  A student's loss is ``mean |G_q(x) - y| + distill_weight *
-    mean |G_q(x) - G_teacher(x)|`` (distillation from the float teacher)."""
+    ``lr`` (cosine decay to zero; AdamW where ``weight_decay`` is set).  A student's loss is
+    ``mean |G_q(x) - y| + distill_weight * mean |G_q(x) - G_teacher(x)|`` (distillation from the
+    float teacher)."""
 
     steps: int = 2000
     lr: float = 1e-3
     precision: Precision | None = None
     distill_weight: float = 0.0
+    # decoupled weight decay (AdamW): keeps a float teacher's weights free of the few large ones
+    # that would set a per-tensor low-bit grid's step
+    weight_decay: float = 0.0
 
     def __post_init__(self) -> None:
         _check_range("steps", self.steps, 1, 1_000_000)
+        if not 0.0 <= self.weight_decay < 1.0:
+            raise ValueError(f"weight_decay must be in [0, 1), got {self.weight_decay}")
         if not 0.0 < self.lr < 1.0:
             raise ValueError(f"lr must be in (0, 1), got {self.lr}")
         if self.distill_weight < 0:

@@ -2,8 +2,9 @@
 
 Each step draws ``batch_size`` fresh high-resolution patches from the training photographs (random
 position, flip and 90-degree rotation), makes their low-resolution inputs by bicubic downsampling
-(:func:`fpgagan.data.photos.make_lr`) and takes one Adam step on the mean absolute error, the
-learning rate decaying on a cosine to zero.  A low-bit student also follows its float teacher:
+(:func:`fpgagan.data.photos.make_lr`) and takes one Adam step on the mean absolute error (AdamW
+with the phase's decoupled ``weight_decay``, where set), the learning rate decaying on a cosine to
+zero.  A low-bit student also follows its float teacher:
 ``+ distill_weight * mean |G_q(x) - G_teacher(x)|``.  Super-resolution scored by PSNR is trained
 on pixel losses only; an adversarial term would trade PSNR for texture.
 """
@@ -35,7 +36,11 @@ def train_phase(
     """Train ``model`` in place for ``phase.steps`` steps; returns the mean loss of every 100."""
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=phase.lr)
+    opt = (
+        torch.optim.AdamW(model.parameters(), lr=phase.lr, weight_decay=phase.weight_decay)
+        if phase.weight_decay
+        else torch.optim.Adam(model.parameters(), lr=phase.lr)
+    )
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: 0.5 * (1.0 + math.cos(math.pi * min(s, phase.steps) / phase.steps))
     )
