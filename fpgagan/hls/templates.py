@@ -51,6 +51,12 @@ def wrapper_name(node: EngineLayer) -> str:
     return f"fg_layer{node.index}"
 
 
+def _rows(rom) -> int:
+    """Rows of a ROM image; 1 for a ROM the layer's schedule does not have (no array is written
+    for it, the field keeps engine_config's default)."""
+    return 1 if rom is None else int(len(rom))
+
+
 def config_fields(node: EngineLayer) -> dict[str, int | bool]:
     """The numbers of the layer's config struct."""
     g = node.get_attr
@@ -75,8 +81,8 @@ def config_fields(node: EngineLayer) -> dict[str, int | bool]:
         "n_steps": g("n_steps"),
         "sparse": node.sparse,
         "w_words": int(g("rom_weights").shape[0]),
-        "off_words": int(g("rom_offsets").shape[0]),
-        "ctl_size": int(len(g("rom_ctl"))),
+        "off_words": _rows(g("rom_offsets")),
+        "ctl_size": _rows(g("rom_ctl")),
         "b_words": int(g("rom_bias").size) // g("n_par"),
         "buf_words": shape.buffer_words,
         "word_values": shape.word_values,
@@ -95,7 +101,7 @@ def config_fields(node: EngineLayer) -> dict[str, int | bool]:
         "activation": 1 if g("activation") == "relu" else 0,
         "index_bits": max(1, wd.offset_bits),
         "codebook": node.codebook,
-        "cb_size": int(g("rom_codebook").size),
+        "cb_size": _rows(g("rom_codebook")),
         "cb_first": 1 if node.codebook and g("codebook_zero") else 0,
         "code_bits": max(1, wd.idx_bits),
         "ps_bits": max(1, wd.ps_bits),
