@@ -7,6 +7,8 @@ of the layer's wrapper ``fg_layer<index>``, defined in ``weights/fg_<index>.h`` 
 ``sparse`` and ``codebook`` flags choose that set (``rom_set`` in ``nnet_fg_engine.h``), and its
 ROM sizes (``w_words``, ``off_words``, ``ctl_size``, ``b_words``, ``cb_size``) are the wrapper's
 array sizes; those of ROMs a schedule does not have keep their values but name no array.
+``buf_distance`` is the least loop-carried distance of the input buffer's accesses
+(:mod:`fpgagan.hls.dependence`), stated by the layer loop's DEPENDENCE pragma.
 Every value in the generated C++ is a number or a type fpgagan computed; no model string
 (node or file name) is pasted into it.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 from hls4ml.backends.template import FunctionCallTemplate, LayerConfigTemplate
 
 from fpgagan.errors import UnsupportedModelError
+from fpgagan.hls.dependence import engine_distance
 from fpgagan.hls.engine_layers import ENGINE_LAYERS, EngineLayer
 from fpgagan.hw import offchip
 
@@ -110,6 +113,9 @@ def config_fields(node: EngineLayer) -> dict[str, int | bool]:
         fields.update({k: g(k) for k in CONV_FIELDS})
     if shape.offchip:
         fields.update(offchip_fields(node))
+    else:
+        io_stream = node.model.config.get_config_value("IOType") == "io_stream"
+        fields["buf_distance"] = engine_distance(fields, node.kind, io_stream)
     return fields
 
 

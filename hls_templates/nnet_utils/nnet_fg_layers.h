@@ -33,12 +33,13 @@
 // The ROMs hold raw integers compiled into the library: nothing is read from files.
 //
 // The buffer is written (input iterations) and read (step iterations) by different iterations
-// through the two ports of a simple dual-port memory.  The only loop-carried dependences through
-// it are a step reading a pixel written a few iterations before (RAW) and an input element
-// overwriting a row the previous steps read (WAR, the row slot (ih % line_rows) of a row no
-// output row still needs); both are met at II=1 by the order of the read and write within the
-// pipeline (latency), never by a longer interval: the write port takes stream data in the first
-// stage, the read port's address is ready in the first stage.
+// through the two ports of a simple dual-port memory.  Its loop-carried dependences are a step
+// reading a pixel written before (RAW) and an input element overwriting a row slot (ih mod
+// line_rows, a counter) the previous steps read (WAR).  A pixel is read only once its row is
+// complete and a slot rewritten only after the last output row that reads it, so no two dependent
+// accesses are fewer than buf_distance iterations apart (computed at conversion,
+// fpgagan.hls.dependence): the loop's DEPENDENCE pragma states that distance, so II=1 does not
+// rest on the tool's own analysis; on a frame of real width it exceeds the pipeline's depth.
 #ifndef NNET_FG_LAYERS_H_
 #define NNET_FG_LAYERS_H_
 
@@ -76,7 +77,12 @@ template <class CONFIG_T, class Locate> struct window {
     void read(unsigned th, unsigned tw, unsigned c, x_t x[CONFIG_T::k_par]) const {
         #pragma HLS INLINE
         const int p = locate(th, tw, c);
-        const unsigned first = (c * CONFIG_T::k_par) % CONFIG_T::word_values;
+        // a pixel word holds all n_chan values (c * k_par < n_chan): the remainder is the identity,
+        // kept out of the hardware; a Dense input element of word_values < n_chan values divides
+        // by the constant word_values
+        const unsigned first = CONFIG_T::word_values == CONFIG_T::n_chan
+                                   ? c * CONFIG_T::k_par
+                                   : (c * CONFIG_T::k_par) % CONFIG_T::word_values;
     Window:
         for (unsigned i = 0; i < CONFIG_T::k_par; i++) {
             #pragma HLS UNROLL
@@ -157,7 +163,7 @@ template <class res_T, unsigned N_OUT> struct frame_sink {
 template <class CONFIG_T> struct vector_locate {
     int operator()(unsigned, unsigned, unsigned c) const {
         #pragma HLS INLINE
-        return (int)((c * CONFIG_T::k_par) / CONFIG_T::word_values);
+        return CONFIG_T::word_values == CONFIG_T::n_chan ? 0 : (int)((c * CONFIG_T::k_par) / CONFIG_T::word_values);
     }
 };
 
@@ -172,11 +178,15 @@ void dense_layer(Source &src, Sink &sink, typename buffer<CONFIG_T>::row_t *buf,
     const window<CONFIG_T, vector_locate<CONFIG_T> > win = {buf, vector_locate<CONFIG_T>()};
     step_counter<CONFIG_T> sc;
     sc.reset();
+    static_assert(CONFIG_T::buf_distance >= 1, "a dependence distance is at least one iteration");
     unsigned e = 0; // input elements taken
     unsigned p = 0; // output pixel
 Layer:
     for (unsigned it = 0; it < CONFIG_T::n_iter; it++) {
         #pragma HLS PIPELINE II=1
+        // every word is written before the first step; a step reads no word written fewer than
+        // buf_distance iterations before (fpgagan.hls.dependence)
+        #pragma HLS DEPENDENCE variable=buf type=inter dependent=true distance=CONFIG_T::buf_distance
         if (e < CONFIG_T::buf_words) {
             buf[e] = src.take(e);
             e++;
@@ -213,10 +223,27 @@ void dense_engine(hls::stream<data_T> &data, hls::stream<res_T> &res,
 }
 
 // ---------------------------------------------------------------- geometry of convolutions
+// The buffer slot of an input row.  A buffer of ROWS >= in_height rows holds the whole frame:
+// row ih is slot ih.  A line buffer (io_stream, ROWS = line_rows < in_height) keeps its rows
+// circularly, row ih in slot ih mod ROWS; ROWS need not be a power of two (3 for a 3x3 filter),
+// so no slot is computed by a division: the cursor below keeps the slot of its anchor row as a
+// counter (advanced with the output row, like the input's write slot), and the slot of a tap
+// d < ROWS rows away is that counter plus or minus d with one conditional correction by ROWS.
+template <unsigned ROWS> inline unsigned ring_up(unsigned slot, unsigned d) { // slot + d mod ROWS
+    #pragma HLS INLINE
+    const unsigned t = slot + d;
+    return t >= ROWS ? t - ROWS : t;
+}
+template <unsigned ROWS> inline unsigned ring_down(unsigned slot, unsigned d) { // slot - d mod ROWS
+    #pragma HLS INLINE
+    return slot >= d ? slot - d : slot + ROWS - d;
+}
+
 // Transposed convolution: tap (jh, jw) of the output pixel's phase.
 template <class CONFIG_T, unsigned ROWS> struct conv_transpose_locate {
     int base_h, base_w;  // (oh + pad_top) / stride_h, (ow + pad_left) / stride_w
-    unsigned ph, pw;     // the phase
+    unsigned ph, pw;     // the phase: (oh + pad_top) % stride_h, (ow + pad_left) % stride_w
+    unsigned base_slot;  // slot of input row base_h (a line buffer's; base_h mod ROWS)
     int operator()(unsigned jh, unsigned jw, unsigned) const {
         #pragma HLS INLINE
         const unsigned kh = ph + jh * CONFIG_T::stride_height, kw = pw + jw * CONFIG_T::stride_width;
@@ -224,26 +251,31 @@ template <class CONFIG_T, unsigned ROWS> struct conv_transpose_locate {
         if (kh >= CONFIG_T::filt_height || kw >= CONFIG_T::filt_width || ih < 0 || iw < 0 ||
             ih >= (int)CONFIG_T::in_height || iw >= (int)CONFIG_T::in_width)
             return -1;
-        return (int)(((unsigned)ih % ROWS) * CONFIG_T::in_width + (unsigned)iw);
+        const unsigned slot = ROWS >= CONFIG_T::in_height ? (unsigned)ih : ring_down<ROWS>(base_slot, jh);
+        return (int)(slot * CONFIG_T::in_width + (unsigned)iw);
     }
     unsigned mat() const { return ph * CONFIG_T::stride_width + pw; }
 };
 
 // Convolution: tap (kh, kw).
 template <class CONFIG_T, unsigned ROWS> struct conv_locate {
-    int top, left;   // oh * stride_h - pad_top, ow * stride_w - pad_left
+    int top, left;     // oh * stride_h - pad_top, ow * stride_w - pad_left
+    unsigned top_slot; // slot of input row `top` (a line buffer's; top mod ROWS, top may be < 0)
     int operator()(unsigned kh, unsigned kw, unsigned) const {
         #pragma HLS INLINE
         const int ih = top + (int)kh, iw = left + (int)kw;
         if (ih < 0 || iw < 0 || ih >= (int)CONFIG_T::in_height || iw >= (int)CONFIG_T::in_width)
             return -1;
-        return (int)(((unsigned)ih % ROWS) * CONFIG_T::in_width + (unsigned)iw);
+        const unsigned slot = ROWS >= CONFIG_T::in_height ? (unsigned)ih : ring_up<ROWS>(top_slot, kh);
+        return (int)(slot * CONFIG_T::in_width + (unsigned)iw);
     }
     unsigned mat() const { return 0; }
 };
 
 // Output rows oh whose last input row is at most ih: a transposed convolution needs input rows
 // down to (oh + pad_top) / stride_h, a convolution up to oh * stride_h - pad_top + filt_height - 1.
+// Evaluated when an input row is complete; its divisor is the constant stride_height (a shift for
+// strides 1, 2 and 4).
 template <class CONFIG_T, bool TRANSPOSE> inline unsigned rows_ready(unsigned ih) {
     #pragma HLS INLINE
     if (ih + 1 == CONFIG_T::in_height)
@@ -260,56 +292,111 @@ template <class CONFIG_T, bool TRANSPOSE> inline unsigned rows_ready(unsigned ih
     return n < CONFIG_T::out_height ? n : CONFIG_T::out_height;
 }
 
+// The cursor of the current output pixel (oh, ow) over a buffer of ROWS input rows: its locate
+// (where each tap's input pixel is), kept by counters advanced with the pixel (next_col) and the
+// row (next_row), from constants at reset: no division or multiplication by a variable.
 template <class CONFIG_T, bool TRANSPOSE, unsigned ROWS> struct geometry;
 template <class CONFIG_T, unsigned ROWS> struct geometry<CONFIG_T, true, ROWS> {
     typedef conv_transpose_locate<CONFIG_T, ROWS> locate_t;
-    static locate_t at(unsigned oh, unsigned ow) {
+    static_assert(ROWS >= CONFIG_T::in_height || ROWS >= CONFIG_T::taps_height,
+                  "a line buffer holds at least the taps_height rows of a phase's window");
+    locate_t loc;
+    void reset() {
         #pragma HLS INLINE
-        locate_t l;
-        l.base_h = (oh + CONFIG_T::pad_top) / CONFIG_T::stride_height;
-        l.base_w = (ow + CONFIG_T::pad_left) / CONFIG_T::stride_width;
-        l.ph = (oh + CONFIG_T::pad_top) % CONFIG_T::stride_height;
-        l.pw = (ow + CONFIG_T::pad_left) % CONFIG_T::stride_width;
-        return l;
+        loc.ph = CONFIG_T::pad_top % CONFIG_T::stride_height;
+        loc.base_h = (int)(CONFIG_T::pad_top / CONFIG_T::stride_height);
+        loc.base_slot = (CONFIG_T::pad_top / CONFIG_T::stride_height) % ROWS;
+        first_col();
     }
+    void first_col() {
+        #pragma HLS INLINE
+        loc.pw = CONFIG_T::pad_left % CONFIG_T::stride_width;
+        loc.base_w = (int)(CONFIG_T::pad_left / CONFIG_T::stride_width);
+    }
+    void next_col() {
+        #pragma HLS INLINE
+        const bool wrap = loc.pw == CONFIG_T::stride_width - 1;
+        loc.pw = wrap ? 0 : loc.pw + 1;
+        if (wrap)
+            loc.base_w++;
+    }
+    void next_row() {
+        #pragma HLS INLINE
+        first_col();
+        const bool wrap = loc.ph == CONFIG_T::stride_height - 1;
+        loc.ph = wrap ? 0 : loc.ph + 1;
+        if (wrap) {
+            loc.base_h++;
+            loc.base_slot = ring_up<ROWS>(loc.base_slot, 1 % ROWS);
+        }
+    }
+    const locate_t &at() const { return loc; }
 };
 template <class CONFIG_T, unsigned ROWS> struct geometry<CONFIG_T, false, ROWS> {
     typedef conv_locate<CONFIG_T, ROWS> locate_t;
-    static locate_t at(unsigned oh, unsigned ow) {
+    static_assert(ROWS >= CONFIG_T::in_height || ROWS >= CONFIG_T::filt_height,
+                  "a line buffer holds at least the filt_height rows of a window");
+    locate_t loc;
+    void reset() {
         #pragma HLS INLINE
-        locate_t l;
-        l.top = (int)(oh * CONFIG_T::stride_height) - (int)CONFIG_T::pad_top;
-        l.left = (int)(ow * CONFIG_T::stride_width) - (int)CONFIG_T::pad_left;
-        return l;
+        loc.top = -(int)CONFIG_T::pad_top;
+        loc.top_slot = (ROWS - CONFIG_T::pad_top % ROWS) % ROWS; // -pad_top mod ROWS
+        loc.left = -(int)CONFIG_T::pad_left;
     }
+    void next_col() {
+        #pragma HLS INLINE
+        loc.left += (int)CONFIG_T::stride_width;
+    }
+    void next_row() {
+        #pragma HLS INLINE
+        loc.left = -(int)CONFIG_T::pad_left;
+        loc.top += (int)CONFIG_T::stride_height;
+        loc.top_slot = ring_up<ROWS>(loc.top_slot, CONFIG_T::stride_height % ROWS);
+    }
+    const locate_t &at() const { return loc; }
 };
 
 // ---------------------------------------------------------------- convolutions
 // The layer's one loop: an iteration steps the current output pixel when its row is ready
-// (oh < row_end), else takes the next input pixel into row slot ih % ROWS of the buffer.
+// (oh < row_end), else takes the next input pixel into row slot ih mod ROWS of the buffer.
 template <class CONFIG_T, bool TRANSPOSE, unsigned ROWS, class Source, class Sink, class Roms>
 void conv_layer(Source &src, Sink &sink, typename buffer<CONFIG_T>::row_t *buf, const Roms &roms) {
     #pragma HLS INLINE
+    static_assert(CONFIG_T::buf_distance >= 1, "a dependence distance is at least one iteration");
     typedef geometry<CONFIG_T, TRANSPOSE, ROWS> G;
     typename Roms::state_t state; // the schedule's accumulators (registers)
     #pragma HLS ARRAY_PARTITION variable=state complete dim=0
     step_counter<CONFIG_T> sc;
     sc.reset();
-    unsigned ih = 0, iw = 0, slot = 0; // next input pixel; slot = ih % ROWS
+    unsigned ih = 0, iw = 0, slot = 0; // next input pixel; slot = ih mod ROWS (a counter)
     unsigned oh = 0, ow = 0;           // current output pixel
     unsigned row_end = 0;              // output rows whose input rows are all in
+    G cursor;                          // where the current output pixel's taps are
+    cursor.reset();
 Layer:
     for (unsigned it = 0; it < CONFIG_T::n_iter; it++) {
         #pragma HLS PIPELINE II=1
+        // No step reads a buffer word written fewer than buf_distance iterations before, no input
+        // overwrites a word fewer than buf_distance iterations after a step read it, and no word
+        // is rewritten sooner: a pixel is read only once its row is complete, by output pixels
+        // in order, and a slot is rewritten only after the last output row that reads it
+        // (fpgagan.hls.dependence computes the least distance from the layer's geometry; tests
+        // check it against the access trace).  Stated here so that II=1 does not depend on the
+        // tool's own dependence analysis of the buffer.
+        #pragma HLS DEPENDENCE variable=buf type=inter dependent=true distance=CONFIG_T::buf_distance
         if (oh < row_end) {
-            const typename G::locate_t loc = G::at(oh, ow);
+            const typename G::locate_t &loc = cursor.at();
             const window<CONFIG_T, typename G::locate_t> win = {buf, loc};
             if (pixel_step<CONFIG_T>(roms, win, loc.mat(), sc, state, sink.out(oh * CONFIG_T::out_width + ow))) {
                 sink.done();
                 const bool row_done = ow == CONFIG_T::out_width - 1;
                 ow = row_done ? 0 : ow + 1;
-                if (row_done)
+                if (row_done) {
                     oh++;
+                    cursor.next_row();
+                } else {
+                    cursor.next_col();
+                }
             }
         } else {
             buf[slot * CONFIG_T::in_width + iw] = src.take(ih * CONFIG_T::in_width + iw);

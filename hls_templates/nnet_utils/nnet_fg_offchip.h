@@ -101,19 +101,32 @@ UnpackLanes:
 // in_height: the whole input map, so a tap's row is its input row).
 // a convolution (KIND 1) or a transposed convolution (KIND 2)
 template <class CONFIG_T, int KIND> struct offchip_geometry {
-    typedef geometry<CONFIG_T, KIND == 2, CONFIG_T::in_height> G;
+    typedef geometry<CONFIG_T, KIND == 2, CONFIG_T::in_height> G; // the cursor of nnet_fg_layers.h
     typedef typename G::locate_t locate_t;
-    static locate_t at(unsigned oh, unsigned ow) {
+    G cursor;
+    void reset() {
         #pragma HLS INLINE
-        return G::at(oh, ow);
+        cursor.reset();
     }
+    void next_col() {
+        #pragma HLS INLINE
+        cursor.next_col();
+    }
+    void next_row() {
+        #pragma HLS INLINE
+        cursor.next_row();
+    }
+    const locate_t &at() const { return cursor.at(); }
     static unsigned mat(const locate_t &l, unsigned) { return l.mat(); }
 };
 
 // a Dense (KIND 0)
 template <class CONFIG_T> struct offchip_geometry<CONFIG_T, 0> {
     typedef vector_locate<CONFIG_T> locate_t;
-    static locate_t at(unsigned, unsigned) { return locate_t(); }
+    void reset() {}
+    void next_col() {}
+    void next_row() {}
+    locate_t at() const { return locate_t(); }
     static unsigned mat(const locate_t &, unsigned p) { return dense_mat<CONFIG_T>(p); }
 };
 
@@ -134,10 +147,12 @@ void offchip_compute(hls::stream<data_T> &data, hls::stream<res_T> &res,
     out_t pixel[res_T::size];
     #pragma HLS ARRAY_PARTITION variable=pixel complete
     unsigned e = 0, k = 0;                                  // take: inputs taken, tile-0 words
-    unsigned nb = 0, half = 0, p = 0, oh = 0, ow = 0;       // compute: block, its tile half, pixel
+    unsigned nb = 0, half = 0, p = 0, ow = 0;               // compute: block, its tile half, pixel
     unsigned th = 0, tw = 0, c = 0, r = 0;                  // the step within the block
     unsigned pk = 0, pc = 0;                                // prefetch: next tile's words, pace
     unsigned ep = 0, eb = 0;                                // emit: pixel, block
+    Geo geo;                                                // the taps of pixel (oh, ow)
+    geo.reset();
 Layer:
     for (unsigned it = 0; it < CONFIG_T::n_iter; it++) {
         #pragma HLS PIPELINE II=1
@@ -158,7 +173,7 @@ Layer:
                 pk++;
             }
             pc = pc == CONFIG_T::pace - 1 ? 0 : pc + 1;
-            const typename Geo::locate_t loc = Geo::at(oh, ow);
+            const typename Geo::locate_t loc = geo.at();
             const window<CONFIG_T, typename Geo::locate_t> win = {buf, loc};
             const unsigned mat = Geo::mat(loc, p);
             const bool last = r == CONFIG_T::steps_per_block - 1;
@@ -180,7 +195,12 @@ Layer:
                 const bool row_done = ow == CONFIG_T::out_width - 1;
                 const bool image_done = p == CONFIG_T::n_pix - 1;
                 ow = row_done ? 0 : ow + 1;
-                oh = image_done ? 0 : row_done ? oh + 1 : oh;
+                if (image_done)
+                    geo.reset();
+                else if (row_done)
+                    geo.next_row();
+                else
+                    geo.next_col();
                 p = image_done ? 0 : p + 1;
                 if (image_done) { // the block is done: the next one reads the other half
                     nb++;

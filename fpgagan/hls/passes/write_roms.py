@@ -33,7 +33,7 @@ from fpgagan.hls.templates import FUNCTIONS, rom_header, wrapper_name
 from fpgagan.hw.fifo import fifo_impl
 from fpgagan.hw.layer_memories import memories
 from fpgagan.hw.offchip import FETCH_FIFO_DEPTH, ddr_image
-from fpgagan.hw.storage import Memory
+from fpgagan.hw.storage import REGISTER_MAX_BITS, Memory
 from fpgagan.io import write_text_atomic
 
 VALUES_PER_LINE = 64
@@ -50,10 +50,21 @@ def _values(a: np.ndarray) -> str:
     return ",\n        ".join(lines)
 
 
+# the head of every wrapper: how its arrays map to memory (storage_pragmas, buffer_pragmas)
+WRAPPER_MEMORY_NOTE = (
+    "// An array in LUTRAM, LUT-ROM or BRAM has one row per memory word, reshaped into one word,",
+    "// so each access of the kernel (which names a row) reads one word of one port.  An array of",
+    f"// at most {REGISTER_MAX_BITS} bits (or one row) is partitioned into registers instead, as the cost model",
+    "// counts it (fpgagan.hw.storage.choose): a small bias ROM is registers, a larger one LUT-ROM.",
+)
+
+
 def storage_pragmas(var: str, memory: Memory | None) -> list[str]:
     """ARRAY_RESHAPE / ARRAY_PARTITION and BIND_STORAGE lines for the two-dimensional array
     ``var`` (one row per memory word): its second dimension is reshaped completely, so a row is
-    one word and every access, which names a row, reads one word."""
+    one word and every access, which names a row, reads one word; an array the cost model puts
+    in registers (:func:`fpgagan.hw.storage.choose`: at most ``REGISTER_MAX_BITS`` bits or one
+    row, e.g. a small bias ROM) is partitioned completely instead."""
     if memory is None or memory.impl == "registers":
         return [f"    #pragma HLS ARRAY_PARTITION variable={var} complete dim=0"]
     kind = ROM_TYPE if memory.rom else RAM_TYPE
@@ -189,8 +200,7 @@ def wrapper_source(node: EngineLayer) -> str:
     guard = f"FG_LAYER_{node.index}_H_"
     body = [
         f"// fpgagan layer {node.index} ({node.class_name}): its memories and the call of its kernel.",
-        "// Every array has one row per memory word; the row is reshaped into one word, so each",
-        "// access of the kernel (which names a row) reads one word of one port.",
+        *WRAPPER_MEMORY_NOTE,
         f"#ifndef {guard}",
         f"#define {guard}",
         "",
@@ -225,8 +235,8 @@ def offchip_wrapper_source(node: EngineLayer) -> str:
     words = "hls::stream<typename nnet::fg::offchip_types<CONFIG_T>::word_t>"
     body = [
         f"// fpgagan layer {node.index} ({node.class_name}), weights in DDR: the fetch process",
-        "// and the compute process with its memories (nnet_fg_offchip.h).  Every array has one",
-        "// row per memory word; each access of the kernel names a row and moves one word.",
+        "// and the compute process with its memories (nnet_fg_offchip.h).",
+        *WRAPPER_MEMORY_NOTE,
         f"#ifndef {guard}",
         f"#define {guard}",
         "",
