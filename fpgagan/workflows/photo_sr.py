@@ -100,6 +100,7 @@ def _run(cfg: PhotoSrConfig, out_dir: Path, export_frame: tuple[int, int]) -> di
     train, test = load_photos("train"), load_photos("test")
     with staged(out_dir, WHAT) as work:
         t0 = time.perf_counter()
+        torch.manual_seed(cfg.seed)  # the hidden convolutions' random start: a run repeats
         teacher = Espcn(spec_of(cfg)).init_nearest()
         history = {TEACHER: train_phase(
             teacher, train, cfg.teacher, cfg.patch, cfg.batch_size, cfg.scale, cfg.seed,

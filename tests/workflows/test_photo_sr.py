@@ -43,6 +43,14 @@ def test_a_tiny_run_writes_every_artefact_and_scores_every_photo(tmp_path):
     assert photo_sr.per_photo_table(metrics).count("\n") == 1 + len(metrics["test_photos"])
 
 
+def test_a_run_repeats_whatever_ran_before_it(tmp_path):
+    cfg = load_yaml(PhotoSrConfig, TINY)
+    first = photo_sr.run_photo_sr(cfg, tmp_path / "a", export_frame=(8, 12))
+    torch.rand(7)  # the global generator moves on, as another caller's work would move it
+    second = photo_sr.run_photo_sr(cfg, tmp_path / "b", export_frame=(8, 12))
+    assert first["scores"] == second["scores"]
+
+
 def test_a_failed_run_leaves_no_folder(tmp_path, monkeypatch):
     cfg = load_yaml(PhotoSrConfig, TINY)
 
