@@ -1,7 +1,7 @@
 """The hls4ml IR layers of fpgagan's MAC engine: one class per kernel.
 
 Each layer owns its raw-integer ROM images (attributes ``rom_weights``, ``rom_offsets``,
-``rom_ctl``, ``rom_bias``, ``rom_codebook``; written to ``firmware/weights/fg_<index>.h`` by the write pass) and
+``rom_ctl``, ``rom_bias``, ``rom_codebook``; ``None`` for a ROM its schedule does not have; written to ``firmware/weights/fg_<index>.h`` by the write pass) and
 describes itself to the cost model through :meth:`EngineLayer.shape`: geometry, parallelism and
 bit widths, all named.  The C++ of every class is in ``nnet_fg_engine.h`` / ``nnet_fg_layers.h``.
 """
@@ -27,7 +27,6 @@ from fpgagan.hw.spec import (
     kernel_name,
 )
 
-ROM_ATTRIBUTES = ("rom_weights", "rom_offsets", "rom_ctl", "rom_bias", "rom_codebook")
 ACTIVATIONS = ("none", "relu")
 
 

@@ -89,10 +89,6 @@ def _schedule(node, raw_w: np.ndarray, w_bits: int, what: str) -> tuple[bool, C.
     return sparse, None
 
 
-def _or_placeholder(rom: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
-    return rom if rom is not None else np.zeros(shape, np.int64)
-
-
 def _raw_bias(values: np.ndarray, acc: Fixed, what: str) -> tuple[np.ndarray, int]:
     raw = E.to_raw(values, acc.frac, acc.width, f"{what} bias")
     bits = max(2, int(np.abs(raw).max(initial=0)).bit_length() + 1)
@@ -248,12 +244,12 @@ class ToEngine(OptimizerPass):
             weight_sparsity=float(weight_sparsity(raw_w)),
             widths=widths,
             prod_shift=acc.frac - (x.frac + w_type.frac),
-            # the ROMs a schedule does not have are one-word placeholders of the kernel's arguments
+            # None: a ROM the layer's schedule does not have (its kernel takes no such array)
             rom_weights=roms.weights,
-            rom_offsets=_or_placeholder(roms.offsets, (1, 1, 1)),
-            rom_ctl=_or_placeholder(roms.ctl, (1, 4)),
+            rom_offsets=roms.offsets,
+            rom_ctl=roms.ctl,
             rom_bias=raw_b,
-            rom_codebook=_or_placeholder(roms.codebook, (1,)),
+            rom_codebook=roms.codebook,
             codebook_zero=book.zero_entry if book is not None else False,
             codebook_options=options,
             ps_bits=ps_bits,
