@@ -30,23 +30,21 @@ def variable_bits(layer, *names: str) -> int:
 
 
 def engine_bits(layer) -> dict[str, int]:
-    """Bits of the ROMs an engine layer's wrapper declares (``rom_int<W>`` elements): weights
+    """Bits of the ROMs an engine layer's wrapper declares (``rom_int<W>`` elements), as its
+    schedule counts them (:meth:`fpgagan.hw.schedules.base.ScheduleRules.stored_bits`): weights
     (a codebook layer: its indices and its codebook's values), biases and, for the sparse
     schedule, the lanes' channel offsets and the steps' control."""
-    w = layer.widths()
-    if layer.codebook:
-        bits = {
-            "indices": int(layer.get_attr("rom_weights").size) * w.idx_bits,
-            "codebook": int(layer.get_attr("rom_codebook").size) * w.w_bits,
-        }
-    else:
-        bits = {"weights": int(layer.get_attr("rom_weights").size) * w.w_bits}
-    bits["biases"] = int(layer.get_attr("rom_bias").size) * w.b_bits
-    if layer.sparse:
-        shape = layer.shape()
-        bits["offsets"] = int(layer.get_attr("rom_offsets").size) * max(1, w.offset_bits)
-        bits["control"] = int(len(layer.get_attr("rom_ctl"))) * shape.ctl_bits
-    return bits
+    shape = layer.shape()
+    sizes = {
+        "weights": int(layer.get_attr("rom_weights").size),
+        "biases": int(layer.get_attr("rom_bias").size),
+    }
+    for rom, attr in (("offsets", "rom_offsets"), ("codebook", "rom_codebook")):
+        if layer.get_attr(attr) is not None:
+            sizes[rom] = int(layer.get_attr(attr).size)
+    if layer.get_attr("rom_ctl") is not None:
+        sizes["ctl"] = len(layer.get_attr("rom_ctl"))  # steps
+    return shape.rules.stored_bits(shape, sizes)
 
 
 def stored_bits(hls_model) -> dict[str, dict[str, int]]:

@@ -112,3 +112,17 @@ def test_a_shape_normalises_its_storage(default_layers):
     assert s.rom_storage is Storage.BRAM and s.rules is SCHEDULES[Schedule.DENSE]
     with pytest.raises(ValueError):
         dataclasses.replace(shapes[0], rom_storage="flash")
+
+
+def test_each_schedule_counts_the_bits_of_exactly_its_roms(default_layers):
+    shapes, _ = default_layers
+    s = shapes[0]
+    sizes = {"weights": 10, "biases": 4, "offsets": 10, "ctl": 5, "codebook": 3}
+    w = s.widths
+    dense = SCHEDULES[Schedule.DENSE].stored_bits(s, sizes)
+    assert dense == {"weights": 10 * w.w_bits, "biases": 4 * w.b_bits}
+    sparse = SCHEDULES[Schedule.SPARSE].stored_bits(s, sizes)
+    assert list(sparse) == ["weights", "biases", "offsets", "control"]
+    assert sparse["control"] == 5 * s.ctl_bits  # a control word per step
+    coded = SCHEDULES[Schedule.CODEBOOK].stored_bits(s, sizes)
+    assert coded == {"indices": 10 * w.idx_bits, "codebook": 3 * w.w_bits, "biases": 4 * w.b_bits}

@@ -72,6 +72,11 @@ class ScheduleRules(abc.ABC):
     def weight_memories(self, shape, prefer_bram: bool) -> list[storage.Memory]:
         """The on-chip arrays that hold the layer's weights (and their schedule)."""
 
+    @abc.abstractmethod
+    def stored_bits(self, shape, sizes: dict[str, int]) -> dict[str, int]:
+        """Bits of each ROM the layer's wrapper declares, biases included, from ``sizes``: the
+        elements of each of its ROM images (``ctl``: its steps)."""
+
     def weight_memory(self, shape, word_bits: int, prefer_bram: bool) -> storage.Memory:
         """The ROM of ``rom_words`` words, one per step, of ``lanes`` values of ``word_bits``."""
         lanes = shape.parallelism.lanes

@@ -32,5 +32,13 @@ class CodebookSchedule(Dense):
     def weight_memories(self, shape, prefer_bram: bool) -> list[storage.Memory]:
         return [self.weight_memory(shape, shape.widths.idx_bits, prefer_bram)]
 
+    def stored_bits(self, shape, sizes: dict[str, int]) -> dict[str, int]:
+        w = shape.widths
+        return {
+            "indices": sizes["weights"] * w.idx_bits,
+            "codebook": sizes["codebook"] * w.w_bits,
+            "biases": sizes["biases"] * w.b_bits,
+        }
+
 
 RULES = CodebookSchedule()

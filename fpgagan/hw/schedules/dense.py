@@ -31,5 +31,9 @@ class Dense(ScheduleRules):
     def weight_memories(self, shape, prefer_bram: bool) -> list[storage.Memory]:
         return [self.weight_memory(shape, shape.widths.w_bits, prefer_bram)]
 
+    def stored_bits(self, shape, sizes: dict[str, int]) -> dict[str, int]:
+        w = shape.widths
+        return {"weights": sizes["weights"] * w.w_bits, "biases": sizes["biases"] * w.b_bits}
+
 
 RULES = Dense()

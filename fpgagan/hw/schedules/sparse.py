@@ -42,5 +42,14 @@ class Sparse(ScheduleRules):
             storage.choose("ctl", shape.rom_words, shape.ctl_bits, True, False),
         ]
 
+    def stored_bits(self, shape, sizes: dict[str, int]) -> dict[str, int]:
+        w = shape.widths
+        return {
+            "weights": sizes["weights"] * w.w_bits,
+            "biases": sizes["biases"] * w.b_bits,
+            "offsets": sizes["offsets"] * max(1, w.offset_bits),
+            "control": sizes["ctl"] * shape.ctl_bits,
+        }
+
 
 RULES = Sparse()
