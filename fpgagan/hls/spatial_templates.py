@@ -3,15 +3,16 @@
 Every value in the generated C++ is a number fpgagan computed from the layer's shape; the pad
 and depth-to-space modes become numbers too, never the model's strings.  The row buffer's
 storage is the cost model's choice and ``buf_distance`` the least loop-carried distance of its
-accesses (:mod:`fpgagan.hls.dependence`).
+accesses (:mod:`fpgagan.hw.dependence`).
 """
 
 from __future__ import annotations
 
 from hls4ml.backends.template import FunctionCallTemplate, LayerConfigTemplate
 
-from fpgagan.hls.dependence import Readers, row_loop_distance
 from fpgagan.hls.spatial_layers import SPATIAL_LAYERS, FgDepthToSpace, FgPad, FgUpsample
+from fpgagan.hw.dependence import Readers, row_loop_distance
+from fpgagan.hw.stages import pad_source
 from fpgagan.hw.storage import Memory, choose
 
 HEADER = "nnet_utils/nnet_fg_spatial.h"
@@ -67,18 +68,6 @@ def spatial_readers(node) -> Readers:
         return lambda ow: [ow // block]
     left, width, mode = int(g("pad_left")), int(g("in_width")), g("mode")
     return lambda ow: [i] if (i := pad_source(ow, left, width, mode)) >= 0 else []
-
-
-def pad_source(o: int, before: int, n: int, mode: str) -> int:
-    """``nnet::fg::pad_source``: the source index of padded coordinate ``o``, or -1 (zero)."""
-    i = o - before
-    if 0 <= i < n:
-        return i
-    if mode == "constant":
-        return -1
-    if mode == "edge":
-        return 0 if i < 0 else n - 1
-    return -i if i < 0 else 2 * (n - 1) - i
 
 
 class SpatialConfigTemplate(LayerConfigTemplate):

@@ -8,7 +8,7 @@ of the layer's wrapper ``fg_layer<index>``, defined in ``weights/fg_<index>.h`` 
 ROM sizes (``w_words``, ``off_words``, ``ctl_size``, ``b_words``, ``cb_size``) are the wrapper's
 array sizes; those of ROMs a schedule does not have keep their values but name no array.
 ``buf_distance`` is the least loop-carried distance of the input buffer's accesses
-(:mod:`fpgagan.hls.dependence`), stated by the layer loop's DEPENDENCE pragma.
+(:mod:`fpgagan.hw.dependence`), stated by the layer loop's DEPENDENCE pragma.
 Every value in the generated C++ is a number or a type fpgagan computed; no model string
 (node or file name) is pasted into it.
 """
@@ -18,9 +18,9 @@ from __future__ import annotations
 from hls4ml.backends.template import FunctionCallTemplate, LayerConfigTemplate
 
 from fpgagan.errors import UnsupportedModelError
-from fpgagan.hls.dependence import engine_distance
 from fpgagan.hls.engine_layers import ENGINE_LAYERS, EngineLayer
 from fpgagan.hw import offchip
+from fpgagan.hw.dependence import engine_distance
 
 HEADERS = ["nnet_utils/nnet_fg_engine.h", "nnet_utils/nnet_fg_layers.h"]
 OFFCHIP_HEADER = "nnet_utils/nnet_fg_offchip.h"

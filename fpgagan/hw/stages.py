@@ -112,24 +112,27 @@ def repeat_ops(s: SpatialShape, repeat: int) -> list[Op]:
     return ops
 
 
+def pad_source(o: int, before: int, n: int, mode: str) -> int:
+    """``nnet::fg::pad_source``: the source index of padded coordinate ``o`` (``before`` padded
+    before ``n`` real ones), or -1 (a zero)."""
+    i = o - before
+    if 0 <= i < n:
+        return i
+    if mode == "constant":
+        return -1
+    if mode == "edge":
+        return 0 if i < 0 else n - 1
+    return -i if i < 0 else 2 * (n - 1) - i
+
+
 def pad_ops(s: SpatialShape, top: int, mode: str) -> list[Op]:
     """The io_stream schedule of ``nnet::fg::pad``: every output row as soon as its source row is
     in (zero rows above the image at once, below it after the last row), else the next input row
     (``pad_map::ready``)."""
     h = s.in_height
 
-    def source(o: int) -> int:
-        i = o - top
-        if 0 <= i < h:
-            return i
-        if mode == "constant":
-            return -1
-        if mode == "edge":
-            return 0 if i < 0 else h - 1
-        return -i if i < 0 else 2 * (h - 1) - i
-
     def ready(o: int, rows_in: int) -> bool:
-        src = source(o)
+        src = pad_source(o, top, h, mode)
         return rows_in == h or (src < rows_in if src >= 0 else o < top)
 
     ops: list[Op] = []

@@ -1,4 +1,4 @@
-"""The input buffers' loop-carried distances (fpgagan.hls.dependence) against the access trace of
+"""The input buffers' loop-carried distances (fpgagan.hw.dependence) against the access trace of
 the kernels' schedule, and the headers' line / row buffer code: no division or remainder by the
 buffer's row count, a DEPENDENCE pragma on every buffer a pipelined loop writes, the spatial row
 buffer bound to the cost model's storage."""
@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from fpgagan.hls.dependence import conv_readers, engine_distance, row_loop_distance
-from fpgagan.hls.spatial_templates import STORAGE, pad_source, row_buffer_memory, spatial_readers
+from fpgagan.hls.spatial_templates import STORAGE, row_buffer_memory, spatial_readers
+from fpgagan.hw.dependence import conv_readers, engine_distance, row_loop_distance
+from fpgagan.hw.stages import pad_source
 from fpgagan.hw.storage import choose
 
 HEADERS = Path(__file__).resolve().parents[2] / "hls_templates" / "nnet_utils"
