@@ -119,23 +119,12 @@ def config_fields(node: EngineLayer) -> dict[str, int | bool]:
     return fields
 
 
-def offchip_fields(node: EngineLayer) -> dict[str, int | bool]:
-    """The off-chip schedule's counts (nnet_fg_offchip.h); refuses a layer that cannot take it."""
-    shape = node.shape()
-    why = offchip.unsuitable(shape)
-    if why is not None:
-        raise UnsupportedModelError(f"layer {node.name}: RomStorage ddr: {why}")
-    lay = offchip.layout(shape)
-    return {
-        "tile_words": lay.tile_words,
-        "steps_per_block": lay.steps_per_block,
-        "pace": lay.pace,
-        "beats_per_word": lay.beats_per_word,
-        "image_beats": lay.image_beats,
-        "n_inputs": lay.inputs,
-        "take_iters": lay.take_iters,
-        "compute_iters": lay.compute_iters,
-    }
+def offchip_fields(node: EngineLayer) -> dict[str, int]:
+    """The off-chip schedule's counts; refuses, naming the layer, one that cannot take it."""
+    try:
+        return offchip.config_fields(node.shape())
+    except ValueError as exc:
+        raise UnsupportedModelError(f"layer {node.name}: RomStorage ddr: {exc}") from None
 
 
 def _cpp(value: int | bool) -> str:

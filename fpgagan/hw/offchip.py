@@ -73,6 +73,25 @@ class Layout:
         return self.image_beats * BEAT_BITS // 8
 
 
+def config_fields(s: EngineShape) -> dict[str, int]:
+    """The off-chip schedule's counts in the layer's config struct (``nnet_fg_offchip.h``);
+    a ValueError says why a layer cannot take it."""
+    why = unsuitable(s)
+    if why is not None:
+        raise ValueError(why)
+    lay = layout(s)
+    return {
+        "tile_words": lay.tile_words,
+        "steps_per_block": lay.steps_per_block,
+        "pace": lay.pace,
+        "beats_per_word": lay.beats_per_word,
+        "image_beats": lay.image_beats,
+        "n_inputs": lay.inputs,
+        "take_iters": lay.take_iters,
+        "compute_iters": lay.compute_iters,
+    }
+
+
 def unsuitable(s: EngineShape) -> str | None:
     """Why ``s``'s layer cannot take the off-chip schedule (None: it can)."""
     g, p = s.geometry, s.parallelism

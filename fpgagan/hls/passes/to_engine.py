@@ -12,25 +12,23 @@ the longest schedule within ``ReuseFactor`` steps), and builds the ROM images.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from hls4ml.model.layers import Conv2D, Conv2DBatchnorm, Dense, DepthwiseConv2D
 from hls4ml.model.optimizer import OptimizerPass
 from hls4ml.model.types import NamedType, UnspecifiedPrecisionType
 
 from fpgagan.errors import UnsupportedModelError
-from fpgagan.hls.engine_layers import Widths, engine_class
+from fpgagan.hls.engine_layers import engine_class
 from fpgagan.hls.fixed_point import fixed_of, to_hls
 from fpgagan.hls.layers import Conv2DTranspose
 from fpgagan.hls.memory import bit_width
 from fpgagan.hls.passes.pixel_output import PIXEL_OUTPUT
 from fpgagan.hw import codebook as C
 from fpgagan.hw import engine as E
+from fpgagan.hw import engine_layer as L
 from fpgagan.hw.fixed_point import Fixed, accumulator_type
 from fpgagan.hw.schedules import SCHEDULES, schedule_of
 from fpgagan.hw.sparsity import layer_mode, sparse_requested, weight_sparsity
-from fpgagan.hw.spec import MacsOptions
 
 CONV_GEOMETRY = (
     "in_height",
@@ -67,10 +65,6 @@ def is_engine_candidate(node) -> bool:
     return isinstance(node, Dense) and node.class_name == "Dense" and _types_known(node)
 
 
-def _signed_bits(t: Fixed) -> int:
-    return t.as_signed().width
-
-
 def _schedule(node, raw_w: np.ndarray, w_bits: int, what: str) -> tuple[bool, C.Codebook | None]:
     """(sparse, codebook) the layer's config asks for: an explicit ``true`` wins; under ``auto``
     the codebook kernel (fewer stored bits, zeros skipped by its reserved entry) before the
@@ -87,12 +81,6 @@ def _schedule(node, raw_w: np.ndarray, w_bits: int, what: str) -> tuple[bool, C.
     if codebook:
         return False, C.codebook_of(raw_w)
     return sparse, None
-
-
-def _raw_bias(values: np.ndarray, acc: Fixed, what: str) -> tuple[np.ndarray, int]:
-    raw = E.to_raw(values, acc.frac, acc.width, f"{what} bias")
-    bits = max(2, int(np.abs(raw).max(initial=0)).bit_length() + 1)
-    return raw, bits
 
 
 def is_dense_head(node) -> bool:
@@ -191,40 +179,15 @@ class ToEngine(OptimizerPass):
         fan_in = n_taps * n_chan
         b_type = fixed_of(node.types["bias_t"].precision, f"{what} bias") if has_bias else None
         acc = accumulator_type(x, w_type, fan_in, b_type)
-        raw_w = E.to_raw(mats, w_type.frac, _signed_bits(w_type), f"{what} weight")
-        raw_b, b_bits = (
-            _raw_bias(bias, acc, what) if bias is not None else (np.zeros(n_out, np.int64), 2)
-        )
-        w_bits = _signed_bits(w_type)
+        w_bits = w_type.as_signed().width
+        raw_w = E.to_raw(mats, w_type.frac, w_bits, f"{what} weight")
+        raw_b, b_bits = L.raw_bias(bias, acc, n_out, what)
         sparse, book = _schedule(node, raw_w, w_bits, what)
-        geom = E.Geometry(
-            kind=kind,
-            n_out=n_out,
-            n_chan=n_chan,
-            n_taps=n_taps,
-            n_mats=n_mats,
-            n_pix=attrs["n_pix"],
-            in_pixels=1,
-        )
-        par = self._parallelism(node, geom, x, _signed_bits(w_type), what)
-        prod_bits = x.as_signed().width + _signed_bits(w_type)
-        ps_bits = C.partial_sum_bits(x.width, x.signed, fan_in)
+        geom = E.Geometry(kind, n_out, n_chan, n_taps, n_mats, attrs["n_pix"], in_pixels=1)
+        par = self._parallelism(node, geom, x, w_bits, what)
         roms = SCHEDULES[schedule_of(sparse, book is not None)].roms(raw_w, geom, par, book)
-        widths = Widths(
-            x_bits=x.width,
-            x_signed=x.signed,
-            w_bits=_signed_bits(w_type),
-            b_bits=b_bits,
-            prod_bits=prod_bits,
-            tree_bits=prod_bits + math.ceil(math.log2(par.k_par)) if par.k_par > 1 else prod_bits,
-            acc_bits=acc.width,
-            out_bits=bit_width(node.get_output_variable().type.precision)
-            if not isinstance(node.get_output_variable().type.precision, UnspecifiedPrecisionType)
-            else acc.width,
-            offset_bits=roms.offset_bits,
-            idx_bits=book.idx_bits if book is not None else 0,
-            ps_bits=ps_bits if book is not None else 0,
-        )
+        out = node.get_output_variable().type.precision
+        out_bits = acc.width if isinstance(out, UnspecifiedPrecisionType) else bit_width(out)
         options = C.option(layer_mode(node, "Codebook"), raw_w, w_bits, len(valid), n_out)
         attrs.update(
             n_taps=n_taps,
@@ -233,31 +196,14 @@ class ToEngine(OptimizerPass):
             k_par=par.k_par,
             dsp_cols=par.dsp_cols,
             dsp_pack=par.dsp_pack,
-            n_steps=roms.n_steps,
             activation="none",
-            macs=options.macs if book else E.useful_products(raw_w, pixel_mats, valid, sparse),
-            macs_options=MacsOptions(
-                E.useful_products(raw_w, pixel_mats, valid, False),
-                E.useful_products(raw_w, pixel_mats, valid, True),
-            ),
-            n_nonzero=int(np.count_nonzero(raw_w)) if sparse else int(raw_w.size),
-            weight_sparsity=float(weight_sparsity(raw_w)),
-            widths=widths,
-            prod_shift=acc.frac - (x.frac + w_type.frac),
-            # None: a ROM the layer's schedule does not have (its kernel takes no such array)
-            rom_weights=roms.weights,
-            rom_offsets=roms.offsets,
-            rom_ctl=roms.ctl,
+            widths=L.widths(x, w_type, b_bits, acc, par, out_bits, roms, book, fan_in),
+            prod_shift=L.product_shift(x, w_type, acc, what),
             rom_bias=raw_b,
-            rom_codebook=roms.codebook,
-            codebook_zero=book.zero_entry if book is not None else False,
-            codebook_options=options,
-            ps_bits=ps_bits,
-            raw_mats=raw_w.astype(np.int64),  # the planner re-schedules from these (any width)
+            ps_bits=C.partial_sum_bits(x.width, x.signed, fan_in),
             input_precision=x,
+            **L.schedule_attributes(raw_w, pixel_mats, valid, roms, sparse, book, options),
         )
-        if attrs["prod_shift"] < 0:
-            raise UnsupportedModelError(f"{what}: accumulator finer than the products")
         self._replace(model, node, engine_class(kind, sparse, book is not None), attrs, acc)
         return True
 
