@@ -351,7 +351,7 @@ NOTEBOOKS = {
             "cfg = load_yaml(PhotoSrConfig, 'configs/tiny_photo_sr2x.yaml' if SMALL else 'configs/photo_sr2x.yaml')\n"
             "run_dir = Path(tempfile.mkdtemp(prefix='fpgagan-nb-')) / 'run' if SMALL else Path('runs') / cfg.name\n"
             "if not (run_dir / 'metrics.json').is_file():\n"
-            "    run_photo_sr(cfg, run_dir)  # about 9 minutes on 2 shared cores with the full recipe\n"
+            "    run_photo_sr(cfg, run_dir)  # 9-14 minutes on 2 shared cores with the full recipe\n"
             "import json\nprint(summary(json.loads((run_dir / 'metrics.json').read_text())))"
         ),
         new_markdown_cell(
