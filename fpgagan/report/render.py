@@ -105,7 +105,7 @@ def photo_sr_section(p: PhotoSr) -> list[str]:
         "",
         f"![bicubic | FPGA | ground truth]({p.picture})",
         "",
-        "Columns: bicubic | FPGA C simulation | ground truth (centre crops).",
+        "Columns: bicubic | FPGA C simulation | ground truth (centre crops of the first images).",
     ]
 
 

@@ -22,13 +22,14 @@ from fpgagan.data.tasks import TaskPairs, bicubic_upsample
 from fpgagan.hw.plan import Plan
 from fpgagan.images import save_grid
 from fpgagan.report.hls_report import FrameRate, PhotoSr, SrPhoto
-from fpgagan.report.sr_metrics import sr_score
+from fpgagan.report.sr_metrics import SrScore, sr_score
 from fpgagan.workflows.board_plan import HlsFlowConfig
 from fpgagan.workflows.frame_rates import VIDEO_FRAMES, frame_rate, plan_frame
 from fpgagan.workflows.model_source import graph_dims
 
 PICTURE = "sr_crops.png"
 CROP = 96  # side of the picture's crops (the whole image where it is smaller)
+PICTURE_ROWS = 10  # the picture shows the first crops (two of each held-out photograph)
 FRAMES = "frames/s at video sizes"  # the name of this part when it is skipped
 
 
@@ -40,12 +41,13 @@ def photo_scores(
     value_range: tuple[float, float],
     work: Path,
 ) -> PhotoSr:
-    """Every crop's scores and ``work/sr_crops.png`` (bicubic | FPGA | ground truth)."""
+    """Every crop's scores and ``work/sr_crops.png`` (bicubic | FPGA | ground truth, the first
+    :data:`PICTURE_ROWS` crops)."""
     bicubic = bicubic_upsample(pairs.inputs, scale, value_range).numpy()
     truth = pairs.targets.numpy()
     names = crop_names(len(pairs))
 
-    def score(images: np.ndarray, i: int):
+    def score(images: np.ndarray, i: int) -> SrScore:
         return sr_score(images[i], truth[i], scale, value_range)
 
     photos = tuple(
@@ -60,7 +62,8 @@ def photo_scores(
     _, h, w = truth.shape[1:]
     side_h, side_w = min(CROP, h), min(CROP, w)
     columns = [torch.from_numpy(x) for x in (bicubic, y_fpga, truth)]
-    rows = [crop_to(c[i], side_h, side_w) for i in range(len(names)) for c in columns]
+    shown = range(min(len(names), PICTURE_ROWS))
+    rows = [crop_to(c[i], side_h, side_w) for i in shown for c in columns]
     save_grid(work / PICTURE, torch.stack(rows), ncol=len(columns), value_range=value_range)
     return PhotoSr(scale=scale, height=h, width=w, photos=photos, picture=PICTURE)
 

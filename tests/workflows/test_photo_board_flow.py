@@ -21,7 +21,7 @@ from fpgagan.models.espcn import Espcn, EspcnSpec
 from fpgagan.report.hls_report import HlsReport, Skipped
 from fpgagan.report.image_metrics import psnr
 from fpgagan.report.sr_metrics import sr_score
-from fpgagan.workflows import hls_flow
+from fpgagan.workflows import hls_flow, hls_photo_sr
 from fpgagan.workflows.hls_flow import HlsFlowConfig, run_hls_flow
 from fpgagan.workflows.hls_image_task import image_source, task_pairs
 from fpgagan.workflows.hls_photo_sr import FRAMES
@@ -107,3 +107,14 @@ def test_a_model_that_cannot_be_resized_is_scored_and_its_frame_rates_skipped(
     assert p.photos[0].fpga == p.photos[0].bicubic  # the "FPGA" here was bicubic
     assert st.skipped == [Skipped(FRAMES, "m.onnx: node Reshape_0 depends on the frame's size")]
     assert (tmp_path / "sr_crops.png").is_file()
+
+
+def test_the_crop_picture_shows_the_first_crops_and_the_table_every_one(tmp_path, monkeypatch):
+    drawn = {}
+    monkeypatch.setattr(hls_photo_sr, "save_grid", lambda path, x, **kw: drawn.update(x=x, **kw))
+    targets = torch.stack([c for _, c in photo_crops(12, 16, 24)])
+    pairs = TaskPairs(make_lr(targets), targets)
+    up = bicubic_upsample(pairs.inputs).numpy()
+    p = hls_photo_sr.photo_scores(pairs, up, None, 2, (-1.0, 1.0), tmp_path)
+    assert len(p.photos) == 12 and drawn["ncol"] == 3
+    assert drawn["x"].shape == (3 * hls_photo_sr.PICTURE_ROWS, 3, 16, 24)
