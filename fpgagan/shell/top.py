@@ -328,6 +328,11 @@ int main() {{
                     mismatches++;
                 }}
             }}
+            const unsigned used = fg_axis_out::per_beat * out_w;  // bits above the values are 0
+            if (used < 64 && (word >> used) != 0ULL) {{
+                std::printf("ERROR: sample %ld beat %u: unused bits %llx\\n", samples, b, word >> used);
+                mismatches++;
+            }}
         }}
         if (!out_beats.empty()) {{
             std::printf("ERROR: sample %ld: more than %u output beats\\n", samples, fg_axis_out::beats);
