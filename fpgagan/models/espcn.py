@@ -131,10 +131,7 @@ class Espcn(nn.Module):
                 )
             ends = (names[0], names[-1])
             wq = q.precision_weight_quant(p, ends)
-            self.inp = qnn.QuantIdentity(
-                act_quant=q.signed_range_quant(p.input_bits, p.input_range),
-                return_quant_tensor=True,
-            )
+            self.inp = q.input_layer(p)
             self.convs = nn.ModuleList(
                 qnn.QuantConv2d(
                     ci, co, k, 1, (k[0] // 2, k[1] // 2), bias=True, weight_quant=wq(name),
@@ -148,9 +145,7 @@ class Espcn(nn.Module):
                 )
                 for n in names[:-1]
             )
-            self.out_act = qnn.QuantHardTanh(
-                act_quant=q.signed_range_quant(p.output_bits, 1.0), min_val=-1.0, max_val=1.0
-            )
+            self.out_act = q.output_layer(p)
         self.shuffle = nn.PixelShuffle(spec.scale)
         self.up = nn.Upsample(scale_factor=spec.scale, mode="nearest")
 

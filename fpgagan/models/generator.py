@@ -94,10 +94,7 @@ class Generator(nn.Module):
             ends = (names[0], names[-1])
             wq = q.precision_weight_quant(p, ends)
 
-            self.inp = qnn.QuantIdentity(
-                act_quant=q.signed_range_quant(p.input_bits, p.input_range),
-                return_quant_tensor=True,
-            )
+            self.inp = q.input_layer(p)
             self.fc = qnn.QuantLinear(
                 s.latent_dim,
                 fc_out,
@@ -125,9 +122,7 @@ class Generator(nn.Module):
                 )
                 for name in names[:-1]
             )
-            self.out_act = qnn.QuantHardTanh(
-                act_quant=q.signed_range_quant(p.output_bits, 1.0), min_val=-1.0, max_val=1.0
-            )
+            self.out_act = q.output_layer(p)
         self.fc_bn = nn.BatchNorm1d(fc_out) if self.batch_norm else nn.Identity()
         self.bns = nn.ModuleList(
             (nn.BatchNorm2d(co) if self.batch_norm else nn.Identity()) for _, co in stages[:-1]

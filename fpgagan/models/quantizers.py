@@ -11,7 +11,8 @@ Brevitas injectors.
 - weights, 1 bit: binary ``{-s, +s}`` with ``s`` the power of two nearest to mean ``|w|`` (per
   tensor only);
 - ReLU activations: unsigned integers, scale learned from runtime statistics, rounded up to 2^k;
-- input and output: signed integers over a fixed range ``[-r, r)`` (constant scale ``r / 2^(b-1)``);
+- input and output: signed integers over a fixed range ``[-r, r)`` (constant scale ``r / 2^(b-1)``;
+  a generator's input and output layers: :func:`input_layer`, :func:`output_layer`);
 - biases: 32-bit integers in the accumulator's scale (input scale x weight scale), so a bias add is
   exact in fixed point.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import brevitas.nn as qnn
 import torch
 from brevitas.core.function_wrapper.ops_ste import RoundSte
 from brevitas.core.scaling.standalone import ParameterFromRuntimeStatsScaling
@@ -152,3 +154,19 @@ def load_stats_collection_state(model: nn.Module, state: dict[str, Any]) -> None
         m.counter = s["counter"]
         m.buffer.copy_(s["buffer"])
         m.value.copy_(s["value"])
+
+
+def input_layer(precision: Precision) -> nn.Module:
+    """A generator's input quantizer: signed ``input_bits`` over ``[-input_range, input_range)``,
+    returning a QuantTensor for the first layer."""
+    return qnn.QuantIdentity(
+        act_quant=signed_range_quant(precision.input_bits, precision.input_range),
+        return_quant_tensor=True,
+    )
+
+
+def output_layer(precision: Precision) -> nn.Module:
+    """A generator's output: a hard tanh onto [-1, 1], quantized to signed ``output_bits``."""
+    return qnn.QuantHardTanh(
+        act_quant=signed_range_quant(precision.output_bits, 1.0), min_val=-1.0, max_val=1.0
+    )

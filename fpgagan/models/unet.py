@@ -128,10 +128,7 @@ class UNet(nn.Module):
             p = precision
             ends = (names[0], names[-1])
             wq = q.precision_weight_quant(p, ends)
-            self.inp = qnn.QuantIdentity(
-                act_quant=q.signed_range_quant(p.input_bits, p.input_range),
-                return_quant_tensor=True,
-            )
+            self.inp = q.input_layer(p)
             self.convs = nn.ModuleList(
                 qnn.QuantConv2d(
                     ci, co, 3, s, 1, bias=True, weight_quant=wq(name), bias_quant=q.bias_quant()
@@ -143,9 +140,7 @@ class UNet(nn.Module):
                 bias_quant=q.bias_quant(),
             )  # fmt: skip
             acts = self._quant_acts(p, names, ends)
-            self.out_act = qnn.QuantHardTanh(
-                act_quant=q.signed_range_quant(p.output_bits, 1.0), min_val=-1.0, max_val=1.0
-            )
+            self.out_act = q.output_layer(p)
         self.acts = nn.ModuleList(acts)  # a shared quantizer appears at every map that uses it
         self.bns = nn.ModuleList(
             (nn.BatchNorm2d(co) if self.batch_norm else nn.Identity()) for _, co, _ in convs
