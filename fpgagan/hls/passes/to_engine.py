@@ -221,9 +221,9 @@ class ToEngine(OptimizerPass):
     @staticmethod
     def _parallelism(node, geom: E.Geometry, x: Fixed, w_bits: int, what: str) -> E.Parallelism:
         g = node.get_attr
-        setting = tuple(g(k) for k in ("parallel_outputs", "parallel_inputs", "dsp_columns"))
+        keys = ("parallel_outputs", "parallel_inputs", "dsp_columns", "dsp_packing")
         return E.configured_parallelism(
-            geom, (*setting, g("dsp_packing")), int(g("reuse_factor", 1) or 1),
+            geom, tuple(g(k) for k in keys), int(g("reuse_factor", 1) or 1),
             x.width, x.signed, w_bits, what,
         )  # fmt: skip
 
