@@ -114,10 +114,15 @@ def values_per_beat(elem_values: int, width: int) -> int:
     return STREAM_BITS // width
 
 
+def shell_step(elem_values: int, width: int) -> int:
+    """Values the shell's loop moves an iteration: ``gcd(E, values per beat)`` (a whole element
+    where one fits a beat)."""
+    return math.gcd(elem_values, values_per_beat(elem_values, width))
+
+
 def shell_iterations(values: int, elem_values: int, width: int) -> int:
-    """Cycles per image of one side of the shell: its loop moves ``gcd(E, values per beat)``
-    values an iteration, an iteration a cycle."""
-    return math.ceil(values / math.gcd(elem_values, values_per_beat(elem_values, width)))
+    """Cycles per image of one side of the shell: an iteration a cycle."""
+    return math.ceil(values / shell_step(elem_values, width))
 
 
 def shell_side_items(side: str, width: int, values: int, elem_values: int | None) -> list[Item]:
@@ -140,8 +145,7 @@ def shell_side_items(side: str, width: int, values: int, elem_values: int | None
     if width > STREAM_BITS:
         raise BoardError(f"the shell packs values of at most {STREAM_BITS} bits, not {width}")
     elem = 1 if elem_values is None else int(elem_values)
-    per_beat = values_per_beat(elem, width)
-    step = math.gcd(elem, per_beat)
+    per_beat, step = values_per_beat(elem, width), shell_step(elem, width)
     word_bits, elem_bits = per_beat * width, elem * width
     steps_per_beat, steps_per_elem = per_beat // step, elem // step
     iterations = math.ceil(values / step)

@@ -63,11 +63,6 @@ class FixedType:
     def raw_max(self) -> int:
         return (1 << (self.width - 1)) - 1 if self.signed else (1 << self.width) - 1
 
-    @property
-    def per_beat(self) -> int:
-        """Values in one 64-bit beat."""
-        return BEAT_BITS // self.width
-
 
 def beats(n_values: int, width: int, per_beat: int | None = None) -> int:
     """Beats that carry ``n_values`` values of ``width`` bits, ``per_beat`` a beat (default: as

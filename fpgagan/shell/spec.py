@@ -9,7 +9,7 @@ import dataclasses
 import math
 
 from fpgagan.hls.offchip_ports import DdrPort
-from fpgagan.hw.system import values_per_beat
+from fpgagan.hw.system import shell_step, values_per_beat
 from fpgagan.shell.host_codec import FixedType, beats
 
 WEIGHTS_ALIGN_BEATS = 512  # each image starts on a 4 KiB boundary (512 beats of 8 bytes)
@@ -36,7 +36,7 @@ class Port:
     @property
     def step(self) -> int:
         """Values per loop iteration: at most one element and one beat per cycle."""
-        return math.gcd(self.elem_values, self.per_beat)
+        return shell_step(self.elem_values, self.fixed.width)
 
     @property
     def beats(self) -> int:
